@@ -1,0 +1,204 @@
+"""Option value types and their parsers, shared by every front end.
+
+Console and Telegram hand us raw strings; Discord hands us typed values. Both go through the same
+`parse_*` function so a bad value gets the same message everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+from urllib.parse import urlsplit
+
+from eth_utils import is_checksum_address, to_checksum_address
+
+from bot.errors import InvalidOption
+
+
+class Address(str):
+    """An Ethereum address in EIP-55 checksum form."""
+
+
+class Url(str):
+    """An absolute http(s) URL."""
+
+
+@dataclass(frozen=True)
+class Duration:
+    value: timedelta
+
+    def __str__(self) -> str:
+        return format_duration(self.value)
+
+
+@dataclass(frozen=True)
+class MemberRef:
+    """A member of a chat platform: an id where known, else a username to resolve later."""
+
+    platform: str
+    id: str | None
+    display: str
+
+    def key(self) -> str:
+        return f"{self.platform}:{self.id or '@' + self.display}"
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    platform: str
+    id: str
+    display: str = ""
+
+    def key(self) -> str:
+        return f"{self.platform}:{self.id}"
+
+    @classmethod
+    def from_key(cls, key: str) -> ChannelRef:
+        platform, _, channel_id = key.partition(":")
+        return cls(platform=platform, id=channel_id)
+
+
+class Kind(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    CHOICE = "choice"
+    MEMBER = "member"
+    CHANNEL = "channel"
+    ADDRESS = "address"
+    URL = "url"
+    DURATION = "duration"
+
+
+_TRUE = {"true", "yes", "on", "1", "y"}
+_FALSE = {"false", "no", "off", "0", "n"}
+
+
+def parse_string(name: str, raw: object, max_length: int | None) -> str:
+    text = str(raw).strip()
+    if not text:
+        raise InvalidOption(name, "must not be empty")
+    if max_length is not None and len(text) > max_length:
+        raise InvalidOption(name, f"must be at most {max_length} characters (got {len(text)})")
+    return text
+
+
+def parse_integer(name: str, raw: object, minimum: int | None, maximum: int | None) -> int:
+    if isinstance(raw, bool):
+        raise InvalidOption(name, "must be a whole number")
+    if isinstance(raw, int):
+        value = raw
+    else:
+        text = str(raw).strip().replace("_", "")
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise InvalidOption(name, f"must be a whole number (got {str(raw)!r})")
+        value = int(text)
+    if minimum is not None and value < minimum:
+        raise InvalidOption(name, f"must be at least {minimum} (got {value})")
+    if maximum is not None and value > maximum:
+        raise InvalidOption(name, f"must be at most {maximum} (got {value})")
+    return value
+
+
+def parse_boolean(name: str, raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidOption(name, f"must be yes or no (got {str(raw)!r})")
+
+
+def parse_choice(name: str, raw: object, choices: tuple[str, ...]) -> str:
+    text = str(raw).strip()
+    for choice in choices:
+        if text.lower() == choice.lower():
+            return choice
+    raise InvalidOption(name, f"must be one of {', '.join(choices)} (got {text!r})")
+
+
+def parse_address(name: str, raw: object) -> Address:
+    text = str(raw).strip()
+    if not re.fullmatch(r"0x[0-9a-fA-F]{40}", text):
+        raise InvalidOption(name, f"must be a 0x-prefixed 40-hex-digit address (got {text!r})")
+    mixed_case = text[2:] != text[2:].lower() and text[2:] != text[2:].upper()
+    if mixed_case and not is_checksum_address(text):
+        raise InvalidOption(name, "has a wrong EIP-55 checksum; check for a typo")
+    return Address(to_checksum_address(text))
+
+
+def parse_url(name: str, raw: object) -> Url:
+    text = str(raw).strip().strip("<>")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidOption(name, f"must be an http(s) URL (got {text!r})")
+    return Url(text)
+
+
+_DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(name: str, raw: object) -> Duration:
+    if isinstance(raw, Duration):
+        return raw
+    text = str(raw).strip().lower().replace(" ", "")
+    if not text or _DURATION_PART.sub("", text):
+        raise InvalidOption(name, f"must be a duration like 30m, 2h, 1d or 1h30m (got {str(raw)!r})")
+    seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
+    if seconds <= 0:
+        raise InvalidOption(name, "must be longer than zero")
+    return Duration(timedelta(seconds=seconds))
+
+
+def format_duration(value: timedelta) -> str:
+    remaining = int(value.total_seconds())
+    parts = []
+    for unit, size in _UNIT_SECONDS.items():
+        if remaining >= size:
+            parts.append(f"{remaining // size}{unit}")
+            remaining %= size
+    return "".join(parts) or "0s"
+
+
+_DISCORD_USER = re.compile(r"<@!?(\d+)>")
+_DISCORD_CHANNEL = re.compile(r"<#(\d+)>")
+
+
+def parse_member(name: str, raw: object, platform: str) -> MemberRef:
+    if isinstance(raw, MemberRef):
+        return raw
+    text = str(raw).strip()
+    if match := _DISCORD_USER.fullmatch(text):
+        return MemberRef(platform, match.group(1), text)
+    if re.fullmatch(r"\d{1,20}", text):
+        return MemberRef(platform, text, text)
+    if re.fullmatch(r"@[A-Za-z0-9_.]{2,32}", text):
+        return MemberRef(platform, None, text[1:])
+    raise InvalidOption(name, f"must be a member mention, @username or user id (got {text!r})")
+
+
+def parse_channel(name: str, raw: object, platform: str) -> ChannelRef:
+    if isinstance(raw, ChannelRef):
+        return raw
+    text = str(raw).strip()
+    if match := _DISCORD_CHANNEL.fullmatch(text):
+        return ChannelRef(platform, match.group(1), text)
+    if re.fullmatch(r"-?\d{1,20}", text):
+        return ChannelRef(platform, text, text)
+    if re.fullmatch(r"#[\w-]{1,100}", text):
+        return ChannelRef(platform, text[1:], text)
+    raise InvalidOption(name, f"must be a channel mention, #name or channel id (got {text!r})")
+
+
+def describe_value(value: Any) -> str:
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, MemberRef | ChannelRef):
+        return value.display or value.key()
+    return str(value)

@@ -1,0 +1,78 @@
+"""Platform-neutral replies: each front end renders a `Reply` within its own limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Tone(StrEnum):
+    INFO = "info"
+    SUCCESS = "success"
+    WARNING = "warning"
+    ERROR = "error"
+    ALERT = "alert"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button runs `command` (a command line such as "/config show") or opens `url`."""
+
+    label: str
+    command: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    data: bytes
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Reply:
+    title: str | None = None
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    links: tuple[Link, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    files: tuple[Attachment, ...] = ()
+    footer: str | None = None
+    tone: Tone = Tone.INFO
+    # None: follow the command's declaration; True/False: override it (errors are always private).
+    private: bool | None = None
+    # Platform user ids this reply may ping; nobody else, and never @everyone, @here or a role.
+    mention_user_ids: tuple[str, ...] = field(default=())
+
+    def plain_text(self) -> str:
+        """The whole reply as Markdown text, for front ends without rich layouts."""
+        parts: list[str] = []
+        if self.title:
+            parts.append(f"**{self.title}**")
+        if self.body:
+            parts.append(self.body)
+        if self.fields:
+            parts.append("\n".join(f"**{f.name}:** {f.value}" for f in self.fields))
+        if self.links:
+            parts.append("\n".join(f"[{link.label}]({link.url})" for link in self.links))
+        if self.footer:
+            parts.append(f"_{self.footer}_")
+        return "\n\n".join(parts)
+
+
+def error_reply(message: str) -> Reply:
+    return Reply(title="Sorry", body=message, tone=Tone.ERROR, private=True)

@@ -1,0 +1,258 @@
+"""Communities, their per-community settings, and who counts as steward or admin.
+
+A community is one DAO; its Discord guilds, Telegram groups and the local console are spaces that
+belong to it. Settings are stored per community and edited by admins with /config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands import options as opt
+from bot.commands.invocation import Caller
+from bot.commands.options import ChannelRef
+from bot.commands.spec import Role
+from bot.errors import InvalidOption
+from bot.settings import CommunityConfig
+from bot.storage.database import Database
+from bot.storage.models import Community, CommunitySetting, CommunitySpace, utcnow
+
+# parse(option name, raw text, platform) -> the canonical text stored.
+SettingParser = Callable[[str, str, str], str]
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    description: str
+    parse: SettingParser
+    default: str | None = None
+    # A channel or role exists on one platform: its value is stored once per platform.
+    per_platform: bool = False
+
+    def storage_key(self, platform: str) -> str:
+        return f"{self.key}@{platform}" if self.per_platform else self.key
+
+
+def _text(name: str, raw: str, _platform: str) -> str:
+    return opt.parse_string(name, raw, 200)
+
+
+def _channel(name: str, raw: str, platform: str) -> str:
+    return opt.parse_channel(name, raw, platform).id
+
+
+def _role(name: str, raw: str, _platform: str) -> str:
+    match = re.fullmatch(r"<@&(\d+)>|(\d{1,20})", raw.strip())
+    if not match:
+        raise InvalidOption(name, f"must be a role mention or role id (got {raw!r})")
+    return match.group(1) or match.group(2)
+
+
+def _members(name: str, raw: str, platform: str) -> str:
+    refs = [opt.parse_member(name, token, platform) for token in re.split(r"[,\s]+", raw) if token]
+    unresolved = [ref.display for ref in refs if ref.id is None]
+    if unresolved:
+        raise InvalidOption(name, f"needs mentions or user ids, not usernames ({unresolved[0]})")
+    return ",".join(sorted({ref.key() for ref in refs}))
+
+
+def _url(name: str, raw: str, _platform: str) -> str:
+    return str(opt.parse_url(name, raw))
+
+
+def _timezone(name: str, raw: str, _platform: str) -> str:
+    zone = raw.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        close = sorted(z for z in available_timezones() if zone.lower() in z.lower())[:3]
+        hint = f"; did you mean {', '.join(close)}?" if close else " (e.g. Europe/Berlin)"
+        raise InvalidOption(name, f"{zone!r} is not an IANA time zone{hint}") from exc
+    return zone
+
+
+def _on_off(name: str, raw: str, _platform: str) -> str:
+    return "on" if opt.parse_boolean(name, raw) else "off"
+
+
+CORE_SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec("name", "Display name of the community", _text),
+    SettingSpec("alert_channel", "Channel for treasury and security alerts", _channel, None, True),
+    SettingSpec("digest_channel", "Channel for scheduled digests", _channel, None, True),
+    SettingSpec("steward_role", "Platform role whose members are stewards", _role, None, True),
+    SettingSpec("admin_role", "Platform role whose members are admins", _role, None, True),
+    SettingSpec("stewards", "Members who are stewards (mentions or ids)", _members),
+    SettingSpec("admins", "Members who are admins (mentions or ids)", _members),
+    SettingSpec("forum_url", "The community's Discourse forum", _url),
+    SettingSpec("timezone", "IANA time zone for digests and schedules", _timezone, "UTC"),
+    SettingSpec("ai", "Use the language model (on) or only offline tools (off)", _on_off, "on"),
+)
+
+
+@dataclass(frozen=True)
+class CommunityContext:
+    id: int
+    slug: str
+    name: str
+    values: Mapping[str, str]
+    config: CommunityConfig | None = None
+    specs: Mapping[str, SettingSpec] = field(default_factory=dict)
+
+    def get(self, key: str, platform: str | None = None) -> str | None:
+        spec = self.specs.get(key)
+        storage_key = spec.storage_key(platform or "") if spec and platform else key
+        value = self.values.get(storage_key)
+        if value is None and spec is not None:
+            return spec.default
+        return value
+
+    def members(self, key: str) -> set[str]:
+        configured = set(getattr(self.config, key, []) if self.config else [])
+        stored = self.values.get(key, "")
+        return configured | {m for m in stored.split(",") if m}
+
+    def channel(self, key: str, platform: str) -> ChannelRef | None:
+        channel_id = self.get(key, platform)
+        return ChannelRef(platform, channel_id) if channel_id else None
+
+    def role_of(self, caller: Caller) -> Role:
+        """The core's one permission rule, the same for every front end."""
+        admin_role = self.get("admin_role", caller.platform)
+        steward_role = self.get("steward_role", caller.platform)
+        if caller.key in self.members("admins") or (admin_role and admin_role in caller.role_ids):
+            return Role.ADMIN
+        role = caller.platform_role
+        if caller.key in self.members("stewards") or (
+            steward_role and steward_role in caller.role_ids
+        ):
+            role = max(role, Role.STEWARD)
+        return role
+
+
+class CommunityService:
+    def __init__(
+        self, db: Database, configs: Iterable[CommunityConfig], specs: Iterable[SettingSpec]
+    ) -> None:
+        self._db = db
+        self._configs = {c.slug: c for c in configs}
+        self.specs: dict[str, SettingSpec] = {s.key: s for s in specs}
+
+    async def sync_configured(self, console_slug: str) -> None:
+        """Make the communities of the config file exist, with their spaces; idempotent."""
+        async with self._db.transaction() as session:
+            for config in self._configs.values():
+                community = await self._ensure_community(session, config.slug, config.name)
+                spaces = [("discord", g) for g in config.discord_guild_ids] + [
+                    ("telegram", c) for c in config.telegram_chat_ids
+                ]
+                for platform, space_id in spaces:
+                    await session.merge(CommunitySpace(
+                        platform=platform, space_id=space_id, community_id=community.id or 0
+                    ))
+            console = await self._ensure_community(session, console_slug, "Local community")
+            await session.merge(CommunitySpace(
+                platform="console", space_id=console_slug, community_id=console.id or 0
+            ))
+
+    async def _ensure_community(self, session: AsyncSession, slug: str, name: str) -> Community:
+        found = (await session.exec(select(Community).where(Community.slug == slug))).first()
+        if found is None:
+            found = Community(slug=slug, name=name)
+            session.add(found)
+            await session.flush()
+        return found
+
+    async def resolve(self, platform: str, space_id: str, space_name: str) -> CommunityContext:
+        """The community a chat space belongs to; an unknown space becomes a new community."""
+        context = await self._lookup(platform, space_id)
+        if context is not None:
+            return context
+        try:
+            async with self._db.transaction() as session:
+                community = Community(slug=f"{platform}-{space_id}"[:64], name=space_name[:200])
+                session.add(community)
+                await session.flush()
+                session.add(CommunitySpace(
+                    platform=platform, space_id=space_id, community_id=community.id or 0
+                ))
+        except IntegrityError:
+            pass  # Another event created it first; read theirs.
+        context = await self._lookup(platform, space_id)
+        if context is None:
+            raise RuntimeError(f"community for {platform}:{space_id} vanished")
+        return context
+
+    async def by_slug(self, slug: str) -> CommunityContext | None:
+        async with self._db.read() as session:
+            community = (await session.exec(select(Community).where(Community.slug == slug))).first()
+            return None if community is None else await self._context(session, community)
+
+    async def all(self) -> list[CommunityContext]:
+        async with self._db.read() as session:
+            communities = (await session.exec(select(Community).order_by(col(Community.id)))).all()
+            return [await self._context(session, c) for c in communities]
+
+    async def spaces(self, community_id: int) -> list[CommunitySpace]:
+        async with self._db.read() as session:
+            query = select(CommunitySpace).where(CommunitySpace.community_id == community_id)
+            return list((await session.exec(query)).all())
+
+    async def _lookup(self, platform: str, space_id: str) -> CommunityContext | None:
+        async with self._db.read() as session:
+            query = (
+                select(Community)
+                .join(CommunitySpace, col(CommunitySpace.community_id) == col(Community.id))
+                .where(CommunitySpace.platform == platform, CommunitySpace.space_id == space_id)
+            )
+            community = (await session.exec(query)).first()
+            return None if community is None else await self._context(session, community)
+
+    async def _context(self, session: AsyncSession, community: Community) -> CommunityContext:
+        if community.id is None:
+            raise RuntimeError("community row without id")
+        query = select(CommunitySetting).where(CommunitySetting.community_id == community.id)
+        values = {row.key: row.value for row in (await session.exec(query)).all()}
+        return CommunityContext(
+            id=community.id,
+            slug=community.slug,
+            name=values.get("name", community.name),
+            values=values,
+            config=self._configs.get(community.slug),
+            specs=self.specs,
+        )
+
+    async def set(
+        self, community_id: int, key: str, raw: str, platform: str, by: str
+    ) -> tuple[SettingSpec, str]:
+        spec = self.specs.get(key)
+        if spec is None:
+            raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
+        value = spec.parse("value", raw, platform)
+        async with self._db.transaction() as session:
+            await session.merge(CommunitySetting(
+                community_id=community_id,
+                key=spec.storage_key(platform),
+                value=value,
+                updated_at=utcnow(),
+                updated_by=by,
+            ))
+        return spec, value
+
+    async def reset(self, community_id: int, key: str, platform: str) -> SettingSpec:
+        spec = self.specs.get(key)
+        if spec is None:
+            raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
+        async with self._db.transaction() as session:
+            await session.exec(delete(CommunitySetting).where(
+                col(CommunitySetting.community_id) == community_id,
+                col(CommunitySetting.key) == spec.storage_key(platform),
+            ))
+        return spec

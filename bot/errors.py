@@ -1,0 +1,48 @@
+"""One error tree for the whole bot.
+
+Adapters turn `UserError` into a reply, `UpstreamError` into an apology with an incident id, and
+`ConfigError` into a non-zero exit that names the key at fault.
+"""
+
+from __future__ import annotations
+
+
+class StewardError(Exception):
+    """Base of every error Steward raises on purpose."""
+
+
+class UserError(StewardError):
+    """The caller asked for something invalid, missing or not allowed; the message is the reply."""
+
+
+class InvalidOption(UserError):
+    def __init__(self, option: str, reason: str) -> None:
+        super().__init__(f"Option `{option}`: {reason}")
+        self.option = option
+        self.reason = reason
+
+
+class NotAllowed(UserError):
+    pass
+
+
+class UnknownCommand(UserError):
+    pass
+
+
+class UpstreamError(StewardError):
+    """A dependency (chat API, RPC, model, forum) failed."""
+
+    def __init__(self, service: str, message: str, *, retryable: bool = True) -> None:
+        super().__init__(f"{service}: {message}")
+        self.service = service
+        self.retryable = retryable
+
+
+class ConfigError(StewardError):
+    """The configuration is invalid; the process must stop before anything is applied."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"{key}: {reason}")
+        self.key = key
+        self.reason = reason

@@ -1,0 +1,30 @@
+"""What the app needs from a front end (Discord, Telegram, console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.commands.options import ChannelRef
+from bot.commands.reply import Reply
+
+
+@dataclass(frozen=True)
+class Health:
+    name: str
+    ok: bool
+    detail: str
+
+
+class FrontEnd(Protocol):
+    platform: str
+
+    async def run(self) -> None:
+        """Serve until `stop` is called (or, for the console, until its input ends)."""
+
+    async def stop(self) -> None: ...
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> None:
+        """Post to a channel unprompted: alerts, digests, nudges."""
+
+    def health(self) -> Health: ...

@@ -1,0 +1,1 @@
+"""Feature packages. Each exposes `feature: Feature` in its `__init__`."""

@@ -1,0 +1,975 @@
+"""A local fake of the Telegram Bot API, good enough to run the real python-telegram-bot against.
+
+Usage::
+
+    fake = FakeTelegram(token="123:ABC", bot_username="steward_bot")
+    await fake.start()
+    app = (ApplicationBuilder().token(fake.token).base_url(fake.base_url)
+           .base_file_url(fake.base_file_url).build())
+    ...  # app.initialize(), app.start(), app.updater.start_polling(poll_interval=0)
+    fake.send_text(fake.group.id, fake.alice, "/help@steward_bot")
+    call = await fake.wait_for("sendMessage")        # the bot's reply, params decoded
+    await fake.stop()
+
+World model (plain attributes, change freely before or during a test):
+    ``fake.bot_user``; ``fake.alice`` / ``fake.bob`` / ``fake.carol`` (:class:`FakeUser`, ids 1001-1003);
+    ``fake.group`` ("Test DAO", basic group, id -4001; alice creator, bob and carol members, the bot
+    an administrator); ``fake.supergroup`` (same members, id -1001000000001, @testdao);
+    ``fake.private(user)`` is the DM chat, whose id is the user's id, as in Telegram.
+    ``add_user(name, user_id)``, ``set_member_status(chat, user, status)`` with status one of
+    creator/administrator/member/left/kicked; ``mark_blocked(user, started=False)`` makes DMs fail
+    with 403 ("can't initiate conversation", or "blocked by the user" when ``started``).
+
+Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_id, callback_id)``):
+    ``send_text(chat, user, text)`` (with bot_command / mention entities), ``edit_text(chat,
+    message_id, user, text)`` (an ``edited_message``), ``press_button(chat, message_id, user, data)``
+    (a ``callback_query``; the button must exist on that message).
+
+Outbound record:
+    ``fake.sent``: every call except getUpdates, as :class:`SentCall` (``method``, decoded
+    ``params`` with uploads as :class:`UploadedFile`, ``at``, ``status``, ``error``);
+    ``fake.polls``: the getUpdates calls; ``fake.unhandled``: unknown method names.
+    ``await fake.wait_for(method, predicate=None, timeout=5.0, include_errors=False)`` returns the
+    first successful matching call not returned before (so consecutive waits see successive calls)
+    and raises ``TimeoutError`` listing what was seen.
+    ``fake.messages(chat, from_bot=None)``: current :class:`StoredMessage` objects after edits and
+    deletes (``text`` as the bot sent it, ``plain`` as users see it, ``parse_mode``, ``reply_markup``).
+    ``fake.my_commands(scope=None, language_code="")``; ``fake.pending_updates``.
+
+Faults: ``fake.fail_next(method, status, description, retry_after=None, count=1)``;
+``fake.flood = FloodLimits(group_per_minute=20, global_per_second=30, chat_per_second=None)``
+gives 429 + ``retry_after`` on send* methods, like Telegram's flood control.
+
+Validation mirrors the real API where bots usually go wrong: text length (4096, after entity
+parsing), empty text, HTML tags (Telegram's tag set, balance, byte offsets), MarkdownV2 reserved
+characters, captions (1024), callback_data (64 bytes), "message is not modified", editing without
+``reply_markup`` removing the keyboard, 403 for users who never started the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from aiohttp import web
+
+JSON = dict[str, Any]
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a specified content and reply markup of the current message"
+)
+# PTB sends strings raw and JSON-encodes everything else; these must never be json.loads-ed,
+# or a user text such as "42" or "true" would change type.
+_RAW_FIELDS = frozenset({
+    "text", "caption", "parse_mode", "callback_query_id", "language_code", "action", "file_id",
+    "inline_message_id", "url", "business_connection_id", "message_effect_id", "emoji",
+})
+# Telegram stops delivering these unless asked for explicitly.
+_NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
+_CHAT_ACTIONS = frozenset({
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+})
+_COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@/])")
+_MENTION_RE = re.compile(r"(?<![A-Za-z0-9_/@])@[A-Za-z0-9_]{5,32}\b")
+_BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+
+
+class ApiError(Exception):
+    """An error response; raised inside method handlers."""
+
+    def __init__(self, status: int, description: str, retry_after: float | None = None) -> None:
+        super().__init__(description)
+        self.status, self.description, self.retry_after = status, description, retry_after
+
+
+@dataclass(frozen=True)
+class FakeUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    is_bot: bool = False
+
+    def to_api(self) -> JSON:
+        data: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass(frozen=True)
+class FakeChat:
+    id: int
+    type: str  # private, group, supergroup
+    title: str | None = None
+    username: str | None = None
+    user: FakeUser | None = None  # the other side of a private chat
+
+    def to_api(self) -> JSON:
+        data: JSON = {"id": self.id, "type": self.type}
+        if self.user is not None:
+            data["first_name"] = self.user.first_name
+        if self.title:
+            data["title"] = self.title
+        if self.username:
+            data["username"] = self.username
+        return data
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    filename: str | None
+    data: bytes
+    content_type: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+
+@dataclass
+class SentCall:
+    method: str
+    params: JSON
+    at: float
+    status: int = 200
+    error: str | None = None
+
+
+@dataclass
+class StoredMessage:
+    chat_id: int
+    message_id: int
+    from_bot: bool
+    text: str | None  # raw source as the sender sent it (HTML/MarkdownV2 markup included)
+    plain: str | None  # what a user sees
+    parse_mode: str | None
+    reply_markup: JSON | None
+    payload: JSON  # the Message object as the API returns it
+    file: UploadedFile | None = None
+    edited: bool = False
+
+
+@dataclass
+class FloodLimits:
+    group_per_minute: int | None = 20
+    global_per_second: int | None = 30
+    chat_per_second: int | None = None  # Telegram tolerates short bursts, so off by default
+
+
+class Queued(NamedTuple):
+    update_id: int
+    message_id: int | None
+    callback_id: str | None = None
+
+
+@dataclass
+class _Fault:
+    status: int
+    description: str
+    retry_after: float | None
+    count: int
+
+
+def _u16(text: str) -> int:
+    """Telegram measures entity offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _entities_error(message: str) -> ApiError:
+    return ApiError(400, f"Bad Request: can't parse entities: {message}")
+
+
+_HTML_TAGS = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "a": "text_link", "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "span": "spoiler",
+    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+}
+_TAG_RE = re.compile(r"<(/?)([^\s/>]*)([^<>]*)>")
+_ATTR_RE = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
+_HTML_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+
+
+def _unescape(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        ref = m.group(1)
+        if ref in _NAMED:
+            return _NAMED[ref]
+        code = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
+        return chr(code) if 0 < code < 0x110000 else m.group(0)
+
+    # Other named entities (&nbsp; ...) are not decoded by Telegram and stay literal.
+    return _HTML_ENTITY_RE.sub(one, text)
+
+
+def parse_html(src: str) -> tuple[str, list[JSON]]:
+    """Telegram's HTML parse mode: returns (plain text, entities) or raises a 400."""
+    out: list[str] = []
+    u16 = 0
+    stack: list[tuple[str, JSON]] = []
+    entities: list[JSON] = []
+    pos = 0
+    for m in _TAG_RE.finditer(src):
+        chunk = _unescape(src[pos:m.start()])
+        if "<" in chunk:
+            raise _entities_error(f"Unclosed start tag at byte offset {len(src[:pos].encode())}")
+        out.append(chunk)
+        u16 += _u16(chunk)
+        pos = m.end()
+        offset = len(src[: m.start()].encode())
+        name = m.group(2).lower()
+        if m.group(1):
+            if not stack:
+                raise _entities_error(f"Unexpected end tag at byte offset {offset}")
+            open_name, ent = stack.pop()
+            if open_name != name:
+                raise _entities_error(
+                    f'Unmatched end tag at byte offset {offset}, expected "</{open_name}>", '
+                    f'found "</{name}>"'
+                )
+            ent["length"] = u16 - ent["offset"]
+            if ent["length"] and ent["type"]:
+                entities.append(ent)
+            continue
+        if name not in _HTML_TAGS:
+            raise _entities_error(f'Unsupported start tag "{name}" at byte offset {offset}')
+        attrs = {k.lower(): _unescape(a or b or c) for k, a, b, c in _ATTR_RE.findall(m.group(3))}
+        ent = {"type": _HTML_TAGS[name], "offset": u16}
+        if name == "span" and attrs.get("class") != "tg-spoiler":
+            raise _entities_error('Tag "span" must have class "tg-spoiler"')
+        if name == "a":
+            ent["url"] = attrs.get("href")
+            ent["type"] = "text_link" if ent["url"] else None
+        elif name == "tg-emoji":
+            if not attrs.get("emoji-id"):
+                raise _entities_error('Tag "tg-emoji" must have attribute "emoji-id"')
+            ent["custom_emoji_id"] = attrs["emoji-id"]
+        elif name == "blockquote" and "expandable" in attrs:
+            ent["type"] = "expandable_blockquote"
+        elif name == "code" and stack and stack[-1][0] == "pre":
+            language = attrs.get("class", "")
+            if language.startswith("language-"):  # <pre><code class="language-x"> is one entity
+                stack[-1][1]["language"] = language.removeprefix("language-")
+                ent["type"] = None
+        stack.append((name, ent))
+    tail = _unescape(src[pos:])
+    if "<" in tail:
+        raise _entities_error(f"Unclosed start tag at byte offset {len(src[:pos].encode())}")
+    out.append(tail)
+    if stack:
+        raise _entities_error(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
+    entities.sort(key=lambda e: (e["offset"], -e["length"]))
+    return "".join(out), entities
+
+
+_MD_MARKERS = ("```", "`", "||", "__", "*", "_", "~")
+_MD_NAMES = {"```": "Pre", "`": "Code", "||": "Spoiler", "__": "Underline", "*": "Bold",
+             "_": "Italic", "~": "Strikethrough", "[": "TextUrl"}
+
+
+def parse_markdown_v2(src: str) -> str:
+    """Validates MarkdownV2 like Telegram (reserved characters, balanced markers); returns plain."""
+    out: list[str] = []
+    stack: list[str] = []
+    i = 0
+    while i < len(src):
+        ch = src[i]
+        if ch == "\\" and i + 1 < len(src):
+            out.append(src[i + 1])
+            i += 2
+            continue
+        if stack and stack[-1] in ("`", "```"):  # inside code only ` and \ are special
+            if src.startswith(stack[-1], i):
+                i += len(stack.pop())
+            else:
+                out.append(ch)
+                i += 1
+            continue
+        marker = next((mk for mk in _MD_MARKERS if src.startswith(mk, i)), None)
+        if marker is not None:
+            if stack and stack[-1] == marker:
+                stack.pop()
+            elif marker in stack:
+                raise _entities_error(f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte "
+                                      f"offset {len(src[:i].encode())}")
+            else:
+                stack.append(marker)
+            i += len(marker)
+            continue
+        if ch == "[" or (ch == "!" and src.startswith("![", i)):
+            stack.append("[")
+            i += 1 if ch == "[" else 2
+            continue
+        if ch == "]" and stack and stack[-1] == "[" and src.startswith("(", i + 1):
+            end = i + 2
+            while end < len(src) and src[end] != ")":
+                end += 2 if src[end] == "\\" else 1
+            if end >= len(src):
+                raise _entities_error("Can't find end of a URL")
+            stack.pop()
+            i = end + 1
+            continue
+        if ch == ">" and (i == 0 or src[i - 1] == "\n"):  # blockquote line
+            i += 1
+            continue
+        if ch in "_*[]()~`>#+-=|{}.!":
+            raise _entities_error(
+                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
+            )
+        out.append(ch)
+        i += 1
+    if stack:
+        raise _entities_error(f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte offset "
+                              f"{len(src.encode())}")
+    return "".join(out)
+
+
+def _render(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]:
+    mode = (parse_mode or "").lower()
+    if mode == "html":
+        return parse_html(text)
+    if mode == "markdownv2":
+        return parse_markdown_v2(text), []
+    if mode not in ("", "markdown"):
+        raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode!r}")
+    return text, []
+
+
+def _command_entities(text: str) -> list[JSON]:
+    found = [(m, "bot_command") for m in _COMMAND_RE.finditer(text)]
+    found += [(m, "mention") for m in _MENTION_RE.finditer(text)]
+    return sorted(
+        ({"type": kind, "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
+         for m, kind in found),
+        key=lambda e: e["offset"],
+    )
+
+
+def _decode_field(key: str, value: str) -> Any:
+    if key in _RAW_FIELDS:
+        return value
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+class FakeTelegram:
+    """An aiohttp server on 127.0.0.1 speaking the Bot API; see the module docstring."""
+
+    def __init__(self, token: str = "123:ABC", bot_username: str = "steward_bot") -> None:
+        self.token = token
+        self.bot_user = FakeUser(int(token.split(":")[0]), "Steward", bot_username, is_bot=True)
+        self.sent: list[SentCall] = []
+        self.polls: list[SentCall] = []
+        self.unhandled: list[str] = []
+        self.flood = FloodLimits()
+        self.users: dict[str, FakeUser] = {}
+        self.chats: dict[int, FakeChat] = {}
+        self.callback_answers: dict[str, JSON] = {}
+        self.files: dict[str, UploadedFile] = {}
+        self._members: dict[tuple[int, int], str] = {}
+        self._blocked: dict[int, str] = {}
+        self._messages: dict[int, dict[int, StoredMessage]] = {}
+        self._next_message_id: dict[int, int] = {}
+        self._updates: list[JSON] = []
+        self._update_ids = itertools.count(100_000)
+        self._ids = itertools.count(1)
+        self._open_callbacks: set[str] = set()
+        self._commands: dict[tuple[str, str], list[JSON]] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        self._flood_log: list[tuple[float, int]] = []
+        self._allowed_updates: set[str] | None = None
+        self._poll_generation = 0
+        self._wake = asyncio.Event()  # replaced on every wake-up, so waiters never miss one
+        self._recorded = asyncio.Event()
+        self._consumed: set[int] = set()
+        self._closing = False
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.alice = self.add_user("alice", 1001)
+        self.bob = self.add_user("bob", 1002)
+        self.carol = self.add_user("carol", 1003)
+        self.group = self._add_chat(FakeChat(-4001, "group", "Test DAO"))
+        self.supergroup = self._add_chat(
+            FakeChat(-1001000000001, "supergroup", "Test DAO Supergroup", "testdao"))
+        for chat in (self.group, self.supergroup):
+            self.set_member_status(chat, self.alice, "creator")
+            self.set_member_status(chat, self.bob, "member")
+            self.set_member_status(chat, self.carol, "member")
+            self.set_member_status(chat, self.bot_user.id, "administrator")
+        self._handlers: dict[str, Callable[[JSON], Any]] = {
+            name[3:].lower(): getattr(self, name) for name in dir(self) if name.startswith("_m_")
+        }
+        self._canonical = {name[3:].lower(): name[3:] for name in dir(self) if name.startswith("_m_")}
+
+    # ----- lifecycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        # runner.cleanup() waits for in-flight handlers, including long polls orphaned by a
+        # client that already went away; wake them so teardown does not cost a poll timeout.
+        self._closing = True
+        self._wake_polls()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # ----- world model ---------------------------------------------------------------------
+    def add_user(self, name: str, user_id: int, first_name: str | None = None) -> FakeUser:
+        user = FakeUser(user_id, first_name or name.capitalize(), name)
+        self.users[name] = user
+        self._add_chat(FakeChat(user_id, "private", username=name, user=user))
+        self.set_member_status(user_id, user, "member")
+        self.set_member_status(user_id, self.bot_user.id, "member")
+        return user
+
+    def _add_chat(self, chat: FakeChat) -> FakeChat:
+        self.chats[chat.id] = chat
+        return chat
+
+    def private(self, user: FakeUser | str | int) -> FakeChat:
+        return self.chats[self._user(user).id]
+
+    def set_member_status(self, chat: FakeChat | int, user: FakeUser | str | int,
+                          status: str) -> None:
+        if status not in ("creator", "administrator", "member", "left", "kicked"):
+            raise ValueError(f"unsupported status {status!r}")
+        self._members[(self._chat(chat).id, self._user(user).id)] = status
+
+    def member_status(self, chat: FakeChat | int, user: FakeUser | str | int) -> str:
+        return self._members.get((self._chat(chat).id, self._user(user).id), "left")
+
+    def mark_blocked(self, user: FakeUser | str | int, *, started: bool = False) -> None:
+        self._blocked[self._user(user).id] = (
+            "Forbidden: bot was blocked by the user" if started
+            else "Forbidden: bot can't initiate conversation with a user")
+
+    def _chat(self, chat: FakeChat | int | str) -> FakeChat:
+        if isinstance(chat, FakeChat):
+            return chat
+        if isinstance(chat, str) and chat.startswith("@"):
+            found = [c for c in self.chats.values() if c.type != "private" and c.username
+                     and c.username.lower() == chat[1:].lower()]
+        else:
+            try:
+                found = [self.chats[int(chat)]]
+            except (KeyError, ValueError):
+                found = []
+        if not found:
+            raise ApiError(400, "Bad Request: chat not found")
+        return found[0]
+
+    def _user(self, user: FakeUser | str | int) -> FakeUser:
+        if isinstance(user, FakeUser):
+            return user
+        if isinstance(user, str):
+            return self.users[user]
+        if user == self.bot_user.id:
+            return self.bot_user
+        for known in self.users.values():
+            if known.id == user:
+                return known
+        raise ApiError(400, "Bad Request: user not found")
+
+    # ----- inbound updates -----------------------------------------------------------------
+    @property
+    def pending_updates(self) -> int:
+        return len(self._updates)
+
+    def _queue(self, kind: str, payload: JSON) -> int:
+        update_id = next(self._update_ids)
+        # Snapshot: later edits must not change an update that is already queued.
+        self._updates.append({"update_id": update_id, kind: json.loads(json.dumps(payload))})
+        self._wake_polls()
+        return update_id
+
+    def _wake_polls(self) -> None:
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    def _store(self, chat: FakeChat, sender: FakeUser, body: JSON, **meta: Any) -> StoredMessage:
+        message_id = self._next_message_id.get(chat.id, 1)
+        self._next_message_id[chat.id] = message_id + 1
+        payload = {"message_id": message_id, "date": int(time.time()), "chat": chat.to_api(),
+                   "from": sender.to_api(), **body}
+        stored = StoredMessage(chat.id, message_id, sender.is_bot, payload=payload, **meta)
+        self._messages.setdefault(chat.id, {})[message_id] = stored
+        return stored
+
+    def _find(self, chat_id: int, message_id: Any, missing: str) -> StoredMessage:
+        found = self._messages.get(chat_id, {}).get(message_id)
+        if found is None:
+            raise ApiError(400, f"Bad Request: {missing}")
+        return found
+
+    def send_text(self, chat: FakeChat | int, user: FakeUser | str | int, text: str) -> Queued:
+        """A user writes ``text`` in ``chat``; returns the queued update and message ids."""
+        target, sender = self._chat(chat), self._user(user)
+        if self.member_status(target, sender) in ("left", "kicked"):
+            raise ValueError(f"{sender.username} is not in chat {target.id}")
+        if target.type == "private":
+            self._blocked.pop(sender.id, None)  # writing to the bot (re)starts the conversation
+        body: JSON = {"text": text}
+        if entities := _command_entities(text):
+            body["entities"] = entities
+        stored = self._store(target, sender, body, text=text, plain=text, parse_mode=None,
+                             reply_markup=None)
+        return Queued(self._queue("message", stored.payload), stored.message_id)
+
+    def edit_text(self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int,
+                  text: str) -> Queued:
+        stored = self._find(self._chat(chat).id, message_id, "message to edit not found")
+        if stored.payload["from"]["id"] != self._user(user).id:
+            raise ValueError("users can only edit their own messages")
+        stored.text = stored.plain = text
+        stored.edited = True
+        stored.payload.update(text=text, edit_date=int(time.time()))
+        stored.payload.pop("entities", None)
+        if entities := _command_entities(text):
+            stored.payload["entities"] = entities
+        return Queued(self._queue("edited_message", stored.payload), message_id)
+
+    def press_button(self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int,
+                     data: str) -> Queued:
+        """A user taps the inline button carrying ``data`` under the bot's message."""
+        stored = self._find(self._chat(chat).id, message_id, "message not found")
+        rows = (stored.reply_markup or {}).get("inline_keyboard", [])
+        if not any(b.get("callback_data") == data for row in rows for b in row):
+            raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
+        query_id = str(next(self._ids) * 7919)
+        self._open_callbacks.add(query_id)
+        payload = {"id": query_id, "from": self._user(user).to_api(), "message": stored.payload,
+                   "chat_instance": f"ci{stored.chat_id}", "data": data}
+        return Queued(self._queue("callback_query", payload), message_id, query_id)
+
+    # ----- outbound record -----------------------------------------------------------------
+    def messages(self, chat: FakeChat | int, from_bot: bool | None = None) -> list[StoredMessage]:
+        stored = self._messages.get(self._chat(chat).id, {})
+        return [m for _, m in sorted(stored.items()) if from_bot is None or m.from_bot == from_bot]
+
+    async def wait_for(self, method: str, predicate: Callable[[SentCall], bool] | None = None,
+                       timeout: float = 5.0, *, include_errors: bool = False) -> SentCall:
+        deadline = time.monotonic() + timeout
+        while True:
+            recorded = self._recorded
+            for index, call in enumerate(self.sent):
+                if (index not in self._consumed and call.method.lower() == method.lower()
+                        and (include_errors or call.error is None)
+                        and (predicate is None or predicate(call))):
+                    self._consumed.add(index)
+                    return call
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                seen = [f"{c.method}({c.status})" for c in self.sent[-10:]]
+                raise TimeoutError(f"no matching {method} call in {timeout}s; last calls: {seen}")
+            try:
+                await asyncio.wait_for(recorded.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    def my_commands(self, scope: Any = None, language_code: str = "") -> list[JSON]:
+        return list(self._commands.get((self._scope_key(scope), language_code), []))
+
+    @staticmethod
+    def _scope_key(scope: Any) -> str:
+        if scope is None:
+            scope = {"type": "default"}
+        elif isinstance(scope, str):
+            scope = {"type": scope}
+        elif hasattr(scope, "to_dict"):  # a PTB BotCommandScope
+            scope = scope.to_dict()
+        return json.dumps({k: scope[k] for k in ("type", "chat_id", "user_id") if k in scope},
+                          sort_keys=True)
+
+    # ----- faults --------------------------------------------------------------------------
+    def fail_next(self, method: str, status: int, description: str,
+                  retry_after: float | None = None, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` fail. Telegram's retry_after is an int; PTB
+        also accepts a float, which keeps tests fast."""
+        self._faults.setdefault(method.lower(), []).append(
+            _Fault(status, description, retry_after, count))
+
+    def _check_flood(self, chat: FakeChat) -> None:
+        now, limits = time.monotonic(), self.flood
+        self._flood_log = [(t, c) for t, c in self._flood_log if now - t < 60]
+        windows: list[tuple[int | None, float, list[float]]] = [
+            (limits.global_per_second, 1.0, [t for t, _ in self._flood_log if now - t < 1]),
+            (limits.chat_per_second, 1.0,
+             [t for t, c in self._flood_log if c == chat.id and now - t < 1]),
+        ]
+        if chat.type in ("group", "supergroup"):
+            windows.append((limits.group_per_minute, 60.0,
+                            [t for t, c in self._flood_log if c == chat.id]))
+        for limit, span, times in windows:
+            if limit is not None and len(times) >= limit:
+                retry = max(1, math.ceil(span - (now - times[0])))
+                raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+        self._flood_log.append((now, chat.id))
+
+    # ----- HTTP plumbing -------------------------------------------------------------------
+    @staticmethod
+    def _reply(status: int, body: JSON) -> web.Response:
+        return web.Response(status=status, body=json.dumps(body), content_type="application/json")
+
+    async def _read_params(self, request: web.Request) -> JSON:
+        params: JSON = {k: _decode_field(k, v) for k, v in request.query.items()}
+        if request.content_type == "application/json":
+            body = await request.json()
+            for key, value in body.items():
+                params[key] = json.loads(value) if (
+                    key in ("reply_markup", "reply_parameters", "scope", "commands",
+                            "allowed_updates", "link_preview_options")
+                    and isinstance(value, str)) else value
+        elif request.can_read_body:
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    params[key] = UploadedFile(value.filename, value.file.read(),
+                                               value.content_type)
+                else:
+                    params[key] = _decode_field(key, str(value))
+        for key, value in list(params.items()):  # resolve attach://name references
+            if isinstance(value, str) and value.startswith("attach://"):
+                params[key] = params.pop(value.removeprefix("attach://"), value)
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        name = request.match_info["method"].lower()
+        params = await self._read_params(request)
+        call = SentCall(self._canonical.get(name, request.match_info["method"]), params,
+                        time.monotonic())
+        try:
+            faults = self._faults.get(name)
+            if faults:
+                fault = faults[0]
+                fault.count -= 1
+                if fault.count <= 0:
+                    faults.pop(0)
+                raise ApiError(fault.status, fault.description, fault.retry_after)
+            handler = self._handlers.get(name)
+            if handler is None:
+                self.unhandled.append(call.method)
+                raise ApiError(404, "Not Found: method not found")
+            result = handler(params)
+            if asyncio.iscoroutine(result):
+                result = await result
+            response = self._reply(200, {"ok": True, "result": result})
+        except ApiError as exc:
+            call.status, call.error = exc.status, exc.description
+            body: JSON = {"ok": False, "error_code": exc.status, "description": exc.description}
+            if exc.retry_after is not None:
+                body["parameters"] = {"retry_after": exc.retry_after}
+            response = self._reply(exc.status, body)
+        (self.polls if name == "getupdates" else self.sent).append(call)
+        self._recorded.set()
+        self._recorded = asyncio.Event()
+        return response
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if request.match_info["token"] != self.token or file_id not in self.files:
+            return web.Response(status=404, text="Not Found")
+        return web.Response(body=self.files[file_id].data)
+
+    # ----- validation helpers --------------------------------------------------------------
+    def _target(self, params: JSON) -> FakeChat:
+        """The chat a message goes to, checking the bot may write there."""
+        if "chat_id" not in params:
+            raise ApiError(400, "Bad Request: chat_id is empty")
+        chat = self._chat(params["chat_id"])
+        if chat.type == "private" and chat.id in self._blocked:
+            raise ApiError(403, self._blocked[chat.id])
+        status = self.member_status(chat, self.bot_user.id)
+        kind = "group chat" if chat.type == "group" else "supergroup chat"
+        if chat.type != "private" and status == "kicked":
+            raise ApiError(403, f"Forbidden: bot was kicked from the {kind}")
+        if chat.type != "private" and status == "left":
+            raise ApiError(403, f"Forbidden: bot is not a member of the {kind}")
+        return chat
+
+    @staticmethod
+    def _check_markup(markup: Any) -> JSON | None:
+        if not isinstance(markup, dict):
+            return None
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+                if len(button) < 2:
+                    raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text "
+                                        "buttons are unallowed in the inline keyboard")
+        return markup
+
+    @staticmethod
+    def _text(params: JSON, key: str = "text", limit: int = MAX_TEXT) -> tuple[str, list[JSON]]:
+        raw = params.get(key)
+        plain, entities = _render(str(raw or ""), params.get("parse_mode"))
+        if key == "text" and not plain.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if len(plain) > limit:
+            raise ApiError(400, "Bad Request: message is too long" if key == "text"
+                           else "Bad Request: message caption is too long")
+        return plain, entities
+
+    def _send(self, params: JSON, body: JSON, file: UploadedFile | None = None,
+              text_key: str = "text") -> JSON:
+        chat = self._target(params)
+        if text_key == "text":
+            plain, entities = self._text(params)
+        else:
+            plain, entities = self._text(params, "caption", MAX_CAPTION) if params.get(
+                "caption") else ("", [])
+        markup = self._check_markup(params.get("reply_markup"))
+        reply = params.get("reply_parameters") or {}
+        if reply:
+            replied = self._messages.get(chat.id, {}).get(reply.get("message_id"))
+            if replied is not None:
+                body["reply_to_message"] = replied.payload
+            elif not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+        self._check_flood(chat)
+        if plain:
+            body[text_key] = plain
+            if entities:
+                body["entities" if text_key == "text" else "caption_entities"] = entities
+        if markup:
+            body["reply_markup"] = markup
+        if "link_preview_options" in params:
+            body["link_preview_options"] = params["link_preview_options"]
+        stored = self._store(chat, self.bot_user, body, text=params.get(text_key),
+                             plain=plain or None, parse_mode=params.get("parse_mode"),
+                             reply_markup=markup, file=file)
+        return stored.payload
+
+    def _file(self, params: JSON, key: str) -> tuple[UploadedFile, JSON]:
+        value = params.get(key)
+        if isinstance(value, str) and value in self.files:
+            upload = self.files[value]
+        elif isinstance(value, str) and value.startswith(("http://", "https://")):
+            upload = UploadedFile(value.rsplit("/", 1)[-1], b"")  # not fetched
+        elif isinstance(value, UploadedFile):
+            if not value.data:
+                raise ApiError(400, "Bad Request: file must be non-empty")
+            upload = value
+        else:
+            raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        file_id = f"F{next(self._ids):06d}"
+        self.files[file_id] = upload
+        return upload, {"file_id": file_id, "file_unique_id": f"U{file_id}",
+                        "file_size": upload.size}
+
+    # ----- methods (name after _m_ is the API method) --------------------------------------
+    def _m_getMe(self, _: JSON) -> JSON:
+        return {**self.bot_user.to_api(), "can_join_groups": True,
+                "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def _m_deleteWebhook(self, params: JSON) -> bool:
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        return True
+
+    async def _m_getUpdates(self, params: JSON) -> list[JSON]:
+        offset = int(params.get("offset") or 0)
+        limit = min(max(int(params.get("limit") or 100), 1), 100)
+        timeout = float(params.get("timeout") or 0)
+        if params.get("allowed_updates") is not None:  # persists across calls, as in Telegram
+            self._allowed_updates = set(params["allowed_updates"]) or None
+        if offset < 0:
+            del self._updates[:offset]
+        elif offset:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+        self._poll_generation += 1
+        generation = self._poll_generation
+        self._wake_polls()  # a newer poll terminates the older one, like Telegram's 409
+        deadline = time.monotonic() + timeout
+        while True:
+            wake = self._wake
+            if generation != self._poll_generation:
+                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
+                                    "that only one bot instance is running")
+            self._updates = [u for u in self._updates if self._deliverable(u)]
+            remaining = deadline - time.monotonic()
+            if self._updates or self._closing or remaining <= 0:
+                return self._updates[:limit]
+            try:
+                await asyncio.wait_for(wake.wait(), remaining)
+            except TimeoutError:
+                pass
+
+    def _deliverable(self, update: JSON) -> bool:
+        kind = next(k for k in update if k != "update_id")
+        if self._allowed_updates:
+            return kind in self._allowed_updates
+        return kind not in _NOT_DEFAULT_UPDATES
+
+    def _m_sendMessage(self, params: JSON) -> JSON:
+        return self._send(params, {})
+
+    def _m_sendDocument(self, params: JSON) -> JSON:
+        upload, info = self._file(params, "document")
+        info.update(file_name=upload.filename, mime_type=upload.content_type)
+        return self._send(params, {"document": info}, upload, "caption")
+
+    def _m_sendPhoto(self, params: JSON) -> JSON:
+        upload, info = self._file(params, "photo")
+        return self._send(params, {"photo": [{**info, "width": 1, "height": 1}]}, upload,
+                          "caption")
+
+    def _edit_target(self, params: JSON) -> StoredMessage:
+        if "inline_message_id" in params:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        stored = self._find(self._chat(params.get("chat_id", 0)).id, params.get("message_id"),
+                            "message to edit not found")
+        if not stored.from_bot:
+            raise ApiError(400, "Bad Request: message can't be edited")
+        return stored
+
+    def _m_editMessageText(self, params: JSON) -> JSON:
+        stored = self._edit_target(params)
+        plain, entities = self._text(params)
+        # Omitting reply_markup removes the inline keyboard, as in Telegram.
+        markup = self._check_markup(params.get("reply_markup"))
+        if (plain, entities, markup) == (stored.payload.get("text"),
+                                         stored.payload.get("entities", []), stored.reply_markup):
+            raise ApiError(400, NOT_MODIFIED)
+        stored.text, stored.plain, stored.parse_mode = params["text"], plain, params.get(
+            "parse_mode")
+        stored.payload.update(text=plain, entities=entities, edit_date=int(time.time()))
+        return self._set_markup(stored, markup)
+
+    def _m_editMessageReplyMarkup(self, params: JSON) -> JSON:
+        stored = self._edit_target(params)
+        markup = self._check_markup(params.get("reply_markup"))
+        if markup == stored.reply_markup:
+            raise ApiError(400, NOT_MODIFIED)
+        return self._set_markup(stored, markup)
+
+    @staticmethod
+    def _set_markup(stored: StoredMessage, markup: JSON | None) -> JSON:
+        stored.edited, stored.reply_markup = True, markup
+        stored.payload.pop("reply_markup", None)
+        if markup:
+            stored.payload["reply_markup"] = markup
+        stored.payload.setdefault("edit_date", int(time.time()))
+        return stored.payload
+
+    def _m_deleteMessage(self, params: JSON) -> bool:
+        chat = self._chat(params.get("chat_id", 0))
+        stored = self._find(chat.id, params.get("message_id"), "message to delete not found")
+        can_moderate = self.member_status(chat, self.bot_user.id) in ("administrator", "creator")
+        if not stored.from_bot and chat.type != "private" and not can_moderate:
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        del self._messages[chat.id][stored.message_id]
+        return True
+
+    def _m_answerCallbackQuery(self, params: JSON) -> bool:
+        query_id = str(params.get("callback_query_id"))
+        if query_id not in self._open_callbacks:
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
+                                "query ID is invalid")
+        self._open_callbacks.discard(query_id)
+        self.callback_answers[query_id] = params
+        return True
+
+    def _commands_key(self, params: JSON) -> tuple[str, str]:
+        return self._scope_key(params.get("scope")), str(params.get("language_code") or "")
+
+    def _m_setMyCommands(self, params: JSON) -> bool:
+        commands = params.get("commands") or []
+        if len(commands) > 100:
+            raise ApiError(400, "Bad Request: too many commands")
+        for command in commands:
+            if not _BOT_COMMAND_NAME.fullmatch(str(command.get("command", ""))):
+                raise ApiError(400, "Bad Request: BOT_COMMAND_INVALID")
+            if not 1 <= len(str(command.get("description", ""))) <= 256:
+                raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
+        self._commands[self._commands_key(params)] = [
+            {"command": c["command"], "description": c["description"]} for c in commands]
+        return True
+
+    def _m_getMyCommands(self, params: JSON) -> list[JSON]:
+        return self._commands.get(self._commands_key(params), [])
+
+    def _m_deleteMyCommands(self, params: JSON) -> bool:
+        self._commands.pop(self._commands_key(params), None)
+        return True
+
+    def _m_getChat(self, params: JSON) -> JSON:
+        # ChatFullInfo: PTB requires these three fields beyond the basic chat.
+        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
+                               "premium_subscription", "gifts_from_channels"), False)
+        return {**self._chat(params.get("chat_id", 0)).to_api(), "accent_color_id": 0,
+                "max_reaction_count": 11, "accepted_gift_types": gifts}
+
+    def _member(self, chat: FakeChat, user: FakeUser) -> JSON:
+        status = self.member_status(chat, user)
+        data: JSON = {"status": status, "user": user.to_api()}
+        if status == "creator":
+            data["is_anonymous"] = False
+        elif status == "administrator":
+            data.update(dict.fromkeys(("can_be_edited", "is_anonymous", "can_promote_members",
+                                       "can_post_stories", "can_edit_stories",
+                                       "can_delete_stories"), False))
+            data.update(dict.fromkeys(("can_manage_chat", "can_delete_messages",
+                                       "can_manage_video_chats", "can_restrict_members",
+                                       "can_change_info", "can_invite_users",
+                                       "can_pin_messages"), True))
+        elif status == "kicked":
+            data["until_date"] = 0
+        return data
+
+    def _m_getChatMember(self, params: JSON) -> JSON:
+        return self._member(self._chat(params.get("chat_id", 0)),
+                            self._user(int(params.get("user_id", 0))))
+
+    def _m_getChatAdministrators(self, params: JSON) -> list[JSON]:
+        chat = self._chat(params.get("chat_id", 0))
+        if chat.type == "private":
+            raise ApiError(400, "Bad Request: there are no administrators in the private chat")
+        members: Iterable[FakeUser] = [self.bot_user, *self.users.values()]
+        return [self._member(chat, u) for u in members
+                if self.member_status(chat, u) in ("creator", "administrator")]
+
+    def _m_sendChatAction(self, params: JSON) -> bool:
+        self._target(params)
+        if params.get("action") not in _CHAT_ACTIONS:
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
+    def _m_getFile(self, params: JSON) -> JSON:
+        file_id = str(params.get("file_id"))
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"U{file_id}",
+                "file_size": self.files[file_id].size, "file_path": f"documents/{file_id}"}
