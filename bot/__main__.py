@@ -30,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     configure_logging(settings.log.level, settings.log.format, settings.secret_values())
     if args.command == "check-config":
-        print(f"configuration OK: {len(features)} features, {len(settings.communities)} communities")
+        print(
+            f"configuration OK: {len(features)} features, {len(settings.communities)} communities"
+        )
         return 0
     try:
         if args.command == "db":
@@ -80,10 +82,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"steward {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot (console front end when no tokens are set)")
-    run.add_argument("--as", dest="as_role", choices=["member", "steward", "admin"],
-                     default="member", help="who the console user is in the local community")
-    run.add_argument("--keep-running", action="store_true",
-                     help="stay up after standard input ends (alerts keep printing)")
+    run.add_argument(
+        "--as",
+        dest="as_role",
+        choices=["member", "steward", "admin"],
+        default="member",
+        help="who the console user is in the local community",
+    )
+    run.add_argument(
+        "--keep-running",
+        action="store_true",
+        help="stay up after standard input ends (alerts keep printing)",
+    )
     db = sub.add_parser("db", help="upgrade the database schema and exit")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check-config", help="validate the configuration and exit")

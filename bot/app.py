@@ -63,8 +63,9 @@ class App:
     async def health(self) -> list[Health]:
         problem = await self.db.ping()
         checks = [Health("database", problem is None, problem or self.db.dialect)]
-        checks.append(Health("scheduler", self.scheduler.running,
-                             f"{len(self.scheduler.job_ids())} jobs"))
+        checks.append(
+            Health("scheduler", self.scheduler.running, f"{len(self.scheduler.job_ids())} jobs")
+        )
         checks.extend(frontend.health() for frontend in self.frontends)
         return checks
 

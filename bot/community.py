@@ -144,6 +144,7 @@ class CommunityService:
         self._db = db
         self._configs = {c.slug: c for c in configs}
         self.specs: dict[str, SettingSpec] = {s.key: s for s in specs}
+        self._default_slug = next(iter(self._configs), "local")
 
     async def sync_configured(self, console_slug: str) -> None:
         """Make the communities of the config file exist, with their spaces; idempotent."""
@@ -154,13 +155,19 @@ class CommunityService:
                     ("telegram", c) for c in config.telegram_chat_ids
                 ]
                 for platform, space_id in spaces:
-                    await session.merge(CommunitySpace(
-                        platform=platform, space_id=space_id, community_id=community.id or 0
-                    ))
+                    await session.merge(
+                        CommunitySpace(
+                            platform=platform, space_id=space_id, community_id=community.id or 0
+                        )
+                    )
+            if not self._configs:
+                self._default_slug = console_slug
             console = await self._ensure_community(session, console_slug, "Local community")
-            await session.merge(CommunitySpace(
-                platform="console", space_id=console_slug, community_id=console.id or 0
-            ))
+            await session.merge(
+                CommunitySpace(
+                    platform="console", space_id=console_slug, community_id=console.id or 0
+                )
+            )
 
     async def _ensure_community(self, session: AsyncSession, slug: str, name: str) -> Community:
         found = (await session.exec(select(Community).where(Community.slug == slug))).first()
@@ -171,7 +178,15 @@ class CommunityService:
         return found
 
     async def resolve(self, platform: str, space_id: str, space_name: str) -> CommunityContext:
-        """The community a chat space belongs to; an unknown space becomes a new community."""
+        """The community a chat space belongs to; an unknown space becomes a new community.
+
+        Direct messages (no space id) belong to the default community: the first configured one.
+        """
+        if not space_id:
+            default = await self.by_slug(self._default_slug)
+            if default is None:
+                raise RuntimeError(f"default community {self._default_slug!r} does not exist")
+            return default
         context = await self._lookup(platform, space_id)
         if context is not None:
             return context
@@ -180,9 +195,11 @@ class CommunityService:
                 community = Community(slug=f"{platform}-{space_id}"[:64], name=space_name[:200])
                 session.add(community)
                 await session.flush()
-                session.add(CommunitySpace(
-                    platform=platform, space_id=space_id, community_id=community.id or 0
-                ))
+                session.add(
+                    CommunitySpace(
+                        platform=platform, space_id=space_id, community_id=community.id or 0
+                    )
+                )
         except IntegrityError:
             pass  # Another event created it first; read theirs.
         context = await self._lookup(platform, space_id)
@@ -192,7 +209,9 @@ class CommunityService:
 
     async def by_slug(self, slug: str) -> CommunityContext | None:
         async with self._db.read() as session:
-            community = (await session.exec(select(Community).where(Community.slug == slug))).first()
+            community = (
+                await session.exec(select(Community).where(Community.slug == slug))
+            ).first()
             return None if community is None else await self._context(session, community)
 
     async def all(self) -> list[CommunityContext]:
@@ -237,13 +256,15 @@ class CommunityService:
             raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
         value = spec.parse("value", raw, platform)
         async with self._db.transaction() as session:
-            await session.merge(CommunitySetting(
-                community_id=community_id,
-                key=spec.storage_key(platform),
-                value=value,
-                updated_at=utcnow(),
-                updated_by=by,
-            ))
+            await session.merge(
+                CommunitySetting(
+                    community_id=community_id,
+                    key=spec.storage_key(platform),
+                    value=value,
+                    updated_at=utcnow(),
+                    updated_by=by,
+                )
+            )
         return spec, value
 
     async def reset(self, community_id: int, key: str, platform: str) -> SettingSpec:
@@ -251,8 +272,10 @@ class CommunityService:
         if spec is None:
             raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
         async with self._db.transaction() as session:
-            await session.exec(delete(CommunitySetting).where(
-                col(CommunitySetting.community_id) == community_id,
-                col(CommunitySetting.key) == spec.storage_key(platform),
-            ))
+            await session.exec(
+                delete(CommunitySetting).where(
+                    col(CommunitySetting.community_id) == community_id,
+                    col(CommunitySetting.key) == spec.storage_key(platform),
+                )
+            )
         return spec

@@ -1,4 +1,4 @@
-"""A feature is one package in cogs/: its commands, its settings and what it runs in the background."""
+"""A feature is one package in cogs/: its commands, settings and background work."""
 
 from __future__ import annotations
 
@@ -39,7 +39,9 @@ def load_features(names: Sequence[str]) -> list[Feature]:
     wanted = list(names) or available
     unknown = [n for n in wanted if n not in available]
     if unknown:
-        raise ConfigError("features", f"unknown feature {unknown[0]!r}; have {', '.join(available)}")
+        raise ConfigError(
+            "features", f"unknown feature {unknown[0]!r}; have {', '.join(available)}"
+        )
     if "core" not in wanted:
         wanted.insert(0, "core")
     features = []

@@ -60,9 +60,7 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        extras = " ".join(
-            f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD_ATTRS
-        )
+        extras = " ".join(f"{k}={v}" for k, v in vars(record).items() if k not in _STANDARD_ATTRS)
         line = f"{record.levelname:<7} {record.name}: {record.getMessage()}"
         line = f"{line} {extras}" if extras else line
         return f"{line}\n{record.exc_text}" if record.exc_text else line

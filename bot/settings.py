@@ -88,7 +88,9 @@ class CommunityConfig(Section):
         for member in members:
             platform, _, user_id = member.partition(":")
             if platform not in ("discord", "telegram", "console") or not user_id:
-                raise ValueError(f"{member!r} is not platform:user_id (discord, telegram or console)")
+                raise ValueError(
+                    f"{member!r} is not platform:user_id (discord, telegram or console)"
+                )
         return members
 
 

@@ -70,8 +70,10 @@ class ConsoleFrontEnd:
     async def run(self) -> None:
         interactive = self._stdin.isatty()
         if interactive:
-            self._print(f"Steward console: you are a {self._caller.platform_role.name.lower()} of "
-                        f"'{self._community}'. Type /help; Ctrl-D quits.")
+            self._print(
+                f"Steward console: you are a {self._caller.platform_role.name.lower()} of "
+                f"'{self._community}'. Type /help; Ctrl-D quits."
+            )
         async for line in self._lines():
             await self.handle_line(line)
             if self._stopped.is_set():

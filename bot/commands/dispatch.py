@@ -69,7 +69,9 @@ class Dispatcher:
             return self._failed(error_reply(str(exc)))
         except UpstreamError as exc:
             incident = self._incident(request, exc, logging.WARNING)
-            body = f"{exc.service} is not answering right now; please try again. (incident {incident})"
+            body = (
+                f"{exc.service} is not answering right now; please try again. (incident {incident})"
+            )
             return self._failed(error_reply(body))
         except Exception as exc:  # the one boundary where any fault becomes an apology
             incident = self._incident(request, exc, logging.ERROR)
@@ -112,8 +114,11 @@ class Dispatcher:
             level,
             "command failed",
             exc_info=exc,
-            extra={"incident": incident, "command": request.spec.name,
-                   "platform": request.caller.platform},
+            extra={
+                "incident": incident,
+                "command": request.spec.name,
+                "platform": request.caller.platform,
+            },
         )
         return incident
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
-from eth_utils import is_checksum_address, to_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
 
 from bot.errors import InvalidOption
 
@@ -149,7 +149,9 @@ def parse_duration(name: str, raw: object) -> Duration:
         return raw
     text = str(raw).strip().lower().replace(" ", "")
     if not text or _DURATION_PART.sub("", text):
-        raise InvalidOption(name, f"must be a duration like 30m, 2h, 1d or 1h30m (got {str(raw)!r})")
+        raise InvalidOption(
+            name, f"must be a duration like 30m, 2h, 1d or 1h30m (got {str(raw)!r})"
+        )
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
     if seconds <= 0:
         raise InvalidOption(name, "must be longer than zero")

@@ -1,4 +1,4 @@
-"""The set of commands every front end exposes, and the text syntax shared by console and Telegram."""
+"""The set of commands every front end exposes, and the text syntax of console and Telegram."""
 
 from __future__ import annotations
 

@@ -157,7 +157,9 @@ def command(
             requires=requires,
             private=private,
             slow=slow,
-            feature=handler.__module__.split(".")[1] if handler.__module__.startswith("cogs.") else "core",
+            feature=handler.__module__.split(".")[1]
+            if handler.__module__.startswith("cogs.")
+            else "core",
             examples=tuple(examples),
         )
 
@@ -177,7 +179,9 @@ def _params_from_signature(command_name: str, handler: Handler) -> tuple[Param, 
     seen_optional = False
     for param in params:
         if param.required and seen_optional:
-            raise TypeError(f"/{command_name}: required option {param.name!r} after an optional one")
+            raise TypeError(
+                f"/{command_name}: required option {param.name!r} after an optional one"
+            )
         seen_optional = seen_optional or not param.required
     if len(params) > 25:
         raise TypeError(f"/{command_name}: at most 25 options")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 from typing import Any
 
 from sqlalchemy import DateTime
@@ -17,7 +16,7 @@ def utcnow() -> datetime:
 def timestamp(**kwargs: Any) -> Any:
     """A timezone-aware timestamp column (PostgreSQL timestamptz), now by default."""
     kwargs.setdefault("default_factory", utcnow)
-    return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
 
 
 class Community(SQLModel, table=True):

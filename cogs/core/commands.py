@@ -87,7 +87,9 @@ async def config_set(inv: Invocation, key: SettingKey, value: str) -> Reply:
     return Reply(body=f"`{spec.key}`{scope} is now `{stored}`.", tone=Tone.SUCCESS)
 
 
-@command("config reset", help="Put a setting back to its default", requires=Role.ADMIN, private=True)
+@command(
+    "config reset", help="Put a setting back to its default", requires=Role.ADMIN, private=True
+)
 async def config_reset(inv: Invocation, key: SettingKey) -> Reply:
     spec = await inv.app.communities.reset(inv.community.id, key, inv.platform)
     default = spec.default if spec.default is not None else "not set"

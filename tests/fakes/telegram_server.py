@@ -55,7 +55,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from aiohttp import web
@@ -102,10 +102,9 @@ class FakeUser:
     is_bot: bool = False
 
     def to_api(self) -> JSON:
-        data: JSON = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
-        if self.username:
-            data["username"] = self.username
-        return data
+        data = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name,
+                "username": self.username}
+        return {k: v for k, v in data.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -117,14 +116,9 @@ class FakeChat:
     user: FakeUser | None = None  # the other side of a private chat
 
     def to_api(self) -> JSON:
-        data: JSON = {"id": self.id, "type": self.type}
-        if self.user is not None:
-            data["first_name"] = self.user.first_name
-        if self.title:
-            data["title"] = self.title
-        if self.username:
-            data["username"] = self.username
-        return data
+        data = {"id": self.id, "type": self.type, "title": self.title, "username": self.username,
+                "first_name": self.user.first_name if self.user else None}
+        return {k: v for k, v in data.items() if v is not None}
 
 
 @dataclass(frozen=True)
@@ -199,20 +193,27 @@ _HTML_TAGS = {
 }
 _TAG_RE = re.compile(r"<(/?)([^\s/>]*)([^<>]*)>")
 _ATTR_RE = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
-_HTML_ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|lt|gt|amp|quot);")
+_HTML_ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 
 
 def _unescape(text: str) -> str:
     def one(m: re.Match[str]) -> str:
-        ref = m.group(1)
-        if ref in _NAMED:
-            return _NAMED[ref]
-        code = int(ref[2:], 16) if ref[1] in "xX" else int(ref[1:])
+        decimal, hexadecimal, name = m.groups()
+        if name:
+            return _NAMED[name]
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
         return chr(code) if 0 < code < 0x110000 else m.group(0)
 
     # Other named entities (&nbsp; ...) are not decoded by Telegram and stay literal.
     return _HTML_ENTITY_RE.sub(one, text)
+
+
+def _no_stray_lt(src: str, start: int, end: int) -> None:
+    """A "<" that does not open a well-formed tag is an error in Telegram's HTML mode."""
+    where = src.find("<", start, end)
+    if where >= 0:
+        raise _entities_error(f"Unclosed start tag at byte offset {len(src[:where].encode())}")
 
 
 def parse_html(src: str) -> tuple[str, list[JSON]]:
@@ -223,9 +224,8 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
     entities: list[JSON] = []
     pos = 0
     for m in _TAG_RE.finditer(src):
+        _no_stray_lt(src, pos, m.start())
         chunk = _unescape(src[pos:m.start()])
-        if "<" in chunk:
-            raise _entities_error(f"Unclosed start tag at byte offset {len(src[:pos].encode())}")
         out.append(chunk)
         u16 += _u16(chunk)
         pos = m.end()
@@ -265,10 +265,8 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
                 stack[-1][1]["language"] = language.removeprefix("language-")
                 ent["type"] = None
         stack.append((name, ent))
-    tail = _unescape(src[pos:])
-    if "<" in tail:
-        raise _entities_error(f"Unclosed start tag at byte offset {len(src[:pos].encode())}")
-    out.append(tail)
+    _no_stray_lt(src, pos, len(src))
+    out.append(_unescape(src[pos:]))
     if stack:
         raise _entities_error(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
@@ -753,7 +751,7 @@ class FakeTelegram:
         markup = self._check_markup(params.get("reply_markup"))
         reply = params.get("reply_parameters") or {}
         if reply:
-            replied = self._messages.get(chat.id, {}).get(reply.get("message_id"))
+            replied = self._messages.get(chat.id, {}).get(int(reply.get("message_id", 0)))
             if replied is not None:
                 body["reply_to_message"] = replied.payload
             elif not reply.get("allow_sending_without_reply"):
@@ -763,7 +761,7 @@ class FakeTelegram:
             body[text_key] = plain
             if entities:
                 body["entities" if text_key == "text" else "caption_entities"] = entities
-        if markup:
+        if markup and "inline_keyboard" in markup:  # reply keyboards are not echoed back
             body["reply_markup"] = markup
         if "link_preview_options" in params:
             body["link_preview_options"] = params["link_preview_options"]
@@ -879,7 +877,7 @@ class FakeTelegram:
     def _set_markup(stored: StoredMessage, markup: JSON | None) -> JSON:
         stored.edited, stored.reply_markup = True, markup
         stored.payload.pop("reply_markup", None)
-        if markup:
+        if markup and "inline_keyboard" in markup:
             stored.payload["reply_markup"] = markup
         stored.payload.setdefault("edit_date", int(time.time()))
         return stored.payload

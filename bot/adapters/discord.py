@@ -1,0 +1,334 @@
+"""The Discord front end: every CommandSpec becomes a real slash command.
+
+Translation only: options arrive typed from Discord and go to the core's dispatcher; the reply is
+rendered by discord_render. Interactions must be acknowledged within 3 seconds, so a command
+declared slow is deferred at once, and any other command is deferred if it is not done in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, cast
+
+import discord
+import yarl
+from discord import app_commands
+
+from bot.adapters import discord_render
+from bot.app import App
+from bot.commands.dispatch import CommandRequest, Outcome, Space
+from bot.commands.invocation import Caller
+from bot.commands.options import ChannelRef, Kind, MemberRef
+from bot.commands.reply import Reply
+from bot.commands.spec import CommandSpec, Param, Role
+from bot.errors import UpstreamError
+from bot.frontend import Health
+from bot.settings import DiscordSettings
+
+log = logging.getLogger(__name__)
+
+# Discord drops an interaction not acknowledged within 3 s; leave room for the round trip.
+DEFER_AFTER_SECONDS = 1.5
+
+
+class _Client(discord.Client):
+    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_setup = on_setup
+
+    async def setup_hook(self) -> None:
+        await self._on_setup()
+
+
+class DiscordFrontEnd:
+    platform = "discord"
+
+    def __init__(self, app: App, settings: DiscordSettings) -> None:
+        if settings.token is None:
+            raise ValueError("DiscordFrontEnd needs a token")
+        self._app = app
+        self._settings = settings
+        self._token = settings.token.get_secret_value()
+        if settings.api_base:
+            discord.http.Route.BASE = settings.api_base
+        if settings.gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+        self.client = _Client(
+            self._sync_commands,
+            intents=discord.Intents.default(),
+            guild_ready_timeout=settings.ready_timeout,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+        self.tree = app_commands.CommandTree(self.client)
+        self.tree.error(self._on_tree_error)
+        for command in build_commands(app, self._handle):
+            self.tree.add_command(command)
+        self.interactions_answered = 0
+
+    async def _sync_commands(self) -> None:
+        if self._settings.guild_ids:
+            for guild_id in self._settings.guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+
+    async def run(self) -> None:
+        async with self.client:
+            await self.client.start(self._token)
+
+    async def stop(self) -> None:
+        await self.client.close()
+
+    async def wait_ready(self) -> None:
+        await self.client.wait_until_ready()
+
+    def health(self) -> Health:
+        if not self.client.is_ready() or self.client.is_closed():
+            return Health("discord", False, "not connected")
+        latency = self.client.latency
+        ping = f"{latency * 1000:.0f} ms" if latency == latency else "n/a"  # NaN before first ACK
+        return Health("discord", True, f"{len(self.client.guilds)} guilds, gateway {ping}")
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> None:
+        target = self.client.get_channel(int(channel.id))
+        try:
+            if target is None:
+                target = await self.client.fetch_channel(int(channel.id))
+            if not isinstance(target, discord.abc.Messageable):
+                raise UpstreamError("Discord", f"channel {channel.id} cannot receive messages")
+            await _send_all(target.send, reply)
+        except discord.HTTPException as exc:
+            raise UpstreamError("Discord", f"posting to {channel.id} failed: {exc}") from exc
+
+    async def _handle(
+        self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]
+    ) -> None:
+        request = CommandRequest(
+            spec=spec,
+            caller=_caller(interaction),
+            space=_space(interaction),
+            channel=_channel_ref(interaction.channel),
+            keyword={k: _to_core(v) for k, v in values.items() if v is not None},
+        )
+        if spec.slow:
+            await interaction.response.defer(ephemeral=spec.private, thinking=True)
+        work = asyncio.create_task(self._app.dispatcher.run(request))
+        if not spec.slow:
+            done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER_SECONDS)
+            if not done:
+                await interaction.response.defer(ephemeral=spec.private, thinking=True)
+        outcome = await work
+        await self._respond(interaction, spec, outcome)
+        self.interactions_answered += 1
+
+    async def _respond(
+        self, interaction: discord.Interaction, spec: CommandSpec, outcome: Outcome
+    ) -> None:
+        private = outcome.private
+        messages = discord_render.render(outcome.reply)
+        if not interaction.response.is_done():
+            head, rest = messages[0], messages[1:]
+            await interaction.response.send_message(
+                ephemeral=private, **_message_kwargs(outcome.reply, head, first=True)
+            )
+        elif private and not spec.private:
+            # The deferred "thinking…" placeholder is public; a private answer must not replace
+            # it, so it goes out as ephemeral follow-ups instead.
+            await interaction.delete_original_response()
+            rest = messages
+        else:
+            head, rest = messages[0], messages[1:]
+            kwargs = _message_kwargs(outcome.reply, head, first=True)
+            kwargs["attachments"] = kwargs.pop("files", [])
+            await interaction.edit_original_response(**kwargs)
+        for message in rest:
+            await interaction.followup.send(
+                ephemeral=private, **_message_kwargs(outcome.reply, message, first=False)
+            )
+
+    async def _on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        log.error("discord interaction failed", exc_info=error)
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                "Something went wrong on my side; please try again.", ephemeral=True
+            )
+
+
+async def _send_all(send: Callable[..., Awaitable[Any]], reply: Reply) -> None:
+    for index, message in enumerate(discord_render.render(reply)):
+        await send(**_message_kwargs(reply, message, first=index == 0))
+
+
+def _message_kwargs(
+    reply: Reply, message: discord_render.DiscordMessage, *, first: bool
+) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "embed": message.embed,
+        "allowed_mentions": discord_render.allowed_mentions(reply),
+    }
+    content = discord_render.mention_content(reply) if first else None
+    if content:
+        kwargs["content"] = content
+    if message.view is not None:
+        kwargs["view"] = message.view
+    if message.files:
+        kwargs["files"] = message.files
+    return kwargs
+
+
+def build_commands(
+    app: App, handle: Handle
+) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group]:
+    """One app command per spec; multi-word names become (nested) command groups."""
+    roots: dict[str, app_commands.Group] = {}
+    top: list[app_commands.Command[Any, ..., Any] | app_commands.Group] = []
+    for spec in app.registry:
+        *groups, leaf = spec.path
+        parent: app_commands.Group | None = None
+        for depth, name in enumerate(groups):
+            key = " ".join(groups[: depth + 1])
+            if key not in roots:
+                roots[key] = app_commands.Group(
+                    name=name, description=f"{name} commands", parent=parent
+                )
+                if parent is None:
+                    top.append(roots[key])
+            parent = roots[key]
+        command: app_commands.Command[Any, ..., None] = app_commands.Command(
+            name=leaf,
+            description=spec.description,
+            callback=cast(Any, _callback(app, spec, handle)),
+            parent=parent,
+        )
+        if parent is None:
+            top.append(command)
+        else:
+            parent.add_command(command)
+    return top
+
+
+Handle = Callable[[discord.Interaction, CommandSpec, dict[str, Any]], Awaitable[None]]
+_POSITIONAL = inspect.Parameter.POSITIONAL_OR_KEYWORD
+
+
+def _callback(app: App, spec: CommandSpec, handle: Handle) -> Callable[..., Awaitable[None]]:
+    async def callback(interaction: discord.Interaction, **values: Any) -> None:
+        await handle(interaction, spec, values)
+
+    # discord.py reads options from the callback's signature: build it from the spec.
+    parameters = [inspect.Parameter("interaction", _POSITIONAL, annotation=discord.Interaction)]
+    parameters += [
+        inspect.Parameter(
+            p.name,
+            _POSITIONAL,
+            annotation=_annotation(p),
+            default=inspect.Parameter.empty if p.required else None,
+        )
+        for p in spec.params
+    ]
+    callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    callback.__name__ = callback.__qualname__ = "steward_" + "_".join(spec.path)
+    callback.__discord_app_commands_param_description__ = {  # type: ignore[attr-defined]
+        p.name: p.description[:100] for p in spec.params
+    }
+    choices = {
+        p.name: [app_commands.Choice(name=c, value=c) for c in p.choices]
+        for p in spec.params
+        if p.choices and len(p.choices) <= 25 and p.autocomplete is None
+    }
+    if choices:
+        callback.__discord_app_commands_param_choices__ = choices  # type: ignore[attr-defined]
+    completers = {
+        p.name: _completer(app, spec, p)
+        for p in spec.params
+        if p.autocomplete is not None or len(p.choices) > 25
+    }
+    if completers:
+        callback.__discord_app_commands_param_autocomplete__ = completers  # type: ignore[attr-defined]
+    return callback
+
+
+def _completer(app: App, spec: CommandSpec, param: Param) -> Callable[..., Awaitable[Any]]:
+    async def complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if param.autocomplete is None:
+            options = [c for c in param.choices if current.lower() in c.lower()]
+        else:
+            community = await app.communities.resolve(*_space_key(interaction))
+            from bot.commands.invocation import Invocation
+
+            caller = _caller(interaction)
+            invocation = Invocation(
+                app,
+                spec,
+                community,
+                caller,
+                community.role_of(caller),
+                _channel_ref(interaction.channel),
+            )
+            options = list(await param.autocomplete(invocation, current))
+        return [app_commands.Choice(name=o[:100], value=o[:100]) for o in options[:25]]
+
+    return complete
+
+
+def _annotation(param: Param) -> Any:
+    if param.kind == Kind.INTEGER:
+        if param.min is not None or param.max is not None:
+            return app_commands.Range[int, param.min, param.max]
+        return int
+    if param.kind == Kind.BOOLEAN:
+        return bool
+    if param.kind == Kind.MEMBER:
+        return discord.User
+    if param.kind == Kind.CHANNEL:
+        return discord.abc.GuildChannel | discord.Thread
+    if param.kind == Kind.STRING and param.max_length:
+        return app_commands.Range[str, 1, param.max_length]
+    return str
+
+
+def _to_core(value: Any) -> Any:
+    if isinstance(value, discord.abc.User):
+        return MemberRef("discord", str(value.id), value.display_name)
+    if isinstance(value, discord.abc.GuildChannel | discord.Thread):
+        return ChannelRef("discord", str(value.id), f"#{value.name}")
+    return value
+
+
+def _caller(interaction: discord.Interaction) -> Caller:
+    user = interaction.user
+    role_ids: frozenset[str] = frozenset()
+    platform_role = Role.MEMBER
+    if isinstance(user, discord.Member):
+        role_ids = frozenset(str(role.id) for role in user.roles)
+        permissions = user.guild_permissions
+        if permissions.administrator or permissions.manage_guild:
+            platform_role = Role.ADMIN
+    return Caller("discord", str(user.id), user.display_name, platform_role, role_ids)
+
+
+def _space(interaction: discord.Interaction) -> Space:
+    return Space(*_space_key(interaction))
+
+
+def _space_key(interaction: discord.Interaction) -> tuple[str, str, str]:
+    if interaction.guild_id is None:
+        return "discord", "", "Direct messages"  # DMs belong to the default community
+    name = interaction.guild.name if interaction.guild else f"Guild {interaction.guild_id}"
+    return "discord", str(interaction.guild_id), name
+
+
+def _channel_ref(channel: Any) -> ChannelRef | None:
+    if channel is None:
+        return None
+    name = getattr(channel, "name", None)
+    return ChannelRef("discord", str(channel.id), f"#{name}" if name else "")

@@ -1,0 +1,104 @@
+"""Rendering a `Reply` as Discord messages within Discord's limits.
+
+Limits: 2000 characters of content, embed description 4096, 25 fields of 1024, title 256, and
+6000 characters across one message's embeds. Long bodies are split at paragraph boundaries.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import discord
+
+from bot.commands.reply import Reply, Tone
+from bot.commands.sanitize import neutralize_mentions
+from bot.commands.split import split_markdown
+
+DESCRIPTION_LIMIT = 4096
+EMBED_TOTAL_LIMIT = 6000
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+TITLE_LIMIT = 256
+FOOTER_LIMIT = 2048
+
+_COLOURS = {
+    Tone.INFO: 0x5865F2,
+    Tone.SUCCESS: 0x57F287,
+    Tone.WARNING: 0xFEE75C,
+    Tone.ERROR: 0xED4245,
+    Tone.ALERT: 0xED4245,
+}
+
+
+@dataclass
+class DiscordMessage:
+    embed: discord.Embed
+    view: discord.ui.View | None = None
+    files: list[discord.File] = field(default_factory=list)
+
+
+def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
+    users = [discord.Object(id=int(u)) for u in reply.mention_user_ids if u.isdigit()]
+    return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
+
+
+def mention_content(reply: Reply) -> str | None:
+    """Pings only work in content, not embeds: name the members this reply is meant to ping."""
+    ids = [u for u in reply.mention_user_ids if u.isdigit()]
+    return " ".join(f"<@{u}>" for u in ids) or None
+
+
+def render(reply: Reply) -> list[DiscordMessage]:
+    colour = _COLOURS[reply.tone]
+    body = neutralize_mentions(reply.body)
+    commands = [f"`{b.command}`" for b in reply.buttons if b.command]
+    if commands:
+        # Discord buttons can't start a slash command; say what to run instead.
+        body = f"{body}\n\nNext: {' · '.join(commands)}".strip()
+    fields = []
+    for f in reply.fields:
+        value = neutralize_mentions(f.value) or "\u200b"
+        if len(value) > FIELD_VALUE_LIMIT or len(f.name) > TITLE_LIMIT:
+            # Too long for a field: it goes into the body, where it can be split without loss.
+            body = f"{body}\n\n**{f.name}**\n{value}".strip()
+        else:
+            fields.append((f.name, value, f.inline))
+    chunks = split_markdown(body, DESCRIPTION_LIMIT) or [""]
+    embeds = [discord.Embed(description=chunk or None, colour=colour) for chunk in chunks]
+    if reply.title:
+        embeds[0].title = _clip(neutralize_mentions(reply.title), TITLE_LIMIT)
+    for name, value, inline in fields:
+        last = embeds[-1]
+        added = len(name) + len(value)
+        if len(last.fields) >= FIELD_COUNT_LIMIT or len(last) + added > EMBED_TOTAL_LIMIT - 100:
+            last = discord.Embed(colour=colour)
+            embeds.append(last)
+        last.add_field(name=name, value=value, inline=inline)
+    if reply.footer:
+        footer = _clip(neutralize_mentions(reply.footer), FOOTER_LIMIT)
+        if len(embeds[-1]) + len(footer) > EMBED_TOTAL_LIMIT:
+            embeds.append(discord.Embed(colour=colour))
+        embeds[-1].set_footer(text=footer)
+    messages = [DiscordMessage(embed=embed) for embed in embeds]
+    messages[-1].view = _link_view(reply)
+    messages[-1].files = [
+        discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
+        for a in reply.files
+    ]
+    return messages
+
+
+def _link_view(reply: Reply) -> discord.ui.View | None:
+    targets = [(link.label, link.url) for link in reply.links]
+    targets += [(b.label, b.url) for b in reply.buttons if b.url]
+    if not targets:
+        return None
+    view = discord.ui.View(timeout=None)
+    for label, url in targets[:25]:
+        view.add_item(discord.ui.Button(label=_clip(label, 80), url=url))
+    return view
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,308 @@
+"""The Telegram front end: "/name args" commands on python-telegram-bot's Application.
+
+Translation only. Arguments are parsed by the same parser as the console, so errors read the same;
+a missing choice is offered as an inline keyboard; private replies go by direct message. Sends are
+paced by PTB's AIORateLimiter (30 messages/s overall, 20/min per group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from typing import Any
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeDefault,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+)
+
+from bot.adapters import telegram_render
+from bot.app import App
+from bot.commands.dispatch import CommandRequest, Outcome, Space
+from bot.commands.invocation import Caller
+from bot.commands.options import ChannelRef
+from bot.commands.registry import parse_command_line
+from bot.commands.reply import Reply, error_reply
+from bot.commands.spec import Role
+from bot.errors import UpstreamError, UserError
+from bot.frontend import Health
+from bot.settings import TelegramSettings
+
+log = logging.getLogger(__name__)
+
+_ROLE_OF_STATUS = {ChatMemberStatus.OWNER: Role.ADMIN, ChatMemberStatus.ADMINISTRATOR: Role.STEWARD}
+_STATUS_TTL_SECONDS = 60.0
+_PENDING_LIMIT = 1000
+
+
+class TelegramFrontEnd:
+    platform = "telegram"
+
+    def __init__(self, app: App, settings: TelegramSettings) -> None:
+        if settings.token is None:
+            raise ValueError("TelegramFrontEnd needs a token")
+        self._app = app
+        self._settings = settings
+        self.application: Application[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder()
+            .token(settings.token.get_secret_value())
+            .base_url(settings.api_base)
+            .base_file_url(settings.file_base)
+            .rate_limiter(AIORateLimiter(max_retries=3))
+            .concurrent_updates(True)
+            .build()
+        )
+        for name in app.registry.top_level_names():
+            self.application.add_handler(CommandHandler(name, self._on_command))
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_error_handler(self._on_error)
+        self._stopped = asyncio.Event()
+        self._polling = False
+        self._statuses: dict[tuple[int, int], tuple[float, Role]] = {}
+        # Button presses carry a short token; the command line it stands for is kept here.
+        self._pending: dict[str, str] = {}
+
+    async def run(self) -> None:
+        application = self.application
+        await application.initialize()
+        try:
+            await self._publish_commands()
+            await application.start()
+            if application.updater is None:
+                raise RuntimeError("PTB application built without an updater")
+            await application.updater.start_polling(
+                poll_interval=self._settings.poll_interval,
+                timeout=self._settings.poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            self._polling = True
+            await self._stopped.wait()
+        finally:
+            self._polling = False
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+
+    async def stop(self) -> None:
+        self._stopped.set()
+
+    def health(self) -> Health:
+        if not self._polling:
+            return Health("telegram", False, "not polling")
+        return Health("telegram", True, f"polling as @{self.application.bot.username}")
+
+    async def post(self, channel: ChannelRef, reply: Reply) -> None:
+        try:
+            await self._send(int(channel.id), reply)
+        except TelegramError as exc:
+            raise UpstreamError("Telegram", f"posting to {channel.id} failed: {exc}") from exc
+
+    async def _publish_commands(self) -> None:
+        registry = self._app.registry
+
+        def commands(role: Role) -> list[BotCommand]:
+            listed = []
+            for name in registry.top_level_names():
+                spec = registry.get(name)
+                members = [spec] if spec else registry.group_members(name)
+                members = [m for m in members if m.requires <= role]
+                if members:
+                    text = spec.description if spec else f"{', '.join(m.path[-1] for m in members)}"
+                    listed.append(BotCommand(name, text[:256]))
+            return listed
+
+        bot = self.application.bot
+        await bot.set_my_commands(commands(Role.MEMBER), scope=BotCommandScopeDefault())
+        await bot.set_my_commands(
+            commands(Role.ADMIN), scope=BotCommandScopeAllChatAdministrators()
+        )
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.text is None or update.effective_user is None:
+            return
+        await self._run_line(update, message.text, reply_to=message)
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        line = self._pending.get(query.data)
+        if line is None:
+            await query.answer("This button has expired; run the command again.", show_alert=True)
+            return
+        await query.answer()
+        message = query.message if isinstance(query.message, Message) else None
+        await self._run_line(update, line, reply_to=message, edit=message)
+
+    async def _run_line(
+        self, update: Update, text: str, *, reply_to: Message | None, edit: Message | None = None
+    ) -> None:
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or user is None:
+            return
+        try:
+            parsed = parse_command_line(self._app.registry, text, self.application.bot.username)
+        except UserError as exc:
+            await self._send(chat.id, error_reply(str(exc)), reply_to=reply_to)
+            return
+        if parsed is None:
+            return
+        is_group = chat.type in (ChatType.GROUP, ChatType.SUPERGROUP)
+        caller = Caller(
+            "telegram",
+            str(user.id),
+            user.full_name,
+            platform_role=await self._status_role(chat.id, user.id) if is_group else Role.MEMBER,
+        )
+        request = CommandRequest(
+            spec=parsed.spec,
+            caller=caller,
+            space=Space(
+                "telegram", str(chat.id) if is_group else "", chat.title or "Direct messages"
+            ),
+            channel=ChannelRef("telegram", str(chat.id), chat.title or ""),
+            positional=parsed.positional,
+            keyword=parsed.keyword,
+        )
+        work = asyncio.create_task(self._app.dispatcher.run(request))
+        done, _ = await asyncio.wait({work}, timeout=1.0)
+        if not done:
+            await self.application.bot.send_chat_action(chat.id, "typing")
+        outcome = await work
+        if outcome.missing is not None and outcome.missing.choices:
+            await self._offer_choices(chat.id, text, outcome, reply_to)
+        elif outcome.private and is_group:
+            await self._send_privately(chat.id, user.id, outcome.reply, reply_to)
+        else:
+            await self._send(chat.id, outcome.reply, reply_to=reply_to, edit=edit)
+
+    async def _offer_choices(
+        self, chat_id: int, line: str, outcome: Outcome, reply_to: Message | None
+    ) -> None:
+        param = outcome.missing
+        if param is None:
+            return
+        buttons = []
+        for choice in param.choices:
+            token = secrets.token_urlsafe(8)
+            self._remember(token, f"{line} {param.name}={choice}")
+            buttons.append(InlineKeyboardButton(choice, callback_data=token))
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        await self.application.bot.send_message(
+            chat_id,
+            telegram_render.markdown_to_html(f"Choose **{param.name}**:"),
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(rows),
+            reply_to_message_id=reply_to.message_id if reply_to else None,
+        )
+
+    async def _send_privately(
+        self, chat_id: int, user_id: int, reply: Reply, reply_to: Message | None
+    ) -> None:
+        try:
+            await self._send(user_id, reply)
+        except Forbidden:
+            username = self.application.bot.username
+            notice = error_reply(
+                f"I can't message you privately yet: open a chat with @{username}, press Start, "
+                "then run the command again."
+            )
+            await self._send(chat_id, notice, reply_to=reply_to)
+
+    async def _send(
+        self,
+        chat_id: int,
+        reply: Reply,
+        *,
+        reply_to: Message | None = None,
+        edit: Message | None = None,
+    ) -> None:
+        bot = self.application.bot
+        chunks = telegram_render.render(reply)
+        markup = self._markup(reply)
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            if index == 0 and edit is not None:
+                await bot.edit_message_text(
+                    chunk,
+                    chat_id=chat_id,
+                    message_id=edit.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
+                )
+                continue
+            await bot.send_message(
+                chat_id,
+                chunk,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                reply_to_message_id=reply_to.message_id if reply_to and index == 0 else None,
+                disable_web_page_preview=True,
+            )
+        for attachment in reply.files:
+            await bot.send_document(
+                chat_id,
+                InputFile(attachment.data, filename=attachment.filename),
+                caption=attachment.description[:1024] or None,
+            )
+
+    def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
+        layout = telegram_render.keyboard(reply)
+        if layout is None:
+            return None
+        rows = []
+        for row in layout.rows:
+            buttons = []
+            for label, url, command in row:
+                if url:
+                    buttons.append(InlineKeyboardButton(label, url=url))
+                elif command:
+                    token = secrets.token_urlsafe(8)
+                    self._remember(token, command)
+                    buttons.append(InlineKeyboardButton(label, callback_data=token))
+            rows.append(buttons)
+        return InlineKeyboardMarkup(rows)
+
+    def _remember(self, token: str, line: str) -> None:
+        if len(self._pending) >= _PENDING_LIMIT:
+            self._pending.pop(next(iter(self._pending)))
+        self._pending[token] = line
+
+    async def _status_role(self, chat_id: int, user_id: int) -> Role:
+        """Chat owners are admins and chat administrators stewards; cached for a minute."""
+        now = time.monotonic()
+        cached = self._statuses.get((chat_id, user_id))
+        if cached and now - cached[0] < _STATUS_TTL_SECONDS:
+            return cached[1]
+        try:
+            member = await self.application.bot.get_chat_member(chat_id, user_id)
+        except TelegramError as exc:
+            log.warning("could not read chat member status", extra={"error": str(exc)})
+            return Role.MEMBER
+        role = _ROLE_OF_STATUS.get(ChatMemberStatus(member.status), Role.MEMBER)
+        self._statuses[(chat_id, user_id)] = (now, role)
+        return role
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram update failed", exc_info=context.error)

@@ -1,0 +1,1 @@
+"""The command layer: declare once (spec), parse, dispatch, reply."""

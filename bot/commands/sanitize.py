@@ -1,0 +1,26 @@
+"""Keep posted text from pinging people it should not.
+
+Front ends also switch pings off at the platform level (Discord's allowed_mentions); this is the
+second line, so text quoted from a forum or chat cannot ping @everyone, @here or a role.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ZWSP = "\u200b"
+_MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
+_ROLE = re.compile(r"<@&(\d+)>")
+_INVITE = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:discord\.gg|discord(?:app)?\.com/invite|t\.me/\+|t\.me/joinchat)/\S+",
+    re.IGNORECASE,
+)
+
+
+def neutralize_mentions(text: str) -> str:
+    text = _MASS.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
+    return _ROLE.sub(lambda m: f"@{_ZWSP}role-{m.group(1)}", text)
+
+
+def strip_invites(text: str) -> str:
+    return _INVITE.sub("[invite link removed]", text)

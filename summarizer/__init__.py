@@ -1,0 +1,1 @@
+"""Everything that talks to a language model (openai, tiktoken), plus the offline summarizer."""
