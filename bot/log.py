@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 # Secrets that may show up inside URLs or headers logged by libraries (httpx logs Telegram URLs,
 # which carry the bot token).
 _TOKEN_PATTERNS = (
-    (re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}\b"), "***"),  # Telegram bot token
+    (re.compile(r"(?<!\d)\d{5,}:[A-Za-z0-9_-]{30,}"), "***"),  # Telegram bot token
     (re.compile(r"\b[MNO][\w-]{23,27}\.[\w-]{6}\.[\w-]{27,}\b"), "***"),  # Discord bot token
     (re.compile(r"(?i)(bearer\s+)[\w.~+/=-]{8,}"), r"\1***"),
     (re.compile(r"(://[^:/@\s]+:)[^@\s]+(@)"), r"\1***\2"),  # password in a URL

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import stat
 import sys
 from collections.abc import AsyncIterator
 from typing import TextIO
@@ -106,20 +107,25 @@ class ConsoleFrontEnd:
 
     async def _lines(self) -> AsyncIterator[str]:
         """Lines of standard input, read without blocking the event loop where the OS allows."""
-        loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
-        try:
-            await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self._stdin)
-        except (ValueError, OSError, PermissionError):
-            # A regular file can't be watched by the event loop, but reading it never blocks long.
+        if not _is_pipe_or_tty(self._stdin):
+            # Files and in-memory streams can't be watched by the event loop; reading them
+            # never blocks for long.
             for line in self._stdin:
                 yield line
             return
-        while not self._stopped.is_set():
-            raw = await reader.readline()
-            if not raw:
-                return
-            yield raw.decode("utf-8", errors="replace")
+        loop = asyncio.get_running_loop()
+        reader = asyncio.StreamReader()
+        transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), self._stdin
+        )
+        try:
+            while not self._stopped.is_set():
+                raw = await reader.readline()
+                if not raw:
+                    return
+                yield raw.decode("utf-8", errors="replace")
+        finally:
+            transport.close()
 
     async def stop(self) -> None:
         self._stopped.set()
@@ -133,3 +139,11 @@ class ConsoleFrontEnd:
     def _print(self, text: str) -> None:
         self._stdout.write(text + "\n\n")
         self._stdout.flush()
+
+
+def _is_pipe_or_tty(stream: TextIO) -> bool:
+    try:
+        mode = os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)

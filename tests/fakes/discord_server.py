@@ -51,6 +51,7 @@ import asyncio
 import contextlib
 import json
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -61,8 +62,19 @@ import discord
 import yarl
 from aiohttp import BodyPartReader, web
 
-from tests.fakes.discord_gateway import FakeGateway, JsonDict
-from tests.fakes.discord_interactions import InteractionRecord
+from tests.fakes.discord_gateway import (
+    BOT_USER_ID,
+    EVERYONE_PERMISSIONS,
+    FakeChannel,
+    FakeGateway,
+    FakeGuild,
+    FakeMember,
+    FakeRole,
+    FakeUser,
+    JsonDict,
+    default_guild,
+    snowflake,
+)
 
 __all__ = [
     "FakeChannel",
@@ -76,173 +88,23 @@ __all__ = [
     "default_guild",
 ]
 
-ADMINISTRATOR = 1 << 3
-ALL_PERMISSIONS = discord.Permissions.all().value
-EVERYONE_PERMISSIONS = discord.Permissions(
-    view_channel=True, send_messages=True, read_message_history=True, embed_links=True,
-    attach_files=True, use_application_commands=True, add_reactions=True,
-).value
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 FLAG_EPHEMERAL = 1 << 6
 FLAG_LOADING = 1 << 7
-_DISCORD_EPOCH_MS = 1_420_070_400_000
-_last_snowflake = 0
-
-
-def snowflake() -> str:
-    """A fresh, increasing snowflake, so ``before``/``after`` paging orders like Discord."""
-    global _last_snowflake
-    stamp = (int(time.time() * 1000) - _DISCORD_EPOCH_MS) << 22
-    _last_snowflake = max(stamp, _last_snowflake + 1)
-    return str(_last_snowflake)
+# Callback types that finish an interaction by themselves: message, update message, autocomplete
+# result, modal. 5 and 6 (deferrals) need a later edit or follow-up.
+FINAL_CALLBACKS = frozenset({4, 7, 8, 9})
+_SCALAR_OPTIONS: dict[int, Callable[[Any], Any]] = {3: str, 4: int, 5: bool, 10: float}
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-# --------------------------------------------------------------------------- world model
-
-
-@dataclass
-class FakeUser:
-    id: str
-    username: str
-    bot: bool = False
-
-    def payload(self) -> JsonDict:
-        # discord.py reads ``avatar`` and ``discriminator`` with [], so both keys must be present.
-        return {"id": self.id, "username": self.username, "discriminator": "0",
-                "global_name": self.username, "avatar": None, "bot": self.bot}
-
-
-@dataclass
-class FakeRole:
-    id: str
-    name: str
-    permissions: int = 0
-    position: int = 0
-
-    def payload(self) -> JsonDict:
-        return {"id": self.id, "name": self.name, "permissions": str(self.permissions),
-                "position": self.position, "color": 0, "hoist": False, "managed": False,
-                "mentionable": True, "flags": 0}
-
-
-@dataclass
-class FakeChannel:
-    id: str
-    name: str
-    type: int = 0  # 0 = GUILD_TEXT, 1 = DM
-    position: int = 0
-    guild_id: str | None = None
-    recipient: FakeUser | None = None  # DM channels only
-
-    def payload(self, permissions: int | None = None) -> JsonDict:
-        if self.type == 1:
-            assert self.recipient is not None
-            return {"id": self.id, "type": 1, "recipients": [self.recipient.payload()],
-                    "last_message_id": None, "flags": 0}
-        data: JsonDict = {"id": self.id, "type": self.type, "name": self.name,
-                          "position": self.position, "parent_id": None, "topic": None,
-                          "nsfw": False, "permission_overwrites": [], "rate_limit_per_user": 0,
-                          "last_message_id": None, "flags": 0}
-        if self.guild_id is not None:
-            data["guild_id"] = self.guild_id
-        if permissions is not None:  # interaction channels and resolved channels carry them
-            data["permissions"] = str(permissions)
-        return data
-
-
-@dataclass
-class FakeMember:
-    user: FakeUser
-    role_ids: list[str] = field(default_factory=list)
-    joined_at: str = "2024-01-01T00:00:00+00:00"
-
-    def payload(self, *, with_user: bool = True, permissions: int | None = None) -> JsonDict:
-        # ``flags`` is read with [] by discord.py's Member; without it the client task dies.
-        data: JsonDict = {"roles": list(self.role_ids), "joined_at": self.joined_at, "flags": 0,
-                          "nick": None, "avatar": None, "premium_since": None, "pending": False,
-                          "deaf": False, "mute": False}
-        if with_user:
-            data["user"] = self.user.payload()
-        if permissions is not None:
-            data["permissions"] = str(permissions)
-        return data
-
-
-@dataclass
-class FakeGuild:
-    id: str
-    name: str
-    channels: list[FakeChannel]
-    roles: list[FakeRole]
-    members: list[FakeMember]
-    owner_id: str | None = None
-
-    def __post_init__(self) -> None:
-        for channel in self.channels:
-            channel.guild_id = self.id
-        if not any(role.id == self.id for role in self.roles):
-            self.roles.insert(0, FakeRole(self.id, "@everyone", EVERYONE_PERMISSIONS))
-
-    def member(self, user_id: str) -> FakeMember | None:
-        return next((m for m in self.members if m.user.id == user_id), None)
-
-    def channel(self, ref: str) -> FakeChannel | None:
-        name = ref.removeprefix("#")
-        return next((c for c in self.channels if ref == c.id or name == c.name), None)
-
-    def role(self, ref: str) -> FakeRole | None:
-        return next((r for r in self.roles if ref in (r.id, r.name)), None)
-
-    def permissions_of(self, member: FakeMember) -> int:
-        """What Discord computes for interactions: @everyone | member roles; admin means all."""
-        value = 0
-        for role in self.roles:
-            if role.id == self.id or role.id in member.role_ids:
-                value |= role.permissions
-        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
-
-    def payload(self, *, gateway: bool) -> JsonDict:
-        data: JsonDict = {"id": self.id, "name": self.name, "icon": None, "owner_id": self.owner_id,
-                          "roles": [r.payload() for r in self.roles], "emojis": [], "stickers": [],
-                          "features": [], "preferred_locale": "en-US", "verification_level": 0,
-                          "mfa_level": 0, "nsfw_level": 0, "premium_tier": 0,
-                          "system_channel_id": None, "afk_timeout": 300}
-        if gateway:  # GUILD_CREATE carries the cache-filling parts
-            data.update(unavailable=False, large=False, joined_at="2024-01-01T00:00:00+00:00",
-                        member_count=len(self.members), presences=[], voice_states=[],
-                        threads=[], stage_instances=[], guild_scheduled_events=[],
-                        channels=[c.payload() for c in self.channels],
-                        members=[m.payload() for m in self.members])
-        return data
-
-
-BOT_USER_ID = "1100000000000000100"
-
-
-def default_guild(bot: FakeUser | None = None) -> FakeGuild:
-    """ "Test DAO": #general, #alerts; @everyone, Steward, Admin; alice, bob (Steward), carol (Admin)."""
-    guild_id = "1100000000000000001"
-    steward, admin = FakeRole("1100000000000000021", "Steward", 0, 1), FakeRole(
-        "1100000000000000022", "Admin", ADMINISTRATOR, 2)
-    bot = bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True)
-    members = [FakeMember(FakeUser("1100000000000000201", "alice")),
-               FakeMember(FakeUser("1100000000000000202", "bob"), [steward.id]),
-               FakeMember(FakeUser("1100000000000000203", "carol"), [admin.id]),
-               FakeMember(bot)]
-    channels = [FakeChannel("1100000000000000011", "general", position=0),
-                FakeChannel("1100000000000000012", "alerts", position=1)]
-    return FakeGuild(guild_id, "Test DAO", channels, [steward, admin], members,
-                     owner_id="1100000000000000203")
-
-
-# --------------------------------------------------------------------------- REST plumbing
+# --------------------------------------------------------------------------- records
 
 
 @dataclass
@@ -251,20 +113,91 @@ class RecordedRequest:
     path: str  # below /api/v10, e.g. "/channels/123/messages"
     json: Any
     query: dict[str, str]
-    authorization: str | None  # "Bot <token>"; interaction webhooks send none, like on Discord
+    authorization: str | None  # "Bot <token>"; interaction webhooks send none, as on Discord
     files: list[JsonDict]  # {"field", "filename", "size", "content_type"} of multipart uploads
     status: int = 0
 
 
+@dataclass(eq=False)
+class InteractionRecord:
+    """One dispatched interaction and everything the bot answered to it (bodies as sent)."""
+
+    id: str
+    token: str
+    type: int  # 2 command, 3 component, 4 autocomplete
+    name: str  # "config set", or a component's custom_id
+    payload: JsonDict  # the INTERACTION_CREATE data
+    channel: FakeChannel
+    message_id: str | None = None  # the message a clicked component sits on
+    sent_at: float = 0.0  # time.monotonic()
+    callback: JsonDict | None = None  # the callback body: {"type", "data"}
+    callback_at: float | None = None
+    original: list[JsonDict] = field(default_factory=list)  # PATCH bodies of @original
+    followups: list[JsonDict] = field(default_factory=list)  # POST bodies of follow-ups
+    followup_edits: list[JsonDict] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # ids of response messages deleted
+    original_message: JsonDict | None = None  # current state of the @original message object
+    followup_messages: list[JsonDict] = field(default_factory=list)
+    _timeline: list[JsonDict] = field(default_factory=list, repr=False)
+    _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def done(self) -> bool:
+        """A final response exists: type 4/7/8/9, or a deferral plus an edit or follow-up."""
+        if self.callback is None:
+            return False
+        return self.callback["type"] in FINAL_CALLBACKS or bool(self.original or self.followups)
+
+    @property
+    def ephemeral(self) -> bool:
+        data = (self.callback or {}).get("data") or {}
+        return bool(int(data.get("flags") or 0) & FLAG_EPHEMERAL)
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds from dispatch to callback."""
+        return None if self.callback_at is None else self.callback_at - self.sent_at
+
+    def messages(self) -> list[JsonDict]:
+        """Response message bodies in the order they arrived: callback data, edits, follow-ups."""
+        return list(self._timeline)
+
+    async def wait_callback(self, timeout: float = 2.0) -> InteractionRecord:
+        await self._wait_until(lambda: self.callback is not None, timeout, "callback")
+        return self
+
+    async def wait_done(self, timeout: float = 2.0) -> InteractionRecord:
+        await self._wait_until(lambda: self.done, timeout, "final response")
+        return self
+
+    async def _wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while not condition():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    f"interaction {self.name!r}: no {what} within {timeout} s (callback="
+                    f"{self.callback!r}, edits={self.original!r}, followups={self.followups!r})")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def _record(self, kind: str, body: JsonDict) -> None:
+        if kind == "callback":
+            self.callback, self.callback_at = body, time.monotonic()
+            if body.get("data") and body["type"] in (4, 7):
+                self._timeline.append(body["data"])
+        else:
+            getattr(self, kind).append(body)
+            self._timeline.append(body)
+        self._changed.set()
+
+
 @dataclass
-class ApiCall:
+class _ApiCall:
     params: dict[str, str]
     query: Mapping[str, str]
     json: Any
-
-
-Reply = tuple[int, Any]  # (HTTP status, JSON body or None for 204)
-Handler = Callable[[ApiCall], Awaitable[Reply]]
 
 
 @dataclass
@@ -273,6 +206,18 @@ class _Fault:
     status: int
     remaining: int
     retry_after: float
+
+
+@dataclass
+class _OptionContext:
+    guild: FakeGuild | None
+    permissions: int  # the invoking user's, which Discord puts on resolved channels
+    focused: str | None
+    resolved: JsonDict = field(default_factory=dict)
+
+
+_Reply = tuple[int, Any]  # (HTTP status, JSON body or None for 204)
+_Handler = Callable[[_ApiCall], Awaitable[_Reply]]
 
 
 def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
@@ -284,13 +229,8 @@ def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = N
     return web.Response(status=status, body=json.dumps(body).encode(), headers=all_headers)
 
 
-def _error(status: int, code: int, message: str) -> Reply:
+def _error(status: int, code: int, message: str) -> _Reply:
     return status, {"message": message, "code": code}
-
-
-def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", re.escape(pattern).replace(r"\{", "{")
-                             .replace(r"\}", "}")))
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[JsonDict]]:
@@ -318,8 +258,6 @@ def _add_upload_sizes(payload: Any, files: list[JsonDict]) -> None:
     if not isinstance(payload, dict):
         return
     body = payload.get("data", payload)  # interaction callbacks nest the message in "data"
-    if not isinstance(body, dict):
-        return
     attachments = body.setdefault("attachments", [])
     for upload in files:
         index = int(re.sub(r"\D", "", upload["field"] or "") or 0)
@@ -340,7 +278,7 @@ class FakeDiscord:
                  extra_users: list[FakeUser] | None = None, heartbeat_interval_ms: int = 500,
                  attachment_size_limit: int = 10 * 1024 * 1024) -> None:
         self.bot_user = bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True)
-        self.application_id = self.bot_user.id  # as on Discord for bots created since 2020
+        self.application_id = self.bot_user.id  # equal for every bot created since 2020
         self.guilds = guilds if guilds is not None else [default_guild(self.bot_user)]
         self.extra_users = list(extra_users or [])
         self.attachment_size_limit = attachment_size_limit
@@ -350,19 +288,21 @@ class FakeDiscord:
         self.commands: dict[str | None, list[JsonDict]] = {}
         self.interactions: list[InteractionRecord] = []
         self.dm_channels: dict[str, FakeChannel] = {}  # user id -> DM channel
-        self._messages: dict[str, JsonDict] = {}  # id -> message object, incl. ephemeral ones
+        self._messages: dict[str, JsonDict] = {}  # id -> message object, ephemeral ones too
         self._channel_log: dict[str, list[str]] = {}  # channel id -> visible message ids
         self._by_token: dict[str, InteractionRecord] = {}
         self._faults: list[_Fault] = []
         self._runner: web.AppRunner | None = None
+        self._redirection: contextlib.ExitStack = contextlib.ExitStack()
         self.gateway = FakeGateway(
             heartbeat_interval_ms=heartbeat_interval_ms,
             resume_url=lambda: self.gateway_url,
             ready_payload=self._ready_payload,
             guild_payloads=lambda: [g.payload(gateway=True) for g in self.guilds],
         )
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = [
-            (method, _compile(pattern), handler) for method, pattern, handler in self._route_table()
+        self._routes = [
+            (method, re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)), handler)
+            for method, pattern, handler in self._route_table()
         ]
 
     # ---- lifecycle
@@ -386,9 +326,9 @@ class FakeDiscord:
         app.router.add_route("*", "/api/v10/{tail:.*}", self._handle_api)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)  # port 0: the OS picks a free one
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
         await self.gateway.close_all()
@@ -398,7 +338,7 @@ class FakeDiscord:
 
     @contextlib.contextmanager
     def redirect(self) -> Iterator[None]:
-        """Point discord.py's REST base and default gateway at this server, restore afterwards."""
+        """Point discord.py's REST base and default gateway here; restore them afterwards."""
         old_base = discord.http.Route.BASE
         old_gateway = discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
         discord.http.Route.BASE = self.api_base
@@ -411,12 +351,11 @@ class FakeDiscord:
 
     async def __aenter__(self) -> FakeDiscord:
         await self.start()
-        self._redirection = self.redirect()
-        self._redirection.__enter__()
+        self._redirection.enter_context(self.redirect())
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        self._redirection.__exit__(None, None, None)
+        self._redirection.close()
         await self.stop()
 
     @contextlib.asynccontextmanager
@@ -439,7 +378,7 @@ class FakeDiscord:
             await client.close()
             await asyncio.wait_for(task, timeout)
 
-    # ---- gateway passthroughs
+    # ---- gateway
 
     @property
     def identify_count(self) -> int:
@@ -450,6 +389,7 @@ class FakeDiscord:
         return self.gateway.resume_count
 
     async def wait_connected(self, timeout: float = 5.0) -> None:
+        """A socket is up and past READY or RESUMED."""
         await self.gateway.wait_connected(timeout)
 
     async def wait_ready(self, timeout: float = 5.0) -> None:
@@ -460,9 +400,11 @@ class FakeDiscord:
         await self.gateway.drop(code)
 
     def outage(self, code: int = 4000) -> contextlib.AbstractAsyncContextManager[None]:
+        """Drop the socket and hold reconnections until the block ends (then the client RESUMEs)."""
         return self.gateway.outage(code)
 
     async def dispatch(self, event: str, data: JsonDict) -> int:
+        """Send any gateway event; returns its sequence number."""
         return await self.gateway.dispatch(event, data)
 
     def fail_next(self, route_substring: str, status: int = 500, count: int = 1,
@@ -477,23 +419,25 @@ class FakeDiscord:
         found.update({u.id: u for u in self.extra_users})
         return list(found.values())
 
-    def user(self, ref: FakeUser | str) -> FakeUser:
-        """A user by FakeUser, id or username."""
+    def user(self, ref: FakeUser | FakeMember | str | int) -> FakeUser:
+        """A user by FakeUser, FakeMember, id or username."""
+        if isinstance(ref, FakeMember):
+            return ref.user
         if isinstance(ref, FakeUser):
             return ref
-        match = next((u for u in self.users() if ref in (u.id, u.username)), None)
+        match = next((u for u in self.users() if str(ref) in (u.id, u.username)), None)
         if match is None:
             raise KeyError(f"no user {ref!r}; known: {[u.username for u in self.users()]}")
         return match
 
-    def channel(self, ref: FakeChannel | str) -> FakeChannel:
+    def channel(self, ref: FakeChannel | str | int) -> FakeChannel:
         """A guild or DM channel by FakeChannel, id, name or "#name"."""
         if isinstance(ref, FakeChannel):
             return ref
         for guild in self.guilds:
-            if (found := guild.channel(ref)) is not None:
+            if (found := guild.channel(str(ref))) is not None:
                 return found
-        match = next((c for c in self.dm_channels.values() if c.id == ref), None)
+        match = next((c for c in self.dm_channels.values() if c.id == str(ref)), None)
         if match is None:
             raise KeyError(f"no channel {ref!r}")
         return match
@@ -502,13 +446,14 @@ class FakeDiscord:
         return next((g for g in self.guilds if g.id == guild_id), None)
 
     def dm_channel(self, user: FakeUser | str) -> FakeChannel:
-        """The DM channel with ``user`` (created on first use, like POST /users/@me/channels)."""
+        """The DM channel with ``user``, created on first use like POST /users/@me/channels."""
         target = self.user(user)
         if target.id not in self.dm_channels:
             self.dm_channels[target.id] = FakeChannel(snowflake(), "", 1, recipient=target)
         return self.dm_channels[target.id]
 
     def channel_messages(self, channel: FakeChannel | str) -> list[JsonDict]:
+        """Visible messages of a channel, oldest first (deleted and ephemeral ones excluded)."""
         return [self._messages[mid] for mid in self._channel_log.get(self.channel(channel).id, [])]
 
     def dm_messages(self, user: FakeUser | str) -> list[JsonDict]:
@@ -518,23 +463,23 @@ class FakeDiscord:
     def message(self, message_id: str) -> JsonDict:
         return self._messages[message_id]
 
-    # ---- driving the bot (interaction building lives in discord_interactions)
+    # ---- driving the bot
 
     async def invoke(self, name: str, options: Mapping[str, Any] | None = None, *,
                      user: FakeUser | str = "alice", guild_id: str | None = None,
                      channel_id: FakeChannel | str | None = None,
                      dm: bool = False) -> InteractionRecord:
         """Dispatch a slash command (INTERACTION_CREATE type 2); returns its record at once."""
-        return await self._interactions.command(2, name, dict(options or {}), None, user, guild_id,
-                                                channel_id, dm)
+        return await self._command_interaction(2, name, dict(options or {}), None, user,
+                                               guild_id, channel_id, dm)
 
     async def autocomplete(self, name: str, options: Mapping[str, Any] | None = None, *,
                            focused: str, user: FakeUser | str = "alice",
                            guild_id: str | None = None, channel_id: FakeChannel | str | None = None,
                            dm: bool = False, timeout: float = 2.0) -> list[JsonDict]:
         """Dispatch an autocomplete (type 4) for option ``focused``; return the offered choices."""
-        rec = await self._interactions.command(4, name, dict(options or {}), focused, user,
-                                               guild_id, channel_id, dm)
+        rec = await self._command_interaction(4, name, dict(options or {}), focused, user,
+                                              guild_id, channel_id, dm)
         await rec.wait_done(timeout)
         assert rec.callback is not None and rec.callback["type"] == 8, rec.callback
         choices: list[JsonDict] = rec.callback["data"]["choices"]
@@ -542,34 +487,167 @@ class FakeDiscord:
 
     async def click(self, message_id: str, custom_id: str, *, user: FakeUser | str = "alice",
                     values: list[str] | None = None) -> InteractionRecord:
-        """Press a button (or pick ``values`` in a select) on a message the bot sent."""
-        return await self._interactions.component(message_id, custom_id, user, values)
+        """Press a button (or choose ``values`` in a select menu) on a message the bot sent."""
+        await self.wait_ready()
+        message = self._messages.get(message_id)
+        if message is None:
+            raise KeyError(f"no message {message_id}")
+        channel = self.channel(message["channel_id"])
+        data: JsonDict = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
+        if values is not None:
+            data["values"] = values
+        return await self._dispatch_interaction(3, custom_id, data, self.user(user),
+                                                self.find_guild(channel.guild_id), channel, message)
 
     async def post_user_message(self, channel: FakeChannel | str, user: FakeUser | str,
                                 content: str, *, embeds: list[JsonDict] | None = None) -> JsonDict:
-        """A user writes in a channel: stored, then MESSAGE_CREATE (if the intents allow)."""
-        target = self.channel(channel)
-        author = self.user(user)
+        """A user writes in a channel: stored, then MESSAGE_CREATE (if the intents allow it)."""
+        target, author = self.channel(channel), self.user(user)
         message = self._new_message(target, author, {"content": content, "embeds": embeds or []})
         guild = self.find_guild(target.guild_id)
         member = guild.member(author.id) if guild else None
         if member is not None:
             message["member"] = member.payload(with_user=False)
-        message["mentions"] = [self.user(uid).payload() for uid in re.findall(r"<@!?(\d+)>", content)
-                               if any(u.id == uid for u in self.users())]
+        known = {u.id: u for u in self.users()}
+        message["mentions"] = [known[uid].payload() for uid in re.findall(r"<@!?(\d+)>", content)
+                               if uid in known]
         message["mention_roles"] = re.findall(r"<@&(\d+)>", content)
         await self._store_message(message)
         return message
 
     async def edit_user_message(self, message_id: str, content: str) -> JsonDict:
+        """A user edits a message: MESSAGE_UPDATE."""
         message = self._messages[message_id]
         await self._edit_message(message, {"content": content})
         return message
 
     async def delete_user_message(self, message_id: str) -> None:
+        """A message is deleted: MESSAGE_DELETE."""
         await self._delete_message(self._messages[message_id])
 
-    # ---- messages (storage + gateway events)
+    async def _command_interaction(self, kind: int, name: str, options: dict[str, Any],
+                                   focused: str | None, user: FakeUser | str,
+                                   guild_id: str | None, channel_ref: FakeChannel | str | None,
+                                   dm: bool) -> InteractionRecord:
+        # Needs a session, not a live socket: during an outage the event queues for the RESUME.
+        await self.wait_ready()
+        author = self.user(user)
+        guild = None if dm else self.find_guild(guild_id or self.guild.id)
+        if guild is None and not dm:
+            raise KeyError(f"no guild {guild_id}")
+        if channel_ref is not None:
+            channel = self.channel(channel_ref)
+        else:
+            channel = self.dm_channel(author) if guild is None else guild.channels[0]
+        root, *path = name.split()
+        candidates = (self.commands.get(guild.id, []) if guild else []) + self.commands.get(None, [])
+        command = next((c for c in candidates if c["name"] == root and c["type"] == 1), None)
+        if command is None:
+            known = sorted(c["name"] for c in candidates)
+            raise ValueError(f"no command {root!r} registered here (known: {known}); "
+                             "sync the tree in setup_hook")
+        member = guild.member(author.id) if guild else None
+        context = _OptionContext(guild, guild.permissions_of(member) if guild and member else 0,
+                                 focused)
+        data: JsonDict = {"id": command["id"], "name": root, "type": 1,
+                          "options": self._option_payloads(command, path, options, context)}
+        if context.resolved and kind == 2:  # Discord sends no resolved data to autocomplete
+            data["resolved"] = context.resolved
+        if "guild_id" in command:  # the tree looks guild commands up by this
+            data["guild_id"] = command["guild_id"]
+        return await self._dispatch_interaction(kind, name, data, author, guild, channel)
+
+    def _option_payloads(self, schema: JsonDict, path: list[str], values: dict[str, Any],
+                         context: _OptionContext) -> list[JsonDict]:
+        declared: list[JsonDict] = schema.get("options") or []
+        if path:  # SUB_COMMAND_GROUP (2) / SUB_COMMAND (1) nest the remaining options
+            sub = next((o for o in declared if o["name"] == path[0] and o["type"] in (1, 2)), None)
+            if sub is None:
+                raise ValueError(f"{schema['name']!r} has no subcommand {path[0]!r}")
+            nested = self._option_payloads(sub, path[1:], values, context)
+            return [{"name": sub["name"], "type": sub["type"], "options": nested}]
+        if subcommands := [o["name"] for o in declared if o["type"] in (1, 2)]:
+            raise ValueError(f"{schema['name']!r} needs a subcommand, one of {subcommands}")
+        by_name = {o["name"]: o for o in declared}
+        if unknown := sorted(set(values) - set(by_name) | ({context.focused} - set(by_name) - {None})):
+            raise ValueError(f"{schema['name']!r} has no option(s) {unknown}; has {sorted(by_name)}")
+        if context.focused is None:
+            if missing := [o["name"] for o in declared if o.get("required") and o["name"] not in values]:
+                raise ValueError(f"{schema['name']!r} is missing required option(s) {missing}")
+        elif context.focused not in values:
+            values = {**values, context.focused: ""}
+        return [self._option_payload(by_name[key], value, context) for key, value in values.items()]
+
+    def _option_payload(self, option: JsonDict, value: Any, context: _OptionContext) -> JsonDict:
+        kind = option["type"]
+        payload: JsonDict = {"name": option["name"], "type": kind}
+        if option["name"] == context.focused:
+            return {**payload, "value": value, "focused": True}  # partial input, sent raw
+        resolved, guild = context.resolved, context.guild
+        role = self._role(value, guild) if kind in (8, 9) else None
+        if kind in _SCALAR_OPTIONS:
+            payload["value"] = _SCALAR_OPTIONS[kind](value)
+        elif role is not None:
+            payload["value"] = role.id
+            resolved.setdefault("roles", {})[role.id] = role.payload()
+        elif kind in (6, 9):
+            user = self.user(value)
+            payload["value"] = user.id
+            resolved.setdefault("users", {})[user.id] = user.payload()
+            member = guild.member(user.id) if guild else None
+            if guild is not None and member is not None:
+                resolved.setdefault("members", {})[user.id] = member.payload(
+                    with_user=False, permissions=guild.permissions_of(member))
+        elif kind == 7:
+            channel = self.channel(value)
+            payload["value"] = channel.id
+            resolved.setdefault("channels", {})[channel.id] = channel.payload(context.permissions)
+        else:
+            raise ValueError(f"option {option['name']!r} of type {kind} is not supported by the fake")
+        return payload
+
+    @staticmethod
+    def _role(value: Any, guild: FakeGuild | None) -> FakeRole | None:
+        if isinstance(value, FakeRole):
+            return value
+        return guild.role(str(value)) if guild is not None else None
+
+    async def _dispatch_interaction(self, kind: int, name: str, data: JsonDict, author: FakeUser,
+                                    guild: FakeGuild | None, channel: FakeChannel,
+                                    message: JsonDict | None = None) -> InteractionRecord:
+        # discord.py reads version and attachment_size_limit with []: both are mandatory.
+        payload: JsonDict = {
+            "id": snowflake(), "application_id": self.application_id, "type": kind,
+            "token": secrets.token_urlsafe(48), "version": 1, "data": data, "locale": "en-US",
+            "attachment_size_limit": self.attachment_size_limit, "entitlements": [],
+            "channel_id": channel.id,
+        }
+        if guild is not None:
+            member = guild.member(author.id)
+            if member is None:
+                raise ValueError(f"{author.username} is not a member of {guild.name}")
+            permissions = guild.permissions_of(member)
+            bot_member = guild.member(self.bot_user.id) or FakeMember(self.bot_user)
+            # interaction.channel_id comes only from the channel object, not from channel_id.
+            payload.update(guild_id=guild.id, guild_locale="en-US", context=0,
+                           member=member.payload(permissions=permissions),
+                           channel=channel.payload(permissions),
+                           app_permissions=str(guild.permissions_of(bot_member)),
+                           authorizing_integration_owners={"0": guild.id})
+        else:
+            payload.update(context=1, user=author.payload(), channel=channel.payload(),
+                           app_permissions=str(EVERYONE_PERMISSIONS))
+        if message is not None:
+            payload["message"] = message
+        record = InteractionRecord(payload["id"], payload["token"], kind, name, payload, channel,
+                                   message_id=message["id"] if message else None)
+        self.interactions.append(record)
+        self._by_token[record.token] = record
+        record.sent_at = time.monotonic()
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return record
+
+    # ---- messages: storage plus the gateway events Discord would send
 
     def _new_message(self, channel: FakeChannel, author: FakeUser, body: JsonDict, *,
                      kind: int = 0, webhook: bool = False) -> JsonDict:
@@ -586,7 +664,7 @@ class FakeDiscord:
         if webhook:  # interaction responses and follow-ups come from the application's webhook
             message["webhook_id"] = message["application_id"] = self.application_id
         for key in ("allowed_mentions", "message_reference", "poll", "sticker_ids"):
-            if key in body:
+            if key in body:  # not echoed by Discord, kept so tests can assert on them
                 message[key] = body[key]
         self._messages[message["id"]] = message
         return message
@@ -613,26 +691,29 @@ class FakeDiscord:
             await self.dispatch("MESSAGE_CREATE", self._as_seen_by_bot(message))
 
     async def _edit_message(self, message: JsonDict, body: JsonDict) -> None:
-        for key in ("content", "embeds", "components", "allowed_mentions", "flags"):
+        for key, empty in (("content", ""), ("embeds", []), ("components", []), ("flags", 0)):
             if key in body:
-                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+                message[key] = empty if body[key] is None else body[key]
+        if "allowed_mentions" in body:
+            message["allowed_mentions"] = body["allowed_mentions"]
         if "attachments" in body:
             message["attachments"] = self._attachment_objects(body["attachments"] or [],
                                                               message["attachments"])
-        message["flags"] = int(message.get("flags") or 0) & ~FLAG_LOADING
+        message["flags"] = int(message["flags"]) & ~FLAG_LOADING  # an edit ends "thinking..."
         message["edited_timestamp"] = _now()
         if message["id"] in self._channel_log.get(message["channel_id"], []) and self._may_see(message):
             await self.dispatch("MESSAGE_UPDATE", self._as_seen_by_bot(message))
 
     async def _delete_message(self, message: JsonDict) -> None:
         log = self._channel_log.get(message["channel_id"], [])
-        if message["id"] in log:
-            log.remove(message["id"])
-            if self._may_see(message):
-                event = {"id": message["id"], "channel_id": message["channel_id"]}
-                if "guild_id" in message:
-                    event["guild_id"] = message["guild_id"]
-                await self.dispatch("MESSAGE_DELETE", event)
+        if message["id"] not in log:
+            return
+        log.remove(message["id"])
+        if self._may_see(message):
+            event = {"id": message["id"], "channel_id": message["channel_id"]}
+            if "guild_id" in message:
+                event["guild_id"] = message["guild_id"]
+            await self.dispatch("MESSAGE_DELETE", event)
 
     def _may_see(self, message: JsonDict) -> bool:
         wanted = INTENT_GUILD_MESSAGES if "guild_id" in message else INTENT_DIRECT_MESSAGES
@@ -646,15 +727,13 @@ class FakeDiscord:
             return message
         return {**message, "content": "", "embeds": [], "attachments": [], "components": []}
 
-    # ---- gateway payloads
-
     def _ready_payload(self) -> JsonDict:
         user = {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
         return {"v": 10, "user": user, "session_type": "normal", "private_channels": [],
                 "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds],
                 "application": {"id": self.application_id, "flags": 0}, "relationships": []}
 
-    # ---- REST
+    # ---- REST plumbing
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
@@ -664,11 +743,11 @@ class FakeDiscord:
         self.requests.append(record)
         response = self._injected_fault(f"{request.method} {path}")
         if response is None:
-            response = await self._route(request.method, path, ApiCall({}, request.query, body))
+            response = await self._route(request.method, path, _ApiCall({}, request.query, body))
         record.status = response.status
         return response
 
-    async def _route(self, method: str, path: str, call: ApiCall) -> web.Response:
+    async def _route(self, method: str, path: str, call: _ApiCall) -> web.Response:
         for route_method, pattern, handler in self._routes:
             match = pattern.fullmatch(path)
             if route_method == method and match is not None:
@@ -684,55 +763,275 @@ class FakeDiscord:
         fault.remaining -= 1
         if fault.status != 429:
             return _json_response(*_error(fault.status, 0, f"{fault.status}: injected failure"))
-        # discord.py only retries a 429 that has a Via header (else it blames Cloudflare) and a
-        # JSON retry_after; Retry-After and the X-RateLimit headers are what Discord also sends.
+        # discord.py retries a 429 only with a Via header (else it blames Cloudflare) and a JSON
+        # retry_after; Retry-After and X-RateLimit-* are what Discord sends as well.
         headers = {"Via": "1.1 google", "Retry-After": str(fault.retry_after),
                    "X-RateLimit-Global": "false", "X-RateLimit-Scope": "user"}
         body = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
                 "global": False}
         return _json_response(429, body, headers)
 
-    def _route_table(self) -> list[tuple[str, str, Handler]]:
-        rest = self._rest
+    def _route_table(self) -> list[tuple[str, str, _Handler]]:
+        webhook_message = "/webhooks/{app}/{token}/messages/{message_id}"
+        channel_message = "/channels/{channel_id}/messages/{message_id}"
+        member_role = "/guilds/{guild_id}/members/{user_id}/roles/{role_id}"
         return [
-            ("GET", "/users/@me", rest.get_me),
-            ("POST", "/users/@me/channels", rest.open_dm),
-            ("GET", "/users/{user_id}", rest.get_user),
-            ("GET", "/oauth2/applications/@me", rest.get_application),
-            ("GET", "/gateway", rest.get_gateway),
-            ("GET", "/gateway/bot", rest.get_gateway),
-            ("GET", "/applications/{app}/commands", rest.get_commands),
-            ("PUT", "/applications/{app}/commands", rest.put_commands),
-            ("GET", "/applications/{app}/guilds/{guild_id}/commands", rest.get_commands),
-            ("PUT", "/applications/{app}/guilds/{guild_id}/commands", rest.put_commands),
-            ("POST", "/interactions/{interaction_id}/{token}/callback", rest.interaction_callback),
-            ("POST", "/webhooks/{app}/{token}", rest.post_followup),
-            ("GET", "/webhooks/{app}/{token}/messages/{message_id}", rest.get_webhook_message),
-            ("PATCH", "/webhooks/{app}/{token}/messages/{message_id}", rest.edit_webhook_message),
-            ("DELETE", "/webhooks/{app}/{token}/messages/{message_id}", rest.delete_webhook_message),
-            ("GET", "/channels/{channel_id}", rest.get_channel),
-            ("POST", "/channels/{channel_id}/typing", rest.typing),
-            ("GET", "/channels/{channel_id}/messages", rest.list_messages),
-            ("POST", "/channels/{channel_id}/messages", rest.create_message),
-            ("GET", "/channels/{channel_id}/messages/{message_id}", rest.get_message),
-            ("PATCH", "/channels/{channel_id}/messages/{message_id}", rest.edit_message),
-            ("DELETE", "/channels/{channel_id}/messages/{message_id}", rest.delete_message),
-            ("GET", "/guilds/{guild_id}", rest.get_guild),
-            ("GET", "/guilds/{guild_id}/channels", rest.get_guild_channels),
-            ("GET", "/guilds/{guild_id}/roles", rest.get_roles),
-            ("GET", "/guilds/{guild_id}/members/{user_id}", rest.get_member),
-            ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", rest.add_role),
-            ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", rest.remove_role),
+            ("GET", "/users/@me", self._get_me),
+            ("POST", "/users/@me/channels", self._open_dm),
+            ("GET", "/users/{user_id}", self._get_user),
+            ("GET", "/oauth2/applications/@me", self._get_application),
+            ("GET", "/gateway", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_gateway),
+            ("GET", "/applications/{app}/commands", self._get_commands),
+            ("PUT", "/applications/{app}/commands", self._put_commands),
+            ("GET", "/applications/{app}/guilds/{guild_id}/commands", self._get_commands),
+            ("PUT", "/applications/{app}/guilds/{guild_id}/commands", self._put_commands),
+            ("POST", "/interactions/{interaction_id}/{token}/callback", self._callback),
+            ("POST", "/webhooks/{app}/{token}", self._post_followup),
+            ("GET", webhook_message, self._get_webhook_message),
+            ("PATCH", webhook_message, self._edit_webhook_message),
+            ("DELETE", webhook_message, self._delete_webhook_message),
+            ("GET", "/channels/{channel_id}", self._get_channel),
+            ("POST", "/channels/{channel_id}/typing", self._typing),
+            ("GET", "/channels/{channel_id}/messages", self._list_messages),
+            ("POST", "/channels/{channel_id}/messages", self._create_message),
+            ("GET", channel_message, self._get_message),
+            ("PATCH", channel_message, self._edit_channel_message),
+            ("DELETE", channel_message, self._delete_channel_message),
+            ("GET", "/guilds/{guild_id}", self._get_guild),
+            ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
+            ("GET", "/guilds/{guild_id}/roles", self._get_roles),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
+            ("PUT", member_role, self._add_role),
+            ("DELETE", member_role, self._remove_role),
         ]
 
-    @property
-    def _rest(self) -> Any:
-        from tests.fakes.discord_rest import RestHandlers
+    # ---- REST: identity and commands
 
-        return RestHandlers(self)
+    async def _get_me(self, call: _ApiCall) -> _Reply:
+        return 200, {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
 
-    @property
-    def _interactions(self) -> Any:
-        from tests.fakes.discord_interactions import InteractionDriver
+    async def _get_user(self, call: _ApiCall) -> _Reply:
+        found = next((u for u in self.users() if u.id == call.params["user_id"]), None)
+        return (200, found.payload()) if found else _error(404, 10013, "Unknown User")
 
-        return InteractionDriver(self)
+    async def _get_application(self, call: _ApiCall) -> _Reply:
+        # AppInfo reads all of these with []: id, name, description, icon, bot_public,
+        # bot_require_code_grant, owner, verify_key.
+        return 200, {"id": self.application_id, "name": self.bot_user.username, "description": "",
+                     "icon": None, "bot_public": True, "bot_require_code_grant": False,
+                     "owner": self.bot_user.payload(), "verify_key": "0" * 64, "flags": 0,
+                     "team": None, "bot": self.bot_user.payload(), "interactions_endpoint_url": None}
+
+    async def _get_gateway(self, call: _ApiCall) -> _Reply:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+
+    async def _get_commands(self, call: _ApiCall) -> _Reply:
+        return 200, self.commands.get(call.params.get("guild_id"), [])
+
+    async def _put_commands(self, call: _ApiCall) -> _Reply:
+        """Bulk overwrite; like Discord, a command keeps its id while its name and type stay."""
+        guild_id = call.params.get("guild_id")
+        previous = {(c["name"], c["type"]): c["id"] for c in self.commands.get(guild_id, [])}
+        stored = []
+        for command in call.json or []:
+            entry = {"type": 1, "description": "", "options": [], "nsfw": False,
+                     "default_member_permissions": None, **command}
+            entry["id"] = previous.get((entry["name"], entry["type"])) or snowflake()
+            entry.update(application_id=self.application_id, version=snowflake())
+            if guild_id is not None:
+                entry["guild_id"] = guild_id
+            stored.append(entry)
+        self.commands[guild_id] = stored
+        return 200, stored
+
+    # ---- REST: interaction responses
+
+    async def _callback(self, call: _ApiCall) -> _Reply:
+        rec = self._by_token.get(call.params["token"])
+        if rec is None or rec.id != call.params["interaction_id"]:
+            return _error(404, 10062, "Unknown interaction")
+        if rec.callback is not None:
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        kind, data = int(call.json["type"]), call.json.get("data") or {}
+        message: JsonDict | None = None
+        if kind in (4, 5):  # a new message; 5 shows "thinking..." until the first edit
+            flags = int(data.get("flags") or 0) | (FLAG_LOADING if kind == 5 else 0)
+            message = self._new_message(rec.channel, self.bot_user, {**data, "flags": flags},
+                                        kind=20, webhook=True)
+            await self._store_message(message)
+        elif kind in (6, 7) and rec.message_id is not None:  # component: @original = its message
+            message = self._messages[rec.message_id]
+            if kind == 7:
+                await self._edit_message(message, data)
+        if message is not None:
+            rec.original_message = message
+        rec._record("callback", call.json)
+        if call.query.get("with_response") not in ("1", "true", "True"):
+            return 204, None
+        # discord.py (always ?with_response=1) parses interaction + resource.message.
+        interaction: JsonDict = {"id": rec.id, "type": rec.type}
+        resource: JsonDict = {"type": kind}
+        if message is not None and kind in (4, 5, 7):
+            interaction.update(response_message_id=message["id"],
+                               response_message_loading=kind == 5,
+                               response_message_ephemeral=bool(message["flags"] & FLAG_EPHEMERAL))
+            resource["message"] = message
+        return 200, {"interaction": interaction, "resource": resource}
+
+    async def _post_followup(self, call: _ApiCall) -> _Reply:
+        rec = self._by_token.get(call.params["token"])
+        if rec is None or rec.callback is None:  # the webhook exists only once acknowledged
+            return _error(404, 10015, "Unknown Webhook")
+        body = call.json or {}
+        message = self._new_message(rec.channel, self.bot_user, body, kind=20, webhook=True)
+        await self._store_message(message)
+        rec.followup_messages.append(message)
+        rec._record("followups", body)
+        wait = call.query.get("wait", "false").lower() in ("1", "true")
+        return (200, message) if wait else (204, None)
+
+    def _webhook_target(self, call: _ApiCall) -> tuple[InteractionRecord | None, JsonDict | None]:
+        rec = self._by_token.get(call.params["token"])
+        if rec is None:
+            return None, None
+        if call.params["message_id"] == "@original":
+            return rec, rec.original_message
+        candidates = [rec.original_message, *rec.followup_messages]
+        return rec, next((m for m in candidates if m and m["id"] == call.params["message_id"]), None)
+
+    async def _get_webhook_message(self, call: _ApiCall) -> _Reply:
+        _, message = self._webhook_target(call)
+        return (200, message) if message else _error(404, 10008, "Unknown Message")
+
+    async def _edit_webhook_message(self, call: _ApiCall) -> _Reply:
+        rec, message = self._webhook_target(call)
+        if rec is None or message is None:
+            return _error(404, 10008, "Unknown Message")
+        await self._edit_message(message, call.json or {})
+        rec._record("original" if message is rec.original_message else "followup_edits",
+                    call.json or {})
+        return 200, message
+
+    async def _delete_webhook_message(self, call: _ApiCall) -> _Reply:
+        rec, message = self._webhook_target(call)
+        if rec is None or message is None:
+            return _error(404, 10008, "Unknown Message")
+        await self._delete_message(message)
+        rec.deleted.append(message["id"])
+        return 204, None
+
+    # ---- REST: channels and messages
+
+    def _find_channel(self, call: _ApiCall) -> FakeChannel | None:
+        with contextlib.suppress(KeyError):
+            return self.channel(call.params["channel_id"])
+        return None
+
+    def _find_message(self, call: _ApiCall) -> JsonDict | None:
+        message = self._messages.get(call.params["message_id"])
+        visible = self._channel_log.get(call.params["channel_id"], [])
+        return message if message is not None and message["id"] in visible else None
+
+    async def _get_channel(self, call: _ApiCall) -> _Reply:
+        channel = self._find_channel(call)
+        return (200, channel.payload()) if channel else _error(404, 10003, "Unknown Channel")
+
+    async def _typing(self, call: _ApiCall) -> _Reply:
+        return (204, None) if self._find_channel(call) else _error(404, 10003, "Unknown Channel")
+
+    async def _list_messages(self, call: _ApiCall) -> _Reply:
+        """Newest first like Discord; ``after`` picks the oldest ``limit`` messages after it."""
+        channel = self._find_channel(call)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        ids = [int(i) for i in self._channel_log.get(channel.id, [])]
+        limit = min(int(call.query.get("limit", 50)), 100)
+        if "after" in call.query:
+            picked = sorted(i for i in ids if i > int(call.query["after"]))[:limit]
+        else:
+            before = int(call.query.get("before", 1 << 64))
+            picked = sorted((i for i in ids if i < before), reverse=True)[:limit]
+        newest_first = sorted(picked, reverse=True)
+        return 200, [self._as_seen_by_bot(self._messages[str(i)]) for i in newest_first]
+
+    async def _create_message(self, call: _ApiCall) -> _Reply:
+        channel = self._find_channel(call)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        message = self._new_message(channel, self.bot_user, call.json or {})
+        await self._store_message(message)
+        return 200, message
+
+    async def _get_message(self, call: _ApiCall) -> _Reply:
+        message = self._find_message(call)
+        return (200, self._as_seen_by_bot(message)) if message else _error(404, 10008,
+                                                                           "Unknown Message")
+
+    async def _edit_channel_message(self, call: _ApiCall) -> _Reply:
+        message = self._find_message(call)
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        if message["author"]["id"] != self.bot_user.id:
+            return _error(403, 50005, "Cannot edit a message authored by another user")
+        await self._edit_message(message, call.json or {})
+        return 200, message
+
+    async def _delete_channel_message(self, call: _ApiCall) -> _Reply:
+        message = self._find_message(call)
+        if message is None:
+            return _error(404, 10008, "Unknown Message")
+        await self._delete_message(message)
+        return 204, None
+
+    async def _open_dm(self, call: _ApiCall) -> _Reply:
+        recipient = str((call.json or {}).get("recipient_id"))
+        if not any(u.id == recipient for u in self.users()):
+            return _error(404, 10013, "Unknown User")
+        return 200, self.dm_channel(recipient).payload()
+
+    # ---- REST: guilds, members, roles
+
+    async def _get_guild(self, call: _ApiCall) -> _Reply:
+        guild = self.find_guild(call.params["guild_id"])
+        return (200, guild.payload(gateway=False)) if guild else _error(404, 10004, "Unknown Guild")
+
+    async def _get_guild_channels(self, call: _ApiCall) -> _Reply:
+        guild = self.find_guild(call.params["guild_id"])
+        if guild is None:
+            return _error(404, 10004, "Unknown Guild")
+        return 200, [c.payload() for c in guild.channels]
+
+    async def _get_roles(self, call: _ApiCall) -> _Reply:
+        guild = self.find_guild(call.params["guild_id"])
+        if guild is None:
+            return _error(404, 10004, "Unknown Guild")
+        return 200, [r.payload() for r in guild.roles]
+
+    async def _get_member(self, call: _ApiCall) -> _Reply:
+        guild = self.find_guild(call.params["guild_id"])
+        member = guild.member(call.params["user_id"]) if guild else None
+        return (200, member.payload()) if member else _error(404, 10007, "Unknown Member")
+
+    async def _add_role(self, call: _ApiCall) -> _Reply:
+        return await self._change_role(call, add=True)
+
+    async def _remove_role(self, call: _ApiCall) -> _Reply:
+        return await self._change_role(call, add=False)
+
+    async def _change_role(self, call: _ApiCall, *, add: bool) -> _Reply:
+        guild = self.find_guild(call.params["guild_id"])
+        member = guild.member(call.params["user_id"]) if guild else None
+        role = guild.role(call.params["role_id"]) if guild else None
+        if guild is None or member is None:
+            return _error(404, 10007, "Unknown Member")
+        if role is None:
+            return _error(404, 10011, "Unknown Role")
+        if add and role.id not in member.role_ids:
+            member.role_ids.append(role.id)
+        elif not add and role.id in member.role_ids:
+            member.role_ids.remove(role.id)
+        if self.gateway.intents & INTENT_GUILD_MEMBERS:  # only delivered with the members intent
+            await self.dispatch("GUILD_MEMBER_UPDATE", {"guild_id": guild.id, **member.payload()})
+        return 204, None

@@ -12,7 +12,8 @@ Usage::
     await fake.stop()
 
 World model (plain attributes, change freely before or during a test):
-    ``fake.bot_user``; ``fake.alice`` / ``fake.bob`` / ``fake.carol`` (:class:`FakeUser`, ids 1001-1003);
+    ``fake.bot_user``; ``fake.alice`` / ``fake.bob`` / ``fake.carol`` (:class:`FakeUser`, ids
+    1001-1003; DMs work until ``mark_blocked``);
     ``fake.group`` ("Test DAO", basic group, id -4001; alice creator, bob and carol members, the bot
     an administrator); ``fake.supergroup`` (same members, id -1001000000001, @testdao);
     ``fake.private(user)`` is the DM chat, whose id is the user's id, as in Telegram.
@@ -21,9 +22,10 @@ World model (plain attributes, change freely before or during a test):
     with 403 ("can't initiate conversation", or "blocked by the user" when ``started``).
 
 Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_id, callback_id)``):
-    ``send_text(chat, user, text)`` (with bot_command / mention entities), ``edit_text(chat,
-    message_id, user, text)`` (an ``edited_message``), ``press_button(chat, message_id, user, data)``
-    (a ``callback_query``; the button must exist on that message).
+    ``send_text(chat, user, text)`` (with bot_command / mention entities),
+    ``edit_text(chat, message_id, user, text)`` (an ``edited_message``),
+    ``press_button(chat, message_id, user, data)`` (a ``callback_query``; the button must exist).
+    ``chat`` is a :class:`FakeChat` or an id; ``user`` a :class:`FakeUser`, a name or an id.
 
 Outbound record:
     ``fake.sent``: every call except getUpdates, as :class:`SentCall` (``method``, decoded
@@ -32,8 +34,9 @@ Outbound record:
     ``await fake.wait_for(method, predicate=None, timeout=5.0, include_errors=False)`` returns the
     first successful matching call not returned before (so consecutive waits see successive calls)
     and raises ``TimeoutError`` listing what was seen.
-    ``fake.messages(chat, from_bot=None)``: current :class:`StoredMessage` objects after edits and
-    deletes (``text`` as the bot sent it, ``plain`` as users see it, ``parse_mode``, ``reply_markup``).
+    ``fake.messages(chat, from_bot=None)``: current :class:`StoredMessage` objects after edits
+    and deletes (``text`` as sent, ``plain`` as users see it, ``parse_mode``, ``reply_markup``,
+    ``payload`` = the API Message).
     ``fake.my_commands(scope=None, language_code="")``; ``fake.pending_updates``.
 
 Faults: ``fake.fail_next(method, status, description, retry_after=None, count=1)``;
@@ -49,6 +52,7 @@ characters, captions (1024), callback_data (64 bytes), "message is not modified"
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import math
@@ -71,16 +75,39 @@ NOT_MODIFIED = (
 )
 # PTB sends strings raw and JSON-encodes everything else; these must never be json.loads-ed,
 # or a user text such as "42" or "true" would change type.
-_RAW_FIELDS = frozenset({
-    "text", "caption", "parse_mode", "callback_query_id", "language_code", "action", "file_id",
-    "inline_message_id", "url", "business_connection_id", "message_effect_id", "emoji",
-})
+_RAW_FIELDS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "language_code",
+        "action",
+        "file_id",
+        "inline_message_id",
+        "url",
+        "business_connection_id",
+        "message_effect_id",
+        "emoji",
+    }
+)
 # Telegram stops delivering these unless asked for explicitly.
 _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_CHAT_ACTIONS = frozenset({
-    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
-    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
-})
+_CHAT_ACTIONS = frozenset(
+    {
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "upload_document",
+        "choose_sticker",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@/])")
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9_/@])@[A-Za-z0-9_]{5,32}\b")
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -102,8 +129,12 @@ class FakeUser:
     is_bot: bool = False
 
     def to_api(self) -> JSON:
-        data = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name,
-                "username": self.username}
+        data = {
+            "id": self.id,
+            "is_bot": self.is_bot,
+            "first_name": self.first_name,
+            "username": self.username,
+        }
         return {k: v for k, v in data.items() if v is not None}
 
 
@@ -116,8 +147,13 @@ class FakeChat:
     user: FakeUser | None = None  # the other side of a private chat
 
     def to_api(self) -> JSON:
-        data = {"id": self.id, "type": self.type, "title": self.title, "username": self.username,
-                "first_name": self.user.first_name if self.user else None}
+        data = {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "username": self.username,
+            "first_name": self.user.first_name if self.user else None,
+        }
         return {k: v for k, v in data.items() if v is not None}
 
 
@@ -186,10 +222,22 @@ def _entities_error(message: str) -> ApiError:
 
 
 _HTML_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
-    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "a": "text_link", "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "span": "spoiler",
-    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "tg-spoiler": "spoiler",
+    "span": "spoiler",
+    "blockquote": "blockquote",
+    "tg-emoji": "custom_emoji",
 }
 _TAG_RE = re.compile(r"<(/?)([^\s/>]*)([^<>]*)>")
 _ATTR_RE = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
@@ -225,7 +273,7 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
     pos = 0
     for m in _TAG_RE.finditer(src):
         _no_stray_lt(src, pos, m.start())
-        chunk = _unescape(src[pos:m.start()])
+        chunk = _unescape(src[pos : m.start()])
         out.append(chunk)
         u16 += _u16(chunk)
         pos = m.end()
@@ -274,8 +322,16 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
 
 
 _MD_MARKERS = ("```", "`", "||", "__", "*", "_", "~")
-_MD_NAMES = {"```": "Pre", "`": "Code", "||": "Spoiler", "__": "Underline", "*": "Bold",
-             "_": "Italic", "~": "Strikethrough", "[": "TextUrl"}
+_MD_NAMES = {
+    "```": "Pre",
+    "`": "Code",
+    "||": "Spoiler",
+    "__": "Underline",
+    "*": "Bold",
+    "_": "Italic",
+    "~": "Strikethrough",
+    "[": "TextUrl",
+}
 
 
 def parse_markdown_v2(src: str) -> str:
@@ -301,8 +357,10 @@ def parse_markdown_v2(src: str) -> str:
             if stack and stack[-1] == marker:
                 stack.pop()
             elif marker in stack:
-                raise _entities_error(f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte "
-                                      f"offset {len(src[:i].encode())}")
+                raise _entities_error(
+                    f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte "
+                    f"offset {len(src[:i].encode())}"
+                )
             else:
                 stack.append(marker)
             i += len(marker)
@@ -330,8 +388,9 @@ def parse_markdown_v2(src: str) -> str:
         out.append(ch)
         i += 1
     if stack:
-        raise _entities_error(f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte offset "
-                              f"{len(src.encode())}")
+        raise _entities_error(
+            f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte offset {len(src.encode())}"
+        )
     return "".join(out)
 
 
@@ -350,8 +409,10 @@ def _command_entities(text: str) -> list[JSON]:
     found = [(m, "bot_command") for m in _COMMAND_RE.finditer(text)]
     found += [(m, "mention") for m in _MENTION_RE.finditer(text)]
     return sorted(
-        ({"type": kind, "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
-         for m, kind in found),
+        (
+            {"type": kind, "offset": _u16(text[: m.start()]), "length": _u16(m.group())}
+            for m, kind in found
+        ),
         key=lambda e: e["offset"],
     )
 
@@ -403,16 +464,19 @@ class FakeTelegram:
         self.carol = self.add_user("carol", 1003)
         self.group = self._add_chat(FakeChat(-4001, "group", "Test DAO"))
         self.supergroup = self._add_chat(
-            FakeChat(-1001000000001, "supergroup", "Test DAO Supergroup", "testdao"))
+            FakeChat(-1001000000001, "supergroup", "Test DAO Supergroup", "testdao")
+        )
         for chat in (self.group, self.supergroup):
             self.set_member_status(chat, self.alice, "creator")
             self.set_member_status(chat, self.bob, "member")
             self.set_member_status(chat, self.carol, "member")
             self.set_member_status(chat, self.bot_user.id, "administrator")
-        self._handlers: dict[str, Callable[[JSON], Any]] = {
-            name[3:].lower(): getattr(self, name) for name in dir(self) if name.startswith("_m_")
+        # API method names are case-insensitive: lower-cased name -> (canonical name, handler).
+        self._handlers: dict[str, tuple[str, Callable[[JSON], Any]]] = {
+            name[3:].lower(): (name[3:], getattr(self, name))
+            for name in dir(self)
+            if name.startswith("_m_")
         }
-        self._canonical = {name[3:].lower(): name[3:] for name in dir(self) if name.startswith("_m_")}
 
     # ----- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
@@ -457,8 +521,9 @@ class FakeTelegram:
     def private(self, user: FakeUser | str | int) -> FakeChat:
         return self.chats[self._user(user).id]
 
-    def set_member_status(self, chat: FakeChat | int, user: FakeUser | str | int,
-                          status: str) -> None:
+    def set_member_status(
+        self, chat: FakeChat | int, user: FakeUser | str | int, status: str
+    ) -> None:
         if status not in ("creator", "administrator", "member", "left", "kicked"):
             raise ValueError(f"unsupported status {status!r}")
         self._members[(self._chat(chat).id, self._user(user).id)] = status
@@ -468,15 +533,20 @@ class FakeTelegram:
 
     def mark_blocked(self, user: FakeUser | str | int, *, started: bool = False) -> None:
         self._blocked[self._user(user).id] = (
-            "Forbidden: bot was blocked by the user" if started
-            else "Forbidden: bot can't initiate conversation with a user")
+            "Forbidden: bot was blocked by the user"
+            if started
+            else "Forbidden: bot can't initiate conversation with a user"
+        )
 
     def _chat(self, chat: FakeChat | int | str) -> FakeChat:
         if isinstance(chat, FakeChat):
             return chat
         if isinstance(chat, str) and chat.startswith("@"):
-            found = [c for c in self.chats.values() if c.type != "private" and c.username
-                     and c.username.lower() == chat[1:].lower()]
+            found = [
+                c
+                for c in self.chats.values()
+                if c.type != "private" and c.username and c.username.lower() == chat[1:].lower()
+            ]
         else:
             try:
                 found = [self.chats[int(chat)]]
@@ -517,8 +587,13 @@ class FakeTelegram:
     def _store(self, chat: FakeChat, sender: FakeUser, body: JSON, **meta: Any) -> StoredMessage:
         message_id = self._next_message_id.get(chat.id, 1)
         self._next_message_id[chat.id] = message_id + 1
-        payload = {"message_id": message_id, "date": int(time.time()), "chat": chat.to_api(),
-                   "from": sender.to_api(), **body}
+        payload = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": chat.to_api(),
+            "from": sender.to_api(),
+            **body,
+        }
         stored = StoredMessage(chat.id, message_id, sender.is_bot, payload=payload, **meta)
         self._messages.setdefault(chat.id, {})[message_id] = stored
         return stored
@@ -539,12 +614,14 @@ class FakeTelegram:
         body: JSON = {"text": text}
         if entities := _command_entities(text):
             body["entities"] = entities
-        stored = self._store(target, sender, body, text=text, plain=text, parse_mode=None,
-                             reply_markup=None)
+        stored = self._store(
+            target, sender, body, text=text, plain=text, parse_mode=None, reply_markup=None
+        )
         return Queued(self._queue("message", stored.payload), stored.message_id)
 
-    def edit_text(self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int,
-                  text: str) -> Queued:
+    def edit_text(
+        self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int, text: str
+    ) -> Queued:
         stored = self._find(self._chat(chat).id, message_id, "message to edit not found")
         if stored.payload["from"]["id"] != self._user(user).id:
             raise ValueError("users can only edit their own messages")
@@ -556,8 +633,9 @@ class FakeTelegram:
             stored.payload["entities"] = entities
         return Queued(self._queue("edited_message", stored.payload), message_id)
 
-    def press_button(self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int,
-                     data: str) -> Queued:
+    def press_button(
+        self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int, data: str
+    ) -> Queued:
         """A user taps the inline button carrying ``data`` under the bot's message."""
         stored = self._find(self._chat(chat).id, message_id, "message not found")
         rows = (stored.reply_markup or {}).get("inline_keyboard", [])
@@ -565,8 +643,13 @@ class FakeTelegram:
             raise ValueError(f"message {message_id} has no button with callback_data {data!r}")
         query_id = str(next(self._ids) * 7919)
         self._open_callbacks.add(query_id)
-        payload = {"id": query_id, "from": self._user(user).to_api(), "message": stored.payload,
-                   "chat_instance": f"ci{stored.chat_id}", "data": data}
+        payload = {
+            "id": query_id,
+            "from": self._user(user).to_api(),
+            "message": stored.payload,
+            "chat_instance": f"ci{stored.chat_id}",
+            "data": data,
+        }
         return Queued(self._queue("callback_query", payload), message_id, query_id)
 
     # ----- outbound record -----------------------------------------------------------------
@@ -574,25 +657,32 @@ class FakeTelegram:
         stored = self._messages.get(self._chat(chat).id, {})
         return [m for _, m in sorted(stored.items()) if from_bot is None or m.from_bot == from_bot]
 
-    async def wait_for(self, method: str, predicate: Callable[[SentCall], bool] | None = None,
-                       timeout: float = 5.0, *, include_errors: bool = False) -> SentCall:
+    async def wait_for(
+        self,
+        method: str,
+        predicate: Callable[[SentCall], bool] | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a per-call deadline reads best in tests
+        *,
+        include_errors: bool = False,
+    ) -> SentCall:
         deadline = time.monotonic() + timeout
         while True:
             recorded = self._recorded
             for index, call in enumerate(self.sent):
-                if (index not in self._consumed and call.method.lower() == method.lower()
-                        and (include_errors or call.error is None)
-                        and (predicate is None or predicate(call))):
+                if (
+                    index not in self._consumed
+                    and call.method.lower() == method.lower()
+                    and (include_errors or call.error is None)
+                    and (predicate is None or predicate(call))
+                ):
                     self._consumed.add(index)
                     return call
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 seen = [f"{c.method}({c.status})" for c in self.sent[-10:]]
                 raise TimeoutError(f"no matching {method} call in {timeout}s; last calls: {seen}")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(recorded.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def my_commands(self, scope: Any = None, language_code: str = "") -> list[JSON]:
         return list(self._commands.get((self._scope_key(scope), language_code), []))
@@ -605,28 +695,40 @@ class FakeTelegram:
             scope = {"type": scope}
         elif hasattr(scope, "to_dict"):  # a PTB BotCommandScope
             scope = scope.to_dict()
-        return json.dumps({k: scope[k] for k in ("type", "chat_id", "user_id") if k in scope},
-                          sort_keys=True)
+        return json.dumps(
+            {k: scope[k] for k in ("type", "chat_id", "user_id") if k in scope}, sort_keys=True
+        )
 
     # ----- faults --------------------------------------------------------------------------
-    def fail_next(self, method: str, status: int, description: str,
-                  retry_after: float | None = None, count: int = 1) -> None:
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        description: str,
+        retry_after: float | None = None,
+        count: int = 1,
+    ) -> None:
         """The next ``count`` calls of ``method`` fail. Telegram's retry_after is an int; PTB
         also accepts a float, which keeps tests fast."""
         self._faults.setdefault(method.lower(), []).append(
-            _Fault(status, description, retry_after, count))
+            _Fault(status, description, retry_after, count)
+        )
 
     def _check_flood(self, chat: FakeChat) -> None:
         now, limits = time.monotonic(), self.flood
         self._flood_log = [(t, c) for t, c in self._flood_log if now - t < 60]
         windows: list[tuple[int | None, float, list[float]]] = [
             (limits.global_per_second, 1.0, [t for t, _ in self._flood_log if now - t < 1]),
-            (limits.chat_per_second, 1.0,
-             [t for t, c in self._flood_log if c == chat.id and now - t < 1]),
+            (
+                limits.chat_per_second,
+                1.0,
+                [t for t, c in self._flood_log if c == chat.id and now - t < 1],
+            ),
         ]
         if chat.type in ("group", "supergroup"):
-            windows.append((limits.group_per_minute, 60.0,
-                            [t for t, c in self._flood_log if c == chat.id]))
+            windows.append(
+                (limits.group_per_minute, 60.0, [t for t, c in self._flood_log if c == chat.id])
+            )
         for limit, span, times in windows:
             if limit is not None and len(times) >= limit:
                 retry = max(1, math.ceil(span - (now - times[0])))
@@ -643,15 +745,28 @@ class FakeTelegram:
         if request.content_type == "application/json":
             body = await request.json()
             for key, value in body.items():
-                params[key] = json.loads(value) if (
-                    key in ("reply_markup", "reply_parameters", "scope", "commands",
-                            "allowed_updates", "link_preview_options")
-                    and isinstance(value, str)) else value
+                params[key] = (
+                    json.loads(value)
+                    if (
+                        key
+                        in (
+                            "reply_markup",
+                            "reply_parameters",
+                            "scope",
+                            "commands",
+                            "allowed_updates",
+                            "link_preview_options",
+                        )
+                        and isinstance(value, str)
+                    )
+                    else value
+                )
         elif request.can_read_body:
             for key, value in (await request.post()).items():
                 if isinstance(value, web.FileField):
-                    params[key] = UploadedFile(value.filename, value.file.read(),
-                                               value.content_type)
+                    params[key] = UploadedFile(
+                        value.filename, value.file.read(), value.content_type
+                    )
                 else:
                     params[key] = _decode_field(key, str(value))
         for key, value in list(params.items()):  # resolve attach://name references
@@ -664,8 +779,8 @@ class FakeTelegram:
             return self._reply(401, {"ok": False, "error_code": 401, "description": "Unauthorized"})
         name = request.match_info["method"].lower()
         params = await self._read_params(request)
-        call = SentCall(self._canonical.get(name, request.match_info["method"]), params,
-                        time.monotonic())
+        canonical, handler = self._handlers.get(name, (request.match_info["method"], None))
+        call = SentCall(canonical, params, time.monotonic())
         try:
             faults = self._faults.get(name)
             if faults:
@@ -674,7 +789,6 @@ class FakeTelegram:
                 if fault.count <= 0:
                     faults.pop(0)
                 raise ApiError(fault.status, fault.description, fault.retry_after)
-            handler = self._handlers.get(name)
             if handler is None:
                 self.unhandled.append(call.method)
                 raise ApiError(404, "Not Found: method not found")
@@ -725,8 +839,11 @@ class FakeTelegram:
                 if data is not None and not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
                 if len(button) < 2:
-                    raise ApiError(400, "Bad Request: can't parse inline keyboard button: Text "
-                                        "buttons are unallowed in the inline keyboard")
+                    raise ApiError(
+                        400,
+                        "Bad Request: can't parse inline keyboard button: Text "
+                        "buttons are unallowed in the inline keyboard",
+                    )
         return markup
 
     @staticmethod
@@ -736,18 +853,24 @@ class FakeTelegram:
         if key == "text" and not plain.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         if len(plain) > limit:
-            raise ApiError(400, "Bad Request: message is too long" if key == "text"
-                           else "Bad Request: message caption is too long")
+            raise ApiError(
+                400,
+                "Bad Request: message is too long"
+                if key == "text"
+                else "Bad Request: message caption is too long",
+            )
         return plain, entities
 
-    def _send(self, params: JSON, body: JSON, file: UploadedFile | None = None,
-              text_key: str = "text") -> JSON:
+    def _send(
+        self, params: JSON, body: JSON, file: UploadedFile | None = None, text_key: str = "text"
+    ) -> JSON:
         chat = self._target(params)
         if text_key == "text":
             plain, entities = self._text(params)
         else:
-            plain, entities = self._text(params, "caption", MAX_CAPTION) if params.get(
-                "caption") else ("", [])
+            plain, entities = (
+                self._text(params, "caption", MAX_CAPTION) if params.get("caption") else ("", [])
+            )
         markup = self._check_markup(params.get("reply_markup"))
         reply = params.get("reply_parameters") or {}
         if reply:
@@ -765,9 +888,16 @@ class FakeTelegram:
             body["reply_markup"] = markup
         if "link_preview_options" in params:
             body["link_preview_options"] = params["link_preview_options"]
-        stored = self._store(chat, self.bot_user, body, text=params.get(text_key),
-                             plain=plain or None, parse_mode=params.get("parse_mode"),
-                             reply_markup=markup, file=file)
+        stored = self._store(
+            chat,
+            self.bot_user,
+            body,
+            text=params.get(text_key),
+            plain=plain or None,
+            parse_mode=params.get("parse_mode"),
+            reply_markup=markup,
+            file=file,
+        )
         return stored.payload
 
     def _file(self, params: JSON, key: str) -> tuple[UploadedFile, JSON]:
@@ -784,13 +914,20 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         file_id = f"F{next(self._ids):06d}"
         self.files[file_id] = upload
-        return upload, {"file_id": file_id, "file_unique_id": f"U{file_id}",
-                        "file_size": upload.size}
+        return upload, {
+            "file_id": file_id,
+            "file_unique_id": f"U{file_id}",
+            "file_size": upload.size,
+        }
 
     # ----- methods (name after _m_ is the API method) --------------------------------------
     def _m_getMe(self, _: JSON) -> JSON:
-        return {**self.bot_user.to_api(), "can_join_groups": True,
-                "can_read_all_group_messages": False, "supports_inline_queries": False}
+        return {
+            **self.bot_user.to_api(),
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _m_deleteWebhook(self, params: JSON) -> bool:
         if params.get("drop_pending_updates"):
@@ -814,16 +951,17 @@ class FakeTelegram:
         while True:
             wake = self._wake
             if generation != self._poll_generation:
-                raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
-                                    "that only one bot instance is running")
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure "
+                    "that only one bot instance is running",
+                )
             self._updates = [u for u in self._updates if self._deliverable(u)]
             remaining = deadline - time.monotonic()
             if self._updates or self._closing or remaining <= 0:
                 return self._updates[:limit]
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def _deliverable(self, update: JSON) -> bool:
         kind = next(k for k in update if k != "update_id")
@@ -841,14 +979,16 @@ class FakeTelegram:
 
     def _m_sendPhoto(self, params: JSON) -> JSON:
         upload, info = self._file(params, "photo")
-        return self._send(params, {"photo": [{**info, "width": 1, "height": 1}]}, upload,
-                          "caption")
+        return self._send(params, {"photo": [{**info, "width": 1, "height": 1}]}, upload, "caption")
 
     def _edit_target(self, params: JSON) -> StoredMessage:
         if "inline_message_id" in params:
             raise ApiError(400, "Bad Request: message to edit not found")
-        stored = self._find(self._chat(params.get("chat_id", 0)).id, params.get("message_id"),
-                            "message to edit not found")
+        stored = self._find(
+            self._chat(params.get("chat_id", 0)).id,
+            params.get("message_id"),
+            "message to edit not found",
+        )
         if not stored.from_bot:
             raise ApiError(400, "Bad Request: message can't be edited")
         return stored
@@ -858,11 +998,17 @@ class FakeTelegram:
         plain, entities = self._text(params)
         # Omitting reply_markup removes the inline keyboard, as in Telegram.
         markup = self._check_markup(params.get("reply_markup"))
-        if (plain, entities, markup) == (stored.payload.get("text"),
-                                         stored.payload.get("entities", []), stored.reply_markup):
+        if (plain, entities, markup) == (
+            stored.payload.get("text"),
+            stored.payload.get("entities", []),
+            stored.reply_markup,
+        ):
             raise ApiError(400, NOT_MODIFIED)
-        stored.text, stored.plain, stored.parse_mode = params["text"], plain, params.get(
-            "parse_mode")
+        stored.text, stored.plain, stored.parse_mode = (
+            params["text"],
+            plain,
+            params.get("parse_mode"),
+        )
         stored.payload.update(text=plain, entities=entities, edit_date=int(time.time()))
         return self._set_markup(stored, markup)
 
@@ -894,8 +1040,10 @@ class FakeTelegram:
     def _m_answerCallbackQuery(self, params: JSON) -> bool:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self._open_callbacks:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired or "
-                                "query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         self._open_callbacks.discard(query_id)
         self.callback_answers[query_id] = params
         return True
@@ -913,7 +1061,8 @@ class FakeTelegram:
             if not 1 <= len(str(command.get("description", ""))) <= 256:
                 raise ApiError(400, "Bad Request: BOT_COMMAND_DESCRIPTION_INVALID")
         self._commands[self._commands_key(params)] = [
-            {"command": c["command"], "description": c["description"]} for c in commands]
+            {"command": c["command"], "description": c["description"]} for c in commands
+        ]
         return True
 
     def _m_getMyCommands(self, params: JSON) -> list[JSON]:
@@ -925,10 +1074,22 @@ class FakeTelegram:
 
     def _m_getChat(self, params: JSON) -> JSON:
         # ChatFullInfo: PTB requires these three fields beyond the basic chat.
-        gifts = dict.fromkeys(("unlimited_gifts", "limited_gifts", "unique_gifts",
-                               "premium_subscription", "gifts_from_channels"), False)
-        return {**self._chat(params.get("chat_id", 0)).to_api(), "accent_color_id": 0,
-                "max_reaction_count": 11, "accepted_gift_types": gifts}
+        gifts = dict.fromkeys(
+            (
+                "unlimited_gifts",
+                "limited_gifts",
+                "unique_gifts",
+                "premium_subscription",
+                "gifts_from_channels",
+            ),
+            False,
+        )
+        return {
+            **self._chat(params.get("chat_id", 0)).to_api(),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": gifts,
+        }
 
     def _member(self, chat: FakeChat, user: FakeUser) -> JSON:
         status = self.member_status(chat, user)
@@ -936,28 +1097,52 @@ class FakeTelegram:
         if status == "creator":
             data["is_anonymous"] = False
         elif status == "administrator":
-            data.update(dict.fromkeys(("can_be_edited", "is_anonymous", "can_promote_members",
-                                       "can_post_stories", "can_edit_stories",
-                                       "can_delete_stories"), False))
-            data.update(dict.fromkeys(("can_manage_chat", "can_delete_messages",
-                                       "can_manage_video_chats", "can_restrict_members",
-                                       "can_change_info", "can_invite_users",
-                                       "can_pin_messages"), True))
+            data.update(
+                dict.fromkeys(
+                    (
+                        "can_be_edited",
+                        "is_anonymous",
+                        "can_promote_members",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    ),
+                    False,
+                )
+            )
+            data.update(
+                dict.fromkeys(
+                    (
+                        "can_manage_chat",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_pin_messages",
+                    ),
+                    True,
+                )
+            )
         elif status == "kicked":
             data["until_date"] = 0
         return data
 
     def _m_getChatMember(self, params: JSON) -> JSON:
-        return self._member(self._chat(params.get("chat_id", 0)),
-                            self._user(int(params.get("user_id", 0))))
+        return self._member(
+            self._chat(params.get("chat_id", 0)), self._user(int(params.get("user_id", 0)))
+        )
 
     def _m_getChatAdministrators(self, params: JSON) -> list[JSON]:
         chat = self._chat(params.get("chat_id", 0))
         if chat.type == "private":
             raise ApiError(400, "Bad Request: there are no administrators in the private chat")
         members: Iterable[FakeUser] = [self.bot_user, *self.users.values()]
-        return [self._member(chat, u) for u in members
-                if self.member_status(chat, u) in ("creator", "administrator")]
+        return [
+            self._member(chat, u)
+            for u in members
+            if self.member_status(chat, u) in ("creator", "administrator")
+        ]
 
     def _m_sendChatAction(self, params: JSON) -> bool:
         self._target(params)
@@ -969,5 +1154,9 @@ class FakeTelegram:
         file_id = str(params.get("file_id"))
         if file_id not in self.files:
             raise ApiError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": f"U{file_id}",
-                "file_size": self.files[file_id].size, "file_path": f"documents/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"U{file_id}",
+            "file_size": self.files[file_id].size,
+            "file_path": f"documents/{file_id}",
+        }

@@ -1,14 +1,16 @@
-"""The fake Bot API, driven by a real python-telegram-bot Application (nothing in PTB is patched)."""
+"""The fake Bot API driven by a real python-telegram-bot Application; nothing in PTB is patched."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import json
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from telegram import (
@@ -56,10 +58,15 @@ async def fake() -> AsyncIterator[FakeTelegram]:
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
-def build(fake: FakeTelegram, rate_limiter: AIORateLimiter | None = None,
-          token: str | None = None) -> App:
-    builder: Any = (ApplicationBuilder().token(token or fake.token).base_url(fake.base_url)
-                    .base_file_url(fake.base_file_url))
+def build(
+    fake: FakeTelegram, rate_limiter: AIORateLimiter | None = None, token: str | None = None
+) -> App:
+    builder: Any = (
+        ApplicationBuilder()
+        .token(token or fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+    )
     if rate_limiter is not None:  # the builder's generics cannot express this branch
         builder = builder.rate_limiter(rate_limiter)
     app: App = builder.build()
@@ -95,7 +102,8 @@ def reply_with(
 
     async def callback(update: Update, context: Ctx) -> None:
         message, user = update.effective_message, update.effective_user
-        assert message is not None and user is not None
+        assert message is not None
+        assert user is not None
         await message.reply_text(text(message, user, context.args or []))
 
     return callback
@@ -109,7 +117,8 @@ async def test_command_reply_in_private_chat(fake: FakeTelegram) -> None:
         call = await fake.wait_for("sendMessage")
     assert call.params["chat_id"] == fake.alice.id
     assert call.params["text"] == "hello Alice"
-    assert queued.message_id == 1 and "reply_parameters" not in call.params  # PTB 22: no quote
+    assert queued.message_id == 1
+    assert "reply_parameters" not in call.params  # PTB 22 no longer quotes by default
     assert [c.method for c in fake.sent[:2]] == ["getMe", "deleteWebhook"]
     # The last getUpdates (timeout=0) confirmed the processed update.
     assert any(p.params["timeout"] == 0 for p in fake.polls)
@@ -128,14 +137,16 @@ async def test_command_addressed_to_bot_in_group(fake: FakeTelegram) -> None:
         assert call.params == {**call.params, "chat_id": fake.group.id, "text": "votes: yes,please"}
         user_message = fake.messages(fake.group)[1]
         assert user_message.payload["entities"] == [
-            {"type": "bot_command", "offset": 0, "length": len("/vote@steward_bot")}]
+            {"type": "bot_command", "offset": 0, "length": len("/vote@steward_bot")}
+        ]
     assert [c.method for c in fake.sent].count("sendMessage") == 1
 
 
 @pytest.mark.asyncio
 async def test_edited_message_update(fake: FakeTelegram) -> None:
-    handler = MessageHandler(filters.UpdateType.EDITED_MESSAGE,
-                             reply_with(lambda m, u, args: f"edited to {m.text}"))
+    handler = MessageHandler(
+        filters.UpdateType.EDITED_MESSAGE, reply_with(lambda m, u, args: f"edited to {m.text}")
+    )
     async with polling(fake, handler):
         queued = fake.send_text(fake.group, fake.bob, "typo")
         assert queued.message_id is not None
@@ -150,18 +161,21 @@ async def test_set_my_commands_per_scope(fake: FakeTelegram) -> None:
     await app.initialize()
     try:
         await app.bot.set_my_commands([BotCommand("help", "Show help")])
-        await app.bot.set_my_commands([BotCommand("vote", "Vote")],
-                                      scope=BotCommandScopeAllGroupChats(), language_code="en")
+        await app.bot.set_my_commands(
+            [BotCommand("vote", "Vote")], scope=BotCommandScopeAllGroupChats(), language_code="en"
+        )
         assert fake.my_commands() == [{"command": "help", "description": "Show help"}]
         assert fake.my_commands("all_group_chats", "en") == [
-            {"command": "vote", "description": "Vote"}]
+            {"command": "vote", "description": "Vote"}
+        ]
         assert fake.my_commands(BotCommandScopeAllGroupChats()) == []
-        got = await app.bot.get_my_commands(scope=BotCommandScopeAllGroupChats(),
-                                            language_code="en")
+        got = await app.bot.get_my_commands(
+            scope=BotCommandScopeAllGroupChats(), language_code="en"
+        )
         assert [c.command for c in got] == ["vote"]
         await app.bot.delete_my_commands()
         assert fake.my_commands() == []
-        with pytest.raises(BadRequest, match="Bot_command_invalid"):
+        with pytest.raises(BadRequest, match=r"Bot_command_invalid"):
             await app.bot.set_my_commands([BotCommand("Bad-Name", "x")])
     finally:
         await app.shutdown()
@@ -170,14 +184,21 @@ async def test_set_my_commands_per_scope(fake: FakeTelegram) -> None:
 @pytest.mark.asyncio
 async def test_inline_keyboard_and_button_press(fake: FakeTelegram) -> None:
     async def ask(update: Update, context: Ctx) -> None:
-        keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Yes", callback_data="vote:yes"),
-                                          InlineKeyboardButton("No", callback_data="vote:no")]])
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton("Yes", callback_data="vote:yes"),
+                    InlineKeyboardButton("No", callback_data="vote:no"),
+                ]
+            ]
+        )
         await update.effective_message.reply_text(  # type: ignore[union-attr]
-            "<b>Proposal 7</b>: fund it?", parse_mode=ParseMode.HTML, reply_markup=keyboard)
+            "<b>Proposal 7</b>: fund it?", parse_mode=ParseMode.HTML, reply_markup=keyboard
+        )
 
     async def answer(update: Update, context: Ctx) -> None:
         query = update.callback_query
-        assert query is not None and query.message is not None
+        assert query is not None
         await query.answer(f"recorded {query.data}")
         await query.edit_message_text(f"{query.from_user.first_name} voted {query.data}")
 
@@ -202,14 +223,19 @@ async def test_send_document_upload_and_download(fake: FakeTelegram) -> None:
     app = build(fake)
     await app.initialize()
     try:
-        message = await app.bot.send_document(fake.group.id, b"minutes of the meeting",
-                                              filename="minutes.txt", caption="Minutes")
+        message = await app.bot.send_document(
+            fake.group.id, b"minutes of the meeting", filename="minutes.txt", caption="Minutes"
+        )
         call = await fake.wait_for("sendDocument")
         upload = call.params["document"]
         assert isinstance(upload, UploadedFile)
         assert (upload.filename, upload.size, call.params["caption"]) == (
-            "minutes.txt", 22, "Minutes")
-        assert message.document is not None and message.caption == "Minutes"
+            "minutes.txt",
+            22,
+            "Minutes",
+        )
+        assert message.document is not None
+        assert message.caption == "Minutes"
         file = await app.bot.get_file(message.document.file_id)
         assert bytes(await file.download_as_bytearray()) == b"minutes of the meeting"
         await app.bot.delete_message(fake.group.id, message.message_id)
@@ -224,31 +250,33 @@ async def test_validation_errors_match_telegram(fake: FakeTelegram) -> None:
     await app.initialize()
     bot, group = app.bot, fake.group.id
     try:
-        with pytest.raises(BadRequest, match="^Message is too long$"):
+        with pytest.raises(BadRequest, match=r"^Message is too long$"):
             await bot.send_message(group, "x" * 4097)
         await bot.send_message(group, "<b>" + "x" * 4096 + "</b>", parse_mode="HTML")
-        with pytest.raises(BadRequest, match="^Message text is empty$"):
+        with pytest.raises(BadRequest, match=r"^Message text is empty$"):
             await bot.send_message(group, "  ")
-        with pytest.raises(BadRequest, match='(?i)unsupported start tag "br"'):
+        with pytest.raises(BadRequest, match=r'(?i)unsupported start tag "br"'):
             await bot.send_message(group, "a<br>b", parse_mode="HTML")
-        with pytest.raises(BadRequest, match="(?i)can't find end tag"):
+        with pytest.raises(BadRequest, match=r"(?i)can't find end tag"):
             await bot.send_message(group, "<b>open", parse_mode="HTML")
-        with pytest.raises(BadRequest, match="(?i)unclosed start tag"):
+        with pytest.raises(BadRequest, match=r"(?i)unclosed start tag"):
             await bot.send_message(group, "1 < 2", parse_mode="HTML")
-        ok = await bot.send_message(group, "1 &lt; 2 &amp; <a href='https://x.org'>x</a>",
-                                    parse_mode="HTML")
-        assert ok.text == "1 < 2 & x" and ok.entities[0].url == "https://x.org"
-        with pytest.raises(BadRequest, match="(?i)character '.' is reserved"):
+        ok = await bot.send_message(
+            group, "1 &lt; 2 &amp; <a href='https://x.org'>x</a>", parse_mode="HTML"
+        )
+        assert ok.text == "1 < 2 & x"
+        assert ok.entities[0].url == "https://x.org"
+        with pytest.raises(BadRequest, match=r"(?i)character '.' is reserved"):
             await bot.send_message(group, "Done.", parse_mode=ParseMode.MARKDOWN_V2)
         await bot.send_message(group, "*Done*\\.", parse_mode=ParseMode.MARKDOWN_V2)
         long_data = InlineKeyboardMarkup([[InlineKeyboardButton("x", callback_data="d" * 65)]])
-        with pytest.raises(BadRequest, match="Button_data_invalid"):
+        with pytest.raises(BadRequest, match=r"Button_data_invalid"):
             await bot.send_message(group, "pick", reply_markup=long_data)
         fake.mark_blocked(fake.carol)
-        with pytest.raises(Forbidden, match="(?i)bot can't initiate conversation with a user"):
+        with pytest.raises(Forbidden, match=r"(?i)bot can't initiate conversation with a user"):
             await bot.send_message(fake.carol.id, "hi")
         sent = await bot.send_message(fake.bob.id, "hi")
-        with pytest.raises(BadRequest, match="^Message is not modified"):
+        with pytest.raises(BadRequest, match=r"^Message is not modified"):
             await bot.edit_message_text("hi", fake.bob.id, sent.message_id)
         with pytest.raises(EndPointNotFound):
             await bot.do_api_request("frobnicate")
@@ -299,7 +327,7 @@ async def test_flood_control_per_group(fake: FakeTelegram) -> None:
             await app.bot.send_message(fake.group.id, f"msg {n}")
         with pytest.raises(RetryAfter):
             await app.bot.send_message(fake.group.id, "one too many")
-        assert fake.sent[-1].status == 429 and fake.sent[-1].params["text"] == "one too many"
+        assert (fake.sent[-1].status, fake.sent[-1].params["text"]) == (429, "one too many")
         await app.bot.send_message(fake.alice.id, "DMs are not limited per minute")
     finally:
         await app.shutdown()
@@ -312,15 +340,17 @@ async def test_chat_members_and_chat_info(fake: FakeTelegram) -> None:
     app = build(fake)
     await app.initialize()
     try:
-        statuses = [(await app.bot.get_chat_member(fake.group.id, u.id)).status
-                    for u in (fake.alice, fake.bob, fake.carol)]
+        statuses = [
+            (await app.bot.get_chat_member(fake.group.id, u.id)).status
+            for u in (fake.alice, fake.bob, fake.carol)
+        ]
         assert statuses == ["creator", "administrator", "left"]
         admins = await app.bot.get_chat_administrators(fake.group.id)
         assert {a.user.username for a in admins} == {"steward_bot", "alice", "bob"}
         chat = await app.bot.get_chat(fake.group.id)
         assert (chat.title, chat.type) == ("Test DAO", "group")
         await app.bot.send_chat_action(fake.group.id, "typing")
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"carol is not in chat"):
             fake.send_text(fake.group, fake.carol, "I left")
     finally:
         await app.shutdown()
@@ -334,3 +364,48 @@ async def test_teardown_is_fast_during_long_poll(fake: FakeTelegram) -> None:
         await asyncio.sleep(0.1)  # let the first long poll reach the server
     # The orphaned long poll was ended by the final timeout=0 poll, as Telegram would (409).
     assert [(p.params["timeout"], p.status) for p in fake.polls] == [(0, 200), (10, 409)]
+
+
+@pytest.mark.asyncio
+async def test_raw_protocol_details(fake: FakeTelegram) -> None:
+    """What PTB does not exercise: JSON bodies, method case, limit, offsets, allowed_updates."""
+    url = f"{fake.base_url}{fake.token}"
+    async with aiohttp.ClientSession() as http:
+
+        async def call(method: str, **params: Any) -> Any:
+            async with http.post(f"{url}/{method}", json=params) as response:
+                body = await response.json()
+                assert body["ok"] == (response.status == 200), body
+                return body["result"] if body["ok"] else body
+
+        first = fake.send_text(fake.alice.id, fake.alice, "42")
+        fake.send_text(fake.alice.id, fake.alice, "@bob_the_builder /help and /vote@steward_bot")
+        batch = await call("GETUPDATES", limit=1)
+        assert [u["update_id"] for u in batch] == [first.update_id]
+        batch = await call("getUpdates", offset=first.update_id + 1, timeout=0)
+        entities = batch[0]["message"]["entities"]
+        assert [(e["type"], e["offset"], e["length"]) for e in entities] == [
+            ("mention", 0, 16),
+            ("bot_command", 17, 5),
+            ("bot_command", 27, 17),
+        ]
+        # allowed_updates persists, and other kinds are dropped rather than delivered later.
+        assert await call("getUpdates", offset=-1, allowed_updates=["callback_query"]) == []
+        assert fake.pending_updates == 0
+        sent = await call(
+            "sendMessage",
+            chat_id=str(fake.bob.id),
+            text="42",
+            reply_markup=json.dumps({"keyboard": [[{"text": "ok"}]]}),
+        )
+        assert sent["text"] == "42"
+        assert "reply_markup" not in sent  # reply keyboards are not echoed, only inline ones
+        async with http.get(f"{url}/getMe") as response:
+            assert (await response.json())["result"]["username"] == "steward_bot"
+        async with http.post(f"{fake.base_url}999:NOPE/getMe") as response:
+            assert (response.status, (await response.json())["description"]) == (
+                401,
+                "Unauthorized",
+            )
+        assert (await call("sendDice", chat_id=1))["error_code"] == 404
+    assert fake.unhandled == ["sendDice"]

@@ -1,0 +1,102 @@
+"""Storage on SQLite and on the real PostgreSQL server, through the real migrations."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from bot.community import CORE_SETTINGS, CommunityService
+from bot.settings import CommunityConfig
+from bot.storage.database import Database
+from bot.storage.metadata import all_metadata
+from bot.storage.models import Community
+
+
+async def test_migrations_build_exactly_the_models(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await db.migrate()
+        async with db.engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), all_metadata())
+            )
+        assert diff == []
+    finally:
+        await db.close()
+
+
+async def test_an_upgrade_keeps_existing_data(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await db.migrate()
+        async with db.transaction() as session:
+            session.add(Community(slug="keep-me", name="Keep me"))
+        await db.migrate()  # a restart runs the upgrade again
+        async with db.read() as session:
+            names = (await session.exec(text("SELECT name FROM community"))).all()  # type: ignore[call-overload]
+        assert [row[0] for row in names] == ["Keep me"]
+    finally:
+        await db.close()
+
+
+async def test_settings_round_trip_and_unknown_spaces_become_communities(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    config = CommunityConfig(slug="dao", name="The DAO", discord_guild_ids=["111"])
+    service = CommunityService(db, [config], CORE_SETTINGS)
+    try:
+        await service.sync_configured("local")
+        await service.sync_configured("local")  # idempotent on restart
+        dao = await service.resolve("discord", "111", "ignored name")
+        assert (dao.slug, dao.name) == ("dao", "The DAO")
+
+        await service.set(dao.id, "alert_channel", "<#999>", "discord", by="discord:1")
+        await service.set(dao.id, "timezone", "Europe/Berlin", "discord", by="discord:1")
+        dao = await service.resolve("discord", "111", "")
+        channel = dao.channel("alert_channel", "discord")
+        assert channel is not None and channel.id == "999"
+        assert dao.channel("alert_channel", "telegram") is None
+        assert dao.get("timezone") == "Europe/Berlin"
+
+        await service.reset(dao.id, "timezone", "discord")
+        assert (await service.resolve("discord", "111", "")).get("timezone") == "UTC"
+
+        # Many first messages from a new group at once still make exactly one community.
+        contexts = await asyncio.gather(
+            *(service.resolve("telegram", "-100777", "New group") for _ in range(8))
+        )
+        assert len({c.id for c in contexts}) == 1
+        slugs = [c.slug for c in await service.all()]
+        assert sorted(slugs) == ["dao", "local", "telegram--100777"]
+        # Direct messages belong to the first configured community.
+        assert (await service.resolve("telegram", "", "DM")).slug == "dao"
+    finally:
+        await db.close()
+
+
+async def test_close_waits_for_a_transaction_in_flight(db_url: str) -> None:
+    db = Database(db_url)
+    await db.migrate()
+    committed = asyncio.Event()
+
+    async def slow_write() -> None:
+        async with db.transaction() as session:
+            await asyncio.sleep(0.2)
+            session.add(Community(slug="late", name="Late"))
+        committed.set()
+
+    writer = asyncio.create_task(slow_write())
+    await asyncio.sleep(0.05)
+    await db.close()
+    await writer
+    assert committed.is_set()
+    reopened = Database(db_url)
+    try:
+        async with reopened.read() as session:
+            rows = (await session.exec(text("SELECT slug FROM community"))).all()  # type: ignore[call-overload]
+        assert [row[0] for row in rows] == ["late"]
+    finally:
+        await reopened.close()

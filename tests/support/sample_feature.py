@@ -1,0 +1,97 @@
+"""Commands that exist only in tests, to drive the real command layer through every front end."""
+
+from __future__ import annotations
+
+import asyncio
+from enum import StrEnum
+from typing import Annotated
+
+from bot.commands.invocation import Invocation
+from bot.commands.options import Address, Duration
+from bot.commands.reply import Field, Link, Reply, Tone
+from bot.commands.spec import Opt, Role, command
+from bot.features import Feature
+
+
+class Mood(StrEnum):
+    CALM = "calm"
+    BUSY = "busy"
+    ON_FIRE = "on-fire"
+
+
+def long_text(chars: int) -> str:
+    """Numbered words in paragraphs with links, so a test can check nothing was cut or lost."""
+    paragraphs: list[str] = []
+    word = 0
+    total = 0
+    while total < chars:
+        words = []
+        for _ in range(40):
+            words.append(f"w{word:05d}")
+            word += 1
+        words.append(f"[link {word}](https://example.org/post/{word})")
+        paragraph = " ".join(words)
+        paragraphs.append(paragraph)
+        total += len(paragraph) + 2
+    return "\n\n".join(paragraphs)
+
+
+@command("echo", help="Say the text back")
+async def echo(inv: Invocation, text: str) -> Reply:
+    return Reply(body=text)
+
+
+@command("long", help="A reply of about this many characters")
+async def long(inv: Invocation, chars: Annotated[int, Opt("length", min=10, max=20000)]) -> Reply:
+    return Reply(title="Long reply", body=long_text(chars))
+
+
+@command("slow", help="Answer after a delay, without declaring it slow")
+async def slow(inv: Invocation, seconds: Annotated[int, Opt("delay", min=0, max=10)]) -> Reply:
+    await asyncio.sleep(seconds)
+    return Reply(body=f"done after {seconds}s", tone=Tone.SUCCESS)
+
+
+@command("vault", help="Steward-only treasury secret", requires=Role.STEWARD)
+async def vault(inv: Invocation) -> Reply:
+    return Reply(title="Vault", body="the multisig is safe", fields=(Field("role", inv.role.name),))
+
+
+@command("typed", help="Every option type at once")
+async def typed(
+    inv: Invocation,
+    count: Annotated[int, Opt("how many", min=1, max=10)],
+    wallet: Address,
+    every: Duration,
+    mood: Mood = Mood.CALM,
+) -> Reply:
+    return Reply(
+        title="Typed",
+        fields=(
+            Field("count", str(count)),
+            Field("wallet", wallet),
+            Field("every", str(every)),
+            Field("mood", mood.value),
+        ),
+        links=(Link("explorer", f"https://etherscan.io/address/{wallet}"),),
+    )
+
+
+@command("alert", help="Post a test alert to the alert channel", requires=Role.STEWARD)
+async def alert(inv: Invocation, text: str) -> Reply:
+    delivered = await inv.app.announce(
+        inv.community, "alert_channel", Reply(title="Alert", body=text, tone=Tone.ALERT)
+    )
+    return Reply(body=f"posted to {delivered} channel(s)")
+
+
+@command("boom", help="Fail with an unexpected error")
+async def boom(inv: Invocation) -> Reply:
+    raise RuntimeError("kaboom with token 123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+
+
+sample_feature = Feature(
+    name="sample",
+    description="test-only commands",
+    commands=(echo, long, slow, vault, typed, alert, boom),
+)
