@@ -45,11 +45,12 @@ class App:
         """
         delivered = 0
         for frontend in self.frontends:
-            channel = (
-                ChannelRef("console", community.slug)
-                if frontend.platform == "console"
-                else community.channel(channel_key, frontend.platform)
-            )
+            if frontend.platform == "console":
+                # The console is the local community's every channel, and no one else's.
+                is_local = community.slug == self.settings.console.community
+                channel = ChannelRef("console", community.slug) if is_local else None
+            else:
+                channel = community.channel(channel_key, frontend.platform)
             if channel is None:
                 continue
             try:

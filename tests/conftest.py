@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pytest
 from tests.support import network_guard
 
 network_guard.install()
+# PTB 22 warns on every RetryAfter unless it may use timedelta already; we opt in.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -192,7 +192,9 @@ class TelegramFrontEnd:
         outcome = await work
         if outcome.missing is not None and outcome.missing.choices:
             await self._offer_choices(chat.id, text, outcome, reply_to)
-        elif outcome.private and is_group:
+        elif outcome.private and outcome.ok and is_group:
+            # Telegram has no ephemeral messages: private answers go by DM. Errors stay in the
+            # group as a reply, where the member is looking.
             await self._send_privately(chat.id, user.id, outcome.reply, reply_to)
         else:
             await self._send(chat.id, outcome.reply, reply_to=reply_to, edit=edit)

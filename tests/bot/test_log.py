@@ -17,7 +17,9 @@ def test_secrets_and_tokens_never_reach_the_log() -> None:
     logger.setLevel(logging.INFO)
     try:
         logger.info("calling with %s", "my-openai-key-123")
-        logger.info("HTTP Request: POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe")
+        logger.info(
+            "HTTP Request: POST https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe"
+        )
         logger.info("db", extra={"url": "postgresql://steward:hunter2@db/steward"})
         try:
             raise ValueError("Authorization: Bearer sk-abcdefghijklmnop")

@@ -28,7 +28,11 @@ def test_secrets_come_from_the_environment(tmp_path: Path) -> None:
         ("[discrod]\ntoken_x = 1\n", "discrod", "Extra inputs"),
         ("[telegram]\npoll_timeout = 500\n", "telegram.poll_timeout", "less than or equal"),
         ("[[communities]]\nslug = 'Bad Slug'\nname = 'x'\n", "communities.0.slug", "pattern"),
-        ("[[communities]]\nslug='a'\nname='x'\nadmins=['alice']\n", "communities.0.admins", "user_id"),
+        (
+            "[[communities]]\nslug='a'\nname='x'\nadmins=['alice']\n",
+            "communities.0.admins",
+            "user_id",
+        ),
         ("[discord]\ntoken = 'nope'\n", "discord.token", "environment"),
         ("not toml at all [", "", "not valid TOML"),
     ],

@@ -46,6 +46,8 @@ def test_urls_members_and_channels() -> None:
         opt.parse_url("forum", "ftp://x")
     assert opt.parse_member("who", "<@!123>", "discord").id == "123"
     assert opt.parse_member("who", "@alice", "telegram").id is None
-    assert opt.parse_channel("where", "<#42>", "discord") == opt.ChannelRef("discord", "42", "<#42>")
+    assert opt.parse_channel("where", "<#42>", "discord") == opt.ChannelRef(
+        "discord", "42", "<#42>"
+    )
     with pytest.raises(InvalidOption):
         opt.parse_channel("where", "not a channel", "discord")

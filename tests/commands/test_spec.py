@@ -44,7 +44,9 @@ def test_help_longer_than_discord_allows_is_rejected() -> None:
 
 def test_text_lines_parse_with_quotes_keywords_and_bot_suffix() -> None:
     registry = CommandRegistry(sample_feature.commands)
-    parsed = parse_command_line(registry, '/typed@steward_bot 3 wallet=0xabc "1h 30m"', "steward_bot")
+    parsed = parse_command_line(
+        registry, '/typed@steward_bot 3 wallet=0xabc "1h 30m"', "steward_bot"
+    )
     assert parsed is not None
     assert parsed.positional == ["3", "1h 30m"]
     assert parsed.keyword == {"wallet": "0xabc"}

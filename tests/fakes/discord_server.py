@@ -6,75 +6,91 @@ Only two class attributes of discord.py are redirected, by :meth:`FakeDiscord.re
 
 Typical test::
 
-    async with FakeDiscord() as fake:                       # serve on 127.0.0.1:<free port>, redirect
+    async with FakeDiscord() as fake:            # serve on 127.0.0.1:<free port>, redirect
         client = MyClient(intents=discord.Intents.default(), guild_ready_timeout=0.1)
-        async with fake.run_client(client):                 # start(token) ... ready ... close()
+        async with fake.run_client(client):      # start(token) ... ready ... close()
             rec = await fake.invoke("config set", {"quorum": 3, "who": "bob"}, user="carol")
-            await rec.wait_done()                           # type-4, or type-5 + edit/followup
+            await rec.wait_done()                # type 4, or type 5 + an edit or follow-up
             assert rec.messages()[-1]["content"] == "saved"
-            assert not rec.ephemeral and fake.unhandled == []
+            assert not rec.ephemeral
+        assert fake.unhandled == [] and fake.errors == []
 
-Sync the command tree in ``setup_hook`` so the commands are registered before ``invoke``.
+Sync the command tree in ``setup_hook``, so the commands exist before the first ``invoke``.
 
-World: ``FakeDiscord()`` builds :func:`default_guild`: "Test DAO" with #general and #alerts, roles
-@everyone (id = guild id), "Steward", "Admin" (administrator), members alice (no role), bob
-(Steward), carol (Admin) and the bot. ``fake.user("bob")``, ``fake.channel("#alerts")`` and
-``fake.guild.role("Steward")`` look things up by name or id; everywhere a user or channel is
-taken, a ``FakeUser``/``FakeChannel``, a name or an id string works.
+World (:mod:`tests.fakes.discord_gateway`): by default one guild "Test DAO" with #general and
+#alerts; roles @everyone (id = guild id), "Steward", "Admin" (administrator); members alice (no
+role), bob (Steward), carol (Admin, owner) and the bot. ``fake.user("bob")``,
+``fake.channel("#alerts")``, ``fake.guild.role("Steward")`` and ``fake.guild.member(user_id)``
+look things up; wherever a user or channel is taken, the object, its name or its id works.
 
-Driving the bot:
+Driving the bot (each returns once the event is dispatched, or queued during an outage):
 
-* ``await fake.invoke(name, options, user=, guild_id=, channel_id=, dm=False)`` -> InteractionRecord.
-  ``name`` may be "group sub" or "group subgroup sub"; option values are converted with the
-  registered option types (user/channel/role options are resolved like Discord does).
+* ``await fake.invoke(name, options, user="alice", guild_id=None, channel_id=None, dm=False)``
+  -> :class:`InteractionRecord` (``wait_callback``, ``wait_done``, ``wait_messages(n)``,
+  ``messages()``, ``ephemeral``, ``callback``, ``original``, ``followups``, ``latency``).
+  ``name`` may be "group sub" or "group subgroup sub"; option values are converted to the
+  registered option types, and user/channel/role options get Discord's ``resolved`` data.
 * ``await fake.autocomplete(name, options, focused="opt")`` -> the choices of the type-8 reply.
-* ``await fake.click(message_id, custom_id, user=, values=None)`` -> InteractionRecord (components).
-* ``await fake.post_user_message(channel, user, content)``, ``edit_user_message``,
-  ``delete_user_message``: MESSAGE_CREATE / UPDATE / DELETE. As on Discord, without the
+* ``await fake.click(message_id, custom_id, user=, values=None)`` -> InteractionRecord.
+* ``await fake.post_user_message(channel, user, content)``, ``edit_user_message(id, content)``,
+  ``delete_user_message(id)``: MESSAGE_CREATE / UPDATE / DELETE. As on Discord, without the
   message_content intent the bot gets empty content unless it is mentioned or it is a DM.
-* ``async with fake.outage():`` drops the socket (4000) and keeps the client out; events dispatched
-  meanwhile are replayed after its RESUME. ``await fake.drop_connection(code)`` just drops.
-* ``fake.fail_next("POST /webhooks", status=429)`` -> a real 429 (``Via``, ``retry_after``) that
+* ``async with fake.outage():`` drops the socket (4000) and keeps the client out; what is
+  dispatched meanwhile is replayed after its RESUME. ``await fake.drop_connection(code)`` only
+  drops. ``await fake.dispatch(event, data)`` sends any gateway event.
+* ``fake.fail_next("POST /webhooks", status=429)``: a real 429 (``Via``, ``retry_after``) that
   discord.py waits out and retries; a 500 is retried by discord.py after 1 s.
 
-Inspecting: ``fake.requests`` (RecordedRequest: method, path, json, query, authorization, files,
-status), ``fake.unhandled`` ("METHOD /path" of unknown routes, answered 404), ``fake.commands``
-(None for global, else guild id -> stored commands), ``fake.channel_messages(channel)`` and
-``fake.dm_messages(user)`` (message objects, oldest first, including non-ephemeral interaction
-responses, plus the ``allowed_mentions`` the bot sent), ``fake.identify_count``,
-``fake.resume_count``. Sent bodies keep their ``attachments`` entries, with ``size`` added.
+Inspecting: ``fake.requests`` (:class:`RecordedRequest`: method, path, json, query,
+authorization, files, status, ``at`` = monotonic time); ``fake.unhandled`` ("METHOD /path" of
+unknown routes, answered 404) and ``fake.errors`` (requests the fake could not process,
+answered 400); ``fake.commands`` (None -> global commands, guild id -> guild commands);
+``fake.channel_messages(channel)``, ``fake.dm_messages(user)``, ``fake.message(id)`` (message
+objects, oldest first, non-ephemeral interaction responses included, plus the
+``allowed_mentions`` the bot sent); ``fake.interactions``; ``fake.identify_count`` and
+``fake.resume_count``. Uploaded files: the body's ``attachments`` entries gain ``size``.
 """
+
+# ruff: noqa: ASYNC109 - a per-call ``timeout`` argument reads best in tests
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import re
-import secrets
 import time
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-import discord
 import yarl
 from aiohttp import BodyPartReader, web
 
-from tests.fakes.discord_gateway import (
-    BOT_USER_ID,
-    EVERYONE_PERMISSIONS,
-    FakeChannel,
-    FakeGateway,
-    FakeGuild,
-    FakeMember,
-    FakeRole,
-    FakeUser,
-    JsonDict,
-    default_guild,
-    snowflake,
-)
+with warnings.catch_warnings():
+    # discord.py imports audioop, deprecated since Python 3.11; under "-W error" (as in this
+    # project's pytest settings) the first import of discord would fail.
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import discord
+
+    from tests.fakes.discord_gateway import (
+        FLAG_EPHEMERAL,
+        FLAG_LOADING,
+        FakeChannel,
+        FakeGateway,
+        FakeGuild,
+        FakeMember,
+        FakeRole,
+        FakeUser,
+        FakeWorld,
+        InteractionRecord,
+        JsonDict,
+        default_guild,
+        snowflake,
+    )
 
 __all__ = [
     "FakeChannel",
@@ -83,28 +99,24 @@ __all__ = [
     "FakeMember",
     "FakeRole",
     "FakeUser",
+    "FakeWorld",
     "InteractionRecord",
     "RecordedRequest",
     "default_guild",
 ]
 
+ClientT = TypeVar("ClientT", bound=discord.Client)
 INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
-FLAG_EPHEMERAL = 1 << 6
-FLAG_LOADING = 1 << 7
-# Callback types that finish an interaction by themselves: message, update message, autocomplete
-# result, modal. 5 and 6 (deferrals) need a later edit or follow-up.
-FINAL_CALLBACKS = frozenset({4, 7, 8, 9})
-_SCALAR_OPTIONS: dict[int, Callable[[Any], Any]] = {3: str, 4: int, 5: bool, 10: float}
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-# --------------------------------------------------------------------------- records
+# --------------------------------------------------------------------------- HTTP plumbing
 
 
 @dataclass
@@ -116,81 +128,7 @@ class RecordedRequest:
     authorization: str | None  # "Bot <token>"; interaction webhooks send none, as on Discord
     files: list[JsonDict]  # {"field", "filename", "size", "content_type"} of multipart uploads
     status: int = 0
-
-
-@dataclass(eq=False)
-class InteractionRecord:
-    """One dispatched interaction and everything the bot answered to it (bodies as sent)."""
-
-    id: str
-    token: str
-    type: int  # 2 command, 3 component, 4 autocomplete
-    name: str  # "config set", or a component's custom_id
-    payload: JsonDict  # the INTERACTION_CREATE data
-    channel: FakeChannel
-    message_id: str | None = None  # the message a clicked component sits on
-    sent_at: float = 0.0  # time.monotonic()
-    callback: JsonDict | None = None  # the callback body: {"type", "data"}
-    callback_at: float | None = None
-    original: list[JsonDict] = field(default_factory=list)  # PATCH bodies of @original
-    followups: list[JsonDict] = field(default_factory=list)  # POST bodies of follow-ups
-    followup_edits: list[JsonDict] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)  # ids of response messages deleted
-    original_message: JsonDict | None = None  # current state of the @original message object
-    followup_messages: list[JsonDict] = field(default_factory=list)
-    _timeline: list[JsonDict] = field(default_factory=list, repr=False)
-    _changed: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
-
-    @property
-    def done(self) -> bool:
-        """A final response exists: type 4/7/8/9, or a deferral plus an edit or follow-up."""
-        if self.callback is None:
-            return False
-        return self.callback["type"] in FINAL_CALLBACKS or bool(self.original or self.followups)
-
-    @property
-    def ephemeral(self) -> bool:
-        data = (self.callback or {}).get("data") or {}
-        return bool(int(data.get("flags") or 0) & FLAG_EPHEMERAL)
-
-    @property
-    def latency(self) -> float | None:
-        """Seconds from dispatch to callback."""
-        return None if self.callback_at is None else self.callback_at - self.sent_at
-
-    def messages(self) -> list[JsonDict]:
-        """Response message bodies in the order they arrived: callback data, edits, follow-ups."""
-        return list(self._timeline)
-
-    async def wait_callback(self, timeout: float = 2.0) -> InteractionRecord:
-        await self._wait_until(lambda: self.callback is not None, timeout, "callback")
-        return self
-
-    async def wait_done(self, timeout: float = 2.0) -> InteractionRecord:
-        await self._wait_until(lambda: self.done, timeout, "final response")
-        return self
-
-    async def _wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
-        while not condition():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise AssertionError(
-                    f"interaction {self.name!r}: no {what} within {timeout} s (callback="
-                    f"{self.callback!r}, edits={self.original!r}, followups={self.followups!r})")
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), remaining)
-
-    def _record(self, kind: str, body: JsonDict) -> None:
-        if kind == "callback":
-            self.callback, self.callback_at = body, time.monotonic()
-            if body.get("data") and body["type"] in (4, 7):
-                self._timeline.append(body["data"])
-        else:
-            getattr(self, kind).append(body)
-            self._timeline.append(body)
-        self._changed.set()
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -208,19 +146,13 @@ class _Fault:
     retry_after: float
 
 
-@dataclass
-class _OptionContext:
-    guild: FakeGuild | None
-    permissions: int  # the invoking user's, which Discord puts on resolved channels
-    focused: str | None
-    resolved: JsonDict = field(default_factory=dict)
-
-
 _Reply = tuple[int, Any]  # (HTTP status, JSON body or None for 204)
 _Handler = Callable[[_ApiCall], Awaitable[_Reply]]
 
 
-def _json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
+def _json_response(
+    status: int, body: Any, headers: Mapping[str, str] | None = None
+) -> web.Response:
     if status == 204:
         return web.Response(status=204, headers=headers)
     # discord.py compares the header with == 'application/json'; aiohttp's json_response adds
@@ -247,8 +179,14 @@ async def _read_body(request: web.Request) -> tuple[Any, list[JsonDict]]:
             payload = json.loads(await part.text())
         else:
             content = await part.read()
-            files.append({"field": part.name, "filename": part.filename, "size": len(content),
-                          "content_type": part.headers.get("Content-Type")})
+            files.append(
+                {
+                    "field": part.name,
+                    "filename": part.filename,
+                    "size": len(content),
+                    "content_type": part.headers.get("Content-Type"),
+                }
+            )
     _add_upload_sizes(payload, files)
     return payload, files
 
@@ -274,20 +212,25 @@ def _add_upload_sizes(payload: Any, files: list[JsonDict]) -> None:
 class FakeDiscord:
     """Fake Discord REST + gateway on 127.0.0.1; see the module docstring."""
 
-    def __init__(self, *, guilds: list[FakeGuild] | None = None, bot: FakeUser | None = None,
-                 extra_users: list[FakeUser] | None = None, heartbeat_interval_ms: int = 500,
-                 attachment_size_limit: int = 10 * 1024 * 1024) -> None:
-        self.bot_user = bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True)
+    def __init__(
+        self,
+        *,
+        guilds: list[FakeGuild] | None = None,
+        bot: FakeUser | None = None,
+        extra_users: list[FakeUser] | None = None,
+        heartbeat_interval_ms: int = 500,
+        attachment_size_limit: int = 10 * 1024 * 1024,
+    ) -> None:
+        self.world = FakeWorld(guilds, bot, extra_users)
+        self.bot_user = self.world.bot_user
         self.application_id = self.bot_user.id  # equal for every bot created since 2020
-        self.guilds = guilds if guilds is not None else [default_guild(self.bot_user)]
-        self.extra_users = list(extra_users or [])
         self.attachment_size_limit = attachment_size_limit
         self.port = 0
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[str] = []
+        self.errors: list[str] = []  # requests the fake could not process (answered 400)
         self.commands: dict[str | None, list[JsonDict]] = {}
         self.interactions: list[InteractionRecord] = []
-        self.dm_channels: dict[str, FakeChannel] = {}  # user id -> DM channel
         self._messages: dict[str, JsonDict] = {}  # id -> message object, ephemeral ones too
         self._channel_log: dict[str, list[str]] = {}  # channel id -> visible message ids
         self._by_token: dict[str, InteractionRecord] = {}
@@ -297,8 +240,8 @@ class FakeDiscord:
         self.gateway = FakeGateway(
             heartbeat_interval_ms=heartbeat_interval_ms,
             resume_url=lambda: self.gateway_url,
-            ready_payload=self._ready_payload,
-            guild_payloads=lambda: [g.payload(gateway=True) for g in self.guilds],
+            ready_payload=lambda: self.world.ready_payload(self.application_id),
+            guild_payloads=self.world.guild_payloads,
         )
         self._routes = [
             (method, re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)), handler)
@@ -314,11 +257,6 @@ class FakeDiscord:
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
-
-    @property
-    def guild(self) -> FakeGuild:
-        """The first (by default the only) guild."""
-        return self.guilds[0]
 
     async def start(self) -> None:
         app = web.Application()
@@ -359,8 +297,9 @@ class FakeDiscord:
         await self.stop()
 
     @contextlib.asynccontextmanager
-    async def run_client(self, client: discord.Client, *, token: str = "fake-token",
-                         timeout: float = 5.0) -> AsyncIterator[discord.Client]:
+    async def run_client(
+        self, client: ClientT, *, token: str = "fake-token", timeout: float = 5.0
+    ) -> AsyncIterator[ClientT]:
         """``client.start(token)`` in a task until ``is_ready()``; ``close()`` it on exit."""
         task = asyncio.create_task(client.start(token), name="fake-discord-client")
         deadline = time.monotonic() + timeout
@@ -407,57 +346,43 @@ class FakeDiscord:
         """Send any gateway event; returns its sequence number."""
         return await self.gateway.dispatch(event, data)
 
-    def fail_next(self, route_substring: str, status: int = 500, count: int = 1,
-                  retry_after: float = 0.05) -> None:
+    def fail_next(
+        self, route_substring: str, status: int = 500, count: int = 1, retry_after: float = 0.05
+    ) -> None:
         """Fail the next ``count`` requests whose "METHOD /path" contains ``route_substring``."""
         self._faults.append(_Fault(route_substring, status, count, retry_after))
 
-    # ---- lookups
+    # ---- the world (see FakeWorld)
 
-    def users(self) -> list[FakeUser]:
-        found = {m.user.id: m.user for g in self.guilds for m in g.members}
-        found.update({u.id: u for u in self.extra_users})
-        return list(found.values())
+    @property
+    def guilds(self) -> list[FakeGuild]:
+        return self.world.guilds
+
+    @property
+    def guild(self) -> FakeGuild:
+        """The first (by default the only) guild."""
+        return self.world.guilds[0]
 
     def user(self, ref: FakeUser | FakeMember | str | int) -> FakeUser:
         """A user by FakeUser, FakeMember, id or username."""
-        if isinstance(ref, FakeMember):
-            return ref.user
-        if isinstance(ref, FakeUser):
-            return ref
-        match = next((u for u in self.users() if str(ref) in (u.id, u.username)), None)
-        if match is None:
-            raise KeyError(f"no user {ref!r}; known: {[u.username for u in self.users()]}")
-        return match
+        return self.world.user(ref)
 
     def channel(self, ref: FakeChannel | str | int) -> FakeChannel:
         """A guild or DM channel by FakeChannel, id, name or "#name"."""
-        if isinstance(ref, FakeChannel):
-            return ref
-        for guild in self.guilds:
-            if (found := guild.channel(str(ref))) is not None:
-                return found
-        match = next((c for c in self.dm_channels.values() if c.id == str(ref)), None)
-        if match is None:
-            raise KeyError(f"no channel {ref!r}")
-        return match
-
-    def find_guild(self, guild_id: str | None) -> FakeGuild | None:
-        return next((g for g in self.guilds if g.id == guild_id), None)
+        return self.world.channel(ref)
 
     def dm_channel(self, user: FakeUser | str) -> FakeChannel:
-        """The DM channel with ``user``, created on first use like POST /users/@me/channels."""
-        target = self.user(user)
-        if target.id not in self.dm_channels:
-            self.dm_channels[target.id] = FakeChannel(snowflake(), "", 1, recipient=target)
-        return self.dm_channels[target.id]
+        """The DM channel with ``user`` (created on first use)."""
+        return self.world.dm_channel(user)
+
+    # ---- what the bot sent
 
     def channel_messages(self, channel: FakeChannel | str) -> list[JsonDict]:
         """Visible messages of a channel, oldest first (deleted and ephemeral ones excluded)."""
         return [self._messages[mid] for mid in self._channel_log.get(self.channel(channel).id, [])]
 
     def dm_messages(self, user: FakeUser | str) -> list[JsonDict]:
-        existing = self.dm_channels.get(self.user(user).id)
+        existing = self.world.dm_channels.get(self.user(user).id)
         return self.channel_messages(existing) if existing else []
 
     def message(self, message_id: str) -> JsonDict:
@@ -465,28 +390,51 @@ class FakeDiscord:
 
     # ---- driving the bot
 
-    async def invoke(self, name: str, options: Mapping[str, Any] | None = None, *,
-                     user: FakeUser | str = "alice", guild_id: str | None = None,
-                     channel_id: FakeChannel | str | None = None,
-                     dm: bool = False) -> InteractionRecord:
+    async def invoke(
+        self,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        user: FakeUser | str = "alice",
+        guild_id: str | None = None,
+        channel_id: FakeChannel | str | None = None,
+        dm: bool = False,
+    ) -> InteractionRecord:
         """Dispatch a slash command (INTERACTION_CREATE type 2); returns its record at once."""
-        return await self._command_interaction(2, name, dict(options or {}), None, user,
-                                               guild_id, channel_id, dm)
+        return await self._command_interaction(
+            2, name, dict(options or {}), None, user, guild_id, channel_id, dm
+        )
 
-    async def autocomplete(self, name: str, options: Mapping[str, Any] | None = None, *,
-                           focused: str, user: FakeUser | str = "alice",
-                           guild_id: str | None = None, channel_id: FakeChannel | str | None = None,
-                           dm: bool = False, timeout: float = 2.0) -> list[JsonDict]:
+    async def autocomplete(
+        self,
+        name: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        focused: str,
+        user: FakeUser | str = "alice",
+        guild_id: str | None = None,
+        channel_id: FakeChannel | str | None = None,
+        dm: bool = False,
+        timeout: float = 2.0,
+    ) -> list[JsonDict]:
         """Dispatch an autocomplete (type 4) for option ``focused``; return the offered choices."""
-        rec = await self._command_interaction(4, name, dict(options or {}), focused, user,
-                                              guild_id, channel_id, dm)
+        rec = await self._command_interaction(
+            4, name, dict(options or {}), focused, user, guild_id, channel_id, dm
+        )
         await rec.wait_done(timeout)
-        assert rec.callback is not None and rec.callback["type"] == 8, rec.callback
+        if rec.callback is None or rec.callback["type"] != 8:
+            raise AssertionError(f"expected an autocomplete result, got {rec.callback!r}")
         choices: list[JsonDict] = rec.callback["data"]["choices"]
         return choices
 
-    async def click(self, message_id: str, custom_id: str, *, user: FakeUser | str = "alice",
-                    values: list[str] | None = None) -> InteractionRecord:
+    async def click(
+        self,
+        message_id: str,
+        custom_id: str,
+        *,
+        user: FakeUser | str = "alice",
+        values: list[str] | None = None,
+    ) -> InteractionRecord:
         """Press a button (or choose ``values`` in a select menu) on a message the bot sent."""
         await self.wait_ready()
         message = self._messages.get(message_id)
@@ -496,21 +444,30 @@ class FakeDiscord:
         data: JsonDict = {"custom_id": custom_id, "component_type": 2 if values is None else 3}
         if values is not None:
             data["values"] = values
-        return await self._dispatch_interaction(3, custom_id, data, self.user(user),
-                                                self.find_guild(channel.guild_id), channel, message)
+        guild = self.world.find_guild(channel.guild_id)
+        return await self._dispatch_interaction(
+            3, custom_id, data, self.user(user), guild, channel, message
+        )
 
-    async def post_user_message(self, channel: FakeChannel | str, user: FakeUser | str,
-                                content: str, *, embeds: list[JsonDict] | None = None) -> JsonDict:
+    async def post_user_message(
+        self,
+        channel: FakeChannel | str,
+        user: FakeUser | str,
+        content: str,
+        *,
+        embeds: list[JsonDict] | None = None,
+    ) -> JsonDict:
         """A user writes in a channel: stored, then MESSAGE_CREATE (if the intents allow it)."""
         target, author = self.channel(channel), self.user(user)
         message = self._new_message(target, author, {"content": content, "embeds": embeds or []})
-        guild = self.find_guild(target.guild_id)
+        guild = self.world.find_guild(target.guild_id)
         member = guild.member(author.id) if guild else None
         if member is not None:
             message["member"] = member.payload(with_user=False)
-        known = {u.id: u for u in self.users()}
-        message["mentions"] = [known[uid].payload() for uid in re.findall(r"<@!?(\d+)>", content)
-                               if uid in known]
+        known = {u.id: u for u in self.world.users()}
+        message["mentions"] = [
+            known[uid].payload() for uid in re.findall(r"<@!?(\d+)>", content) if uid in known
+        ]
         message["mention_roles"] = re.findall(r"<@&(\d+)>", content)
         await self._store_message(message)
         return message
@@ -525,14 +482,21 @@ class FakeDiscord:
         """A message is deleted: MESSAGE_DELETE."""
         await self._delete_message(self._messages[message_id])
 
-    async def _command_interaction(self, kind: int, name: str, options: dict[str, Any],
-                                   focused: str | None, user: FakeUser | str,
-                                   guild_id: str | None, channel_ref: FakeChannel | str | None,
-                                   dm: bool) -> InteractionRecord:
+    async def _command_interaction(
+        self,
+        kind: int,
+        name: str,
+        options: dict[str, Any],
+        focused: str | None,
+        user: FakeUser | str,
+        guild_id: str | None,
+        channel_ref: FakeChannel | str | None,
+        dm: bool,
+    ) -> InteractionRecord:
         # Needs a session, not a live socket: during an outage the event queues for the RESUME.
         await self.wait_ready()
         author = self.user(user)
-        guild = None if dm else self.find_guild(guild_id or self.guild.id)
+        guild = None if dm else self.world.find_guild(guild_id or self.guild.id)
         if guild is None and not dm:
             raise KeyError(f"no guild {guild_id}")
         if channel_ref is not None:
@@ -540,107 +504,53 @@ class FakeDiscord:
         else:
             channel = self.dm_channel(author) if guild is None else guild.channels[0]
         root, *path = name.split()
-        candidates = (self.commands.get(guild.id, []) if guild else []) + self.commands.get(None, [])
+        candidates = [
+            *self.commands.get(None, []),
+            *(self.commands.get(guild.id, []) if guild else []),
+        ]
         command = next((c for c in candidates if c["name"] == root and c["type"] == 1), None)
         if command is None:
             known = sorted(c["name"] for c in candidates)
-            raise ValueError(f"no command {root!r} registered here (known: {known}); "
-                             "sync the tree in setup_hook")
+            raise ValueError(
+                f"no command {root!r} registered here (known: {known}); sync the tree in setup_hook"
+            )
         member = guild.member(author.id) if guild else None
-        context = _OptionContext(guild, guild.permissions_of(member) if guild and member else 0,
-                                 focused)
-        data: JsonDict = {"id": command["id"], "name": root, "type": 1,
-                          "options": self._option_payloads(command, path, options, context)}
-        if context.resolved and kind == 2:  # Discord sends no resolved data to autocomplete
-            data["resolved"] = context.resolved
-        if "guild_id" in command:  # the tree looks guild commands up by this
-            data["guild_id"] = command["guild_id"]
+        permissions = guild.permissions_of(member) if guild and member else 0
+        data = self.world.command_data(
+            command, path, options, guild=guild, permissions=permissions, focused=focused
+        )
         return await self._dispatch_interaction(kind, name, data, author, guild, channel)
 
-    def _option_payloads(self, schema: JsonDict, path: list[str], values: dict[str, Any],
-                         context: _OptionContext) -> list[JsonDict]:
-        declared: list[JsonDict] = schema.get("options") or []
-        if path:  # SUB_COMMAND_GROUP (2) / SUB_COMMAND (1) nest the remaining options
-            sub = next((o for o in declared if o["name"] == path[0] and o["type"] in (1, 2)), None)
-            if sub is None:
-                raise ValueError(f"{schema['name']!r} has no subcommand {path[0]!r}")
-            nested = self._option_payloads(sub, path[1:], values, context)
-            return [{"name": sub["name"], "type": sub["type"], "options": nested}]
-        if subcommands := [o["name"] for o in declared if o["type"] in (1, 2)]:
-            raise ValueError(f"{schema['name']!r} needs a subcommand, one of {subcommands}")
-        by_name = {o["name"]: o for o in declared}
-        if unknown := sorted(set(values) - set(by_name) | ({context.focused} - set(by_name) - {None})):
-            raise ValueError(f"{schema['name']!r} has no option(s) {unknown}; has {sorted(by_name)}")
-        if context.focused is None:
-            if missing := [o["name"] for o in declared if o.get("required") and o["name"] not in values]:
-                raise ValueError(f"{schema['name']!r} is missing required option(s) {missing}")
-        elif context.focused not in values:
-            values = {**values, context.focused: ""}
-        return [self._option_payload(by_name[key], value, context) for key, value in values.items()]
-
-    def _option_payload(self, option: JsonDict, value: Any, context: _OptionContext) -> JsonDict:
-        kind = option["type"]
-        payload: JsonDict = {"name": option["name"], "type": kind}
-        if option["name"] == context.focused:
-            return {**payload, "value": value, "focused": True}  # partial input, sent raw
-        resolved, guild = context.resolved, context.guild
-        role = self._role(value, guild) if kind in (8, 9) else None
-        if kind in _SCALAR_OPTIONS:
-            payload["value"] = _SCALAR_OPTIONS[kind](value)
-        elif role is not None:
-            payload["value"] = role.id
-            resolved.setdefault("roles", {})[role.id] = role.payload()
-        elif kind in (6, 9):
-            user = self.user(value)
-            payload["value"] = user.id
-            resolved.setdefault("users", {})[user.id] = user.payload()
-            member = guild.member(user.id) if guild else None
-            if guild is not None and member is not None:
-                resolved.setdefault("members", {})[user.id] = member.payload(
-                    with_user=False, permissions=guild.permissions_of(member))
-        elif kind == 7:
-            channel = self.channel(value)
-            payload["value"] = channel.id
-            resolved.setdefault("channels", {})[channel.id] = channel.payload(context.permissions)
-        else:
-            raise ValueError(f"option {option['name']!r} of type {kind} is not supported by the fake")
-        return payload
-
-    @staticmethod
-    def _role(value: Any, guild: FakeGuild | None) -> FakeRole | None:
-        if isinstance(value, FakeRole):
-            return value
-        return guild.role(str(value)) if guild is not None else None
-
-    async def _dispatch_interaction(self, kind: int, name: str, data: JsonDict, author: FakeUser,
-                                    guild: FakeGuild | None, channel: FakeChannel,
-                                    message: JsonDict | None = None) -> InteractionRecord:
-        # discord.py reads version and attachment_size_limit with []: both are mandatory.
-        payload: JsonDict = {
-            "id": snowflake(), "application_id": self.application_id, "type": kind,
-            "token": secrets.token_urlsafe(48), "version": 1, "data": data, "locale": "en-US",
-            "attachment_size_limit": self.attachment_size_limit, "entitlements": [],
-            "channel_id": channel.id,
-        }
-        if guild is not None:
-            member = guild.member(author.id)
-            if member is None:
-                raise ValueError(f"{author.username} is not a member of {guild.name}")
-            permissions = guild.permissions_of(member)
-            bot_member = guild.member(self.bot_user.id) or FakeMember(self.bot_user)
-            # interaction.channel_id comes only from the channel object, not from channel_id.
-            payload.update(guild_id=guild.id, guild_locale="en-US", context=0,
-                           member=member.payload(permissions=permissions),
-                           channel=channel.payload(permissions),
-                           app_permissions=str(guild.permissions_of(bot_member)),
-                           authorizing_integration_owners={"0": guild.id})
-        else:
-            payload.update(context=1, user=author.payload(), channel=channel.payload(),
-                           app_permissions=str(EVERYONE_PERMISSIONS))
-        if message is not None:
+    async def _dispatch_interaction(
+        self,
+        kind: int,
+        name: str,
+        data: JsonDict,
+        author: FakeUser,
+        guild: FakeGuild | None,
+        channel: FakeChannel,
+        message: JsonDict | None = None,
+    ) -> InteractionRecord:
+        payload = self.world.interaction_payload(
+            kind,
+            data,
+            author,
+            guild,
+            channel,
+            application_id=self.application_id,
+            attachment_size_limit=self.attachment_size_limit,
+        )
+        if message is not None:  # components: the message they sit on
             payload["message"] = message
-        record = InteractionRecord(payload["id"], payload["token"], kind, name, payload, channel,
-                                   message_id=message["id"] if message else None)
+        record = InteractionRecord(
+            payload["id"],
+            payload["token"],
+            kind,
+            name,
+            payload,
+            channel,
+            message_id=message["id"] if message else None,
+        )
         self.interactions.append(record)
         self._by_token[record.token] = record
         record.sent_at = time.monotonic()
@@ -649,15 +559,32 @@ class FakeDiscord:
 
     # ---- messages: storage plus the gateway events Discord would send
 
-    def _new_message(self, channel: FakeChannel, author: FakeUser, body: JsonDict, *,
-                     kind: int = 0, webhook: bool = False) -> JsonDict:
+    def _new_message(
+        self,
+        channel: FakeChannel,
+        author: FakeUser,
+        body: JsonDict,
+        *,
+        kind: int = 0,
+        webhook: bool = False,
+    ) -> JsonDict:
         message: JsonDict = {
-            "id": snowflake(), "type": kind, "channel_id": channel.id, "author": author.payload(),
-            "content": body.get("content") or "", "embeds": body.get("embeds") or [],
+            "id": snowflake(),
+            "type": kind,
+            "channel_id": channel.id,
+            "author": author.payload(),
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
             "attachments": self._attachment_objects(body.get("attachments") or [], []),
-            "components": body.get("components") or [], "mentions": [], "mention_roles": [],
-            "mention_everyone": False, "pinned": False, "tts": bool(body.get("tts")),
-            "timestamp": _now(), "edited_timestamp": None, "flags": int(body.get("flags") or 0),
+            "components": body.get("components") or [],
+            "mentions": [],
+            "mention_roles": [],
+            "mention_everyone": False,
+            "pinned": False,
+            "tts": bool(body.get("tts")),
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "flags": int(body.get("flags") or 0),
         }
         if channel.guild_id is not None:
             message["guild_id"] = channel.guild_id
@@ -671,16 +598,23 @@ class FakeDiscord:
 
     def _attachment_objects(self, entries: list[JsonDict], old: list[JsonDict]) -> list[JsonDict]:
         """New uploads become attachment objects; ``{id}``-only entries keep an old attachment."""
-        result = []
+        result: list[JsonDict] = []
         for entry in entries:
             if "filename" not in entry:
                 result.extend(a for a in old if str(a["id"]) == str(entry.get("id")))
                 continue
             attachment_id = snowflake()
             url = f"https://cdn.discordapp.com/attachments/0/{attachment_id}/{entry['filename']}"
-            result.append({"id": attachment_id, "filename": entry["filename"],
-                           "size": entry.get("size", 0), "url": url, "proxy_url": url,
-                           "description": entry.get("description")})
+            result.append(
+                {
+                    "id": attachment_id,
+                    "filename": entry["filename"],
+                    "size": entry.get("size", 0),
+                    "url": url,
+                    "proxy_url": url,
+                    "description": entry.get("description"),
+                }
+            )
         return result
 
     async def _store_message(self, message: JsonDict) -> None:
@@ -697,11 +631,13 @@ class FakeDiscord:
         if "allowed_mentions" in body:
             message["allowed_mentions"] = body["allowed_mentions"]
         if "attachments" in body:
-            message["attachments"] = self._attachment_objects(body["attachments"] or [],
-                                                              message["attachments"])
+            message["attachments"] = self._attachment_objects(
+                body["attachments"] or [], message["attachments"]
+            )
         message["flags"] = int(message["flags"]) & ~FLAG_LOADING  # an edit ends "thinking..."
         message["edited_timestamp"] = _now()
-        if message["id"] in self._channel_log.get(message["channel_id"], []) and self._may_see(message):
+        visible = message["id"] in self._channel_log.get(message["channel_id"], [])
+        if visible and self._may_see(message):
             await self.dispatch("MESSAGE_UPDATE", self._as_seen_by_bot(message))
 
     async def _delete_message(self, message: JsonDict) -> None:
@@ -721,29 +657,38 @@ class FakeDiscord:
 
     def _as_seen_by_bot(self, message: JsonDict) -> JsonDict:
         """Without the message_content intent Discord blanks other users' guild messages."""
-        if (self.gateway.intents & INTENT_MESSAGE_CONTENT or "guild_id" not in message
-                or message["author"]["id"] == self.bot_user.id
-                or any(m["id"] == self.bot_user.id for m in message["mentions"])):
+        if (
+            self.gateway.intents & INTENT_MESSAGE_CONTENT
+            or "guild_id" not in message
+            or message["author"]["id"] == self.bot_user.id
+            or any(m["id"] == self.bot_user.id for m in message["mentions"])
+        ):
             return message
         return {**message, "content": "", "embeds": [], "attachments": [], "components": []}
-
-    def _ready_payload(self) -> JsonDict:
-        user = {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
-        return {"v": 10, "user": user, "session_type": "normal", "private_channels": [],
-                "guilds": [{"id": g.id, "unavailable": True} for g in self.guilds],
-                "application": {"id": self.application_id, "flags": 0}, "relationships": []}
 
     # ---- REST plumbing
 
     async def _handle_api(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body, files = await _read_body(request)
-        record = RecordedRequest(request.method, path, body, dict(request.query),
-                                 request.headers.get("Authorization"), files)
+        record = RecordedRequest(
+            request.method,
+            path,
+            body,
+            dict(request.query),
+            request.headers.get("Authorization"),
+            files,
+        )
         self.requests.append(record)
         response = self._injected_fault(f"{request.method} {path}")
         if response is None:
-            response = await self._route(request.method, path, _ApiCall({}, request.query, body))
+            try:
+                call = _ApiCall({}, request.query, body)
+                response = await self._route(request.method, path, call)
+            except Exception as exc:
+                # A 500 would make discord.py retry for ~20 s; a 400 fails the call at once.
+                self.errors.append(f"{request.method} {path}: {exc!r}")
+                response = _json_response(*_error(400, 50035, f"fake could not handle: {exc!r}"))
         record.status = response.status
         return response
 
@@ -765,10 +710,17 @@ class FakeDiscord:
             return _json_response(*_error(fault.status, 0, f"{fault.status}: injected failure"))
         # discord.py retries a 429 only with a Via header (else it blames Cloudflare) and a JSON
         # retry_after; Retry-After and X-RateLimit-* are what Discord sends as well.
-        headers = {"Via": "1.1 google", "Retry-After": str(fault.retry_after),
-                   "X-RateLimit-Global": "false", "X-RateLimit-Scope": "user"}
-        body = {"message": "You are being rate limited.", "retry_after": fault.retry_after,
-                "global": False}
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(fault.retry_after),
+            "X-RateLimit-Global": "false",
+            "X-RateLimit-Scope": "user",
+        }
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": fault.retry_after,
+            "global": False,
+        }
         return _json_response(429, body, headers)
 
     def _route_table(self) -> list[tuple[str, str, _Handler]]:
@@ -798,12 +750,20 @@ class FakeDiscord:
             ("GET", channel_message, self._get_message),
             ("PATCH", channel_message, self._edit_channel_message),
             ("DELETE", channel_message, self._delete_channel_message),
-            ("GET", "/guilds/{guild_id}", self._get_guild),
-            ("GET", "/guilds/{guild_id}/channels", self._get_guild_channels),
-            ("GET", "/guilds/{guild_id}/roles", self._get_roles),
+            ("GET", "/guilds/{guild_id}", self._guild_reply(lambda g: g.payload(gateway=False))),
+            (
+                "GET",
+                "/guilds/{guild_id}/channels",
+                self._guild_reply(lambda g: [c.payload() for c in g.channels]),
+            ),
+            (
+                "GET",
+                "/guilds/{guild_id}/roles",
+                self._guild_reply(lambda g: [r.payload() for r in g.roles]),
+            ),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self._get_member),
-            ("PUT", member_role, self._add_role),
-            ("DELETE", member_role, self._remove_role),
+            ("PUT", member_role, functools.partial(self._change_role, add=True)),
+            ("DELETE", member_role, functools.partial(self._change_role, add=False)),
         ]
 
     # ---- REST: identity and commands
@@ -812,16 +772,26 @@ class FakeDiscord:
         return 200, {**self.bot_user.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
 
     async def _get_user(self, call: _ApiCall) -> _Reply:
-        found = next((u for u in self.users() if u.id == call.params["user_id"]), None)
+        found = next((u for u in self.world.users() if u.id == call.params["user_id"]), None)
         return (200, found.payload()) if found else _error(404, 10013, "Unknown User")
 
     async def _get_application(self, call: _ApiCall) -> _Reply:
         # AppInfo reads all of these with []: id, name, description, icon, bot_public,
         # bot_require_code_grant, owner, verify_key.
-        return 200, {"id": self.application_id, "name": self.bot_user.username, "description": "",
-                     "icon": None, "bot_public": True, "bot_require_code_grant": False,
-                     "owner": self.bot_user.payload(), "verify_key": "0" * 64, "flags": 0,
-                     "team": None, "bot": self.bot_user.payload(), "interactions_endpoint_url": None}
+        return 200, {
+            "id": self.application_id,
+            "name": self.bot_user.username,
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.bot_user.payload(),
+            "verify_key": "0" * 64,
+            "flags": 0,
+            "team": None,
+            "bot": self.bot_user.payload(),
+            "interactions_endpoint_url": None,
+        }
 
     async def _get_gateway(self, call: _ApiCall) -> _Reply:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
@@ -836,8 +806,14 @@ class FakeDiscord:
         previous = {(c["name"], c["type"]): c["id"] for c in self.commands.get(guild_id, [])}
         stored = []
         for command in call.json or []:
-            entry = {"type": 1, "description": "", "options": [], "nsfw": False,
-                     "default_member_permissions": None, **command}
+            entry = {
+                "type": 1,
+                "description": "",
+                "options": [],
+                "nsfw": False,
+                "default_member_permissions": None,
+                **command,
+            }
             entry["id"] = previous.get((entry["name"], entry["type"])) or snowflake()
             entry.update(application_id=self.application_id, version=snowflake())
             if guild_id is not None:
@@ -854,12 +830,13 @@ class FakeDiscord:
             return _error(404, 10062, "Unknown interaction")
         if rec.callback is not None:
             return _error(400, 40060, "Interaction has already been acknowledged.")
-        kind, data = int(call.json["type"]), call.json.get("data") or {}
+        kind, data = int(call.json["type"]), call.json.get("data") or {}  # KeyError -> 400
         message: JsonDict | None = None
         if kind in (4, 5):  # a new message; 5 shows "thinking..." until the first edit
             flags = int(data.get("flags") or 0) | (FLAG_LOADING if kind == 5 else 0)
-            message = self._new_message(rec.channel, self.bot_user, {**data, "flags": flags},
-                                        kind=20, webhook=True)
+            message = self._new_message(
+                rec.channel, self.bot_user, {**data, "flags": flags}, kind=20, webhook=True
+            )
             await self._store_message(message)
         elif kind in (6, 7) and rec.message_id is not None:  # component: @original = its message
             message = self._messages[rec.message_id]
@@ -874,9 +851,11 @@ class FakeDiscord:
         interaction: JsonDict = {"id": rec.id, "type": rec.type}
         resource: JsonDict = {"type": kind}
         if message is not None and kind in (4, 5, 7):
-            interaction.update(response_message_id=message["id"],
-                               response_message_loading=kind == 5,
-                               response_message_ephemeral=bool(message["flags"] & FLAG_EPHEMERAL))
+            interaction.update(
+                response_message_id=message["id"],
+                response_message_loading=kind == 5,
+                response_message_ephemeral=bool(message["flags"] & FLAG_EPHEMERAL),
+            )
             resource["message"] = message
         return 200, {"interaction": interaction, "resource": resource}
 
@@ -899,7 +878,8 @@ class FakeDiscord:
         if call.params["message_id"] == "@original":
             return rec, rec.original_message
         candidates = [rec.original_message, *rec.followup_messages]
-        return rec, next((m for m in candidates if m and m["id"] == call.params["message_id"]), None)
+        wanted = call.params["message_id"]
+        return rec, next((m for m in candidates if m and m["id"] == wanted), None)
 
     async def _get_webhook_message(self, call: _ApiCall) -> _Reply:
         _, message = self._webhook_target(call)
@@ -910,8 +890,9 @@ class FakeDiscord:
         if rec is None or message is None:
             return _error(404, 10008, "Unknown Message")
         await self._edit_message(message, call.json or {})
-        rec._record("original" if message is rec.original_message else "followup_edits",
-                    call.json or {})
+        rec._record(
+            "original" if message is rec.original_message else "followup_edits", call.json or {}
+        )
         return 200, message
 
     async def _delete_webhook_message(self, call: _ApiCall) -> _Reply:
@@ -966,8 +947,11 @@ class FakeDiscord:
 
     async def _get_message(self, call: _ApiCall) -> _Reply:
         message = self._find_message(call)
-        return (200, self._as_seen_by_bot(message)) if message else _error(404, 10008,
-                                                                           "Unknown Message")
+        return (
+            (200, self._as_seen_by_bot(message))
+            if message
+            else _error(404, 10008, "Unknown Message")
+        )
 
     async def _edit_channel_message(self, call: _ApiCall) -> _Reply:
         message = self._find_message(call)
@@ -987,41 +971,26 @@ class FakeDiscord:
 
     async def _open_dm(self, call: _ApiCall) -> _Reply:
         recipient = str((call.json or {}).get("recipient_id"))
-        if not any(u.id == recipient for u in self.users()):
+        if not any(u.id == recipient for u in self.world.users()):
             return _error(404, 10013, "Unknown User")
         return 200, self.dm_channel(recipient).payload()
 
     # ---- REST: guilds, members, roles
 
-    async def _get_guild(self, call: _ApiCall) -> _Reply:
-        guild = self.find_guild(call.params["guild_id"])
-        return (200, guild.payload(gateway=False)) if guild else _error(404, 10004, "Unknown Guild")
+    def _guild_reply(self, render: Callable[[FakeGuild], Any]) -> _Handler:
+        async def handler(call: _ApiCall) -> _Reply:
+            guild = self.world.find_guild(call.params["guild_id"])
+            return (200, render(guild)) if guild else _error(404, 10004, "Unknown Guild")
 
-    async def _get_guild_channels(self, call: _ApiCall) -> _Reply:
-        guild = self.find_guild(call.params["guild_id"])
-        if guild is None:
-            return _error(404, 10004, "Unknown Guild")
-        return 200, [c.payload() for c in guild.channels]
-
-    async def _get_roles(self, call: _ApiCall) -> _Reply:
-        guild = self.find_guild(call.params["guild_id"])
-        if guild is None:
-            return _error(404, 10004, "Unknown Guild")
-        return 200, [r.payload() for r in guild.roles]
+        return handler
 
     async def _get_member(self, call: _ApiCall) -> _Reply:
-        guild = self.find_guild(call.params["guild_id"])
+        guild = self.world.find_guild(call.params["guild_id"])
         member = guild.member(call.params["user_id"]) if guild else None
         return (200, member.payload()) if member else _error(404, 10007, "Unknown Member")
 
-    async def _add_role(self, call: _ApiCall) -> _Reply:
-        return await self._change_role(call, add=True)
-
-    async def _remove_role(self, call: _ApiCall) -> _Reply:
-        return await self._change_role(call, add=False)
-
     async def _change_role(self, call: _ApiCall, *, add: bool) -> _Reply:
-        guild = self.find_guild(call.params["guild_id"])
+        guild = self.world.find_guild(call.params["guild_id"])
         member = guild.member(call.params["user_id"]) if guild else None
         role = guild.role(call.params["role_id"]) if guild else None
         if guild is None or member is None:

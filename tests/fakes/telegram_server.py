@@ -44,9 +44,10 @@ Faults: ``fake.fail_next(method, status, description, retry_after=None, count=1)
 gives 429 + ``retry_after`` on send* methods, like Telegram's flood control.
 
 Validation mirrors the real API where bots usually go wrong: text length (4096, after entity
-parsing), empty text, HTML tags (Telegram's tag set, balance, byte offsets), MarkdownV2 reserved
-characters, captions (1024), callback_data (64 bytes), "message is not modified", editing without
-``reply_markup`` removing the keyboard, 403 for users who never started the bot.
+parsing), empty text, HTML tags (Telegram's tag set, balance, byte offsets; the Markdown modes are
+recorded but not validated), captions (1024), callback_data (64 bytes), "message is not
+modified", editing without ``reply_markup`` removing the keyboard, 403 for users who never
+started the bot, 403 when the bot left or was kicked from a group.
 """
 
 from __future__ import annotations
@@ -75,39 +76,18 @@ NOT_MODIFIED = (
 )
 # PTB sends strings raw and JSON-encodes everything else; these must never be json.loads-ed,
 # or a user text such as "42" or "true" would change type.
-_RAW_FIELDS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "language_code",
-        "action",
-        "file_id",
-        "inline_message_id",
-        "url",
-        "business_connection_id",
-        "message_effect_id",
-        "emoji",
-    }
-)
+# fmt: off
+_RAW_FIELDS = frozenset({
+    "text", "caption", "parse_mode", "callback_query_id", "language_code", "action", "file_id",
+    "inline_message_id", "url", "business_connection_id", "message_effect_id", "emoji",
+})
 # Telegram stops delivering these unless asked for explicitly.
 _NOT_DEFAULT_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-_CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
+_CHAT_ACTIONS = frozenset({
+    "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+    "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note",
+})
+# fmt: on
 _COMMAND_RE = re.compile(r"(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@/])")
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9_/@])@[A-Za-z0-9_]{5,32}\b")
 _BOT_COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
@@ -221,24 +201,14 @@ def _entities_error(message: str) -> ApiError:
     return ApiError(400, f"Bad Request: can't parse entities: {message}")
 
 
-_HTML_TAGS = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "a": "text_link",
-    "code": "code",
-    "pre": "pre",
-    "tg-spoiler": "spoiler",
-    "span": "spoiler",
-    "blockquote": "blockquote",
-    "tg-emoji": "custom_emoji",
+# fmt: off
+_HTML_TAGS = {  # Telegram's HTML tag set -> entity type
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "a": "text_link", "code": "code", "pre": "pre", "tg-spoiler": "spoiler", "span": "spoiler",
+    "blockquote": "blockquote", "tg-emoji": "custom_emoji",
 }
+# fmt: on
 _TAG_RE = re.compile(r"<(/?)([^\s/>]*)([^<>]*)>")
 _ATTR_RE = re.compile(r"""([A-Za-z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _HTML_ENTITY_RE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|(lt|gt|amp|quot));")
@@ -321,86 +291,11 @@ def parse_html(src: str) -> tuple[str, list[JSON]]:
     return "".join(out), entities
 
 
-_MD_MARKERS = ("```", "`", "||", "__", "*", "_", "~")
-_MD_NAMES = {
-    "```": "Pre",
-    "`": "Code",
-    "||": "Spoiler",
-    "__": "Underline",
-    "*": "Bold",
-    "_": "Italic",
-    "~": "Strikethrough",
-    "[": "TextUrl",
-}
-
-
-def parse_markdown_v2(src: str) -> str:
-    """Validates MarkdownV2 like Telegram (reserved characters, balanced markers); returns plain."""
-    out: list[str] = []
-    stack: list[str] = []
-    i = 0
-    while i < len(src):
-        ch = src[i]
-        if ch == "\\" and i + 1 < len(src):
-            out.append(src[i + 1])
-            i += 2
-            continue
-        if stack and stack[-1] in ("`", "```"):  # inside code only ` and \ are special
-            if src.startswith(stack[-1], i):
-                i += len(stack.pop())
-            else:
-                out.append(ch)
-                i += 1
-            continue
-        marker = next((mk for mk in _MD_MARKERS if src.startswith(mk, i)), None)
-        if marker is not None:
-            if stack and stack[-1] == marker:
-                stack.pop()
-            elif marker in stack:
-                raise _entities_error(
-                    f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte "
-                    f"offset {len(src[:i].encode())}"
-                )
-            else:
-                stack.append(marker)
-            i += len(marker)
-            continue
-        if ch == "[" or (ch == "!" and src.startswith("![", i)):
-            stack.append("[")
-            i += 1 if ch == "[" else 2
-            continue
-        if ch == "]" and stack and stack[-1] == "[" and src.startswith("(", i + 1):
-            end = i + 2
-            while end < len(src) and src[end] != ")":
-                end += 2 if src[end] == "\\" else 1
-            if end >= len(src):
-                raise _entities_error("Can't find end of a URL")
-            stack.pop()
-            i = end + 1
-            continue
-        if ch == ">" and (i == 0 or src[i - 1] == "\n"):  # blockquote line
-            i += 1
-            continue
-        if ch in "_*[]()~`>#+-=|{}.!":
-            raise _entities_error(
-                f"Character '{ch}' is reserved and must be escaped with the preceding '\\'"
-            )
-        out.append(ch)
-        i += 1
-    if stack:
-        raise _entities_error(
-            f"Can't find end of {_MD_NAMES[stack[-1]]} entity at byte offset {len(src.encode())}"
-        )
-    return "".join(out)
-
-
 def _render(text: str, parse_mode: str | None) -> tuple[str, list[JSON]]:
     mode = (parse_mode or "").lower()
     if mode == "html":
         return parse_html(text)
-    if mode == "markdownv2":
-        return parse_markdown_v2(text), []
-    if mode not in ("", "markdown"):
+    if mode not in ("", "markdown", "markdownv2"):  # Markdown modes: recorded, not validated
         raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode!r}")
     return text, []
 
@@ -480,6 +375,7 @@ class FakeTelegram:
 
     # ----- lifecycle -----------------------------------------------------------------------
     async def start(self) -> None:
+        self._closing = False
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)

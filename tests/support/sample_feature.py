@@ -77,6 +77,11 @@ async def typed(
     )
 
 
+@command("mood", help="Set the room's mood")
+async def mood(inv: Invocation, mood: Mood) -> Reply:
+    return Reply(body=f"mood is now {mood.value}", tone=Tone.SUCCESS)
+
+
 @command("alert", help="Post a test alert to the alert channel", requires=Role.STEWARD)
 async def alert(inv: Invocation, text: str) -> Reply:
     delivered = await inv.app.announce(
@@ -93,5 +98,5 @@ async def boom(inv: Invocation) -> Reply:
 sample_feature = Feature(
     name="sample",
     description="test-only commands",
-    commands=(echo, long, slow, vault, typed, alert, boom),
+    commands=(echo, long, slow, vault, typed, mood, alert, boom),
 )

@@ -1,0 +1,456 @@
+"""The fake Discord, driven by a real discord.py Client + CommandTree (nothing in discord.py is
+patched apart from the two base URLs that FakeDiscord redirects)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import time
+import warnings
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+import pytest_asyncio
+
+with warnings.catch_warnings():
+    # discord.py imports audioop, deprecated since Python 3.11; under "-W error" that import
+    # would fail collection.
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    import discord
+    from discord import app_commands
+
+    from tests.fakes.discord_server import FakeDiscord
+
+pytestmark = pytest.mark.asyncio
+
+TITLES = ["Budget 2025", "Budget 2026", "Grants round 3"]
+
+
+class VoteView(discord.ui.View):
+    def __init__(self) -> None:
+        super().__init__(timeout=None)  # no timeout task left behind when the client closes
+
+    @discord.ui.button(label="Yes", custom_id="vote:yes")
+    async def yes(
+        self, interaction: discord.Interaction, button: discord.ui.Button[VoteView]
+    ) -> None:
+        text = f"{interaction.user.name} voted yes"
+        await interaction.response.edit_message(content=text, view=None)
+
+
+class SampleBot(discord.Client):
+    """A small bot written against discord.py only (not the project's code)."""
+
+    def __init__(self, guild_id: int, intents: discord.Intents | None = None) -> None:
+        if intents is None:
+            intents = discord.Intents.default()
+            intents.message_content = True
+        super().__init__(intents=intents, guild_ready_timeout=0.1)
+        self.guild_id = guild_id
+        self.tree = app_commands.CommandTree(self)
+        self.seen: dict[str, object] = {}
+        self.events: list[tuple[str, str]] = []
+        self.release = asyncio.Event()
+        self._add_commands()
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+        await self.tree.sync(guild=discord.Object(self.guild_id))
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.events.append(("message", message.content))
+
+    async def on_message_edit(self, before: discord.Message, after: discord.Message) -> None:
+        self.events.append(("edit", f"{before.content} -> {after.content}"))
+
+    async def on_message_delete(self, message: discord.Message) -> None:
+        self.events.append(("delete", message.content))
+
+    def _add_commands(self) -> None:
+        tree, bot = self.tree, self
+
+        @tree.command(description="Liveness check")
+        async def ping(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pong")
+
+        @tree.command(description="Who and where")
+        async def whoami(interaction: discord.Interaction) -> None:
+            where = interaction.guild.name if interaction.guild else "DM"
+            await interaction.response.send_message(f"{interaction.user.name} in {where}")
+
+        @tree.command(description="Defer, edit the original, then follow up")
+        async def report(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.edit_original_response(content="working")
+            await interaction.followup.send("report ready")
+
+        @tree.command(description="Defer, wait for the test, then follow up")
+        async def slow(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await bot.release.wait()
+            await interaction.followup.send("done")
+
+        @tree.command(description="Only you see this")
+        async def secret(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("for your eyes only", ephemeral=True)
+
+        @tree.command(description="Post to #alerts")
+        async def announce(interaction: discord.Interaction, text: str) -> None:
+            assert interaction.guild is not None
+            alerts = discord.utils.get(interaction.guild.text_channels, name="alerts")
+            assert alerts is not None
+            embed = discord.Embed(title="Announcement", description=text)
+            await alerts.send(
+                f"<@{interaction.user.id}> says",
+                embed=embed,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            await interaction.response.send_message("posted", ephemeral=True)
+
+        @tree.command(description="Send the caller a DM")
+        async def dm_me(interaction: discord.Interaction) -> None:
+            await interaction.user.send("hello in private")
+            await interaction.response.send_message("check your DMs", ephemeral=True)
+
+        @tree.command(description="Look up a proposal")
+        async def proposal(interaction: discord.Interaction, title: str) -> None:
+            await interaction.response.send_message(title)
+
+        @proposal.autocomplete("title")
+        async def proposal_titles(
+            interaction: discord.Interaction, current: str
+        ) -> list[app_commands.Choice[str]]:
+            return [
+                app_commands.Choice(name=t, value=t) for t in TITLES if current.lower() in t.lower()
+            ]
+
+        @tree.command(description="Vote with a button")
+        async def vote(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Cast your vote", view=VoteView())
+
+        @tree.command(description="Upload a file")
+        async def export(interaction: discord.Interaction) -> None:
+            await interaction.response.defer()
+            data = discord.File(io.BytesIO(b"a,b\n1,2\n"), filename="votes.csv")
+            await interaction.followup.send("export", file=data)
+
+        @tree.command(description="Read the channel")
+        async def history(interaction: discord.Interaction) -> None:
+            assert isinstance(interaction.channel, discord.TextChannel)
+            lines = [
+                m.content async for m in interaction.channel.history(limit=3, oldest_first=True)
+            ]
+            await interaction.response.send_message(" | ".join(lines))
+
+        @tree.command(description="Guild-only command", guild=discord.Object(self.guild_id))
+        async def local(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("guild command")
+
+        config = app_commands.Group(name="config", description="Settings")
+
+        @config.command(name="set", description="Set a threshold")
+        async def config_set(
+            interaction: discord.Interaction,
+            key: str,
+            value: int,
+            who: discord.Member,
+            where: discord.TextChannel,
+            ratio: float = 0.5,
+            enabled: bool = True,
+        ) -> None:
+            bot.seen.update(
+                key=key, value=value, who=who, where=where, ratio=ratio, enabled=enabled
+            )
+            await interaction.response.send_message(f"{key}={value}")
+
+        admin = app_commands.Group(name="admin", description="Administration")
+        roles = app_commands.Group(name="roles", description="Roles", parent=admin)
+
+        @roles.command(name="grant", description="Give a role")
+        async def grant(
+            interaction: discord.Interaction, member: discord.Member, role: discord.Role
+        ) -> None:
+            await member.add_roles(role)
+            await interaction.response.send_message(f"{member.name} is now {role.name}")
+
+        tree.add_command(config)
+        tree.add_command(admin)
+
+
+async def _until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
+    """Gateway events reach the bot asynchronously; wait for the bot's side effects."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.01)
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord(heartbeat_interval_ms=200) as server:
+        yield server
+    assert server.errors == []
+
+
+@pytest_asyncio.fixture
+async def bot(fake: FakeDiscord) -> AsyncIterator[SampleBot]:
+    client = SampleBot(int(fake.guild.id))
+    async with fake.run_client(client):
+        yield client
+
+
+async def test_login_sync_and_identify(fake: FakeDiscord, bot: SampleBot) -> None:
+    global_names = {c["name"] for c in fake.commands[None]}
+    assert {"ping", "config", "admin", "proposal"} <= global_names
+    assert [c["name"] for c in fake.commands[fake.guild.id]] == ["local"]
+    assert all(c["id"] and c["application_id"] == fake.application_id for c in fake.commands[None])
+    assert {r.authorization for r in fake.requests if r.path == "/users/@me"} == {"Bot fake-token"}
+    assert fake.identify_count == 1
+    assert fake.resume_count == 0
+    assert bot.user is not None
+    assert str(bot.user.id) == fake.bot_user.id
+    guild = bot.get_guild(int(fake.guild.id))
+    assert guild is not None
+    assert guild.name == "Test DAO"
+    assert sorted(c.name for c in guild.text_channels) == ["alerts", "general"]
+    assert fake.unhandled == []
+
+
+async def test_ping_is_answered_with_a_message(fake: FakeDiscord, bot: SampleBot) -> None:
+    rec = await (await fake.invoke("ping")).wait_done()
+    assert rec.callback is not None
+    assert rec.callback["type"] == 4
+    assert [m["content"] for m in rec.messages()] == ["pong"]
+    assert not rec.ephemeral
+    assert rec.latency is not None
+    assert rec.latency < 1
+    assert [m["content"] for m in fake.channel_messages("general")] == ["pong"]
+    guild_rec = await (await fake.invoke("local")).wait_done()
+    assert guild_rec.messages()[0]["content"] == "guild command"
+    assert fake.unhandled == []
+
+
+async def test_deferred_command_edits_original_then_follows_up(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    rec = await (await fake.invoke("report")).wait_done(settle=0)  # done at the first edit
+    assert rec.callback is not None
+    assert rec.callback["type"] == 5
+    assert rec.original[0]["content"] == "working"
+    messages = await rec.wait_messages(2)
+    assert messages == (await rec.wait_done()).messages()  # the default settle includes both
+    assert [m["content"] for m in messages] == ["working", "report ready"]
+    assert rec.original_message is not None
+    assert rec.original_message["content"] == "working"
+    followup_posts = [r for r in fake.requests if r.method == "POST" and "/webhooks/" in r.path]
+    assert followup_posts[0].query.get("wait") in ("1", "true")
+
+
+async def test_group_subcommand_options_arrive_typed(fake: FakeDiscord, bot: SampleBot) -> None:
+    options = {
+        "key": "quorum",
+        "value": "7",
+        "who": "bob",
+        "where": "#alerts",
+        "ratio": 0.25,
+        "enabled": False,
+    }
+    rec = await (await fake.invoke("config set", options, user="carol")).wait_done()
+    assert rec.messages()[0]["content"] == "quorum=7"
+    sent = rec.payload["data"]["options"][0]
+    assert sent["type"] == 1
+    assert sent["name"] == "set"
+    who, where = bot.seen["who"], bot.seen["where"]
+    assert bot.seen["value"] == 7
+    assert bot.seen["ratio"] == 0.25
+    assert bot.seen["enabled"] is False
+    assert isinstance(who, discord.Member)
+    assert str(who.id) == fake.user("bob").id
+    assert isinstance(where, discord.TextChannel)
+    assert where.name == "alerts"
+
+
+async def test_nested_group_with_role_option_changes_roles(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    steward = fake.guild.role("Steward")
+    assert steward is not None
+    rec = await fake.invoke(
+        "admin roles grant", {"member": "alice", "role": "Steward"}, user="carol"
+    )
+    await rec.wait_done()
+    group = rec.payload["data"]["options"][0]
+    assert (group["type"], group["options"][0]["type"]) == (2, 1)
+    assert rec.messages()[0]["content"] == "alice is now Steward"
+    alice = fake.guild.member(fake.user("alice").id)
+    assert alice is not None
+    assert steward.id in alice.role_ids
+    assert fake.unhandled == []
+
+
+async def test_option_mistakes_are_reported_to_the_test(fake: FakeDiscord, bot: SampleBot) -> None:
+    with pytest.raises(ValueError, match="needs a subcommand"):
+        await fake.invoke("config")
+    with pytest.raises(ValueError, match="missing required"):
+        await fake.invoke("config set", {"key": "quorum"})
+    with pytest.raises(ValueError, match="no command 'nope'"):
+        await fake.invoke("nope")
+
+
+async def test_autocomplete_returns_choices(fake: FakeDiscord, bot: SampleBot) -> None:
+    choices = await fake.autocomplete("proposal", {"title": "budg"}, focused="title")
+    assert [c["value"] for c in choices] == ["Budget 2025", "Budget 2026"]
+    sent = fake.interactions[-1].payload["data"]["options"][0]
+    assert sent == {"name": "title", "type": 3, "value": "budg", "focused": True}
+
+
+async def test_ephemeral_reply_is_flagged_and_not_in_the_channel(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    rec = await (await fake.invoke("secret")).wait_done()
+    assert rec.ephemeral
+    assert rec.original_message is not None
+    assert rec.original_message["flags"] & 64
+    assert fake.channel_messages("general") == []
+
+
+async def test_channel_send_keeps_embed_and_allowed_mentions(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    rec = await (await fake.invoke("announce", {"text": "Vote opens"}, user="bob")).wait_done()
+    assert rec.ephemeral
+    [posted] = fake.channel_messages("alerts")
+    assert posted["content"] == f"<@{fake.user('bob').id}> says"
+    assert posted["embeds"][0]["title"] == "Announcement"
+    assert posted["embeds"][0]["description"] == "Vote opens"
+    assert posted["allowed_mentions"] == {"parse": []}
+    assert posted["author"]["id"] == fake.bot_user.id
+
+
+async def test_dm_via_user_send(fake: FakeDiscord, bot: SampleBot) -> None:
+    await (await fake.invoke("dm_me", user="alice")).wait_done()
+    assert [m["content"] for m in fake.dm_messages("alice")] == ["hello in private"]
+    assert any(r.path == "/users/@me/channels" for r in fake.requests)
+
+
+async def test_dm_interaction_has_user_and_no_guild(fake: FakeDiscord, bot: SampleBot) -> None:
+    rec = await (await fake.invoke("whoami", user="bob", dm=True)).wait_done()
+    assert rec.messages()[0]["content"] == "bob in DM"
+    assert "member" not in rec.payload
+    assert rec.payload["user"]["username"] == "bob"
+    assert rec.payload["channel"]["type"] == 1
+    assert [m["content"] for m in fake.dm_messages("bob")] == ["bob in DM"]
+
+
+async def test_button_click_updates_the_message(fake: FakeDiscord, bot: SampleBot) -> None:
+    rec = await (await fake.invoke("vote")).wait_done()
+    assert rec.original_message is not None
+    message_id = rec.original_message["id"]
+    assert rec.original_message["components"][0]["components"][0]["custom_id"] == "vote:yes"
+    click = await (await fake.click(message_id, "vote:yes", user="bob")).wait_done()
+    assert click.callback is not None
+    assert click.callback["type"] == 7
+    assert fake.message(message_id)["content"] == "bob voted yes"
+    assert fake.message(message_id)["components"] == []
+
+
+async def test_file_upload_is_parsed_from_multipart(fake: FakeDiscord, bot: SampleBot) -> None:
+    rec = await (await fake.invoke("export")).wait_done()
+    assert rec.followups[0]["attachments"] == [{"id": 0, "filename": "votes.csv", "size": 8}]
+    [upload] = next(r.files for r in fake.requests if r.files)
+    assert (upload["filename"], upload["size"]) == ("votes.csv", 8)
+    assert rec.followup_messages[0]["attachments"][0]["filename"] == "votes.csv"
+
+
+async def test_user_messages_reach_the_bot_and_its_history(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    first = await fake.post_user_message("general", "alice", "gm")
+    await fake.post_user_message("general", "bob", "proposal 12 is live")
+    await _until(lambda: len(bot.events) == 2)
+    await fake.edit_user_message(first["id"], "good morning")
+    await _until(lambda: len(bot.events) == 3)
+    await fake.delete_user_message(first["id"])
+    await _until(lambda: len(bot.events) == 4)
+    assert bot.events == [
+        ("message", "gm"),
+        ("message", "proposal 12 is live"),
+        ("edit", "gm -> good morning"),
+        ("delete", "good morning"),
+    ]
+    rec = await (await fake.invoke("history")).wait_done()
+    assert rec.messages()[0]["content"] == "proposal 12 is live"
+
+
+async def test_without_message_content_intent_guild_text_is_blank(fake: FakeDiscord) -> None:
+    client = SampleBot(int(fake.guild.id), intents=discord.Intents.default())
+    async with fake.run_client(client):
+        await fake.post_user_message("general", "alice", "hello")
+        await fake.post_user_message("general", "alice", f"<@{fake.bot_user.id}> hi")
+        await fake.post_user_message(fake.dm_channel("alice"), "alice", "psst")
+        await _until(lambda: len(client.events) == 3)
+    assert client.events == [
+        ("message", ""),
+        ("message", f"<@{fake.bot_user.id}> hi"),
+        ("message", "psst"),
+    ]
+
+
+async def test_resume_after_drop_delivers_queued_interaction(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    pending = await (await fake.invoke("slow")).wait_callback()
+    async with fake.outage(code=4000):
+        assert not fake.gateway.connected
+        missed = await fake.invoke("ping")
+        await asyncio.sleep(0.1)
+        assert missed.callback is None  # the bot cannot have seen it yet
+    await missed.wait_done()
+    bot.release.set()
+    await pending.wait_done()
+    assert [m["content"] for m in pending.messages()] == ["done"]
+    assert fake.identify_count == 1
+    assert fake.resume_count == 1
+    assert [d.data["id"] for d in fake.gateway.replayed if d.event == "INTERACTION_CREATE"] == [
+        missed.id
+    ]
+    await fake.drop_connection(4000)  # a plain drop: the client comes straight back
+    await fake.wait_connected()
+    await (await fake.invoke("ping")).wait_done()
+    assert fake.identify_count == 1
+    assert fake.resume_count == 2
+
+
+async def test_429_on_followup_is_waited_out_and_retried(fake: FakeDiscord, bot: SampleBot) -> None:
+    fake.fail_next("POST /webhooks/", status=429, retry_after=0.2)
+    rec = await fake.invoke("report")
+    await rec.wait_messages(2, timeout=3)
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.startswith("/webhooks/")]
+    assert [r.status for r in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 0.2  # discord.py slept for retry_after
+    assert posts[1].query["wait"] in ("1", "true")
+    assert [m["content"] for m in rec.followups] == ["report ready"]
+
+
+async def test_500_on_channel_send_is_retried(fake: FakeDiscord, bot: SampleBot) -> None:
+    fake.fail_next("/channels/", status=500)
+    await (await fake.invoke("announce", {"text": "again"})).wait_done(timeout=3)
+    sends = [r.status for r in fake.requests if r.method == "POST" and "/channels/" in r.path]
+    assert sends == [500, 200]
+    assert len(fake.channel_messages("alerts")) == 1
+
+
+async def test_redirection_is_undone_on_exit() -> None:
+    def targets() -> tuple[str, str]:
+        return discord.http.Route.BASE, str(discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY)
+
+    before = targets()
+    async with FakeDiscord() as fake:
+        assert targets() == (fake.api_base, fake.gateway_url)
+    assert targets() == before
+
+
+async def test_unknown_route_is_404_and_logged(fake: FakeDiscord, bot: SampleBot) -> None:
+    with pytest.raises(discord.NotFound):
+        await bot.http.request(discord.http.Route("GET", "/nope/{x}", x=1))
+    assert fake.unhandled == ["GET /nope/1"]

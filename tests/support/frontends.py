@@ -1,0 +1,62 @@
+"""Start the real Discord and Telegram front ends against the protocol fakes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import discord
+from pydantic import SecretStr
+
+from bot.adapters.discord import DiscordFrontEnd
+from bot.adapters.telegram import TelegramFrontEnd
+from bot.app import App
+from bot.settings import DiscordSettings, TelegramSettings
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.telegram_server import FakeTelegram
+
+
+@asynccontextmanager
+async def discord_frontend(app: App, fake: FakeDiscord) -> AsyncIterator[DiscordFrontEnd]:
+    settings = DiscordSettings(
+        token=SecretStr("fake-discord-token"),
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url,
+        guild_ids=[int(fake.guild.id)],
+        ready_timeout=0.1,
+    )
+    saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    frontend = DiscordFrontEnd(app, settings)
+    task = asyncio.create_task(frontend.run())
+    try:
+        await asyncio.wait_for(frontend.wait_ready(), 10)
+        app.frontends.append(frontend)
+        yield frontend
+    finally:
+        await frontend.stop()
+        await asyncio.wait_for(task, 10)
+        discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = saved
+
+
+@asynccontextmanager
+async def telegram_frontend(app: App, fake: FakeTelegram) -> AsyncIterator[TelegramFrontEnd]:
+    settings = TelegramSettings(
+        token=SecretStr(fake.token),
+        api_base=fake.base_url,
+        file_base=fake.base_file_url,
+        poll_timeout=1,
+        poll_interval=0.0,
+    )
+    frontend = TelegramFrontEnd(app, settings)
+    task = asyncio.create_task(frontend.run())
+    try:
+        for _ in range(200):
+            if frontend.health().ok:
+                break
+            await asyncio.sleep(0.02)
+        app.frontends.append(frontend)
+        yield frontend
+    finally:
+        await frontend.stop()
+        await asyncio.wait_for(task, 10)
