@@ -7,6 +7,7 @@ belong to it. Settings are stored per community and edited by admins with /confi
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -23,6 +24,8 @@ from bot.errors import InvalidOption
 from bot.settings import CommunityConfig
 from bot.storage.database import Database
 from bot.storage.models import Community, CommunitySetting, CommunitySpace, utcnow
+
+CACHE_TTL_SECONDS = 30.0
 
 # parse(option name, raw text, platform) -> the canonical text stored.
 SettingParser = Callable[[str, str, str], str]
@@ -145,6 +148,9 @@ class CommunityService:
         self._configs = {c.slug: c for c in configs}
         self.specs: dict[str, SettingSpec] = {s.key: s for s in specs}
         self._default_slug = next(iter(self._configs), "local")
+        # Every command reads its community; settings change rarely. Changes made here clear the
+        # cache at once; another process's changes show within the TTL.
+        self._cache: dict[tuple[str, str], tuple[float, CommunityContext]] = {}
 
     async def sync_configured(self, console_slug: str) -> None:
         """Make the communities of the config file exist, with their spaces; idempotent."""
@@ -225,6 +231,15 @@ class CommunityService:
             return list((await session.exec(query)).all())
 
     async def _lookup(self, platform: str, space_id: str) -> CommunityContext | None:
+        cached = self._cache.get((platform, space_id))
+        if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:
+            return cached[1]
+        context = await self._load(platform, space_id)
+        if context is not None:
+            self._cache[(platform, space_id)] = (time.monotonic(), context)
+        return context
+
+    async def _load(self, platform: str, space_id: str) -> CommunityContext | None:
         async with self._db.read() as session:
             query = (
                 select(Community)
@@ -265,6 +280,7 @@ class CommunityService:
                     updated_by=by,
                 )
             )
+        self._cache.clear()  # after the commit, so no reader caches the old value again
         return spec, value
 
     async def reset(self, community_id: int, key: str, platform: str) -> SettingSpec:
@@ -278,4 +294,5 @@ class CommunityService:
                     col(CommunitySetting.key) == spec.storage_key(platform),
                 )
             )
+        self._cache.clear()
         return spec

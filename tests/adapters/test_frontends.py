@@ -310,3 +310,20 @@ async def test_about_reports_each_connection(world: World) -> None:
     assert fields["discord"].startswith("ok: 1 guilds")
     assert fields["telegram"].startswith("ok: polling as @steward_bot")
     assert fields["console"].startswith("ok")
+
+
+async def test_files_are_attached_on_both_platforms(world: World) -> None:
+    record = await world.on_discord("export")
+    [message] = record.messages()
+    assert [(a["filename"], a["size"]) for a in message["attachments"]] == [("posts.csv", 26)]
+
+    world.telegram.send_text(world.telegram.group, "alice", "/export@steward_bot")
+    upload = await world.telegram.wait_for("sendDocument", timeout=10)
+    document = upload.params["document"]
+    assert (document.filename, document.data) == ("posts.csv", b"post,author\n1,alice\n2,bob\n")
+
+
+async def test_telegram_commands_addressed_to_another_bot_are_ignored(world: World) -> None:
+    world.telegram.send_text(world.telegram.group, "alice", "/echo@other_bot not for us")
+    answered = await world.on_telegram("/echo@steward_bot for us")
+    assert [m.plain for m in answered] == ["for us"]

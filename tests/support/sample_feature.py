@@ -8,7 +8,7 @@ from typing import Annotated
 
 from bot.commands.invocation import Invocation
 from bot.commands.options import Address, Duration
-from bot.commands.reply import Field, Link, Reply, Tone
+from bot.commands.reply import Attachment, Field, Link, Reply, Tone
 from bot.commands.spec import Opt, Role, command
 from bot.features import Feature
 
@@ -90,6 +90,12 @@ async def alert(inv: Invocation, text: str) -> Reply:
     return Reply(body=f"posted to {delivered} channel(s)")
 
 
+@command("export", help="Send a CSV file")
+async def export(inv: Invocation) -> Reply:
+    data = b"post,author\n1,alice\n2,bob\n"
+    return Reply(body="Here is the export.", files=(Attachment("posts.csv", data, "two posts"),))
+
+
 @command("boom", help="Fail with an unexpected error")
 async def boom(inv: Invocation) -> Reply:
     raise RuntimeError("kaboom with token 123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -98,5 +104,5 @@ async def boom(inv: Invocation) -> Reply:
 sample_feature = Feature(
     name="sample",
     description="test-only commands",
-    commands=(echo, long, slow, vault, typed, mood, alert, boom),
+    commands=(echo, long, slow, vault, typed, mood, alert, export, boom),
 )
