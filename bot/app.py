@@ -8,6 +8,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any, TypeVar
 
 from bot import __version__
 from bot.commands.dispatch import Dispatcher
@@ -15,6 +16,7 @@ from bot.commands.options import ChannelRef
 from bot.commands.registry import CommandRegistry
 from bot.commands.reply import Reply
 from bot.community import CORE_SETTINGS, CommunityContext, CommunityService
+from bot.events import EventBus
 from bot.features import Feature
 from bot.frontend import FrontEnd, Health
 from bot.scheduling import Scheduler
@@ -22,6 +24,7 @@ from bot.settings import Settings
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class App:
@@ -34,9 +37,21 @@ class App:
         settings_specs = [*CORE_SETTINGS, *(s for f in features for s in f.settings)]
         self.communities = CommunityService(db, settings.communities, settings_specs)
         self.dispatcher = Dispatcher(self)
+        self.events = EventBus()
         self.scheduler = Scheduler(settings.scheduler.timezone)
         self.frontends: list[FrontEnd] = []
         self.started = time.monotonic()
+        self._services: dict[type[Any], Any] = {}
+
+    def provide(self, service: object) -> None:
+        """Make a feature's service reachable by its type (features start in a lifespan)."""
+        self._services[type(service)] = service
+
+    def service(self, kind: type[T]) -> T:
+        found = self._services.get(kind)
+        if not isinstance(found, kind):
+            raise RuntimeError(f"{kind.__name__} is not running; is its feature enabled?")
+        return found
 
     async def announce(self, community: CommunityContext, channel_key: str, reply: Reply) -> int:
         """Post to a community's alert or digest channel on every front end that has one.
@@ -60,6 +75,9 @@ class App:
                 continue
             delivered += 1
         return delivered
+
+    def frontend(self, platform: str) -> FrontEnd | None:
+        return next((f for f in self.frontends if f.platform == platform), None)
 
     async def health(self) -> list[Health]:
         problem = await self.db.ping()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from bot.commands.options import ChannelRef
 from bot.commands.reply import Reply
+from bot.events import ChatMessage
 
 
 @dataclass(frozen=True)
@@ -28,3 +30,13 @@ class FrontEnd(Protocol):
         """Post to a channel unprompted: alerts, digests, nudges."""
 
     def health(self) -> Health: ...
+
+
+@runtime_checkable
+class HistoryReader(Protocol):
+    """A front end whose platform lets a bot read a channel's past messages (Discord does,
+    Telegram's Bot API does not)."""
+
+    def history(self, channel: ChannelRef, after: str | None) -> AsyncIterator[ChatMessage]:
+        """Messages after the given id, oldest first."""
+        ...

@@ -50,6 +50,9 @@ class DiscordSettings(Section):
     api_base: str | None = None
     gateway_url: str | None = None
     ready_timeout: float = Field(default=2.0, ge=0)
+    # Read message text for ingestion; needs the privileged Message Content intent switched on
+    # for the bot in Discord's developer portal.
+    read_messages: bool = False
 
 
 class TelegramSettings(Section):
@@ -71,6 +74,20 @@ class LLMSettings(Section):
     base_url: str | None = None
     model: str = "gpt-4o-mini"
     timeout: float = Field(default=60.0, gt=0)
+    # Tokens one request may use in all (prompt and answer); longer threads are map-reduced.
+    context_budget: int = Field(default=16000, ge=4000)
+    attempts: int = Field(default=4, ge=1, le=10)
+
+
+class ForumConfig(Section):
+    url: str = Field(pattern=r"^https?://")
+    community: str | None = None  # slug; default: the first community
+    # The API key itself stays in the environment, under the variable named here.
+    api_key_env: str | None = None
+    api_username: str = "system"
+    categories: list[str] = []
+    requests_per_minute: int | None = Field(default=None, ge=1, le=1000)
+    sync_minutes: int = Field(default=5, ge=1)
 
 
 class CommunityConfig(Section):
@@ -108,6 +125,7 @@ class Settings(Section):
     llm: LLMSettings = LLMSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     communities: list[CommunityConfig] = []
+    forums: list[ForumConfig] = []
     # Features to load; empty means all of them.
     features: list[str] = []
 

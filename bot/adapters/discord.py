@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, cast
 
 import discord
@@ -24,7 +24,8 @@ from bot.commands.invocation import Caller
 from bot.commands.options import ChannelRef, Kind, MemberRef
 from bot.commands.reply import Reply
 from bot.commands.spec import CommandSpec, Param, Role
-from bot.errors import UpstreamError
+from bot.errors import UpstreamError, UserError
+from bot.events import ChatMessage
 from bot.frontend import Health
 from bot.settings import DiscordSettings
 
@@ -56,9 +57,11 @@ class DiscordFrontEnd:
             discord.http.Route.BASE = settings.api_base
         if settings.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+        intents = discord.Intents.default()
+        intents.message_content = settings.read_messages
         self.client = _Client(
             self._sync_commands,
-            intents=discord.Intents.default(),
+            intents=intents,
             guild_ready_timeout=settings.ready_timeout,
             allowed_mentions=discord.AllowedMentions.none(),
         )
@@ -67,6 +70,47 @@ class DiscordFrontEnd:
         for command in build_commands(app, self._handle):
             self.tree.add_command(command)
         self.interactions_answered = 0
+        self.client.event(self.on_message)
+        self.client.event(self.on_raw_message_edit)
+        self.client.event(self.on_raw_message_delete)
+
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author == self.client.user:
+            return
+        await self._app.events.publish(_chat_message(message))
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        if payload.guild_id is None or payload.message.author == self.client.user:
+            return
+        await self._app.events.publish(_chat_message(payload.message))
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        if payload.guild_id is None:
+            return
+        guild = self.client.get_guild(payload.guild_id)
+        await self._app.events.publish(
+            ChatMessage(
+                platform="discord",
+                space=Space("discord", str(payload.guild_id), guild.name if guild else ""),
+                channel=ChannelRef("discord", str(payload.channel_id)),
+                message_id=str(payload.message_id),
+                deleted=True,
+            )
+        )
+
+    async def history(self, channel: ChannelRef, after: str | None) -> AsyncIterator[ChatMessage]:
+        target = self.client.get_channel(int(channel.id))
+        try:
+            if target is None:
+                target = await self.client.fetch_channel(int(channel.id))
+        except discord.HTTPException as exc:
+            raise UpstreamError("Discord", f"channel {channel.id}: {exc}") from exc
+        if not isinstance(target, discord.abc.Messageable):
+            raise UserError(f"{channel.display or channel.id} has no messages to read")
+        start = discord.Object(id=int(after)) if after else None
+        async for message in target.history(limit=None, after=start, oldest_first=True):
+            if message.guild is not None and message.author != self.client.user:
+                yield _chat_message(message)
 
     async def _sync_commands(self) -> None:
         if self._settings.guild_ids:
@@ -302,6 +346,28 @@ def _to_core(value: Any) -> Any:
     if isinstance(value, discord.abc.GuildChannel | discord.Thread):
         return ChannelRef("discord", str(value.id), f"#{value.name}")
     return value
+
+
+def _chat_message(message: discord.Message) -> ChatMessage:
+    channel = message.channel
+    parent = getattr(channel, "parent", None)
+    guild = message.guild
+    reference = message.reference
+    return ChatMessage(
+        platform="discord",
+        space=Space("discord", str(guild.id) if guild else "", guild.name if guild else ""),
+        channel=ChannelRef("discord", str(channel.id), f"#{getattr(channel, 'name', channel.id)}"),
+        parent=ChannelRef("discord", str(parent.id), f"#{parent.name}") if parent else None,
+        message_id=str(message.id),
+        author_id=str(message.author.id),
+        author_name=message.author.display_name,
+        text=message.clean_content,
+        created_at=message.created_at,
+        edited_at=message.edited_at,
+        reply_to=str(reference.message_id) if reference and reference.message_id else None,
+        reactions=sum(r.count for r in message.reactions),
+        url=message.jump_url,
+    )
 
 
 def _caller(interaction: discord.Interaction) -> Caller:

@@ -32,6 +32,8 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    MessageHandler,
+    filters,
 )
 
 from bot.adapters import telegram_render
@@ -43,6 +45,7 @@ from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, error_reply
 from bot.commands.spec import Role
 from bot.errors import UpstreamError, UserError
+from bot.events import ChatMessage
 from bot.frontend import Health
 from bot.settings import TelegramSettings
 
@@ -73,6 +76,8 @@ class TelegramFrontEnd:
         for name in app.registry.top_level_names():
             self.application.add_handler(CommandHandler(name, self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
+        group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
+        self.application.add_handler(MessageHandler(group_text, self._on_group_message))
         self.application.add_error_handler(self._on_error)
         self._stopped = asyncio.Event()
         self._polling = False
@@ -142,6 +147,27 @@ class TelegramFrontEnd:
         if message is None or message.text is None or update.effective_user is None:
             return
         await self._run_line(update, message.text, reply_to=message)
+
+    async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None or message.text is None:
+            return
+        reply = message.reply_to_message
+        await self._app.events.publish(
+            ChatMessage(
+                platform="telegram",
+                space=Space("telegram", str(chat.id), chat.title or ""),
+                channel=ChannelRef("telegram", str(chat.id), chat.title or ""),
+                message_id=str(message.message_id),
+                author_id=str(user.id),
+                author_name=user.full_name,
+                text=message.text,
+                created_at=message.date,
+                edited_at=message.edit_date,
+                reply_to=str(reply.message_id) if reply else None,
+                url=message.link or "",
+            )
+        )
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

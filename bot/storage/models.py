@@ -15,7 +15,8 @@ def utcnow() -> datetime:
 
 def timestamp(**kwargs: Any) -> Any:
     """A timezone-aware timestamp column (PostgreSQL timestamptz), now by default."""
-    kwargs.setdefault("default_factory", utcnow)
+    if "default" not in kwargs:
+        kwargs.setdefault("default_factory", utcnow)
     return Field(sa_type=DateTime(timezone=True), **kwargs)
 
 

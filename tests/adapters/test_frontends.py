@@ -247,7 +247,7 @@ async def test_autocomplete_offers_setting_names(world: World) -> None:
     choices = await world.discord.autocomplete(
         "config set", {"key": "chan"}, focused="key", user="carol"
     )
-    assert [c["value"] for c in choices] == ["alert_channel", "digest_channel"]
+    assert [c["value"] for c in choices] == ["alert_channel", "digest_channel", "ingest_channels"]
 
 
 async def test_telegram_offers_a_missing_choice_as_a_keyboard(world: World) -> None:

@@ -1,0 +1,177 @@
+"""Commands of the debates feature."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from bot.commands.invocation import Invocation
+from bot.commands.options import ChannelRef, Duration, Url, parse_channel
+from bot.commands.reply import Field, Reply, Tone
+from bot.commands.spec import Opt, Role, command
+from bot.errors import InvalidOption, UpstreamError, UserError
+from cogs.debates.chat_ingest import ChatIngest
+from cogs.debates.forum_sync import as_utc
+from cogs.debates.models import Thread
+from cogs.debates.render import render_summary
+from cogs.debates.service import DebateService
+from cogs.debates.targets import forum_topic, same_forum
+
+
+def _service(inv: Invocation) -> DebateService:
+    return inv.app.service(DebateService)
+
+
+@command(
+    "forum add",
+    help="Ingest a Discourse forum into this community's store",
+    requires=Role.STEWARD,
+    slow=True,
+    examples=("/forum add https://forum.example.org",),
+)
+async def forum_add(inv: Invocation, url: Url) -> Reply:
+    service = _service(inv)
+    source = await service.add_forum(inv.community.id, url)
+    try:
+        report = await service.sync(source)
+    except UpstreamError as exc:
+        return Reply(
+            title="Forum added, first sync failed",
+            body=f"{exc}. It will be retried on the schedule; /sync tries now.",
+            tone=Tone.WARNING,
+        )
+    return Reply(title="Forum added", body=f"{source.key}: {report.describe()}.", tone=Tone.SUCCESS)
+
+
+@command("sync", help="Sync this community's forums now", requires=Role.STEWARD, slow=True)
+async def sync(inv: Invocation, forum: Url | None = None) -> Reply:
+    service = _service(inv)
+    forums = await service.forum_sources(inv.community.id)
+    if forum is not None:
+        forums = [f for f in forums if same_forum(f.key, forum)]
+        if not forums:
+            raise InvalidOption("forum", f"{forum} is not a forum of this community; /sources")
+    if not forums:
+        raise UserError("This community has no forum yet; add one with /forum add <url>.")
+    fields = []
+    for source in forums:
+        try:
+            fields.append(Field(source.key, (await service.sync(source)).describe()))
+        except UpstreamError as exc:
+            fields.append(Field(source.key, f"failed: {exc}"))
+    return Reply(title="Forum sync", fields=tuple(fields))
+
+
+@command("sources", help="What this community's store holds, and when it last synced")
+async def sources(inv: Invocation) -> Reply:
+    rows = await _service(inv).sources(inv.community.id)
+    if not rows:
+        return Reply(body="Nothing is ingested yet. Stewards: /forum add <url>.")
+    fields = []
+    for source, count in rows:
+        synced = as_utc(source.last_synced_at)
+        when = (
+            synced.strftime("%Y-%m-%d %H:%M UTC")
+            if synced
+            else "live"
+            if source.kind != ("discourse")
+            else "never"
+        )
+        problem = f"\nlast error: {source.last_error}" if source.last_error else ""
+        fields.append(
+            Field(f"{source.kind}: {source.name}", f"{count} posts · synced {when}{problem}")
+        )
+    return Reply(title="Sources", fields=tuple(fields))
+
+
+@command(
+    "summarize",
+    help="Summarize a debate: positions, arguments, open questions, with citations",
+    slow=True,
+    examples=("/summarize https://forum.example.org/t/rfc/42", "/summarize #governance 7d"),
+)
+async def summarize(
+    inv: Invocation,
+    target: Annotated[str, Opt("forum topic URL or #channel; default: this channel")] = "",
+    since: Duration | None = None,
+) -> Reply:
+    service = _service(inv)
+    thread = await _thread(inv, service, target)
+    result = await service.summarize(
+        inv.community, thread, since=since.value if since else None, command="summarize"
+    )
+    return render_summary(
+        thread.title, thread.url, result.summary, result.provenance, result.posts, result.previous
+    )
+
+
+async def _thread(inv: Invocation, service: DebateService, target: str) -> Thread:
+    target = target.strip()
+    topic = forum_topic(target) if target.startswith("http") else None
+    if topic is not None:
+        base, topic_id = topic
+        forums = [
+            f for f in await service.forum_sources(inv.community.id) if same_forum(f.key, base)
+        ]
+        if not forums:
+            raise InvalidOption(
+                "target",
+                f"{base} is not a forum of this community; stewards can add it with /forum add",
+            )
+        thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
+        if thread is None:
+            await service.sync(forums[0])
+            thread = await service.thread(
+                inv.community.id, "discourse", forums[0].key, str(topic_id)
+            )
+        if thread is None:
+            raise InvalidOption("target", f"topic {topic_id} was not found on {base}")
+        return thread
+    if target.startswith("http"):
+        raise InvalidOption("target", "is not a forum topic URL (…/t/slug/123)")
+    channel: ChannelRef | None = (
+        parse_channel("target", target, inv.platform) if target else inv.channel
+    )
+    if channel is None:
+        raise InvalidOption("target", "name a forum topic URL or a channel")
+    thread = await service.chat_thread(inv.community.id, channel.platform, channel.id)
+    if thread is None:
+        raise UserError(
+            f"Nothing from {channel.display or channel.id} is stored yet. "
+            "Stewards: /ingest channel to backfill it."
+        )
+    return thread
+
+
+@command("usage", help="Language model use and cost, per command", requires=Role.STEWARD)
+async def usage(inv: Invocation) -> Reply:
+    rows = await _service(inv).usage(inv.community.id)
+    model = _service(inv).model_name
+    if not rows:
+        status = f"model {model}" if model else "no model configured (offline summarizer)"
+        return Reply(body=f"No model calls recorded yet; {status}.")
+    fields = [
+        Field(
+            f"/{command} · {model_name}",
+            f"{calls} calls · {prompt:,} prompt + {completion:,} completion tokens · ${cost:.4f}",
+        )
+        for command, model_name, calls, prompt, completion, cost in rows
+    ]
+    total = sum(r[5] for r in rows)
+    return Reply(title="Model usage", fields=tuple(fields), footer=f"Total ${total:.4f}")
+
+
+@command(
+    "ingest channel",
+    help="Store a channel's discussion: backfill its history, then follow it live",
+    requires=Role.STEWARD,
+    slow=True,
+)
+async def ingest_channel(inv: Invocation, channel: ChannelRef) -> Reply:
+    ingest = inv.app.service(ChatIngest)
+    new, read = await ingest.backfill(inv.community, channel)
+    return Reply(
+        title="Channel ingested",
+        body=f"{channel.display or channel.id}: read {read} messages, {new} new. "
+        "New messages there are stored as they arrive.",
+        tone=Tone.SUCCESS,
+    )

@@ -1,0 +1,118 @@
+"""A debate summary as a Reply: each point with links to the posts it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.commands.reply import Reply
+from bot.commands.sanitize import neutralize_mentions, strip_invites
+from cogs.debates.models import Post, Summary
+from summarizer.schema import Citation, DebateSummary, Provenance
+
+_STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative"}
+
+
+def clean(text: str) -> str:
+    """Model and post text is untrusted: no pings, no invites, on one line."""
+    return strip_invites(neutralize_mentions(" ".join(text.split())))
+
+
+def _links(citations: Sequence[Citation], posts: Mapping[str, Post]) -> str:
+    links = []
+    for citation in citations[:4]:
+        post = posts.get(citation.post_id)
+        if post is None:
+            continue
+        label = f"#{post.number}" if post.number else citation.post_id
+        links.append(f"[{label}]({post.url})" if post.url else label)
+    return f" ({', '.join(links)})" if links else ""
+
+
+def gauge(summary: DebateSummary, posts: Mapping[str, Post]) -> list[tuple[str, int]]:
+    """Rough support per stance: the likes and reactions on the posts each side cites."""
+    support: dict[str, int] = {}
+    for position in summary.positions:
+        cited = {c.post_id for c in position.citations}
+        support[position.stance] = support.get(position.stance, 0) + sum(
+            posts[p].likes for p in cited if p in posts
+        )
+    return sorted(support.items(), key=lambda item: -item[1])
+
+
+def changes(summary: DebateSummary, provenance: Provenance, previous: Summary | None) -> list[str]:
+    if previous is None:
+        return []
+    before = DebateSummary.model_validate(previous.content.get("summary", {}))
+    lines = []
+    grown = provenance.posts_covered - previous.posts_covered
+    if grown:
+        lines.append(f"{grown:+d} posts since the last summary")
+    old_stances = {p.stance for p in before.positions}
+    lines += [
+        f"new side: {_STANCE_TITLE[p.stance]}"
+        for p in summary.positions
+        if p.stance not in old_stances
+    ]
+    old_questions = {q.question for q in before.open_questions}
+    new_questions = [q for q in summary.open_questions if q.question not in old_questions]
+    if new_questions:
+        lines.append(f"{len(new_questions)} new open question(s)")
+    current = {q.question for q in summary.open_questions}
+    settled = [q for q in before.open_questions if q.question not in current]
+    if settled:
+        lines.append(f"{len(settled)} earlier question(s) no longer open")
+    return lines or ["no change in positions or open questions"]
+
+
+def render_summary(
+    title: str,
+    url: str,
+    summary: DebateSummary,
+    provenance: Provenance,
+    posts: Mapping[str, Post],
+    previous: Summary | None,
+) -> Reply:
+    parts = [f"**TL;DR** {clean(summary.tldr)}"]
+    if provenance.extractive:
+        parts.insert(0, "_Extractive summary: sentences picked from the posts, not paraphrased._")
+    if summary.positions:
+        lines = [
+            f"- **{_STANCE_TITLE[p.stance]}** ({', '.join(clean(h) for h in p.holders[:6])}): "
+            f"{clean(p.summary)}{_links(p.citations, posts)}"
+            for p in summary.positions
+        ]
+        parts.append("**Positions**\n" + "\n".join(lines))
+    support = gauge(summary, posts)
+    if any(likes for _, likes in support):
+        total = sum(likes for _, likes in support) or 1
+        bars = [f"{_STANCE_TITLE[s]} {'█' * round(8 * n / total)} {n}" for s, n in support]
+        parts.append("**Support (likes on cited posts)**\n" + " · ".join(bars))
+    sections = (
+        ("Key arguments", [(a.point, a.citations) for a in summary.arguments]),
+        ("Open questions", [(q.question, q.citations) for q in summary.open_questions]),
+        ("Agreement", [(a.point, a.citations) for a in summary.agreements]),
+        ("Proposed next steps", [(s.step, s.citations) for s in summary.next_steps]),
+    )
+    for heading, items in sections:
+        if items:
+            lines = [f"- {clean(text)}{_links(cites, posts)}" for text, cites in items]
+            parts.append(f"**{heading}**\n" + "\n".join(lines))
+    changed = changes(summary, provenance, previous)
+    if changed:
+        parts.append("**Since the last summary**\n" + "\n".join(f"- {c}" for c in changed))
+    return Reply(
+        title=f"Debate: {clean(title)}"[:250], body="\n\n".join(parts), footer=footer(provenance)
+    )
+
+
+def footer(provenance: Provenance) -> str:
+    covered = f"{provenance.posts_covered} posts"
+    if provenance.extractive:
+        reason = f"; {provenance.fallback_reason}" if provenance.fallback_reason else ""
+        return f"Offline extractive summarizer · {covered}{reason}"
+    tokens = f"{provenance.prompt_tokens:,} prompt + {provenance.completion_tokens:,} completion"
+    cached = f", {provenance.cached_chunks} cached" if provenance.cached_chunks else ""
+    return (
+        f"{provenance.model} · prompt {provenance.prompt_version} · {covered} · "
+        f"{provenance.model_calls} calls{cached} · {tokens} tokens"
+    )

@@ -1,0 +1,297 @@
+"""The debates service: forums and sources, syncing, and summaries with their provenance."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import aiohttp
+from sqlmodel import col, select
+
+from bot.community import CommunityContext
+from bot.errors import UpstreamError, UserError
+from bot.settings import ForumConfig, Settings
+from bot.storage.database import Database
+from cogs.debates import store
+from cogs.debates.cache import DatabaseSummaryCache
+from cogs.debates.discourse import DiscourseClient
+from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
+from cogs.debates.models import Author as AuthorRow
+from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
+from summarizer.llm import LanguageModel, Usage
+from summarizer.mapreduce import MapReduceSummarizer
+from summarizer.offline import summarize_offline
+from summarizer.prompts import PROMPT_VERSION
+from summarizer.schema import DebateSummary, PostInput, Provenance
+from summarizer.tokens import TokenCounter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    thread: Thread
+    summary: DebateSummary
+    provenance: Provenance
+    posts: dict[str, Post]
+    previous: Summary | None
+
+
+class DebateService:
+    def __init__(self, db: Database, settings: Settings, session: aiohttp.ClientSession) -> None:
+        self._db = db
+        self._settings = settings
+        self._http = session
+        self._model: LanguageModel | None = None
+        llm = settings.llm
+        if llm.api_key is not None:
+            self._model = LanguageModel(
+                model=llm.model,
+                api_key=llm.api_key.get_secret_value(),
+                base_url=llm.base_url,
+                timeout=llm.timeout,
+                attempts=llm.attempts,
+            )
+        self._cache = DatabaseSummaryCache(db)
+
+    async def close(self) -> None:
+        if self._model is not None:
+            await self._model.close()
+
+    @property
+    def model_name(self) -> str | None:
+        return self._model.model if self._model else None
+
+    # Forums -------------------------------------------------------------------------------
+
+    async def ensure_configured_forums(self, communities: dict[str, int], default: int) -> None:
+        for forum in self._settings.forums:
+            community_id = communities.get(forum.community or "", default)
+            await self.add_forum(community_id, forum.url, forum)
+
+    async def add_forum(
+        self, community_id: int, url: str, config: ForumConfig | None = None
+    ) -> Source:
+        url = url.rstrip("/")
+        options: dict[str, object] = {}
+        if config is not None:
+            options = {
+                "api_key_env": config.api_key_env,
+                "api_username": config.api_username,
+                "categories": config.categories,
+                "requests_per_minute": config.requests_per_minute,
+            }
+        async with self._db.transaction() as session:
+            source = await store.ensure_source(session, community_id, "discourse", url, url)
+            if options:
+                source.options = options
+        return source
+
+    def client_for(self, source: Source) -> DiscourseClient:
+        key_env = source.options.get("api_key_env")
+        rate = source.options.get("requests_per_minute")
+        return DiscourseClient(
+            source.key,
+            self._http,
+            api_key=os.environ.get(str(key_env)) if key_env else None,
+            api_username=str(source.options.get("api_username") or "system"),
+            requests_per_minute=int(rate) if isinstance(rate, int) else None,
+        )
+
+    async def sync(self, source: Source, *, full: bool = False) -> SyncReport:
+        try:
+            return await ForumSync(self._db, self.client_for(source), source).run(full=full)
+        except UpstreamError as exc:
+            async with self._db.transaction() as session:
+                row = await session.get(Source, source.id)
+                if row is not None:
+                    row.last_error = str(exc)
+            raise
+
+    async def sync_all(self) -> None:
+        """The scheduled sync: every forum of every community; one failing does not stop others."""
+        async with self._db.read() as session:
+            forums = (await session.exec(select(Source).where(Source.kind == "discourse"))).all()
+        for source in forums:
+            try:
+                await self.sync(source)
+            except UpstreamError as exc:
+                log.warning(
+                    "scheduled forum sync failed", extra={"forum": source.key, "error": str(exc)}
+                )
+
+    async def sources(self, community_id: int) -> list[tuple[Source, int]]:
+        async with self._db.read() as session:
+            sources = await store.sources_of(session, community_id)
+            counts = await store.post_counts(session, [s.id or 0 for s in sources])
+        return [(source, counts.get(source.id or 0, 0)) for source in sources]
+
+    async def forum_sources(self, community_id: int) -> list[Source]:
+        return [s for s, _ in await self.sources(community_id) if s.kind == "discourse"]
+
+    # Threads ------------------------------------------------------------------------------
+
+    async def thread(
+        self, community_id: int, kind: str, key: str, external_id: str
+    ) -> Thread | None:
+        async with self._db.read() as session:
+            source = await store.source_by_key(session, community_id, kind, key)
+            if source is None:
+                return None
+            query = select(Thread).where(
+                Thread.source_id == source.id, Thread.external_id == external_id
+            )
+            return (await session.exec(query)).first()
+
+    async def chat_thread(self, community_id: int, platform: str, channel_id: str) -> Thread | None:
+        async with self._db.read() as session:
+            query = (
+                select(Thread)
+                .join(Source, col(Source.id) == col(Thread.source_id))
+                .where(
+                    Source.community_id == community_id,
+                    Source.kind == platform,
+                    Thread.external_id == channel_id,
+                )
+            )
+            return (await session.exec(query)).first()
+
+    # Summaries ----------------------------------------------------------------------------
+
+    async def summarize(
+        self,
+        community: CommunityContext,
+        thread: Thread,
+        *,
+        since: timedelta | None,
+        command: str,
+    ) -> SummaryResult:
+        posts = await self._posts(thread, since)
+        if not posts:
+            raise UserError("There are no stored posts to summarize there yet.")
+        inputs = [self._input(post, author) for post, author in posts]
+        by_id = {f"P{post.id}": post for post, _ in posts}
+        summary, provenance = await self._summarize(community, inputs, thread.title, command)
+        previous = await self._previous(thread)
+        async with self._db.transaction() as session:
+            session.add(
+                Summary(
+                    community_id=community.id,
+                    thread_id=thread.id or 0,
+                    model=provenance.model,
+                    prompt_version=provenance.prompt_version,
+                    posts_covered=provenance.posts_covered,
+                    last_post_id=max(p.id or 0 for p, _ in posts),
+                    prompt_tokens=provenance.prompt_tokens,
+                    completion_tokens=provenance.completion_tokens,
+                    extractive=provenance.extractive,
+                    content={
+                        "summary": summary.model_dump(),
+                        "provenance": provenance.model_dump(),
+                    },
+                )
+            )
+        return SummaryResult(thread, summary, provenance, by_id, previous)
+
+    async def _summarize(
+        self, community: CommunityContext, posts: list[PostInput], topic: str, command: str
+    ) -> tuple[DebateSummary, Provenance]:
+        ai_allowed = community.get("ai") != "off"
+        reason = None if ai_allowed else "model use is off for this community"
+        if self._model is not None and ai_allowed:
+            mapper = MapReduceSummarizer(
+                self._model,
+                TokenCounter(self._model.model),
+                self._cache,
+                self._settings.llm.context_budget,
+            )
+            try:
+                summary, provenance, calls = await mapper.summarize(posts, topic)
+            except UpstreamError as exc:
+                reason = f"the language model failed ({exc})"
+                log.warning(
+                    "summary fell back to the offline summarizer", extra={"error": str(exc)}
+                )
+            else:
+                await self._record_usage(community.id, command, calls.calls)
+                return summary, provenance
+        elif self._model is None:
+            reason = None
+        summary = summarize_offline(posts, topic)
+        return summary, Provenance(
+            posts_covered=len(posts),
+            model="extractive",
+            prompt_version=PROMPT_VERSION,
+            extractive=True,
+            fallback_reason=reason,
+        )
+
+    async def _record_usage(self, community_id: int, command: str, calls: list[Usage]) -> None:
+        if not calls or self._model is None:
+            return
+        model = self._model.model
+        async with self._db.transaction() as session:
+            session.add(
+                ModelUsage(
+                    community_id=community_id,
+                    command=command,
+                    model=model,
+                    calls=len(calls),
+                    prompt_tokens=sum(c.prompt_tokens for c in calls),
+                    completion_tokens=sum(c.completion_tokens for c in calls),
+                    cost_usd=sum(c.cost(model) for c in calls),
+                )
+            )
+
+    async def usage(self, community_id: int) -> list[tuple[str, str, int, int, int, float]]:
+        async with self._db.read() as session:
+            rows = (
+                await session.exec(
+                    select(ModelUsage).where(ModelUsage.community_id == community_id)
+                )
+            ).all()
+        totals: dict[tuple[str, str], list[float]] = {}
+        for row in rows:
+            entry = totals.setdefault((row.command, row.model), [0, 0, 0, 0.0])
+            entry[0] += row.calls
+            entry[1] += row.prompt_tokens
+            entry[2] += row.completion_tokens
+            entry[3] += row.cost_usd
+        return [
+            (command, model, int(v[0]), int(v[1]), int(v[2]), v[3])
+            for (command, model), v in sorted(totals.items())
+        ]
+
+    async def _posts(self, thread: Thread, since: timedelta | None) -> list[tuple[Post, AuthorRow]]:
+        async with self._db.read() as session:
+            query = (
+                select(Post, AuthorRow)
+                .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
+                .where(Post.thread_id == thread.id, col(Post.deleted).is_(False))
+                .order_by(col(Post.created_at), col(Post.id))
+            )
+            if since is not None:
+                query = query.where(col(Post.created_at) >= datetime.now(UTC) - since)
+            return [(post, author) for post, author in (await session.exec(query)).all()]
+
+    async def _previous(self, thread: Thread) -> Summary | None:
+        async with self._db.read() as session:
+            query = (
+                select(Summary)
+                .where(Summary.thread_id == thread.id)
+                .order_by(col(Summary.id).desc())
+            )
+            return (await session.exec(query)).first()
+
+    @staticmethod
+    def _input(post: Post, author: AuthorRow) -> PostInput:
+        return PostInput(
+            id=f"P{post.id}",
+            author=author.name,
+            text=post.text,
+            likes=post.likes,
+            url=post.url,
+            created_at=as_utc(post.created_at),
+        )
