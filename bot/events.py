@@ -52,5 +52,5 @@ class EventBus:
             except Exception:
                 log.exception(
                     "chat event listener failed",
-                    extra={"platform": message.platform, "message": message.message_id},
+                    extra={"platform": message.platform, "message_id": message.message_id},
                 )

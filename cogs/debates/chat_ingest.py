@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from bot.app import App
 from bot.commands.options import ChannelRef
 from bot.community import CommunityContext
@@ -48,7 +50,21 @@ class ChatIngest:
         )
 
     async def store(self, messages: list[ChatMessage], community: CommunityContext) -> int:
-        """Store a batch of messages of one channel; returns how many were new."""
+        """Store a batch of messages of one channel; returns how many were new.
+
+        Events for one channel arrive concurrently; when two create the same source, thread,
+        author or message at once, the loser's unique-key violation is retried and then finds
+        the winner's row, so nothing is stored twice.
+        """
+        for attempt in range(3):
+            try:
+                return await self._store_once(messages, community)
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        return 0
+
+    async def _store_once(self, messages: list[ChatMessage], community: CommunityContext) -> int:
         if not messages:
             return 0
         first = messages[0]

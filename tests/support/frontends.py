@@ -25,6 +25,7 @@ async def discord_frontend(app: App, fake: FakeDiscord) -> AsyncIterator[Discord
         gateway_url=fake.gateway_url,
         guild_ids=[int(fake.guild.id)],
         ready_timeout=0.1,
+        read_messages=True,
     )
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     frontend = DiscordFrontEnd(app, settings)
