@@ -8,6 +8,8 @@ import pytest
 
 from tests.support import network_guard
 
+pytest_plugins = ["tests.support.world"]
+
 network_guard.install()
 # PTB 22 warns on every RetryAfter unless it may use timedelta already; we opt in.
 os.environ.setdefault("PTB_TIMEDELTA", "1")

@@ -4,19 +4,14 @@ summarized; through the real clients and the protocol fakes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlmodel import col, select
 
 from bot.app import App
 from cogs.debates.models import Post, Source, Thread
-from tests.adapters.test_frontends import World, discord_text
-from tests.adapters.test_frontends import world as world  # noqa: F401  (the shared fixture)
 from tests.support.debate import INJECTION
-
-pytestmark = pytest.mark.usefixtures("world")
+from tests.support.world import World, discord_text
 
 DEBATE = [
     ("alice", "I support moving 20% of the treasury into stablecoins; our runway is 14 months."),
