@@ -3,8 +3,8 @@
 Posts are cut into chunks at post boundaries, each within the budget; each chunk is summarized
 (map) and the partial summaries merged (reduce). Chunk summaries are cached by a hash of exactly
 what was sent, so re-summarizing a thread after new posts sends only the new material plus the
-cached partials. Chunks are packed greedily from the first post, so earlier chunks stay
-byte-identical as a thread grows.
+cached partials: the previous run's chunk boundaries are reused, so its chunks stay
+byte-identical and only posts after them form new chunks.
 """
 
 from __future__ import annotations
@@ -59,10 +59,11 @@ class MapReduceSummarizer:
             raise ValueError(f"context budget {context_budget} leaves no room for posts")
 
     async def summarize(
-        self, posts: Sequence[PostInput], topic: str
+        self, posts: Sequence[PostInput], topic: str, boundaries: Sequence[str] = ()
     ) -> tuple[DebateSummary, Provenance, CallLog]:
+        """`boundaries` are the ids of the last post of each chunk of an earlier run."""
         log = CallLog()
-        chunks = self.chunks(posts)
+        chunks = self.chunks(posts, boundaries)
         partials = [await self._cached_call(map_messages(chunk, topic), log) for chunk in chunks]
         while len(partials) > 1:
             partials = [
@@ -78,10 +79,15 @@ class MapReduceSummarizer:
             completion_tokens=log.completion_tokens,
             cached_chunks=log.cached,
             model_calls=len(log.calls),
+            boundaries=[chunk[-1].id for chunk in chunks if chunk],
         )
         return summary, provenance, log
 
-    def chunks(self, posts: Sequence[PostInput]) -> list[list[PostInput]]:
+    def chunks(
+        self, posts: Sequence[PostInput], boundaries: Sequence[str] = ()
+    ) -> list[list[PostInput]]:
+        """Posts packed into chunks within the budget, cut at the given boundaries first."""
+        ends = set(boundaries)
         chunks: list[list[PostInput]] = []
         current: list[PostInput] = []
         used = 0
@@ -93,6 +99,9 @@ class MapReduceSummarizer:
                 current, used = [], 0
             current.append(post)
             used += cost
+            if post.id in ends:
+                chunks.append(current)
+                current, used = [], 0
         if current or not chunks:
             chunks.append(current)
         return chunks

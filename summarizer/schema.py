@@ -106,3 +106,5 @@ class Provenance(BaseModel):
     model_calls: int = 0
     extractive: bool = False
     fallback_reason: str | None = None
+    # Id of the last post of each chunk, so the next run can cut at the same places.
+    boundaries: list[str] = []

@@ -43,7 +43,11 @@ async def forum_add(inv: Invocation, url: Url) -> Reply:
 
 
 @command("sync", help="Sync this community's forums now", requires=Role.STEWARD, slow=True)
-async def sync(inv: Invocation, forum: Url | None = None) -> Reply:
+async def sync(
+    inv: Invocation,
+    forum: Url | None = None,
+    full: Annotated[bool, Opt("fetch every post again, to catch old edits")] = False,
+) -> Reply:
     service = _service(inv)
     forums = await service.forum_sources(inv.community.id)
     if forum is not None:
@@ -55,7 +59,7 @@ async def sync(inv: Invocation, forum: Url | None = None) -> Reply:
     fields = []
     for source in forums:
         try:
-            fields.append(Field(source.key, (await service.sync(source)).describe()))
+            fields.append(Field(source.key, (await service.sync(source, full=full)).describe()))
         except UpstreamError as exc:
             fields.append(Field(source.key, f"failed: {exc}"))
     return Reply(title="Forum sync", fields=tuple(fields))

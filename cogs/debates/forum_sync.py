@@ -24,7 +24,9 @@ from cogs.debates.models import Post, Source, Thread
 
 log = logging.getLogger(__name__)
 
-# Posts younger than this are fetched again when their topic changes, to pick up edits.
+# Discourse does not bump a topic when an earlier post is edited, and no list shows edits. When a
+# topic changes, posts written within this window before its last activity are fetched again to
+# pick up edits; older edits are picked up by a full sync (/sync full:yes).
 EDIT_WINDOW = timedelta(days=2)
 _LIKE = 2  # Discourse's post action type for likes
 
@@ -134,7 +136,9 @@ class ForumSync:
         async with self._db.read() as session:
             stored = await self._stored(session, known)
         fetched_ids = {int(p["id"]) for p in first_chunk}
-        recent_cutoff = datetime.now(UTC) - EDIT_WINDOW
+        # The forum's clock, not ours: posts written shortly before the topic's last activity.
+        last_activity = parse_time(topic.get("last_posted_at")) or bumped or datetime.now(UTC)
+        recent_cutoff = last_activity - EDIT_WINDOW
         wanted = [
             i
             for i in stream

@@ -173,8 +173,15 @@ class DebateService:
             raise UserError("There are no stored posts to summarize there yet.")
         inputs = [self._input(post, author) for post, author in posts]
         by_id = {f"P{post.id}": post for post, _ in posts}
-        summary, provenance = await self._summarize(community, inputs, thread.title, command)
         previous = await self._previous(thread)
+        boundaries = previous.content.get("provenance", {}) if previous else {}
+        summary, provenance = await self._summarize(
+            community,
+            inputs,
+            thread.title,
+            command,
+            list(boundaries.get("boundaries", [])) if isinstance(boundaries, dict) else [],
+        )
         async with self._db.transaction() as session:
             session.add(
                 Summary(
@@ -196,7 +203,12 @@ class DebateService:
         return SummaryResult(thread, summary, provenance, by_id, previous)
 
     async def _summarize(
-        self, community: CommunityContext, posts: list[PostInput], topic: str, command: str
+        self,
+        community: CommunityContext,
+        posts: list[PostInput],
+        topic: str,
+        command: str,
+        boundaries: list[str],
     ) -> tuple[DebateSummary, Provenance]:
         ai_allowed = community.get("ai") != "off"
         reason = None if ai_allowed else "model use is off for this community"
@@ -208,7 +220,7 @@ class DebateService:
                 self._settings.llm.context_budget,
             )
             try:
-                summary, provenance, calls = await mapper.summarize(posts, topic)
+                summary, provenance, calls = await mapper.summarize(posts, topic, boundaries)
             except UpstreamError as exc:
                 reason = f"the language model failed ({exc})"
                 log.warning(

@@ -74,16 +74,19 @@ async def test_resummarizing_after_new_posts_sends_only_the_new_material(
 ) -> None:
     cache = MemoryCache()
     posts = synthetic_posts(600)
-    await summarizer(model, cache).summarize(posts, "Treasury RFC")
+    _, earlier, _ = await summarizer(model, cache).summarize(posts, "Treasury RFC")
     first = fake.total_prompt_tokens
     posts_tokens = sum(TokenCounter(MODEL).count(p.text) for p in posts)
 
     more = posts + synthetic_posts(20, start=600)
-    _, provenance, _ = await summarizer(model, cache).summarize(more, "Treasury RFC")
+    _, provenance, _ = await summarizer(model, cache).summarize(
+        more, "Treasury RFC", earlier.boundaries
+    )
     second = fake.total_prompt_tokens - first
 
-    assert provenance.cached_chunks >= 3
-    assert second < first / 3
+    assert provenance.cached_chunks >= len(earlier.boundaries), "every earlier chunk is reused"
+    assert fake.calls_by_kind()["map"] == len(earlier.boundaries) + 1, "one map call: the new posts"
+    assert second < first / 4
     assert first > posts_tokens  # the first run paid for the whole thread
 
 
