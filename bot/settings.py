@@ -86,7 +86,7 @@ class ForumConfig(Section):
     api_key_env: str | None = None
     api_username: str = "system"
     categories: list[str] = []
-    requests_per_minute: int | None = Field(default=None, ge=1, le=1000)
+    requests_per_minute: int | None = Field(default=None, ge=1, le=100_000)
     sync_minutes: int = Field(default=5, ge=1)
 
 
