@@ -2,7 +2,7 @@
 
 Usage::
 
-    forum = generate_forum(seed=0)            # ~1,100 posts incl. the 600-post debate
+    forum = generate_forum(seed=0)            # ~840 posts incl. the 600-post debate
     debate = forum.topics[forum.debate_topic_id]
     post = debate.posts[41]                   # ordered by post_number
     post.raw, post.cooked, post.stance, post.likes, post.reactions
@@ -476,9 +476,8 @@ class Cooker:
         )
 
     def _list(self, items: list[str], ordered: bool, start: int) -> str:
-        body = "\n".join(
-            f"<li>{'<br>'.join(map(self._inline, i.split(chr(10))))}</li>" for i in items
-        )
+        lines = ("<br>\n".join(self._inline(line) for line in item.split("\n")) for item in items)
+        body = "\n".join(f"<li>{line}</li>" for line in lines)
         if not ordered:
             return f"<ul>\n{body}\n</ul>"
         attr = f' start="{start}"' if start != 1 else ""
@@ -1250,10 +1249,6 @@ _BULK_SUBJECTS: dict[str, tuple[str, ...]] = {
     "council": ("incident drill", "key ceremony", "vendor review"),
 }  # fmt: skip
 _REACTION_POOL = ("+1", "rocket", "eyes", "thinking", "clap", "tada", "-1")
-
-
-def _hex(rng: random.Random, nbytes: int) -> str:
-    return f"{rng.getrandbits(nbytes * 8):0{nbytes * 2}x}"
 
 
 def _first_sentence(text: str) -> str:

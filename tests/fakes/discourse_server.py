@@ -171,9 +171,11 @@ def _redirect(location: str) -> _Error:
     return _Error(web.Response(status=301, headers={"Location": location}))
 
 
-def _rate_limited_json(wait: float, error_code: str) -> web.Response:
+def _rate_limited_json(wait: float, error_code: str, *, exact: bool = False) -> web.Response:
+    """ApplicationController's answer to RateLimiter::LimitExceeded. Discourse sends whole
+    seconds in both places; ``exact`` keeps a fractional wait in the body for fast tests."""
     seconds = max(1, math.ceil(wait))
-    shown: float | int = wait if wait != int(wait) else int(wait)
+    shown: float | int = wait if exact and wait != int(wait) else seconds
     message = (
         f"You’ve performed this action too many times. Please wait {seconds} seconds before "
         "trying again."
@@ -354,7 +356,7 @@ class FakeDiscourse:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._closing.wait(), fault.seconds)
         if self._burst:
-            return _rate_limited_json(self._burst.pop(0), "admin_api_key_rate_limit")
+            return _rate_limited_json(self._burst.pop(0), "admin_api_key_rate_limit", exact=True)
         for fault in self._failures:
             if fault.substring in target and fault.count:
                 fault.count -= 1
@@ -396,7 +398,7 @@ class FakeDiscourse:
         if wait := ten.wait(now):
             return _rate_limited_text(wait, "ip_10_secs_limit")
         if wait := minute.wait(now):
-            ten.stamps.pop()  # Discourse checks both before counting either
+            # As in Discourse, the 10-second limiter has already counted this request.
             return _rate_limited_text(wait, "ip_60_secs_limit")
         return None
 

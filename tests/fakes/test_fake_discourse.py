@@ -233,6 +233,7 @@ async def test_posts_carry_quotes_likes_and_reactions_in_the_real_shapes(
     )
     assert aside in post["cooked"] and "<blockquote>\n<p>" in post["cooked"]
     assert post["quote_count"] == 1
+    assert quoting.reply_to_post_number is not None
     replied = topic.posts[quoting.reply_to_post_number - 1]
     assert post["reply_to_user"]["id"] == replied.user_id
     assert TIMESTAMP.match(post["created_at"]) and TIMESTAMP.match(post["updated_at"])
@@ -304,6 +305,28 @@ async def test_new_replies_bump_the_topic_and_extend_the_stream(
     newest = await get(http, "/posts.json")
     assert [p["id"] for p in newest["latest_posts"][:3]] == [p.id for p in reversed(new)]
     assert all(p.stance in ("for", "against", "alternative", "neutral") for p in new)
+
+
+@pytest.mark.asyncio
+async def test_likes_and_new_topics_show_up(forum: Forum, http: aiohttp.ClientSession) -> None:
+    topic = debate(forum)
+    post = next(p for p in topic.posts if p.likes == 0 and not p.reactions)
+    forum.advance(hours=1)
+    forum.like(post.id, 3)
+    forum.react(post.id, "rocket", 2)
+    liked = await get(http, f"/posts/{post.id}.json")
+    assert liked["actions_summary"] == [{"id": 2, "count": 3}]
+    assert [r["id"] for r in liked["reactions"]] == ["heart", "rocket"]
+    assert liked["updated_at"] == iso(post.updated_at) != iso(forum.now)  # likes don't touch it
+
+    created = forum.add_topic(
+        "Proposal: publish delegate votes weekly", category_id=topic.category_id, replies=2
+    )
+    latest = await get(http, "/latest.json")
+    top = latest["topic_list"]["topics"][0]
+    assert top["id"] == created.id and top["posts_count"] == 3
+    assert top["slug"] == "proposal-publish-delegate-votes-weekly"
+    assert top["created_at"] == iso(forum.now)
 
 
 @pytest.mark.asyncio
