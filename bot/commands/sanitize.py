@@ -11,6 +11,7 @@ import re
 _ZWSP = "\u200b"
 _MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE = re.compile(r"<@&(\d+)>")
+_USER = re.compile(r"<@!?(\d+)>")
 _INVITE = re.compile(
     r"(?:https?://)?(?:www\.)?(?:discord\.gg|discord(?:app)?\.com/invite|t\.me/\+|t\.me/joinchat)/\S+",
     re.IGNORECASE,
@@ -18,8 +19,14 @@ _INVITE = re.compile(
 
 
 def neutralize_mentions(text: str) -> str:
+    """@everyone, @here and role pings become plain text."""
     text = _MASS.sub(lambda m: f"@{_ZWSP}{m.group(1)}", text)
     return _ROLE.sub(lambda m: f"@{_ZWSP}role-{m.group(1)}", text)
+
+
+def neutralize_all_mentions(text: str) -> str:
+    """Also user pings: for text quoted from others, which must not ping anyone."""
+    return _USER.sub(lambda m: f"@{_ZWSP}user-{m.group(1)}", neutralize_mentions(text))
 
 
 def strip_invites(text: str) -> str:

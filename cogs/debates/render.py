@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from bot.commands.reply import Reply
-from bot.commands.sanitize import neutralize_mentions, strip_invites
+from bot.commands.sanitize import neutralize_all_mentions, strip_invites
 from cogs.debates.models import Post, Summary
 from summarizer.schema import Citation, DebateSummary, Provenance
 
@@ -14,7 +14,7 @@ _STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative
 
 def clean(text: str) -> str:
     """Model and post text is untrusted: no pings, no invites, on one line."""
-    return strip_invites(neutralize_mentions(" ".join(text.split())))
+    return strip_invites(neutralize_all_mentions(" ".join(text.split())))
 
 
 def _links(citations: Sequence[Citation], posts: Mapping[str, Post]) -> str:
