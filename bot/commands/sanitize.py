@@ -13,7 +13,8 @@ _MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _ROLE = re.compile(r"<@&(\d+)>")
 _USER = re.compile(r"<@!?(\d+)>")
 _INVITE = re.compile(
-    r"(?:https?://)?(?:www\.)?(?:discord\.gg|discord(?:app)?\.com/invite|t\.me/\+|t\.me/joinchat)/\S+",
+    r"(?:https?://)?(?:www\.)?"
+    r"(?:discord\.gg/|discord(?:app)?\.com/invite/|t\.me/\+|t\.me/joinchat/|telegram\.me/\+)\S+",
     re.IGNORECASE,
 )
 
