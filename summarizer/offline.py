@@ -23,7 +23,8 @@ from summarizer.schema import (
     Step,
 )
 
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]?")
+# A sentence ends at . ! or ? followed by a space or the end, so URLs and decimals stay whole.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[a-z][a-z0-9'-]+")
 _STOP = frozenset(
     (
@@ -56,8 +57,10 @@ _STANCE_WORDS = {
     ),
     "for": ("support", "in favour", "in favor", "+1", "agree", "for this", "yes", "great idea"),
 }
-_STEP_WORDS = ("next step", "should", "let's", "we need to", "snapshot", "vote", "draft")
-_AGREEMENT_WORDS = ("agree", "consensus", "we all", "everyone seems", "common ground")
+_STEP = re.compile(
+    r"\b(next steps?|we should|let's|let us|we need to|put .* to a vote|draft)\b", re.I
+)
+_AGREEMENT = re.compile(r"\b(i agree|we agree|agreed|consensus|we all|common ground)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -108,13 +111,14 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
         Question(question=s.text, citations=[_cite(s)])
         for s in _top([s for s in sentences if s.text.endswith("?")], 5)
     ]
+    statements = [s for s in sentences if not s.text.endswith("?")]
     agreements = [
         Point(point=s.text, citations=[_cite(s)])
-        for s in _top([s for s in sentences if _has(s.text, _AGREEMENT_WORDS)], 3)
+        for s in _top([s for s in statements if _AGREEMENT.search(s.text)], 3)
     ]
     steps = [
         Step(step=s.text, citations=[_cite(s)])
-        for s in _top([s for s in sentences if _has(s.text, _STEP_WORDS)], 3)
+        for s in _top([s for s in statements if _STEP.search(s.text)], 3)
     ]
     return DebateSummary(
         tldr=_tldr(posts, positions, topic),
@@ -126,8 +130,18 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
     )
 
 
+def _own_sentences(text: str) -> list[str]:
+    """The post's own sentences: quoted lines are someone else's words."""
+    own = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
+    sentences = []
+    for line in own:
+        line = line.strip().lstrip("-* ").strip()
+        sentences += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+    return sentences
+
+
 def _ranked_sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
-    split = [(p, [m.group().strip() for m in _SENTENCE.finditer(p.text)]) for p in posts]
+    split = [(p, _own_sentences(p.text)) for p in posts]
     frequencies = Counter(
         w for _, texts in split for t in texts for w in set(_WORD.findall(t.lower())) - _STOP
     )
@@ -146,19 +160,17 @@ def _ranked_sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
 def _top(sentences: list[_Sentence], count: int) -> list[_Sentence]:
     chosen: list[_Sentence] = []
     seen_posts: set[str] = set()
+    seen_texts: set[str] = set()
     for sentence in sorted(sentences, key=lambda s: -s.score):
-        if sentence.post.id in seen_posts:
-            continue  # one point per post reads better than three from the loudest
+        key = sentence.text.lower()
+        if sentence.post.id in seen_posts or key in seen_texts:
+            continue  # one point per post, and no point twice when posts repeat each other
         chosen.append(sentence)
         seen_posts.add(sentence.post.id)
+        seen_texts.add(key)
         if len(chosen) == count:
             break
     return chosen
-
-
-def _has(text: str, words: Sequence[str]) -> bool:
-    lowered = text.lower()
-    return any(word in lowered for word in words)
 
 
 def _cite(sentence: _Sentence) -> Citation:

@@ -37,6 +37,8 @@ class _Converter(HTMLParser):
             self._block("```\n")
         elif tag == "code" and not self._in_pre:
             self.out.append("`")
+        elif tag == "a" and ("anchor" in classes or (attributes.get("href") or "").startswith("#")):
+            self._links.append(("", len(self.out)))  # heading anchors: no link worth keeping
         elif tag == "a":
             self._links.append((attributes.get("href") or "", len(self.out)))
         elif tag == "img":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from bot.commands.reply import Reply
@@ -13,8 +14,10 @@ _STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative
 
 
 def clean(text: str) -> str:
-    """Model and post text is untrusted: no pings, no invites, on one line."""
-    return strip_invites(neutralize_all_mentions(" ".join(text.split())))
+    """Model and post text is untrusted: no pings, no invites, on one line, without the list or
+    quote markers an excerpt may start with."""
+    text = re.sub(r"^(?:[-*>]\s*)+", "", " ".join(text.split()))
+    return strip_invites(neutralize_all_mentions(text))
 
 
 def _links(citations: Sequence[Citation], posts: Mapping[str, Post]) -> str:
