@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 # Discourse does not bump a topic when an earlier post is edited, and no list shows edits. When a
 # topic changes, posts written within this window before its last activity are fetched again to
-# pick up edits; older edits are picked up by a full sync (/sync full:yes).
+# pick up edits; older edits are picked up by a full sync (/sync full=yes).
 EDIT_WINDOW = timedelta(days=2)
 _LIKE = 2  # Discourse's post action type for likes
 
@@ -105,15 +105,13 @@ class ForumSync:
         configured = self._source.options.get("categories")
         wanted = [str(c).lower() for c in configured] if isinstance(configured, list) else []
         data = await self._client.categories()
+        by_name: dict[str, int] = {}
         for category in data.get("category_list", {}).get("categories", []):
-            self._category_names[category["id"]] = category.get("name", "")
-            for sub in category.get("subcategory_list", []) or []:
-                self._category_names[sub["id"]] = sub.get("name", "")
+            for entry in [category, *(category.get("subcategory_list") or [])]:
+                self._category_names[entry["id"]] = entry.get("name", "")
+                for key in (str(entry["id"]), entry.get("name", ""), entry.get("slug", "")):
+                    by_name[str(key).lower()] = entry["id"]
         if wanted:
-            by_name = {
-                **{str(k): k for k in self._category_names},
-                **{v.lower(): k for k, v in self._category_names.items()},
-            }
             self._categories = {by_name[w] for w in wanted if w in by_name}
 
     def _wanted(self, topic: dict[str, Any]) -> bool:

@@ -177,3 +177,19 @@ async def test_an_unreachable_forum_is_a_clear_upstream_error(setup: Setup, tmp_
     client = DiscourseClient("http://127.0.0.1:9", setup.http, attempts=2, backoff=0.01)
     with pytest.raises(UpstreamError, match="forum"):
         await client.latest(0)
+
+
+async def test_a_forum_can_be_limited_to_some_categories(setup: Setup) -> None:
+    async with setup.db.transaction() as session:
+        source = await session.get(Source, setup.source.id)
+        assert source is not None
+        source.options = {"categories": ["treasury"]}
+    await setup.sync()
+
+    treasury = setup.forum.category_by_slug("treasury")
+    assert treasury is not None
+    expected = {t for t in public_posts(setup.forum)
+                if setup.forum.topics[t].category_id == treasury.id}
+    async with setup.db.read() as session:
+        threads = {int(t) for t in (await session.exec(select(Thread.external_id))).all()}
+    assert expected and threads == expected
