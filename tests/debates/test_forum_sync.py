@@ -188,8 +188,9 @@ async def test_a_forum_can_be_limited_to_some_categories(setup: Setup) -> None:
 
     treasury = setup.forum.category_by_slug("treasury")
     assert treasury is not None
-    expected = {t for t in public_posts(setup.forum)
-                if setup.forum.topics[t].category_id == treasury.id}
+    expected = {
+        t for t in public_posts(setup.forum) if setup.forum.topics[t].category_id == treasury.id
+    }
     async with setup.db.read() as session:
         threads = {int(t) for t in (await session.exec(select(Thread.external_id))).all()}
     assert expected and threads == expected
