@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 from sqlmodel import col, select
 
+from bot.commands.options import format_duration
 from bot.community import CommunityContext
 from bot.errors import UpstreamError, UserError
 from bot.settings import ForumConfig, Settings
@@ -169,6 +170,10 @@ class DebateService:
         command: str,
     ) -> SummaryResult:
         posts = await self._posts(thread, since)
+        if not posts and since is not None:
+            raise UserError(
+                f"No posts there in the last {format_duration(since)}; try a longer since."
+            )
         if not posts:
             raise UserError("There are no stored posts to summarize there yet.")
         inputs = [self._input(post, author) for post, author in posts]
