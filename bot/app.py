@@ -58,8 +58,22 @@ class App:
 
         Returns how many channels got it; a front end that fails is logged, the others still post.
         """
-        delivered = 0
+        results = await self.announce_each(community, channel_key, reply)
+        return sum(1 for ok in results.values() if ok)
+
+    async def announce_each(
+        self,
+        community: CommunityContext,
+        channel_key: str,
+        reply: Reply,
+        skip: frozenset[str] = frozenset(),
+    ) -> dict[str, bool]:
+        """Like announce, per platform: True posted, False failed; platforms with no channel
+        for this community, or in `skip`, are left out."""
+        results: dict[str, bool] = {}
         for frontend in self.frontends:
+            if frontend.platform in skip:
+                continue
             if frontend.platform == "console":
                 # The console is the local community's every channel, and no one else's.
                 is_local = community.slug == self.settings.console.community
@@ -72,9 +86,10 @@ class App:
                 await frontend.post(channel, reply)
             except Exception:
                 log.exception("announce failed", extra={"platform": frontend.platform})
+                results[frontend.platform] = False
                 continue
-            delivered += 1
-        return delivered
+            results[frontend.platform] = True
+        return results
 
     def frontend(self, platform: str) -> FrontEnd | None:
         return next((f for f in self.frontends if f.platform == platform), None)

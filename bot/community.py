@@ -220,6 +220,11 @@ class CommunityService:
             ).first()
             return None if community is None else await self._context(session, community)
 
+    async def by_id(self, community_id: int) -> CommunityContext | None:
+        async with self._db.read() as session:
+            community = await session.get(Community, community_id)
+            return None if community is None else await self._context(session, community)
+
     async def all(self) -> list[CommunityContext]:
         async with self._db.read() as session:
             communities = (await session.exec(select(Community).order_by(col(Community.id)))).all()

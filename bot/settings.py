@@ -90,6 +90,32 @@ class ForumConfig(Section):
     sync_minutes: int = Field(default=5, ge=1)
 
 
+class ChainConfig(Section):
+    chain_id: int = Field(ge=1)
+    # The RPC URL often carries a provider key: RPC_URL_<NAME> in the environment overrides it.
+    rpc_url: str | None = None
+    tx_service_url: str | None = None
+    # Name of the environment variable holding the Transaction Service API key (a JWT).
+    tx_service_api_key_env: str | None = None
+    confirmations: int = Field(default=12, ge=0, le=1000)
+    poll_seconds: float = Field(default=12.0, gt=0)
+    explorer_url: str | None = None
+    safe_app_url: str = "https://app.safe.global"
+    # EIP-3770 short name used in Safe web app links (eth, gno, arb1, ...).
+    short_name: str | None = None
+    native_symbol: str = "ETH"
+    # ERC-20 tokens whose balances /safe status shows.
+    tokens: list[str] = []
+    # MultiSend deployments besides the canonical ones (DELEGATECALL to them is expected).
+    multisend: list[str] = []
+    max_block_range: int = Field(default=2000, ge=1)
+    # The Transaction Service's free tier: 5 requests/s and 50,000 a month.
+    tx_service_requests_per_month: int = Field(default=50_000, ge=1)
+    tx_service_requests_per_second: float = Field(default=5.0, gt=0)
+    # A queued transaction short of signatures this long gets a nudge, at most once per period.
+    nudge_after_minutes: int = Field(default=24 * 60, ge=1)
+
+
 class CommunityConfig(Section):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str
@@ -126,6 +152,7 @@ class Settings(Section):
     scheduler: SchedulerSettings = SchedulerSettings()
     communities: list[CommunityConfig] = []
     forums: list[ForumConfig] = []
+    chains: dict[str, ChainConfig] = {}
     # Features to load; empty means all of them.
     features: list[str] = []
 

@@ -1,0 +1,1 @@
+"""Treasury: watch Safe multisigs, decode their transactions, alert and nudge signers."""

@@ -1,0 +1,70 @@
+"""Tables of the treasury feature."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.storage.models import timestamp
+
+
+class WatchedSafe(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "chain", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    chain: str = Field(max_length=50, index=True)
+    address: str = Field(max_length=42)
+    name: str = Field(default="", max_length=100)
+    version: str = Field(default="", max_length=20)
+    added_by: str = Field(default="", max_length=100)
+    created_at: datetime = timestamp()
+
+
+class ChainCursor(SQLModel, table=True):
+    """The last block of a chain whose events were processed: a restart resumes after it."""
+
+    chain: str = Field(primary_key=True, max_length=50)
+    block: int
+    updated_at: datetime = timestamp()
+
+
+class TreasuryAlert(SQLModel, table=True):
+    """An alert, stored before it is posted. `key` makes it idempotent: the same event seen twice
+    (a restart, an overlapping range) never becomes two alerts."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    community_id: int = Field(foreign_key="community.id", index=True)
+    chain: str = Field(max_length=50)
+    safe: str = Field(max_length=42)
+    kind: str = Field(max_length=40)
+    severity: str = Field(max_length=10)
+    title: str = Field(max_length=300)
+    lines: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    mention_user_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    tx_hash: str | None = Field(default=None, max_length=66)
+    block: int | None = None
+    created_at: datetime = timestamp()
+    # Platforms it reached; delivered_at is set once every platform with a channel has it.
+    delivered_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    delivered_at: datetime | None = timestamp(default=None, nullable=True)
+
+
+class QueuedTx(SQLModel, table=True):
+    """A transaction waiting in the Safe Transaction Service queue, as last seen."""
+
+    safe_tx_hash: str = Field(primary_key=True, max_length=66)
+    chain: str = Field(max_length=50)
+    safe: str = Field(max_length=42, index=True)
+    nonce: int
+    confirmations: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    required: int
+    state: str = Field(default="pending", max_length=20)  # pending, ready, done
+    first_seen_at: datetime = timestamp()
+    nudged_at: datetime | None = timestamp(default=None, nullable=True)
