@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, TypeVar
 
@@ -42,6 +42,8 @@ class App:
         self.frontends: list[FrontEnd] = []
         self.started = time.monotonic()
         self._services: dict[type[Any], Any] = {}
+        # Features add checks of their own connections here (chains, forums, ...).
+        self.health_checks: list[Callable[[], Awaitable[list[Health]]]] = []
 
     def provide(self, service: object) -> None:
         """Make a feature's service reachable by its type (features start in a lifespan)."""
@@ -101,6 +103,8 @@ class App:
             Health("scheduler", self.scheduler.running, f"{len(self.scheduler.job_ids())} jobs")
         )
         checks.extend(frontend.health() for frontend in self.frontends)
+        for feature_check in self.health_checks:
+            checks.extend(await feature_check())
         return checks
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from eth_abi.abi import decode as abi_decode
-from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 
 from chain.rpc import JsonRpc, RpcError

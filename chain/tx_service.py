@@ -1,0 +1,153 @@
+"""The Safe Transaction Service API: queued multisig transactions, within a request quota.
+
+Our own client rather than safe-eth-py's TransactionServiceApi: that one returns only the first
+page and hides the X-RateLimit-* headers, which a quota-aware poller needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from bot.errors import UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class QueuedTransaction:
+    safe: str
+    safe_tx_hash: str
+    to: str
+    value: int
+    data: bytes
+    operation: int
+    nonce: int
+    confirmations: tuple[str, ...]
+    confirmations_required: int
+    submitted_at: str
+    proposer: str | None
+
+
+@dataclass
+class Quota:
+    """What the service said about our quota in its last answer."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset_at: float | None = None  # monotonic time
+    blocked_until: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+class TransactionService:
+    def __init__(
+        self,
+        base_url: str,
+        session: aiohttp.ClientSession,
+        *,
+        api_key: str | None = None,
+        timeout: float = 10.0,
+        page_size: int = 100,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = session
+        self._headers = {"Accept": "application/json"}
+        if api_key:
+            self._headers["Authorization"] = f"Bearer {api_key}"
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._page_size = page_size
+        self._clock = clock
+        self.quota = Quota()
+        self.requests = 0
+
+    def available(self) -> bool:
+        if self._clock() < self.quota.blocked_until:
+            return False
+        return (
+            self.quota.remaining is None
+            or self.quota.remaining > 0
+            or (self.quota.reset_at is not None and self._clock() >= self.quota.reset_at)
+        )
+
+    async def queued(self, safe: str, nonce_from: int) -> list[QueuedTransaction]:
+        """Unexecuted transactions from the on-chain nonce on, every page."""
+        url: str | None = (
+            f"{self.base_url}/api/v2/safes/{safe}/multisig-transactions/"
+            f"?executed=false&nonce__gte={nonce_from}&ordering=nonce&limit={self._page_size}"
+        )
+        found: list[QueuedTransaction] = []
+        while url:
+            page = await self._get(url)
+            found += [_queued(safe, item) for item in page.get("results", [])]
+            url = page.get("next")
+        return found
+
+    async def transaction(self, safe_tx_hash: str) -> dict[str, Any]:
+        return await self._get(f"{self.base_url}/api/v2/multisig-transactions/{safe_tx_hash}/")
+
+    async def _get(self, url: str) -> dict[str, Any]:
+        if not self.available():
+            raise UpstreamError("Safe Transaction Service", "request quota exhausted for now")
+        self.requests += 1
+        try:
+            async with self._session.get(url, headers=self._headers, timeout=self._timeout) as r:
+                self._read_quota(r)
+                if r.status == 429:
+                    wait = float(r.headers.get("Retry-After", "1") or 1)
+                    self.quota.blocked_until = self._clock() + wait
+                    raise UpstreamError("Safe Transaction Service", f"rate limited for {wait:g}s")
+                if r.status >= 500:
+                    raise UpstreamError("Safe Transaction Service", f"HTTP {r.status}")
+                if r.status != 200:
+                    raise UpstreamError(
+                        "Safe Transaction Service", f"HTTP {r.status}", retryable=False
+                    )
+                data = await r.json(content_type=None)
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise UpstreamError("Safe Transaction Service", type(exc).__name__) from exc
+        return data if isinstance(data, dict) else {}
+
+    def _read_quota(self, response: aiohttp.ClientResponse) -> None:
+        headers = response.headers
+        if (limit := headers.get("X-RateLimit-Limit")) is not None:
+            self.quota.limit = _int(limit)
+        if (remaining := headers.get("X-RateLimit-Remaining")) is not None:
+            self.quota.remaining = _int(remaining)
+        if (reset := headers.get("X-RateLimit-Reset")) is not None:
+            seconds = _int(reset)
+            if seconds is not None:  # seconds from now, not a timestamp
+                self.quota.reset_at = self._clock() + seconds
+        if warning := headers.get("X-RateLimit-Warning"):
+            if warning not in self.quota.warnings:
+                log.warning("Transaction Service quota warning", extra={"warning": warning})
+            self.quota.warnings = [warning]
+
+
+def _int(value: str) -> int | None:
+    try:
+        return int(float(value))
+    except ValueError:
+        return None
+
+
+def _queued(safe: str, item: dict[str, Any]) -> QueuedTransaction:
+    data = item.get("data") or "0x"
+    return QueuedTransaction(
+        safe=safe,
+        safe_tx_hash=str(item["safeTxHash"]),
+        to=str(item["to"]),
+        value=int(item.get("value") or 0),
+        data=bytes.fromhex(str(data)[2:]),
+        operation=int(item.get("operation") or 0),
+        nonce=int(item["nonce"]),
+        confirmations=tuple(str(c["owner"]) for c in item.get("confirmations") or []),
+        confirmations_required=int(item.get("confirmationsRequired") or 0),
+        submitted_at=str(item.get("submissionDate") or ""),
+        proposer=item.get("proposer"),
+    )
