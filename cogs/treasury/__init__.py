@@ -39,7 +39,10 @@ async def lifespan(app: App) -> AsyncIterator[None]:
             return checks
 
         app.health_checks.append(health)
-        yield
+        try:
+            yield
+        finally:
+            await service.close()
 
 
 def _job(run: Callable[[str], Awaitable[None]], name: str) -> Callable[[], Awaitable[None]]:

@@ -71,6 +71,12 @@ class TreasuryService:
                 )
             self.chains[name] = runtime
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._inflight: set[asyncio.Future[int]] = set()
+
+    async def close(self) -> None:
+        """Let deliveries in flight finish and be recorded before the process goes."""
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
 
     def _queue_poll_for(self, chain: str) -> Callable[[str], Awaitable[bool]]:
         async def poll(address: str) -> bool:
@@ -377,7 +383,10 @@ class TreasuryService:
         for alert in pending:
             # Shielded: stopping the watcher waits for a post in flight to be recorded, so a
             # restart neither repeats nor loses it.
-            done += await asyncio.shield(self._deliver_one(alert))
+            task = asyncio.ensure_future(self._deliver_one(alert))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+            done += await asyncio.shield(task)
         return done
 
     async def _deliver_one(self, alert: TreasuryAlert) -> int:

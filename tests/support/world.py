@@ -58,7 +58,15 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path, db_url: str) -> AsyncIterator[World]:
+def world_settings() -> dict[str, Any]:
+    """Extra settings sections for the world's app; feature tests override this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def world(
+    tmp_path: Path, db_url: str, world_settings: dict[str, Any]
+) -> AsyncIterator[World]:
     async with FakeDiscord() as discord_fake:
         telegram_fake = FakeTelegram()
         # One DAO on both platforms: the guild and the group are spaces of the same community.
@@ -68,7 +76,7 @@ async def world(tmp_path: Path, db_url: str) -> AsyncIterator[World]:
             "discord_guild_ids": [discord_fake.guild.id],
             "telegram_chat_ids": [str(telegram_fake.group.id)],
         }
-        settings = make_settings(tmp_path, db_url, communities=[community])
+        settings = make_settings(tmp_path, db_url, communities=[community], **world_settings)
         await telegram_fake.start()
         # Telegram roles come from chat status: bob administers the group, carol owns it.
         group = telegram_fake.group
