@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import network_guard
 
-pytest_plugins = ["tests.support.world"]
+pytest_plugins = ["tests.support.world", "tests.support.anvil"]
 
 network_guard.install()
 # PTB 22 warns on every RetryAfter unless it may use timedelta already; we opt in.

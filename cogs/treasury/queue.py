@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 MONTH_SECONDS = 30 * 86400
 ACTIVE_INTERVAL = 30.0
 QUIET_MAX_INTERVAL = 3600.0
+# Share of the request budget reserved for Safes with something pending.
+ACTIVE_SHARE = 0.7
 
 
 @dataclass
@@ -112,9 +114,15 @@ class QueuePoller:
         return polled
 
     def _reschedule(self, schedule: SafeSchedule, pending: bool) -> None:
+        """Active Safes share most of the budget evenly; quiet ones back off, but not beyond
+        what keeps every one of them inside the rest of the budget."""
+        schedule.active = pending
+        active = sum(1 for s in self.schedules.values() if s.active)
+        quiet = len(self.schedules) - active
+        rate = self.budget.rate
         if pending:
-            schedule.interval, schedule.active = ACTIVE_INTERVAL, True
+            schedule.interval = max(ACTIVE_INTERVAL, active / (ACTIVE_SHARE * rate))
         else:
-            schedule.interval = min(QUIET_MAX_INTERVAL, schedule.interval * 2)
-            schedule.active = False
+            fair = quiet / ((1 - ACTIVE_SHARE) * rate)
+            schedule.interval = max(fair, min(QUIET_MAX_INTERVAL, schedule.interval * 2))
         schedule.next_due = self._clock() + schedule.interval

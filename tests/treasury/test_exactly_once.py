@@ -1,0 +1,136 @@
+"""Alerts are delivered exactly once across restarts, and never for transactions a reorg
+removed before they were deep enough."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import random
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlmodel import select
+
+from bot.adapters.console import ConsoleFrontEnd
+from bot.app import App
+from bot.commands.spec import Role
+from cogs.treasury.models import TreasuryAlert
+from cogs.treasury.service import TreasuryService
+from tests.support.anvil import Anvil
+from tests.support.apps import make_settings, running_app
+from tests.support.safes import SafeContracts, SafeDriver, create_safe
+
+
+@dataclass
+class Local:
+    app: App
+    out: io.StringIO
+    safe: SafeDriver
+
+    async def run(self, line: str) -> str:
+        out = io.StringIO()
+        console = ConsoleFrontEnd(self.app, role=Role.STEWARD, stdin=io.StringIO(), stdout=out)
+        await console.handle_line(line)
+        return out.getvalue()
+
+    def posted(self) -> list[str]:
+        return [block for block in self.out.getvalue().split("\n\n") if "[posted to #" in block]
+
+
+async def local(
+    tmp_path: Path, db_url: str, chain: Anvil, contracts: SafeContracts, confirmations: int
+) -> AsyncIterator[Local]:
+    owners = chain.accounts[1:4]
+    safe = SafeDriver(chain, contracts, create_safe(chain, contracts, owners, 2), owners)
+    settings = make_settings(
+        tmp_path,
+        db_url,
+        chains={
+            "anvil": {
+                "chain_id": 31337,
+                "rpc_url": chain.url,
+                "confirmations": confirmations,
+                "poll_seconds": 3600,
+                "max_block_range": 3,
+            }
+        },
+    )
+    async with running_app(settings) as app:
+        out = io.StringIO()
+        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
+        world = Local(app, out, safe)
+        assert "Watching Treasury" in await world.run(f"/safe watch {safe.address} anvil Treasury")
+        await app.service(TreasuryService).run_chain("anvil")
+        yield world
+
+
+@pytest.fixture
+async def watched(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> AsyncIterator[Local]:
+    async for world in local(tmp_path, db_url, chain, safe_contracts, confirmations=1):
+        yield world
+
+
+@pytest.fixture
+async def deep(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> AsyncIterator[Local]:
+    async for world in local(tmp_path, db_url, chain, safe_contracts, confirmations=3):
+        yield world
+
+
+async def test_stopping_the_watcher_anywhere_never_loses_or_repeats_an_alert(
+    watched: Local, chain: Anvil
+) -> None:
+    rng = random.Random(7)
+    payee = chain.accounts[6].address
+    hashes = [watched.safe.fund_eth(10**18).tx_hash]
+    for round_number in range(8):
+        if round_number % 2:
+            executed = watched.safe.send_eth(payee, (round_number + 1) * 10**15)
+        else:
+            executed = watched.safe.fund_eth((round_number + 1) * 10**15)
+        hashes.append(executed.tx_hash)
+        # A watcher started afresh (as after a restart) is stopped at a random point.
+        async with aiohttp.ClientSession() as http:
+            service = TreasuryService(watched.app, http)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(service.run_chain("anvil"), timeout=rng.uniform(0, 0.08))
+            await service.close()
+    chain.mine(2)
+    service = watched.app.service(TreasuryService)
+    for _ in range(10):
+        await service.run_chain("anvil")
+
+    posted = watched.posted()
+    for tx_hash in hashes:
+        assert sum(tx_hash in block for block in posted) == 1, tx_hash
+    async with watched.app.db.read() as session:
+        alerts = (await session.exec(select(TreasuryAlert))).all()
+    assert len(alerts) == len(hashes) == len(posted)
+    assert all(a.delivered_at is not None for a in alerts)
+
+
+async def test_a_transaction_reorged_away_before_it_was_deep_enough_is_never_alerted(
+    deep: Local, chain: Anvil
+) -> None:
+    service = deep.app.service(TreasuryService)
+    before_fork = chain.snapshot()
+    ghost = deep.safe.fund_eth(10**17)
+    await service.run_chain("anvil")  # one block deep: not yet reported
+    assert deep.posted() == []
+    chain.revert(before_fork)  # the reorg: that block never happened
+    chain.mine(5)
+    await service.run_chain("anvil")
+    assert deep.posted() == []
+
+    real = deep.safe.fund_eth(2 * 10**17)
+    chain.mine(3)
+    await service.run_chain("anvil")
+    posted = deep.posted()
+    assert len(posted) == 1 and real.tx_hash in posted[0] and ghost.tx_hash not in posted[0]
