@@ -1,0 +1,130 @@
+"""Settings changes and both Safe versions, RPC faults, lag in /about, and the console."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession, web
+
+from bot.adapters.console import ConsoleFrontEnd
+from bot.app import App
+from bot.commands.spec import Role
+from cogs.treasury.service import TreasuryService
+from tests.support.anvil import Anvil
+from tests.support.apps import make_settings, running_app
+from tests.support.safes import SafeContracts, SafeDriver, create_safe
+
+
+class FlakyRpc:
+    """A JSON-RPC proxy in front of anvil that answers some requests 503 or 429 first."""
+
+    def __init__(self, upstream: str, failures: list[int]) -> None:
+        self.upstream = upstream
+        self.failures = iter(failures)
+        self.failed = 0
+        self.url = ""
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}/"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        status = next(self.failures, 200)
+        if status != 200:
+            self.failed += 1
+            headers = {"Retry-After": "0.01"} if status == 429 else {}
+            return web.Response(status=status, text="busy", headers=headers)
+        async with (
+            ClientSession() as http,
+            http.post(
+                self.upstream,
+                data=await request.read(),
+                headers={"Content-Type": "application/json"},
+            ) as upstream,
+        ):
+            return web.Response(body=await upstream.read(), content_type="application/json")
+
+
+async def console(app: App, line: str) -> str:
+    out = io.StringIO()
+    await ConsoleFrontEnd(app, role=Role.STEWARD, stdin=io.StringIO(), stdout=out).handle_line(line)
+    return out.getvalue()
+
+
+@pytest.fixture
+async def flaky(chain: Anvil) -> AsyncIterator[FlakyRpc]:
+    # Every fourth request fails, alternating 503 and 429.
+    pattern = itertools.islice(itertools.cycle([200, 200, 200, 503, 200, 200, 200, 429]), 400)
+    proxy = FlakyRpc(chain.url, list(pattern))
+    await proxy.start()
+    yield proxy
+    await proxy.stop()
+
+
+@pytest.mark.parametrize("version", ["1.3.0", "1.4.1"])
+async def test_settings_changes_on_either_version_through_a_flaky_rpc(
+    tmp_path: Path,
+    db_url: str,
+    chain: Anvil,
+    safe_contracts: SafeContracts,
+    flaky: FlakyRpc,
+    version: str,
+) -> None:
+    owners = chain.accounts[1:4]
+    address = create_safe(chain, safe_contracts, owners, 2, version=version)  # type: ignore[arg-type]
+    safe = SafeDriver(chain, safe_contracts, address, owners)
+    settings = make_settings(
+        tmp_path,
+        db_url,
+        chains={
+            "anvil": {
+                "chain_id": 31337,
+                "rpc_url": flaky.url,
+                "confirmations": 1,
+                "poll_seconds": 3600,
+            }
+        },
+    )
+    async with running_app(settings) as app:
+        out = io.StringIO()
+        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
+        assert f"(Safe {version})" in await console(app, f"/safe watch {address} anvil Vault")
+        service = app.service(TreasuryService)
+        await service.run_chain("anvil")
+
+        safe.enable_module(chain.accounts[8].address)
+        safe.set_guard(safe_contracts.permissive)
+        safe.set_fallback_handler(safe_contracts.permissive)
+        safe.add_owner(chain.accounts[5].address, 2)
+        chain.mine(1)
+        for _ in range(3):
+            await service.run_chain("anvil")
+
+        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
+        assert len(posted) == 4
+        assert f"Enable module {chain.accounts[8].address}" in posted[0]
+        assert f"Set the transaction guard to {safe_contracts.permissive}" in posted[1]
+        assert f"Set the fallback handler to {safe_contracts.permissive}" in posted[2]
+        assert f"Add owner {chain.accounts[5].address}" in posted[3]
+        assert all("security settings changed" in b and "Severity HIGH" in b for b in posted)
+        assert flaky.failed > 0, "the proxy did fail some requests, which were retried"
+
+        about = await console(app, "/about")
+        assert "chain anvil: ok: " in about and "blocks behind the head" in about
+        listing = await console(app, "/safe list")
+        assert f"Vault `{address}` on anvil (v{version})" in listing
