@@ -112,7 +112,8 @@ def render_alert(alert: TreasuryAlert) -> Reply:
     severity = alert.severity.upper()
     return Reply(
         title=alert.title,
-        body="\n".join(f"- {line}" for line in alert.lines) or None or "",
+        # Batch items come indented under their heading; they keep their own numbering.
+        body="\n".join(line if line.startswith(" ") else f"- {line}" for line in alert.lines),
         links=tuple(Link(label, url) for label, url in alert.links.items()),
         footer=f"Severity {severity} · {alert.chain} · block {alert.block} · {alert.tx_hash}"
         if alert.tx_hash
