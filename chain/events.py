@@ -65,6 +65,14 @@ SAFE_EVENTS = (
         ("bytes", "signatures", False, False),
         ("bytes", "additionalInfo", False, False),
     ),
+    _e(
+        "SafeModuleTransaction",
+        ("address", "module", False, False),
+        ("address", "to", False, False),
+        ("uint256", "value", False, False),
+        ("bytes", "data", False, False),
+        ("uint8", "operation", False, False),
+    ),
 )
 TRANSFER = _e(
     "Transfer",

@@ -90,8 +90,10 @@ async def read_range(
     for activity in activities:
         if activity.executed:
             activity.call = await _executed_call(rpc, activity)
-            if activity.call is not None:
-                activity.actions = describe_call(activity.call, activity.safe, known_multisend)
+        else:
+            activity.call = _module_call(activity)
+        if activity.call is not None:
+            activity.actions = describe_call(activity.call, activity.safe, known_multisend)
     return activities
 
 
@@ -100,6 +102,17 @@ def _safes_touched(log: DecodedLog, watched: dict[str, str]) -> list[str]:
         sides = (str(log.args["from"]).lower(), str(log.args["to"]).lower())
         return [watched[s] for s in dict.fromkeys(sides) if s in watched]
     return [watched[log.address.lower()]] if log.address.lower() in watched else []
+
+
+def _module_call(activity: SafeActivity) -> SafeCall | None:
+    """What a module made the Safe do, from SafeL2's SafeModuleTransaction event."""
+    for log in activity.logs:
+        if log.name == "SafeModuleTransaction":
+            data = bytes.fromhex(str(log.args["data"])[2:])
+            return SafeCall(
+                str(log.args["to"]), int(log.args["value"]), data, int(log.args["operation"])
+            )
+    return None
 
 
 async def _executed_call(rpc: JsonRpc, activity: SafeActivity) -> SafeCall | None:

@@ -128,3 +128,52 @@ async def test_settings_changes_on_either_version_through_a_flaky_rpc(
         assert "chain anvil: ok: " in about and "blocks behind the head" in about
         listing = await console(app, "/safe list")
         assert f"Vault `{address}` on anvil (v{version})" in listing
+
+
+async def test_a_module_executing_a_transaction_is_a_high_severity_alert(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    owners = chain.accounts[1:4]
+    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe.fund_eth(10**18)
+    module = chain.accounts[8]
+    safe.enable_module(module.address)
+    settings = make_settings(
+        tmp_path,
+        db_url,
+        chains={
+            "anvil": {
+                "chain_id": 31337,
+                "rpc_url": chain.url,
+                "confirmations": 0,
+                "poll_seconds": 3600,
+            }
+        },
+    )
+    async with running_app(settings) as app:
+        out = io.StringIO()
+        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
+        await console(app, f"/safe watch {safe.address} anvil Vault")
+        service = app.service(TreasuryService)
+        await service.run_chain("anvil")
+
+        payee = chain.accounts[6].address
+        # execTransactionFromModule(payee, 0.1 ETH, "", CALL), sent by the module itself.
+        data = (
+            "0x468721a7"
+            + payee[2:].lower().rjust(64, "0")
+            + f"{10**17:064x}"
+            + (f"{128:064x}" + f"{0:064x}" + f"{0:064x}")
+        )
+        chain.w3.eth.wait_for_transaction_receipt(
+            chain.w3.eth.send_transaction(
+                {"from": module.address, "to": safe.address, "data": data}
+            )
+        )
+        await service.run_chain("anvil")
+
+        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
+        assert len(posted) == 1
+        assert "Vault on anvil: a module executed a transaction" in posted[0]
+        assert "Severity HIGH" in posted[0]
+        assert f"Send 0.1 ETH (100000000000000000 wei) to {payee}" in posted[0]
