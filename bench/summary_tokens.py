@@ -12,25 +12,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 
+from summarizer.cache import MemoryCache
 from summarizer.llm import LanguageModel
 from summarizer.mapreduce import MapReduceSummarizer
-from summarizer.schema import DebateSummary
 from summarizer.tokens import TokenCounter
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support.debate import synthetic_posts
 
 MODEL = "gpt-4o-mini"
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.entries: dict[str, DebateSummary] = {}
-
-    async def get(self, key: str) -> DebateSummary | None:
-        return self.entries.get(key)
-
-    async def put(self, key: str, summary: DebateSummary) -> None:
-        self.entries[key] = summary
 
 
 async def main(posts_count: int, budget: int) -> None:

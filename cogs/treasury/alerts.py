@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bot.commands.reply import Link, Reply, Tone
 from bot.settings import ChainConfig
+from chain.events import SECURITY_EVENTS
 from chain.tokens import TokenBook
 from chain.watch import SafeActivity
 from chain.words import describe, native_amount
@@ -42,15 +43,7 @@ async def alert_for(
         lines += await describe(action, tokens, chain.native_symbol)
     kind, title, severity = await _classify(activity, chain, tokens, lines)
     for log in activity.logs:
-        if log.name in (
-            "AddedOwner",
-            "RemovedOwner",
-            "ChangedThreshold",
-            "EnabledModule",
-            "DisabledModule",
-            "ChangedGuard",
-            "ChangedFallbackHandler",
-        ):
+        if log.name in SECURITY_EVENTS:
             value = next(iter(log.args.values()))
             lines.append(f"Security change: {log.name} {value}")
     if activity.executed and activity.call is None:

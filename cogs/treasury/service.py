@@ -108,12 +108,7 @@ class TreasuryService:
         if version is None:
             raise InvalidOption("address", f"{address} is not a Safe on {runtime.name}")
         async with self._app.db.transaction() as session:
-            query = select(WatchedSafe).where(
-                WatchedSafe.community_id == community_id,
-                WatchedSafe.chain == runtime.name,
-                WatchedSafe.address == address,
-            )
-            existing = (await session.exec(query)).first()
+            existing = await _watched_one(session, community_id, runtime.name, address)
             if existing is not None:
                 existing.name = name or existing.name
                 return existing
@@ -131,12 +126,7 @@ class TreasuryService:
     async def unwatch(self, community_id: int, chain_name: str | None, address: str) -> bool:
         runtime = self.chain(chain_name)
         async with self._app.db.transaction() as session:
-            query = select(WatchedSafe).where(
-                WatchedSafe.community_id == community_id,
-                WatchedSafe.chain == runtime.name,
-                WatchedSafe.address == address,
-            )
-            safe = (await session.exec(query)).first()
+            safe = await _watched_one(session, community_id, runtime.name, address)
             if safe is None:
                 return False
             await session.delete(safe)
@@ -446,3 +436,14 @@ def _aware(moment: datetime | None) -> datetime | None:
 def _queue_link(chain: ChainConfig, safe: str) -> str:
     prefix = f"{chain.short_name}:" if chain.short_name else ""
     return f"{chain.safe_app_url.rstrip('/')}/transactions/queue?safe={prefix}{safe}"
+
+
+async def _watched_one(
+    session: AsyncSession, community_id: int, chain: str, address: str
+) -> WatchedSafe | None:
+    query = select(WatchedSafe).where(
+        WatchedSafe.community_id == community_id,
+        WatchedSafe.chain == chain,
+        WatchedSafe.address == address,
+    )
+    return (await session.exec(query)).first()

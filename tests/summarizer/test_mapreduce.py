@@ -8,26 +8,15 @@ from html import escape
 import pytest
 
 from bot.errors import UpstreamError
+from summarizer.cache import MemoryCache
 from summarizer.llm import LanguageModel
 from summarizer.mapreduce import MapReduceSummarizer
-from summarizer.schema import DebateSummary
 from summarizer.tokens import TokenCounter
 from tests.fakes.openai_server import FakeOpenAI
 from tests.support.debate import INJECTION, synthetic_posts
 
 MODEL = "gpt-4o-mini"
 BUDGET = 6000
-
-
-class MemoryCache:
-    def __init__(self) -> None:
-        self.entries: dict[str, DebateSummary] = {}
-
-    async def get(self, key: str) -> DebateSummary | None:
-        return self.entries.get(key)
-
-    async def put(self, key: str, summary: DebateSummary) -> None:
-        self.entries[key] = summary
 
 
 @pytest.fixture
