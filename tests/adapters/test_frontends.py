@@ -223,3 +223,14 @@ async def test_telegram_commands_addressed_to_another_bot_are_ignored(world: Wor
     world.telegram.send_text(world.telegram.group, "alice", "/echo@other_bot not for us")
     answered = await world.on_telegram("/echo@steward_bot for us")
     assert [m.plain for m in answered] == ["for us"]
+
+
+async def test_telegram_flood_control_is_waited_out_not_fatal(world: World) -> None:
+    # Telegram answers a burst with 429 and retry_after; PTB's AIORateLimiter waits and resends.
+    world.telegram.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", retry_after=0.2, count=2
+    )
+    [reply] = await world.on_telegram("/echo still delivered")
+    assert reply.plain == "still delivered"
+    refused = [c for c in world.telegram.sent if c.method == "sendMessage" and c.status == 429]
+    assert len(refused) == 2
