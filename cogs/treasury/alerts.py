@@ -72,7 +72,12 @@ async def _classify(
     if activity.executed:
         if activity.failed:
             return "execution_failure", "transaction FAILED", HIGH if activity.high_risk else MEDIUM
-        title = "security settings changed" if activity.security else "transaction executed"
+        if activity.security:
+            title = "security settings changed"
+        elif activity.high_risk:
+            title = "HIGH-RISK transaction executed"
+        else:
+            title = "transaction executed"
         return "execution", title, severity
     if names & {"ExecutionFromModuleSuccess", "ExecutionFromModuleFailure"}:
         return "module_execution", "a module executed a transaction", HIGH

@@ -154,6 +154,7 @@ async def test_a_delegatecall_to_an_unknown_contract_is_a_high_severity_alert(
 
     texts = alert_texts(world)
     assert len(texts) == 2
+    assert "Treasury on anvil: HIGH-RISK transaction executed" in texts[0]
     assert "DELEGATECALL to" in texts[0] and "not a known MultiSend" in texts[0]
     assert "UNLIMITED" in texts[1]
 
