@@ -13,25 +13,24 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import aiohttp
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.app import App
 from bot.errors import InvalidOption, UpstreamError
 from bot.settings import ChainConfig
-from chain.calldata import SafeCall, describe_call
 from chain.rpc import JsonRpc
-from chain.safe_info import SafeState, is_safe, read_state
+from chain.safe_info import SafeState, is_safe
 from chain.tokens import TokenBook
-from chain.tx_service import QueuedTransaction, TransactionService
+from chain.tx_service import TransactionService
 from chain.watch import read_range
-from chain.words import describe
-from cogs.treasury.alerts import INFO, MEDIUM, Watcher, alert_for, render_alert
-from cogs.treasury.models import ChainCursor, QueuedTx, TreasuryAlert, WatchedSafe
+from cogs.treasury.alerts import Watcher, alert_for, render_alert
+from cogs.treasury.models import ChainCursor, TreasuryAlert, WatchedSafe
 from cogs.treasury.queue import QueuePoller
+from cogs.treasury.queue_watch import poll_queue, queue_lines
+from cogs.treasury.store import add_new_alerts, watched_one
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +48,7 @@ class ChainRuntime:
 class TreasuryService:
     def __init__(self, app: App, http: aiohttp.ClientSession) -> None:
         self._app = app
+        self.db = app.db
         self.chains: dict[str, ChainRuntime] = {}
         for name, config in app.settings.chains.items():
             url = os.environ.get(f"RPC_URL_{name.upper().replace('-', '_')}") or config.rpc_url
@@ -108,7 +108,7 @@ class TreasuryService:
         if version is None:
             raise InvalidOption("address", f"{address} is not a Safe on {runtime.name}")
         async with self._app.db.transaction() as session:
-            existing = await _watched_one(session, community_id, runtime.name, address)
+            existing = await watched_one(session, community_id, runtime.name, address)
             if existing is not None:
                 existing.name = name or existing.name
                 return existing
@@ -126,7 +126,7 @@ class TreasuryService:
     async def unwatch(self, community_id: int, chain_name: str | None, address: str) -> bool:
         runtime = self.chain(chain_name)
         async with self._app.db.transaction() as session:
-            safe = await _watched_one(session, community_id, runtime.name, address)
+            safe = await watched_one(session, community_id, runtime.name, address)
             if safe is None:
                 return False
             await session.delete(safe)
@@ -194,7 +194,7 @@ class TreasuryService:
 
     async def _save(self, chain_name: str, block: int, alerts: list[TreasuryAlert]) -> int:
         async with self._app.db.transaction() as session:
-            fresh = await _add_new(session, alerts)
+            fresh = await add_new_alerts(session, alerts)
             cursor = await session.get(ChainCursor, chain_name)
             if cursor is None:
                 session.add(ChainCursor(chain=chain_name, block=block))
@@ -205,152 +205,12 @@ class TreasuryService:
     # The Transaction Service queue ----------------------------------------------------
 
     async def poll_queue(self, chain_name: str, address: str) -> bool:
-        """Compare a Safe's queue with what was last seen and store the alerts; True when
-        something is pending."""
-        runtime = self.chains[chain_name]
-        if runtime.queue is None:
-            return False
-        state = await read_state(runtime.rpc, address)
-        queued = await runtime.queue.client.queued(address, state.nonce)
-        watchers = [s for s in await self.watched(chain=chain_name) if s.address == address]
-        now = self.now()
-        nudge_after = timedelta(minutes=runtime.config.nudge_after_minutes)
-        async with self._app.db.read() as session:
-            query = select(QueuedTx).where(
-                QueuedTx.chain == chain_name, QueuedTx.safe == address, QueuedTx.state != "done"
-            )
-            stored = {row.safe_tx_hash: row for row in (await session.exec(query)).all()}
-        events: list[tuple[str, str, str, list[str]]] = []  # (key part, kind, title, lines)
-        rows: list[QueuedTx] = []
-        for tx in queued:
-            row = stored.pop(tx.safe_tx_hash, None)
-            described = await self._describe_queued(runtime, tx)
-            signed = f"{len(tx.confirmations)} of {state.threshold} confirmations"
-            missing = [
-                o for o in state.owners if o.lower() not in {c.lower() for c in tx.confirmations}
-            ]
-            status = [f"{signed}; not yet signed by: {', '.join(missing) or 'nobody'}"]
-            is_new = row is None
-            if row is None:
-                row = QueuedTx(
-                    safe_tx_hash=tx.safe_tx_hash,
-                    chain=chain_name,
-                    safe=address,
-                    nonce=tx.nonce,
-                    confirmations=list(tx.confirmations),
-                    required=state.threshold,
-                    first_seen_at=now,
-                )
-                events.append(
-                    (
-                        f"proposal:{tx.safe_tx_hash}",
-                        "queue_proposal",
-                        f"new transaction proposed (nonce {tx.nonce})",
-                        described + status,
-                    )
-                )
-            for owner in tx.confirmations:
-                # The proposal alert already names the first signatures.
-                if not is_new and owner.lower() not in {c.lower() for c in row.confirmations}:
-                    events.append(
-                        (
-                            f"confirmation:{tx.safe_tx_hash}:{owner.lower()}",
-                            "queue_confirmation",
-                            f"{owner} confirmed the transaction at nonce {tx.nonce}",
-                            [*described, *status],
-                        )
-                    )
-            row.confirmations = list(tx.confirmations)
-            if len(tx.confirmations) >= state.threshold and row.state != "ready":
-                row.state = "ready"
-                events.append(
-                    (
-                        f"ready:{tx.safe_tx_hash}",
-                        "queue_ready",
-                        f"ready to execute (nonce {tx.nonce})",
-                        described + status,
-                    )
-                )
-            elif len(tx.confirmations) < state.threshold:
-                first_seen = _aware(row.first_seen_at) or now
-                last = _aware(row.nudged_at) or first_seen
-                if now - first_seen >= nudge_after and now - last >= nudge_after:
-                    period = int((now - first_seen) / nudge_after)
-                    row.nudged_at = now
-                    events.append(
-                        (
-                            f"nudge:{tx.safe_tx_hash}:{period}",
-                            "queue_nudge",
-                            f"still waiting for signatures (nonce {tx.nonce})",
-                            [*described, f"Please sign: {', '.join(missing)}", *status],
-                        )
-                    )
-            rows.append(row)
-        for row in stored.values():  # no longer queued: executed, or replaced at its nonce
-            if row.nonce >= state.nonce:
-                continue
-            info = await runtime.queue.client.transaction(row.safe_tx_hash)
-            row.state = "done"
-            rows.append(row)
-            if not info.get("isExecuted"):
-                events.append(
-                    (
-                        f"replaced:{row.safe_tx_hash}",
-                        "queue_replaced",
-                        f"transaction at nonce {row.nonce} was replaced",
-                        [
-                            f"{row.safe_tx_hash} will not execute: another transaction "
-                            f"used nonce {row.nonce}."
-                        ],
-                    )
-                )
-        alerts = [
-            TreasuryAlert(
-                key=f"{w.community_id}:{chain_name}:{address.lower()}:{key}",
-                community_id=w.community_id,
-                chain=chain_name,
-                safe=address,
-                kind=kind,
-                severity=MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO,
-                title=f"{w.name or address} on {chain_name}: {title}",
-                lines=lines,
-                links={"Safe app queue": _queue_link(runtime.config, address)},
-            )
-            for w in watchers
-            for key, kind, title, lines in events
-        ]
-        async with self._app.db.transaction() as session:
-            for row in rows:
-                await session.merge(row)
-            await _add_new(session, alerts)
-        return bool(queued)
-
-    async def _describe_queued(self, runtime: ChainRuntime, tx: QueuedTransaction) -> list[str]:
-        call = SafeCall(tx.to, tx.value, tx.data, tx.operation)
-        lines: list[str] = []
-        for action in describe_call(call, tx.safe, runtime.config.multisend):
-            lines += await describe(action, runtime.tokens, runtime.config.native_symbol)
-        return lines
+        return await poll_queue(self, chain_name, address)
 
     async def queue_lines(
         self, chain_name: str, address: str, state: SafeState
     ) -> list[str] | None:
-        runtime = self.chains[chain_name]
-        if runtime.queue is None:
-            return None
-        queued = await runtime.queue.client.queued(address, state.nonce)
-        lines = []
-        for tx in queued:
-            described = await self._describe_queued(runtime, tx)
-            missing = [
-                o for o in state.owners if o.lower() not in {c.lower() for c in tx.confirmations}
-            ]
-            lines.append(
-                f"nonce {tx.nonce}: {'; '.join(described)} — "
-                f"{len(tx.confirmations)} of {state.threshold}, "
-                f"missing {', '.join(missing) or 'none'}"
-            )
-        return lines
+        return await queue_lines(self.chains[chain_name], address, state)
 
     async def run_queue(self, chain_name: str) -> None:
         runtime = self.chains[chain_name]
@@ -414,36 +274,3 @@ class TreasuryService:
                 "chain poll failed; will retry", extra={"chain": chain_name, "error": str(exc)}
             )
         await self.deliver()
-
-
-async def _add_new(session: AsyncSession, alerts: list[TreasuryAlert]) -> int:
-    """Add the alerts whose key is not stored yet; the key makes each alert happen once."""
-    if not alerts:
-        return 0
-    query = select(TreasuryAlert.key).where(col(TreasuryAlert.key).in_([a.key for a in alerts]))
-    known = set((await session.exec(query)).all())
-    fresh = {a.key: a for a in alerts if a.key not in known}
-    session.add_all(fresh.values())
-    return len(fresh)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
-def _queue_link(chain: ChainConfig, safe: str) -> str:
-    prefix = f"{chain.short_name}:" if chain.short_name else ""
-    return f"{chain.safe_app_url.rstrip('/')}/transactions/queue?safe={prefix}{safe}"
-
-
-async def _watched_one(
-    session: AsyncSession, community_id: int, chain: str, address: str
-) -> WatchedSafe | None:
-    query = select(WatchedSafe).where(
-        WatchedSafe.community_id == community_id,
-        WatchedSafe.chain == chain,
-        WatchedSafe.address == address,
-    )
-    return (await session.exec(query)).first()

@@ -1,0 +1,181 @@
+"""Queued transactions of the Safe Transaction Service turned into alerts: a new proposal, each
+new confirmation, ready to execute, a replacement, and nudges for signers who have not signed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlmodel import select
+
+from bot.settings import ChainConfig
+from chain.calldata import SafeCall, describe_call
+from chain.safe_info import SafeState, read_state
+from chain.tx_service import QueuedTransaction
+from chain.words import describe
+from cogs.treasury.alerts import INFO, MEDIUM
+from cogs.treasury.models import QueuedTx, TreasuryAlert
+from cogs.treasury.store import add_new_alerts
+
+if TYPE_CHECKING:
+    from cogs.treasury.service import ChainRuntime, TreasuryService
+
+
+async def poll_queue(service: TreasuryService, chain_name: str, address: str) -> bool:
+    """Compare a Safe's queue with what was last seen and store the alerts; True when
+    something is pending."""
+    runtime = service.chains[chain_name]
+    if runtime.queue is None:
+        return False
+    state = await read_state(runtime.rpc, address)
+    queued = await runtime.queue.client.queued(address, state.nonce)
+    watchers = [s for s in await service.watched(chain=chain_name) if s.address == address]
+    now = service.now()
+    nudge_after = timedelta(minutes=runtime.config.nudge_after_minutes)
+    async with service.db.read() as session:
+        query = select(QueuedTx).where(
+            QueuedTx.chain == chain_name, QueuedTx.safe == address, QueuedTx.state != "done"
+        )
+        stored = {row.safe_tx_hash: row for row in (await session.exec(query)).all()}
+    events: list[tuple[str, str, str, list[str]]] = []  # (key part, kind, title, lines)
+    rows: list[QueuedTx] = []
+    for tx in queued:
+        row = stored.pop(tx.safe_tx_hash, None)
+        described = await describe_queued(runtime, tx)
+        signed = f"{len(tx.confirmations)} of {state.threshold} confirmations"
+        missing = [
+            o for o in state.owners if o.lower() not in {c.lower() for c in tx.confirmations}
+        ]
+        status = [f"{signed}; not yet signed by: {', '.join(missing) or 'nobody'}"]
+        is_new = row is None
+        if row is None:
+            row = QueuedTx(
+                safe_tx_hash=tx.safe_tx_hash,
+                chain=chain_name,
+                safe=address,
+                nonce=tx.nonce,
+                confirmations=list(tx.confirmations),
+                required=state.threshold,
+                first_seen_at=now,
+            )
+            events.append(
+                (
+                    f"proposal:{tx.safe_tx_hash}",
+                    "queue_proposal",
+                    f"new transaction proposed (nonce {tx.nonce})",
+                    described + status,
+                )
+            )
+        for owner in tx.confirmations:
+            # The proposal alert already names the first signatures.
+            if not is_new and owner.lower() not in {c.lower() for c in row.confirmations}:
+                events.append(
+                    (
+                        f"confirmation:{tx.safe_tx_hash}:{owner.lower()}",
+                        "queue_confirmation",
+                        f"{owner} confirmed the transaction at nonce {tx.nonce}",
+                        [*described, *status],
+                    )
+                )
+        row.confirmations = list(tx.confirmations)
+        if len(tx.confirmations) >= state.threshold and row.state != "ready":
+            row.state = "ready"
+            events.append(
+                (
+                    f"ready:{tx.safe_tx_hash}",
+                    "queue_ready",
+                    f"ready to execute (nonce {tx.nonce})",
+                    described + status,
+                )
+            )
+        elif len(tx.confirmations) < state.threshold:
+            first_seen = aware(row.first_seen_at) or now
+            last = aware(row.nudged_at) or first_seen
+            if now - first_seen >= nudge_after and now - last >= nudge_after:
+                period = int((now - first_seen) / nudge_after)
+                row.nudged_at = now
+                events.append(
+                    (
+                        f"nudge:{tx.safe_tx_hash}:{period}",
+                        "queue_nudge",
+                        f"still waiting for signatures (nonce {tx.nonce})",
+                        [*described, f"Please sign: {', '.join(missing)}", *status],
+                    )
+                )
+        rows.append(row)
+    for row in stored.values():  # no longer queued: executed, or replaced at its nonce
+        if row.nonce >= state.nonce:
+            continue
+        info = await runtime.queue.client.transaction(row.safe_tx_hash)
+        row.state = "done"
+        rows.append(row)
+        if not info.get("isExecuted"):
+            events.append(
+                (
+                    f"replaced:{row.safe_tx_hash}",
+                    "queue_replaced",
+                    f"transaction at nonce {row.nonce} was replaced",
+                    [
+                        f"{row.safe_tx_hash} will not execute: another transaction "
+                        f"used nonce {row.nonce}."
+                    ],
+                )
+            )
+    alerts = [
+        TreasuryAlert(
+            key=f"{w.community_id}:{chain_name}:{address.lower()}:{key}",
+            community_id=w.community_id,
+            chain=chain_name,
+            safe=address,
+            kind=kind,
+            severity=MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO,
+            title=f"{w.name or address} on {chain_name}: {title}",
+            lines=lines,
+            links={"Safe app queue": queue_link(runtime.config, address)},
+        )
+        for w in watchers
+        for key, kind, title, lines in events
+    ]
+    async with service.db.transaction() as session:
+        for row in rows:
+            await session.merge(row)
+        await add_new_alerts(session, alerts)
+    return bool(queued)
+
+
+async def describe_queued(runtime: ChainRuntime, tx: QueuedTransaction) -> list[str]:
+    call = SafeCall(tx.to, tx.value, tx.data, tx.operation)
+    lines: list[str] = []
+    for action in describe_call(call, tx.safe, runtime.config.multisend):
+        lines += await describe(action, runtime.tokens, runtime.config.native_symbol)
+    return lines
+
+
+async def queue_lines(runtime: ChainRuntime, address: str, state: SafeState) -> list[str] | None:
+    if runtime.queue is None:
+        return None
+    queued = await runtime.queue.client.queued(address, state.nonce)
+    lines = []
+    for tx in queued:
+        described = await describe_queued(runtime, tx)
+        missing = [
+            o for o in state.owners if o.lower() not in {c.lower() for c in tx.confirmations}
+        ]
+        lines.append(
+            f"nonce {tx.nonce}: {'; '.join(described)} — "
+            f"{len(tx.confirmations)} of {state.threshold}, "
+            f"missing {', '.join(missing) or 'none'}"
+        )
+    return lines
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; they were stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def queue_link(chain: ChainConfig, safe: str) -> str:
+    prefix = f"{chain.short_name}:" if chain.short_name else ""
+    return f"{chain.safe_app_url.rstrip('/')}/transactions/queue?safe={prefix}{safe}"
