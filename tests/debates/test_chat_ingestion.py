@@ -127,3 +127,15 @@ async def test_summarize_without_stored_posts_explains_what_to_do(
 ) -> None:
     record = await world.on_discord("summarize", {}, user="alice")
     assert "Nothing from #general is stored yet" in discord_text(record)
+
+
+async def test_threads_of_an_ingested_channel_are_stored_live(world: World) -> None:
+    general = world.discord.channel("#general")
+    thread = world.discord.channel("treasury-rfc")
+    await world.on_discord("ingest channel", {"channel": general.id}, user="carol")
+    await world.discord.post_user_message(thread, "bob", "In the thread: I support a 10% cap.")
+    posts = await wait_stored(world.app, "discord", 1)
+    assert [p.text for p in posts] == ["In the thread: I support a 10% cap."]
+    summary = await world.discord.invoke("summarize", {}, user="alice", channel_id=thread.id)
+    await summary.wait_done(timeout=10)
+    assert "Debate: #treasury-rfc" in discord_text(summary)

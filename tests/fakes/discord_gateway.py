@@ -121,6 +121,12 @@ class FakeChannel:
     position: int = 0
     guild_id: str | None = None
     recipient: FakeUser | None = None  # DM channels only
+    # Threads (types 10-12) and posts of forum channels belong to a parent channel.
+    parent_id: str | None = None
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in (10, 11, 12)
 
     def payload(self, permissions: int | None = None) -> JsonDict:
         if self.type == 1:
@@ -137,7 +143,7 @@ class FakeChannel:
             "type": self.type,
             "name": self.name,
             "position": self.position,
-            "parent_id": None,
+            "parent_id": self.parent_id,
             "topic": None,
             "nsfw": False,
             "permission_overwrites": [],
@@ -147,6 +153,19 @@ class FakeChannel:
         }
         if self.guild_id is not None:
             data["guild_id"] = self.guild_id
+        if self.is_thread:
+            data.update(
+                owner_id=BOT_USER_ID,
+                message_count=0,
+                member_count=1,
+                total_message_sent=0,
+                thread_metadata={
+                    "archived": False,
+                    "auto_archive_duration": 1440,
+                    "archive_timestamp": "2024-01-01T00:00:00+00:00",
+                    "locked": False,
+                },
+            )
         if permissions is not None:  # interaction channels and resolved channels carry them
             data["permissions"] = str(permissions)
         return data
@@ -237,18 +256,18 @@ class FakeGuild:
                 member_count=len(self.members),
                 presences=[],
                 voice_states=[],
-                threads=[],
+                threads=[c.payload() for c in self.channels if c.is_thread],
                 stage_instances=[],
                 guild_scheduled_events=[],
-                channels=[c.payload() for c in self.channels],
+                channels=[c.payload() for c in self.channels if not c.is_thread],
                 members=[m.payload() for m in self.members],
             )
         return data
 
 
 def default_guild(bot: FakeUser | None = None) -> FakeGuild:
-    """ "Test DAO": #general, #alerts; @everyone, Steward, Admin; alice, bob (Steward), carol
-    (Admin, also the owner) and the bot."""
+    """ "Test DAO": #general (with a public thread, #treasury-rfc), #alerts; @everyone, Steward,
+    Admin; alice, bob (Steward), carol (Admin, also the owner) and the bot."""
     steward = FakeRole("1100000000000000021", "Steward", 0, 1)
     admin = FakeRole("1100000000000000022", "Admin", ADMINISTRATOR, 2)
     members = [
@@ -260,6 +279,7 @@ def default_guild(bot: FakeUser | None = None) -> FakeGuild:
     channels = [
         FakeChannel("1100000000000000011", "general", position=0),
         FakeChannel("1100000000000000012", "alerts", position=1),
+        FakeChannel("1100000000000000013", "treasury-rfc", 11, 2, parent_id="1100000000000000011"),
     ]
     return FakeGuild(
         "1100000000000000001",
