@@ -89,7 +89,7 @@ async def read_range(
     activities = sorted(groups.values(), key=lambda a: (a.block_number, a.first_log_index))
     for activity in activities:
         if activity.executed:
-            activity.call = await _executed_call(rpc, activity)
+            activity.call = await executed_call(rpc, activity)
         else:
             activity.call = _module_call(activity)
         if activity.call is not None:
@@ -115,7 +115,7 @@ def _module_call(activity: SafeActivity) -> SafeCall | None:
     return None
 
 
-async def _executed_call(rpc: JsonRpc, activity: SafeActivity) -> SafeCall | None:
+async def executed_call(rpc: JsonRpc, activity: SafeActivity) -> SafeCall | None:
     """The executed transaction: from SafeL2's SafeMultiSigTransaction event when there is
     one (no extra request), else from the execTransaction calldata."""
     for log in activity.logs:

@@ -13,6 +13,8 @@ from aiohttp import ClientSession, web
 from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.commands.spec import Role
+from chain.rpc import JsonRpc
+from chain.watch import SafeActivity, executed_call
 from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
 from tests.support.apps import make_settings, running_app
@@ -177,3 +179,20 @@ async def test_a_module_executing_a_transaction_is_a_high_severity_alert(
         assert "Vault on anvil: a module executed a transaction" in posted[0]
         assert "Severity HIGH" in posted[0]
         assert f"Send 0.1 ETH (100000000000000000 wei) to {payee}" in posted[0]
+
+
+async def test_without_the_l2_event_the_executed_call_is_read_from_the_transaction(
+    chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    # Non-L2 Safes emit no SafeMultiSigTransaction: the watcher reads execTransaction's calldata.
+    owners = chain.accounts[1:4]
+    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe.fund_eth(10**18)
+    payee = chain.accounts[6].address
+    sent = safe.send_eth(payee, 5 * 10**16)
+    async with ClientSession() as http:
+        rpc = JsonRpc(chain.url, http)
+        activity = SafeActivity(safe.address, sent.tx_hash, sent.block_number, 0)
+        call = await executed_call(rpc, activity)
+    assert call is not None
+    assert (call.to, call.value, call.data, call.operation) == (payee, 5 * 10**16, b"", 0)
