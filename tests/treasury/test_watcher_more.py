@@ -196,3 +196,48 @@ async def test_without_the_l2_event_the_executed_call_is_read_from_the_transacti
         call = await executed_call(rpc, activity)
     assert call is not None
     assert (call.to, call.value, call.data, call.operation) == (payee, 5 * 10**16, b"", 0)
+
+
+async def test_tokens_taken_by_an_approved_spender_are_a_high_severity_alert(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    owners = chain.accounts[1:4]
+    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe.fund_token(1_000 * 10**6)
+    spender, payee = chain.accounts[7], chain.accounts[6].address
+    safe.approve(spender.address, 400 * 10**6)
+    settings = make_settings(
+        tmp_path,
+        db_url,
+        chains={
+            "anvil": {
+                "chain_id": 31337,
+                "rpc_url": chain.url,
+                "confirmations": 0,
+                "poll_seconds": 3600,
+            }
+        },
+    )
+    async with running_app(settings) as app:
+        out = io.StringIO()
+        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
+        await console(app, f"/safe watch {safe.address} anvil Vault")
+        service = app.service(TreasuryService)
+        await service.run_chain("anvil")
+        # transferFrom(safe, payee, 250 TUSD), sent by the spender: no Safe transaction at all.
+        data = "0x23b872dd" + "".join(
+            value.rjust(64, "0")
+            for value in (safe.address[2:].lower(), payee[2:].lower(), f"{250 * 10**6:x}")
+        )
+        chain.w3.eth.wait_for_transaction_receipt(
+            chain.w3.eth.send_transaction(
+                {"from": spender.address, "to": safe_contracts.token, "data": data}
+            )
+        )
+        await service.run_chain("anvil")
+
+        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
+        assert len(posted) == 1
+        assert "Vault on anvil: funds left the Safe" in posted[0]
+        assert f"Sent 250 TUSD (250000000 raw) to {payee} (by an approved spender)" in posted[0]
+        assert "Severity HIGH" in posted[0]
