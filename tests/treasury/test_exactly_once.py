@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import random
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,73 +14,47 @@ import aiohttp
 import pytest
 from sqlmodel import select
 
-from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
-from bot.commands.spec import Role
 from cogs.treasury.models import TreasuryAlert
 from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
-from tests.support.apps import make_settings, running_app
-from tests.support.safes import SafeContracts, SafeDriver, create_safe
+from tests.support.safes import SafeContracts, SafeDriver
+from tests.support.treasury import Watching, new_safe, watching
 
 
 @dataclass
 class Local:
-    app: App
-    out: io.StringIO
+    world: Watching
     safe: SafeDriver
 
-    async def run(self, line: str) -> str:
-        out = io.StringIO()
-        console = ConsoleFrontEnd(self.app, role=Role.STEWARD, stdin=io.StringIO(), stdout=out)
-        await console.handle_line(line)
-        return out.getvalue()
+    @property
+    def app(self) -> App:
+        return self.world.app
 
     def posted(self) -> list[str]:
-        return [block for block in self.out.getvalue().split("\n\n") if "[posted to #" in block]
-
-
-async def local(
-    tmp_path: Path, db_url: str, chain: Anvil, contracts: SafeContracts, confirmations: int
-) -> AsyncIterator[Local]:
-    owners = chain.accounts[1:4]
-    safe = SafeDriver(chain, contracts, create_safe(chain, contracts, owners, 2), owners)
-    settings = make_settings(
-        tmp_path,
-        db_url,
-        chains={
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": chain.url,
-                "confirmations": confirmations,
-                "poll_seconds": 3600,
-                "max_block_range": 3,
-            }
-        },
-    )
-    async with running_app(settings) as app:
-        out = io.StringIO()
-        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
-        world = Local(app, out, safe)
-        assert "Watching Treasury" in await world.run(f"/safe watch {safe.address} anvil Treasury")
-        await app.service(TreasuryService).run_chain("anvil")
-        yield world
+        return self.world.posted()
 
 
 @pytest.fixture
 async def watched(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> AsyncIterator[Local]:
-    async for world in local(tmp_path, db_url, chain, safe_contracts, confirmations=1):
-        yield world
+    safe = new_safe(chain, safe_contracts)
+    async with watching(
+        tmp_path, db_url, chain.url, safe, confirmations=1, max_block_range=3
+    ) as world:
+        yield Local(world, safe)
 
 
 @pytest.fixture
 async def deep(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> AsyncIterator[Local]:
-    async for world in local(tmp_path, db_url, chain, safe_contracts, confirmations=3):
-        yield world
+    safe = new_safe(chain, safe_contracts)
+    async with watching(
+        tmp_path, db_url, chain.url, safe, confirmations=3, max_block_range=3
+    ) as world:
+        yield Local(world, safe)
 
 
 async def test_stopping_the_watcher_anywhere_never_loses_or_repeats_an_alert(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,15 +9,11 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, web
 
-from bot.adapters.console import ConsoleFrontEnd
-from bot.app import App
-from bot.commands.spec import Role
 from chain.rpc import JsonRpc
 from chain.watch import SafeActivity, executed_call
-from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
-from tests.support.apps import make_settings, running_app
-from tests.support.safes import SafeContracts, SafeDriver, create_safe
+from tests.support.safes import SafeContracts, SafeVersion
+from tests.support.treasury import new_safe, watching
 
 
 class FlakyRpc:
@@ -62,12 +57,6 @@ class FlakyRpc:
             return web.Response(body=await upstream.read(), content_type="application/json")
 
 
-async def console(app: App, line: str) -> str:
-    out = io.StringIO()
-    await ConsoleFrontEnd(app, role=Role.STEWARD, stdin=io.StringIO(), stdout=out).handle_line(line)
-    return out.getvalue()
-
-
 @pytest.fixture
 async def flaky(chain: Anvil) -> AsyncIterator[FlakyRpc]:
     # Every fourth request fails, alternating 503 and 429.
@@ -85,39 +74,20 @@ async def test_settings_changes_on_either_version_through_a_flaky_rpc(
     chain: Anvil,
     safe_contracts: SafeContracts,
     flaky: FlakyRpc,
-    version: str,
+    version: SafeVersion,
 ) -> None:
-    owners = chain.accounts[1:4]
-    address = create_safe(chain, safe_contracts, owners, 2, version=version)  # type: ignore[arg-type]
-    safe = SafeDriver(chain, safe_contracts, address, owners)
-    settings = make_settings(
-        tmp_path,
-        db_url,
-        chains={
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": flaky.url,
-                "confirmations": 1,
-                "poll_seconds": 3600,
-            }
-        },
-    )
-    async with running_app(settings) as app:
-        out = io.StringIO()
-        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
-        assert f"(Safe {version})" in await console(app, f"/safe watch {address} anvil Vault")
-        service = app.service(TreasuryService)
-        await service.run_chain("anvil")
-
+    safe = new_safe(chain, safe_contracts, version)
+    async with watching(tmp_path, db_url, flaky.url, safe, confirmations=1) as world:
+        assert f"Vault `{safe.address}` on anvil (v{version})" in await world.run("/safe list")
         safe.enable_module(chain.accounts[8].address)
         safe.set_guard(safe_contracts.permissive)
         safe.set_fallback_handler(safe_contracts.permissive)
         safe.add_owner(chain.accounts[5].address, 2)
         chain.mine(1)
         for _ in range(3):
-            await service.run_chain("anvil")
+            await world.service.run_chain("anvil")
 
-        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
+        posted = world.posted()
         assert len(posted) == 4
         assert f"Enable module {chain.accounts[8].address}" in posted[0]
         assert f"Set the transaction guard to {safe_contracts.permissive}" in posted[1]
@@ -126,39 +96,18 @@ async def test_settings_changes_on_either_version_through_a_flaky_rpc(
         assert all("security settings changed" in b and "Severity HIGH" in b for b in posted)
         assert flaky.failed > 0, "the proxy did fail some requests, which were retried"
 
-        about = await console(app, "/about")
+        about = await world.run("/about")
         assert "chain anvil: ok: " in about and "blocks behind the head" in about
-        listing = await console(app, "/safe list")
-        assert f"Vault `{address}` on anvil (v{version})" in listing
 
 
 async def test_a_module_executing_a_transaction_is_a_high_severity_alert(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> None:
-    owners = chain.accounts[1:4]
-    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe = new_safe(chain, safe_contracts)
     safe.fund_eth(10**18)
     module = chain.accounts[8]
     safe.enable_module(module.address)
-    settings = make_settings(
-        tmp_path,
-        db_url,
-        chains={
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": chain.url,
-                "confirmations": 0,
-                "poll_seconds": 3600,
-            }
-        },
-    )
-    async with running_app(settings) as app:
-        out = io.StringIO()
-        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
-        await console(app, f"/safe watch {safe.address} anvil Vault")
-        service = app.service(TreasuryService)
-        await service.run_chain("anvil")
-
+    async with watching(tmp_path, db_url, chain.url, safe) as world:
         payee = chain.accounts[6].address
         # execTransactionFromModule(payee, 0.1 ETH, "", CALL), sent by the module itself.
         data = (
@@ -172,21 +121,19 @@ async def test_a_module_executing_a_transaction_is_a_high_severity_alert(
                 {"from": module.address, "to": safe.address, "data": data}
             )
         )
-        await service.run_chain("anvil")
+        await world.service.run_chain("anvil")
 
-        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
-        assert len(posted) == 1
-        assert "Vault on anvil: a module executed a transaction" in posted[0]
-        assert "Severity HIGH" in posted[0]
-        assert f"Send 0.1 ETH (100000000000000000 wei) to {payee}" in posted[0]
+        [posted] = world.posted()
+        assert "Vault on anvil: a module executed a transaction" in posted
+        assert "Severity HIGH" in posted
+        assert f"Send 0.1 ETH (100000000000000000 wei) to {payee}" in posted
 
 
 async def test_without_the_l2_event_the_executed_call_is_read_from_the_transaction(
     chain: Anvil, safe_contracts: SafeContracts
 ) -> None:
     # Non-L2 Safes emit no SafeMultiSigTransaction: the watcher reads execTransaction's calldata.
-    owners = chain.accounts[1:4]
-    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe = new_safe(chain, safe_contracts)
     safe.fund_eth(10**18)
     payee = chain.accounts[6].address
     sent = safe.send_eth(payee, 5 * 10**16)
@@ -201,29 +148,11 @@ async def test_without_the_l2_event_the_executed_call_is_read_from_the_transacti
 async def test_tokens_taken_by_an_approved_spender_are_a_high_severity_alert(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> None:
-    owners = chain.accounts[1:4]
-    safe = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    safe = new_safe(chain, safe_contracts)
     safe.fund_token(1_000 * 10**6)
     spender, payee = chain.accounts[7], chain.accounts[6].address
     safe.approve(spender.address, 400 * 10**6)
-    settings = make_settings(
-        tmp_path,
-        db_url,
-        chains={
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": chain.url,
-                "confirmations": 0,
-                "poll_seconds": 3600,
-            }
-        },
-    )
-    async with running_app(settings) as app:
-        out = io.StringIO()
-        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
-        await console(app, f"/safe watch {safe.address} anvil Vault")
-        service = app.service(TreasuryService)
-        await service.run_chain("anvil")
+    async with watching(tmp_path, db_url, chain.url, safe) as world:
         # transferFrom(safe, payee, 250 TUSD), sent by the spender: no Safe transaction at all.
         data = "0x23b872dd" + "".join(
             value.rjust(64, "0")
@@ -234,10 +163,9 @@ async def test_tokens_taken_by_an_approved_spender_are_a_high_severity_alert(
                 {"from": spender.address, "to": safe_contracts.token, "data": data}
             )
         )
-        await service.run_chain("anvil")
+        await world.service.run_chain("anvil")
 
-        posted = [b for b in out.getvalue().split("\n\n") if "[posted to #" in b]
-        assert len(posted) == 1
-        assert "Vault on anvil: funds left the Safe" in posted[0]
-        assert f"Sent 250 TUSD (250000000 raw) to {payee} (by an approved spender)" in posted[0]
-        assert "Severity HIGH" in posted[0]
+        [posted] = world.posted()
+        assert "Vault on anvil: funds left the Safe" in posted
+        assert f"Sent 250 TUSD (250000000 raw) to {payee} (by an approved spender)" in posted
+        assert "Severity HIGH" in posted
