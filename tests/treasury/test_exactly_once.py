@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import random
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,26 +36,31 @@ class Local:
         return self.world.posted()
 
 
+@asynccontextmanager
+async def local(
+    tmp_path: Path, db_url: str, chain: Anvil, contracts: SafeContracts, confirmations: int
+) -> AsyncIterator[Local]:
+    safe = new_safe(chain, contracts)
+    async with watching(
+        tmp_path, db_url, chain.url, safe, confirmations=confirmations, max_block_range=3
+    ) as world:
+        yield Local(world, safe)
+
+
 @pytest.fixture
 async def watched(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> AsyncIterator[Local]:
-    safe = new_safe(chain, safe_contracts)
-    async with watching(
-        tmp_path, db_url, chain.url, safe, confirmations=1, max_block_range=3
-    ) as world:
-        yield Local(world, safe)
+    async with local(tmp_path, db_url, chain, safe_contracts, confirmations=1) as world:
+        yield world
 
 
 @pytest.fixture
 async def deep(
     tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
 ) -> AsyncIterator[Local]:
-    safe = new_safe(chain, safe_contracts)
-    async with watching(
-        tmp_path, db_url, chain.url, safe, confirmations=3, max_block_range=3
-    ) as world:
-        yield Local(world, safe)
+    async with local(tmp_path, db_url, chain, safe_contracts, confirmations=3) as world:
+        yield world
 
 
 async def test_stopping_the_watcher_anywhere_never_loses_or_repeats_an_alert(
