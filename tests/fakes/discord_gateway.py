@@ -4,17 +4,24 @@
   by :class:`FakeWorld`, which also builds the READY, GUILD_CREATE and INTERACTION_CREATE payloads
   (including Discord's nested subcommand options and ``resolved`` data).
 * :class:`InteractionRecord`: one dispatched interaction and what the bot answered.
-* :class:`FakeGateway`: one single-shard session shared by all websocket connections to
-  ``/gateway``.
+* :class:`FakeGateway`: one :class:`ShardSession` per shard, served on the websocket connections
+  to ``/gateway``.
 
 Usage is documented in :mod:`tests.fakes.discord_server`. Protocol notes (discord.py 2.7.1):
 
 * Frames are sent as text JSON. The client asks for ``compress=zlib-stream`` but accepts text
   frames regardless, so no compression is implemented.
-* Every dispatch gets the next sequence number of the session and is kept in the session
-  history, whether or not a socket is connected. A RESUME (op 6) replays the history after the
-  client's ``seq`` and then sends RESUMED, so nothing dispatched during an outage is lost.
-* A new IDENTIFY starts a new session: sequence numbers and history restart.
+* Every dispatch gets the next sequence number of its shard's session and is kept in that
+  session's history, whether or not a socket is connected. A RESUME (op 6) finds the session by
+  ``session_id``, replays its history after the client's ``seq`` and then sends RESUMED, so
+  nothing dispatched during an outage is lost.
+* A new IDENTIFY starts a new session of its shard: sequence numbers and history restart.
+* Sharding: IDENTIFY carries ``"shard": [shard_id, shard_count]`` (a plain ``discord.Client``
+  sends none: ``[0, 1]``); READY echoes it and lists only that shard's guilds, and each guild's
+  GUILD_CREATE and later events go over the connection of shard
+  ``(guild_id >> 22) % shard_count``; events without a guild (DMs) go to shard 0. The shard
+  count of the latest IDENTIFY is the one in use; an IDENTIFY with another count forgets the
+  sessions of the old count. ``shard_id >= shard_count`` is closed with 4010 (Invalid shard).
 """
 
 # ruff: noqa: ASYNC109 - a per-call ``timeout`` argument reads best in tests
@@ -69,6 +76,24 @@ def snowflake() -> str:
     stamp = (int(time.time() * 1000) - _DISCORD_EPOCH_MS) << 22
     _last_snowflake = max(stamp, _last_snowflake + 1)
     return str(_last_snowflake)
+
+
+def shard_id_of(guild_id: str | int, shard_count: int) -> int:
+    """The shard that carries a guild's events, Discord's ``(guild_id >> 22) % shard_count``."""
+    return (int(guild_id) >> 22) % shard_count
+
+
+def snowflake_on_shard(shard_id: int, shard_count: int) -> str:
+    """A fresh snowflake that, as a guild id, falls on ``shard_id`` of ``shard_count``."""
+    global _last_snowflake
+    if not 0 <= shard_id < shard_count:
+        raise ValueError(f"no shard {shard_id} among {shard_count}")
+    value = int(snowflake())
+    stamp = value >> 22
+    stamp += (shard_id - stamp) % shard_count  # at most shard_count - 1 ms later
+    value = (stamp << 22) | (value & 0x3FFFFF)
+    _last_snowflake = max(_last_snowflake, value)  # later snowflakes stay unique
+    return str(value)
 
 
 # --------------------------------------------------------------------------- world model
@@ -265,29 +290,47 @@ class FakeGuild:
         return data
 
 
-def default_guild(bot: FakeUser | None = None) -> FakeGuild:
+# (id >> 22) is a multiple of 12: with 2, 3, 4 or 6 shards the default guild is on shard 0.
+DEFAULT_GUILD_ID = "1100000000020000001"
+
+
+def default_guild(
+    bot: FakeUser | None = None, *, guild_id: str | None = None, name: str = "Test DAO"
+) -> FakeGuild:
     """ "Test DAO": #general (with a public thread, #treasury-rfc), #alerts; @everyone, Steward,
-    Admin; alice, bob (Steward), carol (Admin, also the owner) and the bot."""
-    steward = FakeRole("1100000000000000021", "Steward", 0, 1)
-    admin = FakeRole("1100000000000000022", "Admin", ADMINISTRATOR, 2)
+    Admin; alice, bob (Steward), carol (Admin, also the owner) and the bot.
+
+    With ``guild_id`` (see :func:`snowflake_on_shard`) the same layout under other ids: the
+    guild, its channels and its roles are new, the users are the same people."""
+    if guild_id is None:
+        guild_id = DEFAULT_GUILD_ID
+        ids = iter(
+            [
+                "1100000000000000021",  # Steward
+                "1100000000000000022",  # Admin
+                "1100000000000000011",  # #general
+                "1100000000000000012",  # #alerts
+                "1100000000000000013",  # #treasury-rfc
+            ]
+        )
+    else:
+        ids = iter([snowflake() for _ in range(5)])
+    steward = FakeRole(next(ids), "Steward", 0, 1)
+    admin = FakeRole(next(ids), "Admin", ADMINISTRATOR, 2)
     members = [
         FakeMember(FakeUser("1100000000000000201", "alice")),
         FakeMember(FakeUser("1100000000000000202", "bob"), [steward.id]),
         FakeMember(FakeUser("1100000000000000203", "carol"), [admin.id]),
         FakeMember(bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True)),
     ]
+    general = FakeChannel(next(ids), "general", position=0)
     channels = [
-        FakeChannel("1100000000000000011", "general", position=0),
-        FakeChannel("1100000000000000012", "alerts", position=1),
-        FakeChannel("1100000000000000013", "treasury-rfc", 11, 2, parent_id="1100000000000000011"),
+        general,
+        FakeChannel(next(ids), "alerts", position=1),
+        FakeChannel(next(ids), "treasury-rfc", 11, 2, parent_id=general.id),
     ]
     return FakeGuild(
-        "1100000000000000001",
-        "Test DAO",
-        channels,
-        [steward, admin],
-        members,
-        owner_id="1100000000000000203",
+        guild_id, name, channels, [steward, admin], members, owner_id="1100000000000000203"
     )
 
 
@@ -603,18 +646,43 @@ OP_REQUEST_MEMBERS = 8
 OP_INVALID_SESSION = 9
 OP_HELLO = 10
 OP_HEARTBEAT_ACK = 11
+CLOSE_INVALID_SHARD = 4010
+# Events whose guild is their ``id`` (every other guild event carries ``guild_id``).
+_GUILD_ID_EVENTS = frozenset({"GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"})
 
 
 class Dispatch(NamedTuple):
-    """One op-0 event of the current session."""
+    """One op-0 event of a shard's session."""
 
     seq: int
     event: str
     data: JsonDict
 
 
+@dataclass(eq=False)
+class ShardSession:
+    """The gateway session of one shard: its sequence numbers, history and live socket."""
+
+    shard_id: int
+    session_id: str | None = None  # None until the shard's first IDENTIFY
+    seq: int = 0
+    history: list[Dispatch] = field(default_factory=list)
+    identify: JsonDict | None = None  # the IDENTIFY payload that started the session
+    ready: bool = False  # READY and every GUILD_CREATE of the shard sent
+    connected: bool = False  # a socket is past READY or RESUMED and receives dispatches
+    resume_count: int = 0
+    replayed: list[Dispatch] = field(default_factory=list)
+    live: web.WebSocketResponse | None = field(default=None, repr=False)
+
+
 class FakeGateway:
-    """A single-shard gateway session shared by all websocket connections to ``/gateway``."""
+    """Gateway sessions, one per shard, served on every websocket connection to ``/gateway``.
+
+    A connection belongs to a shard once it IDENTIFYs (``"shard": [shard_id, shard_count]``,
+    absent means ``[0, 1]``) or RESUMEs (by ``session_id``). The ``shard_count`` of the latest
+    IDENTIFY routes events, as Discord does: a guild's events go to shard
+    ``(guild_id >> 22) % shard_count``, everything without a guild (DMs) to shard 0.
+    """
 
     def __init__(
         self,
@@ -628,25 +696,45 @@ class FakeGateway:
         self._resume_url = resume_url
         self._ready_payload = ready_payload
         self._guild_payloads = guild_payloads
-        self.session_id: str | None = None
-        self.seq = 0
-        self.history: list[Dispatch] = []
-        self.replayed: list[Dispatch] = []
+        self.shard_count = 1  # of the latest IDENTIFY
+        self.sessions: dict[int, ShardSession] = {}  # shard id -> its session
+        self.replayed: list[Dispatch] = []  # replays of every shard, in order
         self.identify_payloads: list[JsonDict] = []
         self.identify_count = 0
         self.resume_count = 0
         self.heartbeat_count = 0
         self.ignored_ops: list[JsonDict] = []
-        # The socket that currently receives dispatches; None while the client is offline.
-        self._live: web.WebSocketResponse | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         # Serialises dispatches with READY and RESUME replays: no event twice or out of order.
         self._lock = asyncio.Lock()
-        self._connected = asyncio.Event()
-        self._session_ready = asyncio.Event()
-        # Cleared during a simulated outage: new connections wait before HELLO.
+        # Set and replaced on every change of connection state; waiters re-check their condition.
+        self._tick = asyncio.Event()
+        # Cleared during an outage of every shard: new connections wait before HELLO.
         self._admit = asyncio.Event()
         self._admit.set()
+        # Shards in an outage of their own: their IDENTIFY or RESUME waits until it ends.
+        self._held: set[int] = set()
+
+    # ---- state
+
+    def session(self, shard_id: int = 0) -> ShardSession:
+        """The session of ``shard_id`` (an empty one before the shard's first IDENTIFY)."""
+        if shard_id not in self.sessions:
+            self.sessions[shard_id] = ShardSession(shard_id)
+        return self.sessions[shard_id]
+
+    @property
+    def session_id(self) -> str | None:
+        return self.session(0).session_id
+
+    @property
+    def seq(self) -> int:
+        return self.session(0).seq
+
+    @property
+    def history(self) -> list[Dispatch]:
+        """Shard 0's history (the only one without sharding)."""
+        return self.session(0).history
 
     @property
     def intents(self) -> int:
@@ -654,43 +742,81 @@ class FakeGateway:
         return int(self.identify_payloads[-1].get("intents", 0)) if self.identify_payloads else 0
 
     @property
+    def identified_shards(self) -> list[list[int]]:
+        """``[shard_id, shard_count]`` of every IDENTIFY in order (none sent counts as [0, 1])."""
+        return [list(p.get("shard") or [0, 1]) for p in self.identify_payloads]
+
+    @property
     def connected(self) -> bool:
-        return self._connected.is_set()
+        """Every shard of the current shard count has a socket past READY or RESUMED."""
+        return all(self.session(i).connected for i in range(self.shard_count))
+
+    @property
+    def session_ready(self) -> bool:
+        """Every shard of the current shard count has had its READY and GUILD_CREATEs."""
+        return all(self.session(i).ready for i in range(self.shard_count))
+
+    def shard_of(self, guild_id: str | int | None) -> int:
+        """The shard that carries a guild's events (0 for none, i.e. DMs)."""
+        return 0 if guild_id is None else shard_id_of(guild_id, self.shard_count)
 
     async def wait_connected(self, timeout: float = 5.0) -> None:
-        """Wait until a socket has finished READY or RESUMED and receives dispatches."""
-        await _wait(self._connected, timeout, "the client to (re)connect to the gateway")
+        """Wait until every shard's socket has finished READY or RESUMED."""
+        await self._wait_for(lambda: self.connected, timeout, "the client to (re)connect")
 
     async def wait_session(self, timeout: float = 5.0) -> None:
-        """Wait until READY and every GUILD_CREATE of a session have been sent."""
-        await _wait(self._session_ready, timeout, "READY and GUILD_CREATE to be sent")
+        """Wait until every shard has been sent READY and its GUILD_CREATEs."""
+        await self._wait_for(
+            lambda: self.session_ready, timeout, "READY and GUILD_CREATE to be sent"
+        )
 
-    async def dispatch(self, event: str, data: JsonDict) -> int:
-        """Send (or, while offline, queue) an op-0 event and return its sequence number."""
+    # ---- driving
+
+    async def dispatch(self, event: str, data: JsonDict, *, shard: int | None = None) -> int:
+        """Send (or, while offline, queue) an op-0 event on the shard that owns its guild (or
+        on ``shard``); returns its sequence number in that shard's session."""
         async with self._lock:
-            return await self._dispatch_locked(event, data)
+            target = self._route(event, data) if shard is None else shard
+            return await self._dispatch_locked(self.session(target), event, data)
 
-    async def drop(self, code: int = 4000) -> None:
-        """Close the live socket with ``code``; later dispatches queue until the client RESUMEs."""
-        socket, self._live = self._live, None
-        self._connected.clear()
-        if socket is not None:
+    async def drop(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the live socket of ``shard`` (default: of every shard) with ``code``; later
+        dispatches queue until the client RESUMEs."""
+        targets = list(self.sessions.values()) if shard is None else [self.session(shard)]
+        sockets = []
+        for session in targets:
+            if session.live is not None:
+                sockets.append(session.live)
+            session.live, session.connected = None, False
+        self._changed()
+        for socket in sockets:
             await socket.close(code=code, message=b"closed by the fake gateway")
 
     @contextlib.asynccontextmanager
-    async def outage(self, code: int = 4000) -> AsyncIterator[None]:
-        """Drop the connection and keep the client out until the block ends."""
-        self._admit.clear()
+    async def outage(self, code: int = 4000, *, shard: int | None = None) -> AsyncIterator[None]:
+        """Drop the connection of ``shard`` (default: all) and keep it out until the block ends."""
+        if shard is None:
+            self._admit.clear()
+        else:
+            self._held.add(shard)
         try:
-            await self.drop(code)
+            await self.drop(code, shard=shard)
             yield
         finally:
-            self._admit.set()
+            if shard is None:
+                self._admit.set()
+            else:
+                self._held.discard(shard)
+            self._changed()
 
     async def close_all(self) -> None:
         self._admit.set()
+        self._held.clear()
+        self._changed()
         for socket in list(self._sockets):
             await socket.close(code=1001, message=b"fake server stopping")
+
+    # ---- the websocket
 
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         """aiohttp handler for ``GET /gateway`` (any query string)."""
@@ -708,9 +834,10 @@ class FakeGateway:
             pass  # the client went away mid-send; it will RESUME on a new socket
         finally:
             self._sockets.discard(socket)
-            if self._live is socket:
-                self._live = None
-                self._connected.clear()
+            for session in self.sessions.values():
+                if session.live is socket:
+                    session.live, session.connected = None, False
+            self._changed()
         return socket
 
     async def _on_frame(self, socket: web.WebSocketResponse, frame: JsonDict) -> None:
@@ -728,44 +855,70 @@ class FakeGateway:
             self.ignored_ops.append(frame)
 
     async def _identify(self, socket: web.WebSocketResponse, data: JsonDict) -> None:
+        shard_id, shard_count = (int(n) for n in data.get("shard") or (0, 1))
+        if not 0 <= shard_id < shard_count:
+            await socket.close(code=CLOSE_INVALID_SHARD, message=b"Invalid shard.")
+            return
+        await self._wait_for(lambda: shard_id not in self._held, None, f"shard {shard_id}")
         async with self._lock:
             self.identify_count += 1
             self.identify_payloads.append(data)
-            self.session_id = secrets.token_hex(16)
-            self.seq = 0
-            self.history.clear()
-            self._session_ready.clear()
-            self._live = socket
+            if shard_count != self.shard_count:
+                # Another layout: guilds move between shards, the old sessions are useless.
+                self.shard_count = shard_count
+                self.sessions.clear()
+            session = self.session(shard_id)
+            session.session_id = secrets.token_hex(16)
+            session.seq = 0
+            session.history.clear()
+            session.identify = data
+            session.ready = session.connected = False
+            session.live = socket
             ready = self._ready_payload()
-            ready["session_id"] = self.session_id
+            ready["guilds"] = [g for g in ready["guilds"] if self.shard_of(g["id"]) == shard_id]
+            ready["session_id"] = session.session_id
             ready["resume_gateway_url"] = self._resume_url()
-            if "shard" in data:  # AutoShardedClient checks that READY echoes its shard
-                ready["shard"] = data["shard"]
-            await self._dispatch_locked("READY", ready)
+            if "shard" in data:  # AutoShardedClient reads its shard id from READY
+                ready["shard"] = [shard_id, shard_count]
+            await self._dispatch_locked(session, "READY", ready)
             for guild in self._guild_payloads():
-                await self._dispatch_locked("GUILD_CREATE", guild)
-            self._connected.set()
-            self._session_ready.set()
+                if self.shard_of(guild["id"]) == shard_id:
+                    await self._dispatch_locked(session, "GUILD_CREATE", guild)
+            session.ready = session.connected = True
+            self._changed()
 
     async def _resume(self, socket: web.WebSocketResponse, data: JsonDict) -> None:
+        session = self._session_by_id(data.get("session_id"))
+        if session is not None:
+            shard_id = session.shard_id
+            await self._wait_for(lambda: shard_id not in self._held, None, f"shard {shard_id}")
         async with self._lock:
-            if data.get("session_id") != self.session_id:
+            session = self._session_by_id(data.get("session_id"))  # may be gone meanwhile
+            if session is None:
                 # False = not resumable: discord.py then IDENTIFYs afresh.
                 frame = {"op": OP_INVALID_SESSION, "d": False, "s": None, "t": None}
                 await self._send(socket, frame)
                 return
             self.resume_count += 1
+            session.resume_count += 1
             last_seen = data.get("seq") or 0
-            missed = [entry for entry in self.history if entry.seq > last_seen]
+            missed = [entry for entry in session.history if entry.seq > last_seen]
             for entry in missed:
                 await self._send(socket, _frame(entry))
+            session.replayed.extend(missed)
             self.replayed.extend(missed)
             # RESUMED takes a sequence number but stays out of the history: replaying it later
             # would fire on_resumed twice.
-            self.seq += 1
-            await self._send(socket, {"op": OP_DISPATCH, "t": "RESUMED", "s": self.seq, "d": {}})
-            self._live = socket
-            self._connected.set()
+            session.seq += 1
+            resumed = {"op": OP_DISPATCH, "t": "RESUMED", "s": session.seq, "d": {}}
+            await self._send(socket, resumed)
+            session.live, session.connected = socket, True
+            self._changed()
+
+    def _session_by_id(self, session_id: Any) -> ShardSession | None:
+        if not session_id:
+            return None
+        return next((s for s in self.sessions.values() if s.session_id == session_id), None)
 
     async def _send_member_chunks(self, data: JsonDict) -> None:
         """Answer op 8 (members intent), otherwise discord.py delays on_ready ~5 s per guild."""
@@ -780,18 +933,40 @@ class FakeGateway:
                 }
                 await self.dispatch("GUILD_MEMBERS_CHUNK", chunk)
 
-    async def _dispatch_locked(self, event: str, data: JsonDict) -> int:
-        self.seq += 1
+    def _route(self, event: str, data: JsonDict) -> int:
+        guild_id = data.get("guild_id")
+        if guild_id is None and event in _GUILD_ID_EVENTS:
+            guild_id = data.get("id")
+        return self.shard_of(guild_id)
+
+    async def _dispatch_locked(self, session: ShardSession, event: str, data: JsonDict) -> int:
+        session.seq += 1
         # A snapshot: callers keep mutating their dicts (message edits), and a replay must
         # send the event as it was.
-        entry = Dispatch(self.seq, event, json.loads(json.dumps(data)))
-        self.history.append(entry)
-        socket = self._live
+        entry = Dispatch(session.seq, event, json.loads(json.dumps(data)))
+        session.history.append(entry)
+        socket = session.live
         if socket is not None and not socket.closed:
             # A send into a socket that is dying is fine: the RESUME replay delivers it again.
             with contextlib.suppress(ConnectionError):
                 await self._send(socket, _frame(entry))
         return entry.seq
+
+    def _changed(self) -> None:
+        self._tick.set()
+        self._tick = asyncio.Event()
+
+    async def _wait_for(
+        self, condition: Callable[[], bool], timeout: float | None, what: str
+    ) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not condition():
+            tick = self._tick  # taken before any await: no change can slip in between
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(tick.wait(), remaining)
 
     @staticmethod
     async def _send(socket: web.WebSocketResponse, frame: JsonDict) -> None:
@@ -800,10 +975,3 @@ class FakeGateway:
 
 def _frame(entry: Dispatch) -> JsonDict:
     return {"op": OP_DISPATCH, "t": entry.event, "s": entry.seq, "d": entry.data}
-
-
-async def _wait(event: asyncio.Event, timeout: float, what: str) -> None:
-    try:
-        await asyncio.wait_for(event.wait(), timeout)
-    except TimeoutError:
-        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None

@@ -22,10 +22,14 @@ World (:mod:`tests.fakes.discord_gateway`): by default one guild "Test DAO" with
 role), bob (Steward), carol (Admin, owner) and the bot. ``fake.user("bob")``,
 ``fake.channel("#alerts")``, ``fake.guild.role("Steward")`` and ``fake.guild.member(user_id)``
 look things up; wherever a user or channel is taken, the object, its name or its id works.
+``fake.add_guild("Second DAO")`` adds a guild laid out the same way (same users; new guild,
+channel and role ids; ``fake.channel("#general")`` still finds the first guild's, use
+``second.channels[0]`` or ``second.channel("general")``).
 
 Driving the bot (each returns once the event is dispatched, or queued during an outage):
 
 * ``await fake.invoke(name, options, user="alice", guild_id=None, channel_id=None, dm=False)``
+  (``guild_id`` may also be a FakeGuild)
   -> :class:`InteractionRecord` (``wait_callback``, ``wait_done``, ``wait_messages(n)``,
   ``messages()``, ``ephemeral``, ``callback``, ``original``, ``followups``, ``latency``).
   ``name`` may be "group sub" or "group subgroup sub"; option values are converted to the
@@ -37,9 +41,38 @@ Driving the bot (each returns once the event is dispatched, or queued during an 
   message_content intent the bot gets empty content unless it is mentioned or it is a DM.
 * ``async with fake.outage():`` drops the socket (4000) and keeps the client out; what is
   dispatched meanwhile is replayed after its RESUME. ``await fake.drop_connection(code)`` only
-  drops. ``await fake.dispatch(event, data)`` sends any gateway event.
+  drops. ``await fake.dispatch(event, data)`` sends any gateway event. All three take
+  ``shard=`` (default: every shard for the first two, the guild's shard for ``dispatch``).
 * ``fake.fail_next("POST /webhooks", status=429)``: a real 429 (``Via``, ``retry_after``) that
   discord.py waits out and retries; a 500 is retried by discord.py after 1 s.
+  ``after_handling=True`` carries the request out first (the message exists) and then answers
+  the failure, as when Discord's response is lost: discord.py's retry repeats the same nonce.
+
+Nonces (``POST /channels/{id}/messages``, DM channels included), as Discord documents them:
+``nonce`` is an integer or a string of at most 25 characters (longer: 400 ``{"code": 50035,
+"message": "Invalid Form Body", "errors": {"nonce": {"_errors": [...]}}}``) and is echoed in the
+message object. With ``enforce_nonce: true`` (discord.py's ``send()`` always sets it, with a
+random nonce unless ``nonce=`` is given), a nonce the same author used within
+``FakeDiscord(nonce_window=300.0)`` seconds (``time.monotonic``; the attribute
+``fake.nonce_window`` may be changed) returns that first message with 200 and creates nothing:
+no new stored message, no MESSAGE_CREATE. The match is per author and nonce (compared as
+strings), not per channel; every created message with a nonce counts, enforced or not. If that
+message was deleted, the answer is 404 Unknown Message (discord.py's documented NotFound).
+``fake.nonces`` maps ``(author id, str(nonce))`` to :class:`NonceRecord` (``message_id``,
+``channel_id``, ``at``); ``fake.nonce_replays`` lists the message ids returned again.
+
+Sharding: ``discord.AutoShardedClient`` opens one connection per shard and each IDENTIFY carries
+``"shard": [i, n]``; the fake keeps one session per shard (``fake.session(i)``:
+``session_id``, ``history``, ``replayed``, ``connected``, ``resume_count``), READY echoes the
+shard and lists only its guilds, and a guild's GUILD_CREATE and later events (interactions,
+messages, ...) go over shard ``(guild_id >> 22) % n`` (``fake.shard_of(guild)``); DM events go
+to shard 0. The count in use (``fake.shard_count``) is the latest IDENTIFY's, so a client may
+pick its own; ``FakeDiscord(shards=N)`` is what ``GET /gateway/bot`` recommends to a client
+with ``shard_count=None``. The default guild is on shard 0 for 2, 3, 4 or 6 shards and
+``fake.add_guild()`` picks an id on the lowest shard with no guild (of ``max(shards, 2)``;
+``shard=``/``shards=`` choose), so ``fake.add_guild("Second DAO")`` is on shard 1 of 2.
+``fake.identified_shards`` lists ``[i, n]`` per IDENTIFY. A test client overrides
+``before_identify_hook`` (discord.py sleeps 5 s before each IDENTIFY after the first).
 
 Inspecting: ``fake.requests`` (:class:`RecordedRequest`: method, path, json, query,
 authorization, files, status, ``at`` = monotonic time); ``fake.unhandled`` ("METHOD /path" of
@@ -48,7 +81,8 @@ answered 400); ``fake.commands`` (None -> global commands, guild id -> guild com
 ``fake.channel_messages(channel)``, ``fake.dm_messages(user)``, ``fake.message(id)`` (message
 objects, oldest first, non-ephemeral interaction responses included, plus the
 ``allowed_mentions`` the bot sent); ``fake.interactions``; ``fake.identify_count`` and
-``fake.resume_count``. Uploaded files: the body's ``attachments`` entries gain ``size``.
+``fake.resume_count`` (over all shards). Uploaded files: the body's ``attachments`` entries
+gain ``size``.
 """
 
 # ruff: noqa: ASYNC109 - a per-call ``timeout`` argument reads best in tests
@@ -88,8 +122,11 @@ with warnings.catch_warnings():
         FakeWorld,
         InteractionRecord,
         JsonDict,
+        ShardSession,
         default_guild,
+        shard_id_of,
         snowflake,
+        snowflake_on_shard,
     )
 
 __all__ = [
@@ -101,8 +138,12 @@ __all__ = [
     "FakeUser",
     "FakeWorld",
     "InteractionRecord",
+    "NonceRecord",
     "RecordedRequest",
+    "ShardSession",
     "default_guild",
+    "shard_id_of",
+    "snowflake_on_shard",
 ]
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -139,11 +180,21 @@ class _ApiCall:
 
 
 @dataclass
+class NonceRecord:
+    """The message an author created with a nonce (see :attr:`FakeDiscord.nonces`)."""
+
+    message_id: str
+    channel_id: str
+    at: float  # time.monotonic() of the creation; the dedup window counts from here
+
+
+@dataclass
 class _Fault:
     pattern: str
     status: int
     remaining: int
     retry_after: float
+    after_handling: bool
 
 
 _Reply = tuple[int, Any]  # (HTTP status, JSON body or None for 204)
@@ -163,6 +214,31 @@ def _json_response(
 
 def _error(status: int, code: int, message: str) -> _Reply:
     return status, {"message": message, "code": code}
+
+
+def _invalid_form(field_name: str, code: str, message: str) -> _Reply:
+    """Discord's 400 for a bad field: ``errors`` nests ``_errors`` under the field's path."""
+    errors = {field_name: {"_errors": [{"code": code, "message": message}]}}
+    return 400, {"code": 50035, "message": "Invalid Form Body", "errors": errors}
+
+
+def _fault_response(fault: _Fault) -> web.Response:
+    if fault.status != 429:
+        return _json_response(*_error(fault.status, 0, f"{fault.status}: injected failure"))
+    # discord.py retries a 429 only with a Via header (else it blames Cloudflare) and a JSON
+    # retry_after; Retry-After and X-RateLimit-* are what Discord sends as well.
+    headers = {
+        "Via": "1.1 google",
+        "Retry-After": str(fault.retry_after),
+        "X-RateLimit-Global": "false",
+        "X-RateLimit-Scope": "user",
+    }
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": fault.retry_after,
+        "global": False,
+    }
+    return _json_response(429, body, headers)
 
 
 async def _read_body(request: web.Request) -> tuple[Any, list[JsonDict]]:
@@ -220,11 +296,18 @@ class FakeDiscord:
         extra_users: list[FakeUser] | None = None,
         heartbeat_interval_ms: int = 500,
         attachment_size_limit: int = 10 * 1024 * 1024,
+        shards: int = 1,
+        nonce_window: float = 300.0,
     ) -> None:
         self.world = FakeWorld(guilds, bot, extra_users)
         self.bot_user = self.world.bot_user
         self.application_id = self.bot_user.id  # equal for every bot created since 2020
         self.attachment_size_limit = attachment_size_limit
+        self.shards = shards  # what GET /gateway/bot recommends
+        self.nonce_window = nonce_window  # seconds a nonce with enforce_nonce deduplicates
+        # (author id, str(nonce)) -> the message created with it; see _create_message.
+        self.nonces: dict[tuple[str, str], NonceRecord] = {}
+        self.nonce_replays: list[str] = []  # ids of messages returned again for a nonce
         self.port = 0
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[str] = []
@@ -327,30 +410,63 @@ class FakeDiscord:
     def resume_count(self) -> int:
         return self.gateway.resume_count
 
+    @property
+    def identified_shards(self) -> list[list[int]]:
+        """``[shard_id, shard_count]`` of every IDENTIFY so far ([0, 1] if it sent none)."""
+        return self.gateway.identified_shards
+
+    @property
+    def shard_count(self) -> int:
+        """The shard count in use: that of the latest IDENTIFY (1 before any)."""
+        return self.gateway.shard_count
+
+    def shard_of(self, guild: FakeGuild | str | int) -> int:
+        """The shard that carries ``guild``'s events under the shard count in use."""
+        return self.gateway.shard_of(guild.id if isinstance(guild, FakeGuild) else guild)
+
+    def session(self, shard_id: int = 0) -> ShardSession:
+        """The gateway session of a shard: ``session_id``, ``history``, ``replayed``..."""
+        return self.gateway.session(shard_id)
+
     async def wait_connected(self, timeout: float = 5.0) -> None:
-        """A socket is up and past READY or RESUMED."""
+        """Every shard's socket is up and past READY or RESUMED."""
         await self.gateway.wait_connected(timeout)
 
     async def wait_ready(self, timeout: float = 5.0) -> None:
-        """READY and every GUILD_CREATE sent (the client's on_ready follows guild_ready_timeout)."""
+        """READY and every GUILD_CREATE sent on every shard (the client's on_ready follows
+        guild_ready_timeout)."""
         await self.gateway.wait_session(timeout)
 
-    async def drop_connection(self, code: int = 4000) -> None:
-        await self.gateway.drop(code)
+    async def drop_connection(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the socket of ``shard`` (default: of every shard); the client RESUMEs."""
+        await self.gateway.drop(code, shard=shard)
 
-    def outage(self, code: int = 4000) -> contextlib.AbstractAsyncContextManager[None]:
-        """Drop the socket and hold reconnections until the block ends (then the client RESUMEs)."""
-        return self.gateway.outage(code)
+    def outage(
+        self, code: int = 4000, *, shard: int | None = None
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        """Drop the socket of ``shard`` (default: all) and hold its reconnection until the block
+        ends (then the client RESUMEs)."""
+        return self.gateway.outage(code, shard=shard)
 
-    async def dispatch(self, event: str, data: JsonDict) -> int:
-        """Send any gateway event; returns its sequence number."""
-        return await self.gateway.dispatch(event, data)
+    async def dispatch(self, event: str, data: JsonDict, *, shard: int | None = None) -> int:
+        """Send any gateway event on the shard of its guild (or ``shard``); returns its sequence
+        number."""
+        return await self.gateway.dispatch(event, data, shard=shard)
 
     def fail_next(
-        self, route_substring: str, status: int = 500, count: int = 1, retry_after: float = 0.05
+        self,
+        route_substring: str,
+        status: int = 500,
+        count: int = 1,
+        retry_after: float = 0.05,
+        *,
+        after_handling: bool = False,
     ) -> None:
-        """Fail the next ``count`` requests whose "METHOD /path" contains ``route_substring``."""
-        self._faults.append(_Fault(route_substring, status, count, retry_after))
+        """Fail the next ``count`` requests whose "METHOD /path" contains ``route_substring``.
+
+        ``after_handling=True``: carry the request out (e.g. create the message), then answer
+        the failure anyway, as when Discord's response is lost on the way."""
+        self._faults.append(_Fault(route_substring, status, count, retry_after, after_handling))
 
     # ---- the world (see FakeWorld)
 
@@ -362,6 +478,27 @@ class FakeDiscord:
     def guild(self) -> FakeGuild:
         """The first (by default the only) guild."""
         return self.world.guilds[0]
+
+    def add_guild(
+        self, name: str = "Second DAO", *, shard: int | None = None, shards: int | None = None
+    ) -> FakeGuild:
+        """Another guild laid out like the default one (same users, new guild, channel and role
+        ids) whose id falls on ``shard`` of ``shards``: by default ``max(self.shards, 2)``
+        shards and the lowest shard no guild is on yet (the default guild is on shard 0, so
+        the second guild lands on shard 1). Call it before the client connects; later, also
+        ``await fake.dispatch("GUILD_CREATE", guild.payload(gateway=True))``."""
+        shard_count = shards if shards is not None else max(self.shards, 2)
+        if shard is None:
+            taken = {shard_id_of(g.id, shard_count) for g in self.guilds}
+            shard = min((i for i in range(shard_count) if i not in taken), default=0)
+        guild = default_guild(
+            self.bot_user, guild_id=snowflake_on_shard(shard, shard_count), name=name
+        )
+        for member in guild.members:  # the same people as in the other guilds
+            with contextlib.suppress(KeyError):
+                member.user = self.world.user(member.user.id)
+        self.world.guilds.append(guild)
+        return guild
 
     def user(self, ref: FakeUser | FakeMember | str | int) -> FakeUser:
         """A user by FakeUser, FakeMember, id or username."""
@@ -396,7 +533,7 @@ class FakeDiscord:
         options: Mapping[str, Any] | None = None,
         *,
         user: FakeUser | str = "alice",
-        guild_id: str | None = None,
+        guild_id: FakeGuild | str | None = None,
         channel_id: FakeChannel | str | None = None,
         dm: bool = False,
     ) -> InteractionRecord:
@@ -412,7 +549,7 @@ class FakeDiscord:
         *,
         focused: str,
         user: FakeUser | str = "alice",
-        guild_id: str | None = None,
+        guild_id: FakeGuild | str | None = None,
         channel_id: FakeChannel | str | None = None,
         dm: bool = False,
         timeout: float = 2.0,
@@ -489,13 +626,15 @@ class FakeDiscord:
         options: dict[str, Any],
         focused: str | None,
         user: FakeUser | str,
-        guild_id: str | None,
+        guild_id: FakeGuild | str | None,
         channel_ref: FakeChannel | str | None,
         dm: bool,
     ) -> InteractionRecord:
         # Needs a session, not a live socket: during an outage the event queues for the RESUME.
         await self.wait_ready()
         author = self.user(user)
+        if isinstance(guild_id, FakeGuild):
+            guild_id = guild_id.id
         guild = None if dm else self.world.find_guild(guild_id or self.guild.id)
         if guild is None and not dm:
             raise KeyError(f"no guild {guild_id}")
@@ -680,8 +819,10 @@ class FakeDiscord:
             files,
         )
         self.requests.append(record)
-        response = self._injected_fault(f"{request.method} {path}")
-        if response is None:
+        fault = self._next_fault(f"{request.method} {path}")
+        if fault is not None and not fault.after_handling:
+            response = _fault_response(fault)
+        else:
             try:
                 call = _ApiCall({}, request.query, body)
                 response = await self._route(request.method, path, call)
@@ -689,6 +830,8 @@ class FakeDiscord:
                 # A 500 would make discord.py retry for ~20 s; a 400 fails the call at once.
                 self.errors.append(f"{request.method} {path}: {exc!r}")
                 response = _json_response(*_error(400, 50035, f"fake could not handle: {exc!r}"))
+            if fault is not None:  # handled, but the client gets the failure
+                response = _fault_response(fault)
         record.status = response.status
         return response
 
@@ -701,27 +844,11 @@ class FakeDiscord:
         self.unhandled.append(f"{method} {path}")
         return _json_response(*_error(404, 0, "404: Not Found"))
 
-    def _injected_fault(self, route: str) -> web.Response | None:
+    def _next_fault(self, route: str) -> _Fault | None:
         fault = next((f for f in self._faults if f.remaining > 0 and f.pattern in route), None)
-        if fault is None:
-            return None
-        fault.remaining -= 1
-        if fault.status != 429:
-            return _json_response(*_error(fault.status, 0, f"{fault.status}: injected failure"))
-        # discord.py retries a 429 only with a Via header (else it blames Cloudflare) and a JSON
-        # retry_after; Retry-After and X-RateLimit-* are what Discord sends as well.
-        headers = {
-            "Via": "1.1 google",
-            "Retry-After": str(fault.retry_after),
-            "X-RateLimit-Global": "false",
-            "X-RateLimit-Scope": "user",
-        }
-        body = {
-            "message": "You are being rate limited.",
-            "retry_after": fault.retry_after,
-            "global": False,
-        }
-        return _json_response(429, body, headers)
+        if fault is not None:
+            fault.remaining -= 1
+        return fault
 
     def _route_table(self) -> list[tuple[str, str, _Handler]]:
         webhook_message = "/webhooks/{app}/{token}/messages/{message_id}"
@@ -733,7 +860,7 @@ class FakeDiscord:
             ("GET", "/users/{user_id}", self._get_user),
             ("GET", "/oauth2/applications/@me", self._get_application),
             ("GET", "/gateway", self._get_gateway),
-            ("GET", "/gateway/bot", self._get_gateway),
+            ("GET", "/gateway/bot", self._get_bot_gateway),
             ("GET", "/applications/{app}/commands", self._get_commands),
             ("PUT", "/applications/{app}/commands", self._put_commands),
             ("GET", "/applications/{app}/guilds/{guild_id}/commands", self._get_commands),
@@ -794,8 +921,12 @@ class FakeDiscord:
         }
 
     async def _get_gateway(self, call: _ApiCall) -> _Reply:
-        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        return 200, {"url": self.gateway_url}
+
+    async def _get_bot_gateway(self, call: _ApiCall) -> _Reply:
+        """AutoShardedClient(shard_count=None) opens ``shards`` connections to ``url``."""
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
+        return 200, {"url": self.gateway_url, "shards": self.shards, "session_start_limit": limit}
 
     async def _get_commands(self, call: _ApiCall) -> _Reply:
         return 200, self.commands.get(call.params.get("guild_id"), [])
@@ -938,10 +1069,36 @@ class FakeDiscord:
         return 200, [self._as_seen_by_bot(self._messages[str(i)]) for i in newest_first]
 
     async def _create_message(self, call: _ApiCall) -> _Reply:
+        """Also DMs. ``nonce`` (int, or string of up to 25 characters) is echoed; with
+        ``enforce_nonce`` a nonce the author used within ``nonce_window`` seconds returns that
+        message (200) and creates nothing, or 404 Unknown Message if it was deleted."""
         channel = self._find_channel(call)
         if channel is None:
             return _error(404, 10003, "Unknown Channel")
-        message = self._new_message(channel, self.bot_user, call.json or {})
+        body = call.json or {}
+        nonce = body.get("nonce")
+        if nonce is not None:
+            if isinstance(nonce, bool) or not isinstance(nonce, int | str):
+                return _invalid_form("nonce", "NONCE_TYPE_INVALID", "Invalid nonce.")
+            if len(str(nonce)) > 25:
+                return _invalid_form(
+                    "nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
+        key = (self.bot_user.id, str(nonce))
+        earlier = self.nonces.get(key) if nonce is not None else None
+        if (
+            earlier is not None
+            and body.get("enforce_nonce")
+            and time.monotonic() - earlier.at < self.nonce_window
+        ):
+            if earlier.message_id not in self._channel_log.get(earlier.channel_id, []):
+                return _error(404, 10008, "Unknown Message")  # deleted: discord.py's NotFound
+            self.nonce_replays.append(earlier.message_id)
+            return 200, self._messages[earlier.message_id]
+        message = self._new_message(channel, self.bot_user, body)
+        if nonce is not None:
+            message["nonce"] = nonce
+            self.nonces[key] = NonceRecord(message["id"], channel.id, time.monotonic())
         await self._store_message(message)
         return 200, message
 

@@ -8,6 +8,7 @@ import io
 import time
 import warnings
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -19,7 +20,7 @@ with warnings.catch_warnings():
     import discord
     from discord import app_commands
 
-    from tests.fakes.discord_server import FakeDiscord
+    from tests.fakes.discord_server import FakeDiscord, shard_id_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -175,6 +176,36 @@ class SampleBot(discord.Client):
 
         tree.add_command(config)
         tree.add_command(admin)
+
+
+class ShardedBot(discord.AutoShardedClient):
+    """An AutoShardedClient with one slash command that names the guild and its shard."""
+
+    def __init__(self, shard_count: int | None, **options: Any) -> None:
+        super().__init__(
+            intents=discord.Intents.default(),
+            shard_count=shard_count,
+            guild_ready_timeout=0.1,
+            **options,
+        )
+        self.tree = app_commands.CommandTree(self)
+        self.shards_ready: list[int] = []
+
+        @self.tree.command(description="Which guild and shard")
+        async def where(interaction: discord.Interaction) -> None:
+            guild = interaction.guild
+            text = f"{guild.name} on shard {guild.shard_id}" if guild else "DM"
+            await interaction.response.send_message(text)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py's default sleeps 5 s before every IDENTIFY but the first (Discord's
+        identify rate limit); the fake has no such limit."""
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        self.shards_ready.append(shard_id)
 
 
 async def _until(condition: Callable[[], bool], seconds: float = 2.0) -> None:
@@ -454,3 +485,207 @@ async def test_unknown_route_is_404_and_logged(fake: FakeDiscord, bot: SampleBot
     with pytest.raises(discord.NotFound):
         await bot.http.request(discord.http.Route("GET", "/nope/{x}", x=1))
     assert fake.unhandled == ["GET /nope/1"]
+
+
+# --------------------------------------------------------------------------- nonces
+
+
+def _text_channel(bot: discord.Client, fake: FakeDiscord, name: str) -> discord.TextChannel:
+    channel = bot.get_channel(int(fake.channel(name).id))
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
+def _created(fake: FakeDiscord) -> list[str]:
+    """Ids of the MESSAGE_CREATE events the bot was sent."""
+    return [d.data["id"] for d in fake.session(0).history if d.event == "MESSAGE_CREATE"]
+
+
+async def test_same_nonce_twice_creates_one_message(fake: FakeDiscord, bot: SampleBot) -> None:
+    alerts = _text_channel(bot, fake, "#alerts")
+    first = await alerts.send("proposal 7 passed", nonce="outbox-7")
+    again = await alerts.send("proposal 7 passed (retry)", nonce="outbox-7")
+    assert again.id == first.id
+    assert again.content == "proposal 7 passed"  # Discord returns the first message as it is
+    [stored] = fake.channel_messages("#alerts")
+    assert stored["id"] == str(first.id)
+    assert stored["nonce"] == first.nonce == "outbox-7"  # discord.py sends nonces as strings
+    posts = [r.json for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [(b["nonce"], b["enforce_nonce"]) for b in posts] == [("outbox-7", True)] * 2
+    assert fake.nonce_replays == [stored["id"]]
+    assert fake.nonces[(fake.bot_user.id, "outbox-7")].message_id == stored["id"]
+    assert _created(fake) == [stored["id"]]  # no second MESSAGE_CREATE either
+
+
+async def test_different_nonces_create_two_messages(fake: FakeDiscord, bot: SampleBot) -> None:
+    alerts = _text_channel(bot, fake, "#alerts")
+    first = await alerts.send("one", nonce="outbox-1")
+    second = await alerts.send("two", nonce=2)  # an int nonce goes out as "2"
+    assert first.id != second.id
+    assert [m["content"] for m in fake.channel_messages("#alerts")] == ["one", "two"]
+    assert fake.nonce_replays == []
+
+
+async def test_nonce_is_per_author_not_per_channel(fake: FakeDiscord, bot: SampleBot) -> None:
+    first = await _text_channel(bot, fake, "#alerts").send("here", nonce="outbox-9")
+    elsewhere = await _text_channel(bot, fake, "#general").send("there", nonce="outbox-9")
+    assert elsewhere.id == first.id
+    # the first message, in its channel (discord.py itself pins the reply to #general)
+    assert fake.message(str(elsewhere.id))["channel_id"] == fake.channel("#alerts").id
+    assert fake.channel_messages("#general") == []
+
+
+async def test_nonce_window_expires(fake: FakeDiscord, bot: SampleBot) -> None:
+    fake.nonce_window = 0.2
+    alerts = _text_channel(bot, fake, "#alerts")
+    first = await alerts.send("first", nonce="outbox-1")
+    assert (await alerts.send("first", nonce="outbox-1")).id == first.id
+    await asyncio.sleep(0.25)
+    later = await alerts.send("later", nonce="outbox-1")
+    assert later.id != first.id
+    assert [m["content"] for m in fake.channel_messages("#alerts")] == ["first", "later"]
+    assert fake.nonces[(fake.bot_user.id, "outbox-1")].message_id == str(later.id)
+
+
+async def test_nonce_in_a_dm_channel(fake: FakeDiscord, bot: SampleBot) -> None:
+    alice = await bot.fetch_user(int(fake.user("alice").id))
+    first = await alice.send("your vote counted", nonce="dm-1")
+    again = await alice.send("your vote counted", nonce="dm-1")
+    other = await alice.send("a new proposal", nonce="dm-2")
+    assert again.id == first.id != other.id
+    assert [m["content"] for m in fake.dm_messages("alice")] == [
+        "your vote counted",
+        "a new proposal",
+    ]
+    assert fake.nonce_replays == [str(first.id)]
+
+
+async def test_nonce_of_a_deleted_message_is_not_found(fake: FakeDiscord, bot: SampleBot) -> None:
+    alerts = _text_channel(bot, fake, "#alerts")
+    first = await alerts.send("oops", nonce="outbox-3")
+    await first.delete()
+    with pytest.raises(discord.NotFound):  # as discord.py documents for send(nonce=...)
+        await alerts.send("oops", nonce="outbox-3")
+    assert fake.channel_messages("#alerts") == []
+    assert fake.nonce_replays == []
+
+
+async def test_nonce_longer_than_25_is_invalid_form_body(fake: FakeDiscord, bot: SampleBot) -> None:
+    alerts = _text_channel(bot, fake, "#alerts")
+    await alerts.send("fits", nonce="n" * 25)
+    with pytest.raises(discord.HTTPException) as info:
+        await alerts.send("too long", nonce="n" * 26)
+    assert (info.value.status, info.value.code) == (400, 50035)
+    assert "In nonce: Must be 25 or fewer in length." in info.value.text
+    assert [m["content"] for m in fake.channel_messages("#alerts")] == ["fits"]
+
+
+async def test_nonce_without_enforce_nonce_is_only_echoed(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    channel_id = fake.channel("#alerts").id
+    route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+    first = await bot.http.request(route, json={"content": "a", "nonce": 42})
+    second = await bot.http.request(route, json={"content": "b", "nonce": 42})
+    assert first["id"] != second["id"]
+    assert first["nonce"] == second["nonce"] == 42
+    assert [m["content"] for m in fake.channel_messages("#alerts")] == ["a", "b"]
+
+
+async def test_lost_response_is_retried_with_the_same_nonce(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    """The message is created but the 500 hides it; discord.py retries the same body (its own
+    random nonce included) and gets the message back instead of a duplicate."""
+    fake.fail_next("POST /channels/", status=500, after_handling=True)
+    sent = await _text_channel(bot, fake, "#alerts").send("exactly once")
+    posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
+    assert [r.status for r in posts] == [500, 200]
+    assert posts[0].json["nonce"] == posts[1].json["nonce"]
+    [stored] = fake.channel_messages("#alerts")
+    assert stored["id"] == str(sent.id)
+    assert fake.nonce_replays == [stored["id"]]
+
+
+# --------------------------------------------------------------------------- sharding
+
+
+def _events(fake: FakeDiscord, shard_id: int, event: str) -> list[str]:
+    """Ids of the ``event`` dispatches of a shard's session."""
+    return [d.data["id"] for d in fake.session(shard_id).history if d.event == event]
+
+
+async def test_auto_sharded_client_gets_each_guild_on_its_shard() -> None:
+    async with FakeDiscord(heartbeat_interval_ms=200) as fake:
+        second = fake.add_guild("Second DAO")
+        assert [shard_id_of(g.id, 2) for g in fake.guilds] == [0, 1]
+        client = ShardedBot(shard_count=2)
+        async with fake.run_client(client):
+            assert sorted(fake.identified_shards) == [[0, 2], [1, 2]]
+            assert fake.shard_count == 2
+            assert sorted(client.shards) == [0, 1]
+            assert {g.id for g in client.guilds} == {int(fake.guild.id), int(second.id)}
+            for shard_id, guild in enumerate(fake.guilds):
+                [ready] = [d.data for d in fake.session(shard_id).history if d.event == "READY"]
+                assert ready["shard"] == [shard_id, 2]
+                assert [g["id"] for g in ready["guilds"]] == [guild.id]
+                assert _events(fake, shard_id, "GUILD_CREATE") == [guild.id]
+            first = await (await fake.invoke("where")).wait_done()
+            other = await (await fake.invoke("where", guild_id=second, user="bob")).wait_done()
+            private = await (await fake.invoke("where", dm=True)).wait_done()
+            assert first.messages()[0]["content"] == "Test DAO on shard 0"
+            assert other.messages()[0]["content"] == "Second DAO on shard 1"
+            assert private.messages()[0]["content"] == "DM"
+            assert _events(fake, 0, "INTERACTION_CREATE") == [first.id, private.id]  # DMs: 0
+            assert _events(fake, 1, "INTERACTION_CREATE") == [other.id]
+            answer = fake.channel_messages(second.channels[0])[0]["content"]
+            assert answer == "Second DAO on shard 1"
+            assert sorted(client.shards_ready) == [0, 1]
+        assert not any(r.path == "/gateway/bot" for r in fake.requests)
+        assert fake.errors == []
+        assert fake.unhandled == []
+
+
+async def test_shard_count_from_gateway_bot_and_resume_per_shard() -> None:
+    async with FakeDiscord(shards=2, heartbeat_interval_ms=200) as fake:
+        second = fake.add_guild()
+        client = ShardedBot(shard_count=None)  # asks GET /gateway/bot
+        async with fake.run_client(client):
+            assert client.shard_count == 2
+            assert sorted(fake.identified_shards) == [[0, 2], [1, 2]]
+            shards, url, limit = await client.http.get_bot_gateway()
+            assert (shards, url) == (2, fake.gateway_url)
+            assert limit == {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 14400000,
+                "max_concurrency": 1,
+            }
+            async with fake.outage(shard=1):
+                assert not fake.session(1).connected
+                assert fake.session(0).connected
+                missed = await fake.invoke("where", guild_id=second)
+                served = await (await fake.invoke("where")).wait_done()  # shard 0 still up
+                assert served.messages()[0]["content"] == "Test DAO on shard 0"
+                await asyncio.sleep(0.1)
+                assert missed.callback is None
+            await missed.wait_done()
+            assert missed.messages()[0]["content"] == "Second DAO on shard 1"
+            assert (fake.identify_count, fake.resume_count) == (2, 1)
+            assert (fake.session(0).resume_count, fake.session(1).resume_count) == (0, 1)
+            replayed = [d.data["id"] for d in fake.session(1).replayed]
+            assert replayed == [missed.id]
+            await fake.drop_connection(4000, shard=0)
+            await fake.wait_connected()
+            await (await fake.invoke("where")).wait_done()
+            assert (fake.session(0).resume_count, fake.identify_count) == (1, 2)
+        assert fake.errors == []
+
+
+async def test_invalid_shard_is_closed_with_4010(fake: FakeDiscord) -> None:
+    client = ShardedBot(shard_count=2, shard_ids=[2])
+    with pytest.raises(discord.ConnectionClosed) as info:
+        async with fake.run_client(client):
+            pass
+    assert info.value.code == 4010
+    assert fake.identify_count == 0
