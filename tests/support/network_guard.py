@@ -29,6 +29,10 @@ def _is_local(host: object) -> bool:
     try:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback
     except ValueError:
+        pass
+    try:  # numeric forms a C resolver maps without DNS: 0x7f000001, 127.1, 2130706433
+        return ipaddress.IPv4Address(socket.inet_aton(host)).is_loopback
+    except (OSError, ValueError):
         return False
 
 
