@@ -16,10 +16,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import insert
 
-from bot.community import CORE_SETTINGS, CommunityService
+from bot.commands.community import CORE_SETTINGS, CommunityService
+from bot.http import HttpClient, HttpPolicy
 from bot.storage.database import Database
 from cogs.debates import store
 from cogs.debates.discourse import DiscourseClient
@@ -27,12 +27,13 @@ from cogs.debates.forum_sync import ForumSync
 from cogs.debates.models import Author, Post, Thread
 from tests.fakes.discourse_forum import Forum
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
+from tests.support.apps import feature_migrations
 from tests.support.databases import database_url
 
 
 async def prepared(url: str) -> Database:
     db = Database(url)
-    await db.migrate()
+    await db.migrate(feature_migrations())
     await CommunityService(db, [], CORE_SETTINGS).sync_configured("local")
     return db
 
@@ -42,7 +43,7 @@ async def timed_sync(url: str, fake: FakeDiscourse) -> tuple[float, int, int]:
     try:
         async with db.transaction() as session:
             source = await store.ensure_source(session, 1, "discourse", fake.base_url, "bench")
-        async with aiohttp.ClientSession() as http:
+        async with HttpClient(HttpPolicy(allow_private=("127.0.0.1",))) as http:
             client = DiscourseClient(fake.base_url, http, requests_per_minute=10_000_000)
             started = time.perf_counter()
             report = await ForumSync(db, client, source).run()

@@ -15,9 +15,9 @@ import argparse
 import asyncio
 import time
 
-import aiohttp
 from eth_account import Account
 
+from bot.http import HttpClient
 from chain.rpc import JsonRpc
 from chain.watch import read_range
 from tests.support.anvil import Anvil
@@ -27,7 +27,7 @@ from tests.support.safes import SafeDriver, create_safe, deploy_safe_contracts
 async def measure(
     anvil: Anvil, safe: SafeDriver, watched: list[str], blocks: int, confirmations: int
 ) -> tuple[float, float, float, float, int]:
-    async with aiohttp.ClientSession() as http:
+    async with HttpClient() as http:
         ours, naive = JsonRpc(anvil.url, http), JsonRpc(anvil.url, http)
         cursor = await ours.block_number() - confirmations
         ours.requests = 0

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.commands.dispatch import Space
+from bot.commands.caller import Space
 from bot.commands.options import ChannelRef
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,8 @@
-"""What the app needs from a front end (Discord, Telegram, console)."""
+"""What the app needs from a front end (Discord, Telegram, console), and the set of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -22,12 +22,23 @@ class FrontEnd(Protocol):
     platform: str
 
     async def run(self) -> None:
-        """Serve until `stop` is called (or, for the console, until its input ends)."""
+        """Serve until `stop` is called (or, for the console, until its input ends). Raises when
+        the platform cannot be reached; the app retries with backoff."""
 
     async def stop(self) -> None: ...
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> None:
-        """Post to a channel unprompted: alerts, digests, nudges."""
+    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+        """Post to a channel unprompted (alerts, digests, nudges). `nonce` lets a platform that
+        supports it (Discord) return the earlier message instead of posting a second one."""
+
+    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+        """Send a member a direct message."""
+
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        """The guild or chat a channel belongs to, or None when the bot cannot see it."""
+
+    async def member_spaces(self, user_id: str, spaces: Sequence[str]) -> list[str]:
+        """Which of these guilds or chats the member belongs to (to place a direct message)."""
 
     def health(self) -> Health: ...
 
@@ -40,3 +51,27 @@ class HistoryReader(Protocol):
     def history(self, channel: ChannelRef, after: str | None) -> AsyncIterator[ChatMessage]:
         """Messages after the given id, oldest first."""
         ...
+
+
+class FrontEnds:
+    """The front ends this process serves, by platform."""
+
+    def __init__(self) -> None:
+        self._by_platform: dict[str, FrontEnd] = {}
+
+    def add(self, frontend: FrontEnd) -> None:
+        self._by_platform[frontend.platform] = frontend
+
+    def get(self, platform: str) -> FrontEnd | None:
+        return self._by_platform.get(platform)
+
+    def __iter__(self) -> Iterator[FrontEnd]:
+        return iter(list(self._by_platform.values()))
+
+    def history_reader(self, platform: str) -> HistoryReader | None:
+        frontend = self._by_platform.get(platform)
+        return frontend if isinstance(frontend, HistoryReader) else None
+
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        frontend = self._by_platform.get(channel.platform)
+        return await frontend.space_of(channel) if frontend is not None else None

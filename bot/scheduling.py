@@ -1,4 +1,4 @@
-"""Periodic jobs on APScheduler: one scheduler for all features, stopped with the bot."""
+"""Periodic jobs on APScheduler: one scheduler for all features, run only by the leader."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ Job = Callable[[], Awaitable[None]]
 
 
 class Scheduler:
-    def __init__(self, timezone: str = "UTC") -> None:
+    def __init__(self, timezone: str = "UTC", is_leader: Callable[[], bool] = lambda: True) -> None:
         self._scheduler = AsyncIOScheduler(timezone=timezone)
+        self._is_leader = is_leader
 
     def every(self, job_id: str, interval: timedelta, job: Job, *, jitter: int = 0) -> None:
-        """Run `job` every `interval`; a run still going when the next is due is not doubled."""
+        """Run `job` every `interval` in the leading process; a run still going when the next is
+        due is not doubled."""
         self._scheduler.add_job(
-            job,
+            self._on_leader(job_id, job),
             "interval",
             seconds=interval.total_seconds(),
             id=job_id,
@@ -30,6 +32,17 @@ class Scheduler:
             jitter=jitter or None,
             misfire_grace_time=int(interval.total_seconds()),
         )
+
+    def _on_leader(self, job_id: str, job: Job) -> Job:
+        async def run() -> None:
+            if not self._is_leader():
+                return
+            try:
+                await job()
+            except Exception:  # a failing job is logged and tried again at its next time
+                log.exception("scheduled job failed", extra={"job": job_id})
+
+        return run
 
     def start(self) -> None:
         self._scheduler.start()

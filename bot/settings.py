@@ -1,7 +1,9 @@
 """Configuration: one TOML file for structure, environment variables for secrets.
 
-Every key is validated before anything starts; a bad key or value raises `ConfigError` naming the
-key and the reason, and nothing is half-applied.
+The framework's sections are declared here; each feature declares its own table (`[treasury]`,
+`[debates]`, ...) with a pydantic model of its own, validated here too. Every key is checked
+before anything starts: problems raise `ConfigErrors`, one line per key with the reason, and
+nothing is half-applied.
 """
 
 from __future__ import annotations
@@ -10,11 +12,20 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+)
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, ConfigErrors
 
 # Environment variables that override the file; secrets only ever come from here.
 ENV_KEYS: dict[str, tuple[str, ...]] = {
@@ -27,10 +38,18 @@ ENV_KEYS: dict[str, tuple[str, ...]] = {
     "STEWARD_LOG_LEVEL": ("log", "level"),
 }
 SECRET_KEYS = ("discord.token", "telegram.token", "llm.api_key")
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def environ_of(info: Any) -> Mapping[str, str]:
+    """The environment a feature's config validator may read secrets from (tests pass their own)."""
+    context = getattr(info, "context", None) or {}
+    environ = context.get("environ")
+    return environ if environ is not None else os.environ
 
 
 class LogSettings(Section):
@@ -41,6 +60,8 @@ class LogSettings(Section):
 class DatabaseSettings(Section):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
     echo: bool = False
+    # SQLite: how long a write waits for another writer before it fails (and is retried).
+    busy_timeout_ms: int = Field(default=5000, ge=0)
 
 
 class DiscordSettings(Section):
@@ -53,6 +74,8 @@ class DiscordSettings(Section):
     # Read message text for ingestion; needs the privileged Message Content intent switched on
     # for the bot in Discord's developer portal.
     read_messages: bool = False
+    # Gateway shards; Discord requires more than one from 2,500 guilds on.
+    shards: int = Field(default=1, ge=1, le=1024)
 
 
 class TelegramSettings(Section):
@@ -79,41 +102,36 @@ class LLMSettings(Section):
     attempts: int = Field(default=4, ge=1, le=10)
 
 
-class ForumConfig(Section):
-    url: str = Field(pattern=r"^https?://")
-    community: str | None = None  # slug; default: the first community
-    # The API key itself stays in the environment, under the variable named here.
-    api_key_env: str | None = None
-    api_username: str = "system"
-    categories: list[str] = []
-    requests_per_minute: int | None = Field(default=None, ge=1, le=100_000)
-    sync_minutes: int = Field(default=5, ge=1)
+class HttpSettings(Section):
+    """The one policy of everything the bot fetches (forums, RPC nodes, APIs, pages)."""
+
+    timeout: float = Field(default=20.0, gt=0)
+    attempts: int = Field(default=4, ge=1, le=10)
+    # A server asking to wait longer than this is not waited for: the request fails at once.
+    max_retry_after: float = Field(default=300.0, ge=0)
+    max_response_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Hosts or networks that URLs typed in chat may reach although they are private or local.
+    allow_private: list[str] = []
 
 
-class ChainConfig(Section):
-    chain_id: int = Field(ge=1)
-    # The RPC URL often carries a provider key: RPC_URL_<NAME> in the environment overrides it.
-    rpc_url: str | None = None
-    tx_service_url: str | None = None
-    # Name of the environment variable holding the Transaction Service API key (a JWT).
-    tx_service_api_key_env: str | None = None
-    confirmations: int = Field(default=12, ge=0, le=1000)
-    poll_seconds: float = Field(default=12.0, gt=0)
-    explorer_url: str | None = None
-    safe_app_url: str = "https://app.safe.global"
-    # EIP-3770 short name used in Safe web app links (eth, gno, arb1, ...).
-    short_name: str | None = None
-    native_symbol: str = "ETH"
-    # ERC-20 tokens whose balances /safe status shows.
-    tokens: list[str] = []
-    # MultiSend deployments besides the canonical ones (DELEGATECALL to them is expected).
-    multisend: list[str] = []
-    max_block_range: int = Field(default=2000, ge=1)
-    # The Transaction Service's free tier: 5 requests/s and 50,000 a month.
-    tx_service_requests_per_month: int = Field(default=50_000, ge=1)
-    tx_service_requests_per_second: float = Field(default=5.0, gt=0)
-    # A queued transaction short of signatures this long gets a nudge, at most once per period.
-    nudge_after_minutes: int = Field(default=24 * 60, ge=1)
+class SchedulerSettings(Section):
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{zone!r} is not an IANA time zone (e.g. Europe/Berlin)") from exc
+        return zone
+
+
+class LeaderSettings(Section):
+    """Replicas on PostgreSQL: one process runs scheduled work, a standby takes over."""
+
+    # How often a standby tries to become the leader, and the leader checks its lock.
+    check_seconds: float = Field(default=10.0, gt=0, le=60)
 
 
 class CommunityConfig(Section):
@@ -137,10 +155,6 @@ class CommunityConfig(Section):
         return members
 
 
-class SchedulerSettings(Section):
-    timezone: str = "UTC"
-
-
 class Settings(Section):
     data_dir: Path = Path("data")
     log: LogSettings = LogSettings()
@@ -149,12 +163,14 @@ class Settings(Section):
     telegram: TelegramSettings = TelegramSettings()
     console: ConsoleSettings = ConsoleSettings()
     llm: LLMSettings = LLMSettings()
+    http: HttpSettings = HttpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    leader: LeaderSettings = LeaderSettings()
     communities: list[CommunityConfig] = []
-    forums: list[ForumConfig] = []
-    chains: dict[str, ChainConfig] = {}
     # Features to load; empty means all of them.
     features: list[str] = []
+    # Each feature's own table, validated by its model (filled by `build_settings`).
+    feature_tables: dict[str, SerializeAsAny[BaseModel]] = {}
 
     @field_validator("communities")
     @classmethod
@@ -165,15 +181,44 @@ class Settings(Section):
             raise ValueError(f"duplicate community slug(s): {', '.join(sorted(duplicates))}")
         return communities
 
+    def feature_config(self, name: str, model: type[ModelT]) -> ModelT:
+        """A feature's table; its defaults when the file has none."""
+        table = self.feature_tables.get(name)
+        return table if isinstance(table, model) else model()
+
+    @property
+    def default_community(self) -> str:
+        """Direct messages and configured forums with no community belong here."""
+        return self.communities[0].slug if self.communities else self.console.community
+
     def secret_values(self) -> list[str]:
+        """Every secret value, so the log can redact them wherever they appear."""
         secrets = [self.discord.token, self.telegram.token, self.llm.api_key]
         values = [s.get_secret_value() for s in secrets if s is not None]
         if self.database.url and "@" in self.database.url:
             values.append(self.database.url)
+        for table in self.feature_tables.values():
+            values += _secrets_in(table)
         return [v for v in values if len(v) >= 4]
 
 
-def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+def _secrets_in(value: object) -> list[str]:
+    if isinstance(value, SecretStr):
+        return [value.get_secret_value()]
+    if isinstance(value, BaseModel):
+        return [s for name in type(value).model_fields for s in _secrets_in(getattr(value, name))]
+    if isinstance(value, Mapping):
+        return [s for item in value.values() for s in _secrets_in(item)]
+    if isinstance(value, list | tuple):
+        return [s for item in value for s in _secrets_in(item)]
+    return []
+
+
+def load_settings(
+    path: Path | None,
+    feature_models: Mapping[str, type[BaseModel]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
     environ = os.environ if environ is None else environ
     data: dict[str, Any] = {}
     if path is not None:
@@ -191,12 +236,48 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
         value = environ.get(variable)
         if value:
             _set_path(data, key_path, value)
+    return build_settings(data, feature_models or {}, environ)
+
+
+def build_settings(
+    data: Mapping[str, Any],
+    feature_models: Mapping[str, type[BaseModel]],
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Validate the framework's sections and every feature's table; report every problem."""
+    data = dict(data)
+    problems: list[tuple[str, str]] = []
+    tables: dict[str, BaseModel] = {}
+    for name, model in feature_models.items():
+        if name in data:
+            raw = data.pop(name)
+            try:
+                tables[name] = model.model_validate(raw, context={"environ": environ})
+            except ValidationError as exc:
+                problems += _problems(exc, prefix=name)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate({**data, "feature_tables": tables})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise ConfigError(key, first["msg"]) from exc
+        problems = _problems(exc) + problems
+        settings = None
+    if settings is not None:
+        unknown = [f for f in settings.features if f not in feature_models and f != "core"]
+        if feature_models and unknown:
+            known = ", ".join(sorted(feature_models))
+            problems.append(("features", f"unknown feature {unknown[0]!r}; have {known}"))
+    if problems or settings is None:
+        raise ConfigErrors(problems)
+    return settings
+
+
+def _problems(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    found = []
+    for error in exc.errors():
+        parts = [prefix] if prefix else []
+        parts += [str(part) for part in error["loc"]]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        found.append((".".join(parts) or "(top level)", message))
+    return found
 
 
 def _set_path(data: dict[str, Any], key_path: tuple[str, ...], value: str) -> None:

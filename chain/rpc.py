@@ -1,7 +1,8 @@
-"""A small async JSON-RPC client for EVM nodes: timeouts, retries with backoff, request counts.
+"""A small async JSON-RPC client for EVM nodes over an injected HTTP transport.
 
-Our own rather than web3's provider because the watcher needs one place for retries and a
-count of requests (the benchmark measures requests per block), and nothing more.
+The transport (the framework's HTTP client) owns timeouts, HTTP-level retries and size caps;
+this client adds what is JSON-RPC's own: node errors that mean "busy, try again" are retried
+with backoff, and requests are counted (the benchmark measures requests per block).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.errors import UpstreamError
+from chain.errors import RpcError
+from chain.transport import Transport
 
 log = logging.getLogger(__name__)
 
@@ -23,24 +25,17 @@ log = logging.getLogger(__name__)
 _RETRYABLE_CODES = {-32005, -32603, -32000, 429}
 
 
-class RpcError(UpstreamError):
-    def __init__(self, method: str, message: str, *, retryable: bool) -> None:
-        super().__init__("RPC", f"{method}: {message}", retryable=retryable)
-
-
 class JsonRpc:
     def __init__(
         self,
         url: str,
-        session: aiohttp.ClientSession,
+        transport: Transport,
         *,
-        timeout: float = 15.0,
         attempts: int = 5,
         backoff: float = 0.5,
     ) -> None:
         self.url = url
-        self._session = session
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._transport = transport
         self._attempts = attempts
         self._backoff = backoff
         self._ids = itertools.count(1)
@@ -49,20 +44,16 @@ class JsonRpc:
     async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         problem = "no attempt"
         for attempt in range(self._attempts):
-            self.requests += 1
             body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+            before = self._transport.requests
             try:
-                async with self._session.post(self.url, json=body, timeout=self._timeout) as reply:
-                    if reply.status == 429 or reply.status >= 500:
-                        problem = f"HTTP {reply.status}"
-                        retry_after = _seconds(reply.headers.get("Retry-After"))
-                        await self._wait(attempt, retry_after, method, problem)
-                        continue
-                    data = await reply.json(content_type=None)
-            except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-                problem = f"{type(exc).__name__}: {exc}"
-                await self._wait(attempt, None, method, problem)
-                continue
+                response = await self._transport.request("POST", self.url, json=body)
+                data = response.json()
+            except aiohttp.ClientError as exc:
+                retryable = bool(getattr(exc, "retryable", True))
+                raise RpcError(method, str(exc) or type(exc).__name__, retryable=retryable) from exc
+            finally:
+                self.requests += max(1, self._transport.requests - before)
             error = data.get("error") if isinstance(data, dict) else {"message": "bad reply"}
             if not error:
                 return data.get("result")
@@ -71,13 +62,13 @@ class JsonRpc:
             if code not in _RETRYABLE_CODES or "execution reverted" in message:
                 raise RpcError(method, message, retryable=False)
             problem = message
-            await self._wait(attempt, None, method, problem)
+            await self._wait(attempt, method, problem)
         raise RpcError(method, f"{problem} after {self._attempts} attempts", retryable=True)
 
-    async def _wait(self, attempt: int, hint: float | None, method: str, problem: str) -> None:
+    async def _wait(self, attempt: int, method: str, problem: str) -> None:
         if attempt + 1 >= self._attempts:
             return
-        delay = hint or min(30.0, self._backoff * 2.0**attempt) * (0.5 + random.random() / 2)
+        delay = min(30.0, self._backoff * 2.0**attempt) * (0.5 + random.random() / 2)
         log.warning(
             "RPC call failed; retrying",
             extra={"method": method, "problem": problem, "wait": round(delay, 2)},
@@ -107,10 +98,3 @@ class JsonRpc:
     async def transaction(self, tx_hash: str) -> dict[str, Any] | None:
         found = await self.call("eth_getTransactionByHash", [tx_hash])
         return found if isinstance(found, dict) else None
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return float(value) if value else None
-    except ValueError:
-        return None

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 
-from chain.rpc import JsonRpc, RpcError
+from chain.errors import RpcError
+from chain.rpc import JsonRpc
 
 _GET_OWNERS, _GET_THRESHOLD, _NONCE, _VERSION = (
     "0xa0e67e2b",

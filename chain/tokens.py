@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from eth_abi.abi import decode as abi_decode
 
-from chain.rpc import JsonRpc, RpcError
+from chain.errors import RpcError
+from chain.rpc import JsonRpc
 
 _SYMBOL, _DECIMALS, _BALANCE_OF = "0x95d89b41", "0x313ce567", "0x70a08231"
 

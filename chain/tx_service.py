@@ -13,7 +13,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.errors import UpstreamError
+from chain.errors import ChainError
+from chain.transport import Response, Transport
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +49,15 @@ class TransactionService:
     def __init__(
         self,
         base_url: str,
-        session: aiohttp.ClientSession,
+        transport: Transport,
         *,
         api_key: str | None = None,
-        timeout: float = 10.0,
         page_size: int = 100,
         clock: Any = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._session = session
-        self._headers = {"Accept": "application/json"}
-        if api_key:
-            self._headers["Authorization"] = f"Bearer {api_key}"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._transport = transport
+        self._credentials = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._page_size = page_size
         self._clock = clock
         self.quota = Quota()
@@ -93,27 +90,31 @@ class TransactionService:
 
     async def _get(self, url: str) -> dict[str, Any]:
         if not self.available():
-            raise UpstreamError("Safe Transaction Service", "request quota exhausted for now")
+            raise ChainError("Safe Transaction Service", "request quota exhausted for now")
         self.requests += 1
         try:
-            async with self._session.get(url, headers=self._headers, timeout=self._timeout) as r:
-                self._read_quota(r)
-                if r.status == 429:
-                    wait = float(r.headers.get("Retry-After", "1") or 1)
-                    self.quota.blocked_until = self._clock() + wait
-                    raise UpstreamError("Safe Transaction Service", f"rate limited for {wait:g}s")
-                if r.status >= 500:
-                    raise UpstreamError("Safe Transaction Service", f"HTTP {r.status}")
-                if r.status != 200:
-                    raise UpstreamError(
-                        "Safe Transaction Service", f"HTTP {r.status}", retryable=False
-                    )
-                data = await r.json(content_type=None)
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise UpstreamError("Safe Transaction Service", type(exc).__name__) from exc
+            # No retries here: a 429 pauses this poller for as long as the service asks, and the
+            # schedule polls again; waiting inside one poll would spend the quota twice.
+            response = await self._transport.request(
+                "GET",
+                url,
+                headers={"Accept": "application/json"},
+                credentials=self._credentials,
+                retry=False,
+                accept=(429,),
+            )
+            self._read_quota(response)
+            if response.status == 429:
+                wait = float(response.headers.get("Retry-After", "1") or 1)
+                self.quota.blocked_until = self._clock() + wait
+                raise ChainError("Safe Transaction Service", f"rate limited for {wait:g}s")
+            data = response.json()
+        except aiohttp.ClientError as exc:
+            retryable = bool(getattr(exc, "retryable", True))
+            raise ChainError("Safe Transaction Service", str(exc), retryable=retryable) from exc
         return data if isinstance(data, dict) else {}
 
-    def _read_quota(self, response: aiohttp.ClientResponse) -> None:
+    def _read_quota(self, response: Response) -> None:
         headers = response.headers
         if (limit := headers.get("X-RateLimit-Limit")) is not None:
             self.quota.limit = _int(limit)

@@ -17,7 +17,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from cogs.treasury.service import TreasuryService
 from tests.fakes.discord_server import FakeDiscord
 from tests.support.anvil import Anvil
 from tests.support.apps import make_settings, running_app
@@ -100,15 +99,17 @@ async def collect() -> list[dict[str, Any]]:
         settings = make_settings(
             Path(tmp),
             f"sqlite:///{tmp}/s.db",
-            chains={
-                "mainnet": {
-                    "chain_id": 31337,
-                    "rpc_url": anvil.url,
-                    "confirmations": 1,
-                    "poll_seconds": 3600,
-                    "explorer_url": "https://etherscan.io",
-                    "short_name": "eth",
-                    "multisend": [contracts.multi_send_v141],
+            treasury={
+                "chains": {
+                    "mainnet": {
+                        "chain_id": 31337,
+                        "rpc_url": anvil.url,
+                        "confirmations": 1,
+                        "poll_seconds": 3600,
+                        "explorer_url": "https://etherscan.io",
+                        "short_name": "eth",
+                        "multisend": [contracts.multi_send_v141],
+                    }
                 }
             },
         )
@@ -130,7 +131,7 @@ async def collect() -> list[dict[str, Any]]:
                     user="carol",
                 )
             ).wait_done(timeout=10)
-            service = app.service(TreasuryService)
+            service = app.runtimes["treasury"]
             await service.run_chain("mainnet")
             safe.fund_eth(120 * 10**18)
             payee = anvil.accounts[6].address

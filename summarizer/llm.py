@@ -11,7 +11,7 @@ from typing import Any, cast
 import openai
 from pydantic import ValidationError
 
-from bot.errors import UpstreamError
+from summarizer.errors import ModelError
 from summarizer.schema import DebateSummary, json_schema
 
 log = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ class LanguageModel:
                 return await self._call(messages)
             except openai.APIStatusError as exc:
                 if not isinstance(exc, _RETRYABLE):
-                    raise UpstreamError("language model", _describe(exc), retryable=False) from exc
+                    raise ModelError(_describe(exc), retryable=False) from exc
                 last = exc
                 delay = _retry_after(exc) or self._delay(attempt)
             except (*_RETRYABLE, ValidationError, ValueError) as exc:
@@ -86,7 +86,7 @@ class LanguageModel:
             )
             if attempt + 1 < self._attempts:
                 await asyncio.sleep(delay)
-        raise UpstreamError("language model", _describe(last)) from last
+        raise ModelError(_describe(last)) from last
 
     async def _call(self, messages: list[dict[str, str]]) -> tuple[DebateSummary, Usage]:
         response_format: Any = {

@@ -1,7 +1,9 @@
 """The console front end: a local member of a local community, for trying Steward offline.
 
 It reads "/command args" lines from standard input and prints replies; it is also the local
-community's alert and digest channel, so whatever the bot would post there is printed too.
+community's channels, so whatever the bot would post there is printed too. Standard input may be
+a terminal, a pipe, a file or nothing at all (`< /dev/null`, a container without `-i`, a
+systemd unit): the end of input ends the script.
 """
 
 from __future__ import annotations
@@ -10,23 +12,26 @@ import asyncio
 import os
 import stat
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import TextIO
 
 from bot.app import App
-from bot.commands.dispatch import CommandRequest, Space
-from bot.commands.invocation import Caller
+from bot.commands.caller import Caller, Role, Space
+from bot.commands.dispatch import CommandRequest
 from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, Tone, error_reply
-from bot.commands.spec import Role
+from bot.commands.sanitize import visible
 from bot.errors import UserError
 from bot.frontend import Health
 
 _TONE_MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.ALERT: "⚠ "}
+# Longer lines are refused (and skipped to their end), not allowed to stop the console.
+MAX_LINE_BYTES = 64 * 1024
 
 
 def render_console(reply: Reply, *, private: bool = False, heading: str | None = None) -> str:
+    reply = visible(reply)
     lines: list[str] = []
     if heading:
         lines.append(f"[{heading}]")
@@ -47,6 +52,10 @@ def render_console(reply: Reply, *, private: bool = False, heading: str | None =
     return "\n".join(lines)
 
 
+class LineTooLong(Exception):
+    pass
+
+
 class ConsoleFrontEnd:
     platform = "console"
 
@@ -55,13 +64,11 @@ class ConsoleFrontEnd:
         app: App,
         *,
         role: Role = Role.MEMBER,
-        keep_running: bool = False,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
     ) -> None:
         self._app = app
         self._caller = Caller("console", os.environ.get("USER", "you"), "you", platform_role=role)
-        self._keep_running = keep_running
         self._stdin = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
         self._community = app.settings.console.community
@@ -69,18 +76,25 @@ class ConsoleFrontEnd:
         self._commands_run = 0
 
     async def run(self) -> None:
-        interactive = self._stdin.isatty()
-        if interactive:
+        """Answer each line until the input ends or `stop` is called."""
+        if _is_terminal(self._stdin):
             self._print(
                 f"Steward console: you are a {self._caller.platform_role.name.lower()} of "
                 f"'{self._community}'. Type /help; Ctrl-D quits."
             )
         async for line in self._lines():
+            if isinstance(line, LineTooLong):
+                self._print(
+                    render_console(
+                        error_reply(
+                            f"That line is longer than {MAX_LINE_BYTES // 1024} KiB; skipped."
+                        )
+                    )
+                )
+                continue
             await self.handle_line(line)
             if self._stopped.is_set():
                 return
-        if self._keep_running:
-            await self._stopped.wait()
 
     async def handle_line(self, line: str) -> None:
         if not line.strip() or line.lstrip().startswith("#"):
@@ -105,24 +119,31 @@ class ConsoleFrontEnd:
         self._commands_run += 1
         self._print(render_console(outcome.reply, private=outcome.private))
 
-    async def _lines(self) -> AsyncIterator[str]:
+    async def _lines(self) -> AsyncIterator[str | LineTooLong]:
         """Lines of standard input, read without blocking the event loop where the OS allows."""
-        if not _is_pipe_or_tty(self._stdin):
-            # Files and in-memory streams can't be watched by the event loop; reading them
-            # never blocks for long.
+        if not _is_pollable(self._stdin):
+            # Files, /dev/null and in-memory streams can't be watched by the event loop; reading
+            # them never blocks for long.
             for line in self._stdin:
-                yield line
+                yield LineTooLong() if len(line.encode()) > MAX_LINE_BYTES else line
             return
         loop = asyncio.get_running_loop()
-        reader = asyncio.StreamReader()
+        reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
         transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(reader), self._stdin
         )
         try:
             while not self._stopped.is_set():
-                raw = await reader.readline()
-                if not raw:
+                try:
+                    raw = await reader.readuntil(b"\n")
+                except asyncio.IncompleteReadError as end:
+                    if end.partial:
+                        yield end.partial.decode("utf-8", errors="replace")
                     return
+                except asyncio.LimitOverrunError:
+                    await _skip_line(reader)
+                    yield LineTooLong()
+                    continue
                 yield raw.decode("utf-8", errors="replace")
         finally:
             transport.close()
@@ -130,8 +151,18 @@ class ConsoleFrontEnd:
     async def stop(self) -> None:
         self._stopped.set()
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> None:
+    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
         self._print(render_console(reply, heading=f"posted to #{channel.display or channel.id}"))
+
+    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+        self._print(render_console(reply, heading=f"direct message to {user_id}"))
+
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        # The console is the local community's one channel.
+        return self._community if channel.id == self._community else None
+
+    async def member_spaces(self, user_id: str, spaces: Sequence[str]) -> list[str]:
+        return [s for s in spaces if s == self._community]
 
     def health(self) -> Health:
         return Health("console", True, f"{self._commands_run} commands run")
@@ -141,9 +172,36 @@ class ConsoleFrontEnd:
         self._stdout.flush()
 
 
-def _is_pipe_or_tty(stream: TextIO) -> bool:
+async def _skip_line(reader: asyncio.StreamReader) -> None:
+    """Drop the rest of an over-long line, up to and including its newline."""
+    while True:
+        try:
+            await reader.readuntil(b"\n")
+            return
+        except asyncio.LimitOverrunError as exc:
+            await reader.readexactly(exc.consumed)
+        except asyncio.IncompleteReadError:
+            return
+
+
+def _mode(stream: TextIO) -> int | None:
     try:
-        mode = os.fstat(stream.fileno()).st_mode
+        return os.fstat(stream.fileno()).st_mode
+    except (OSError, ValueError):
+        return None
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
     except (OSError, ValueError):
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _is_pollable(stream: TextIO) -> bool:
+    """Pipes, sockets and terminals can be watched by the event loop; /dev/null (a character
+    device that is no terminal) and regular files cannot (epoll refuses them)."""
+    mode = _mode(stream)
+    if mode is None:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or _is_terminal(stream)

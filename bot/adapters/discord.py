@@ -8,9 +8,11 @@ declared slow is deferred at once, and any other command is deferred if it is no
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import inspect
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any, cast
 
 import discord
@@ -19,11 +21,12 @@ from discord import app_commands
 
 from bot.adapters import discord_render
 from bot.app import App
-from bot.commands.dispatch import CommandRequest, Outcome, Space
-from bot.commands.invocation import Caller
+from bot.commands.caller import Caller, Role, Space
+from bot.commands.dispatch import CommandRequest, Outcome
+from bot.commands.invocation import Invocation
 from bot.commands.options import ChannelRef, Kind, MemberRef
 from bot.commands.reply import Reply
-from bot.commands.spec import CommandSpec, Param, Role
+from bot.commands.spec import CommandSpec, Param
 from bot.errors import UpstreamError, UserError
 from bot.events import ChatMessage
 from bot.frontend import Health
@@ -36,6 +39,17 @@ DEFER_AFTER_SECONDS = 1.5
 
 
 class _Client(discord.Client):
+    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
+        super().__init__(**options)
+        self._on_setup = on_setup
+
+    async def setup_hook(self) -> None:
+        await self._on_setup()
+
+
+class _ShardedClient(discord.AutoShardedClient):
+    """The same client over several gateway shards (`discord.shards`), for large bots."""
+
     def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
         super().__init__(**options)
         self._on_setup = on_setup
@@ -57,22 +71,33 @@ class DiscordFrontEnd:
             discord.http.Route.BASE = settings.api_base
         if settings.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-        intents = discord.Intents.default()
-        intents.message_content = settings.read_messages
-        self.client = _Client(
-            self._sync_commands,
-            intents=intents,
-            guild_ready_timeout=settings.ready_timeout,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-        self.tree = app_commands.CommandTree(self.client)
-        self.tree.error(self._on_tree_error)
-        for command in build_commands(app, self._handle):
-            self.tree.add_command(command)
         self.interactions_answered = 0
-        self.client.event(self.on_message)
-        self.client.event(self.on_raw_message_edit)
-        self.client.event(self.on_raw_message_delete)
+        self._build_client()
+
+    def _build_client(self) -> None:
+        """A fresh client for each connection attempt: a closed discord.py client can't restart."""
+        intents = discord.Intents.default()
+        intents.message_content = self._settings.read_messages
+        options: dict[str, Any] = {
+            "intents": intents,
+            "guild_ready_timeout": self._settings.ready_timeout,
+            "allowed_mentions": discord.AllowedMentions.none(),
+        }
+        client: discord.Client
+        if self._settings.shards > 1:
+            client = _ShardedClient(
+                self._sync_commands, shard_count=self._settings.shards, **options
+            )
+        else:
+            client = _Client(self._sync_commands, **options)
+        self.client = client
+        self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+        self.tree.error(self._on_tree_error)
+        for command in build_commands(self._app, self._handle):
+            self.tree.add_command(command)
+        client.event(self.on_message)
+        client.event(self.on_raw_message_edit)
+        client.event(self.on_raw_message_delete)
 
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author == self.client.user:
@@ -122,8 +147,15 @@ class DiscordFrontEnd:
             await self.tree.sync()
 
     async def run(self) -> None:
-        async with self.client:
-            await self.client.start(self._token)
+        if self.client.is_closed():
+            self._build_client()
+        try:
+            async with self.client:
+                await self.client.start(self._token)
+        except discord.LoginFailure as exc:
+            raise UpstreamError("Discord", f"the bot token was refused ({exc})") from exc
+        except (discord.HTTPException, discord.GatewayNotFound, OSError) as exc:
+            raise UpstreamError("Discord", f"cannot connect: {exc}") from exc
 
     async def stop(self) -> None:
         await self.client.close()
@@ -138,26 +170,74 @@ class DiscordFrontEnd:
         ping = f"{latency * 1000:.0f} ms" if latency == latency else "n/a"  # NaN before first ACK
         return Health("discord", True, f"{len(self.client.guilds)} guilds, gateway {ping}")
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> None:
-        target = self.client.get_channel(int(channel.id))
+    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
         try:
+            target = self.client.get_channel(int(channel.id))
             if target is None:
                 target = await self.client.fetch_channel(int(channel.id))
             if not isinstance(target, discord.abc.Messageable):
-                raise UpstreamError("Discord", f"channel {channel.id} cannot receive messages")
-            await _send_all(target.send, reply)
+                raise UpstreamError(
+                    "Discord", f"channel {channel.id} cannot receive messages", retryable=False
+                )
+            await _send_all(target.send, reply, nonce)
         except discord.HTTPException as exc:
-            raise UpstreamError("Discord", f"posting to {channel.id} failed: {exc}") from exc
+            raise _posting_failed(f"posting to channel {channel.id}", exc) from exc
+
+    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+        try:
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+            channel = user.dm_channel or await user.create_dm()
+            await _send_all(channel.send, reply, nonce)
+        except discord.HTTPException as exc:
+            raise _posting_failed(f"a direct message to {user_id}", exc) from exc
+
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        if not channel.id.isdigit():
+            return None
+        try:
+            found = self.client.get_channel(int(channel.id)) or await self.client.fetch_channel(
+                int(channel.id)
+            )
+        except discord.HTTPException:
+            return None
+        guild = getattr(found, "guild", None)
+        return str(guild.id) if guild is not None else None
+
+    async def member_spaces(self, user_id: str, spaces: Sequence[str]) -> list[str]:
+        found = []
+        for space in spaces:
+            guild = self.client.get_guild(int(space)) if space.isdigit() else None
+            if guild is None:
+                continue
+            member = guild.get_member(int(user_id))
+            if member is None:
+                try:
+                    member = await guild.fetch_member(int(user_id))
+                except discord.HTTPException:
+                    continue  # 404 Unknown Member: not in this guild
+            found.append(space)
+        return found
 
     async def _handle(
-        self, interaction: discord.Interaction, spec: CommandSpec, values: dict[str, Any]
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        values: dict[str, Any],
+        chosen: str | None = None,
     ) -> None:
+        space = _space(interaction)
+        caller = _caller(interaction)
+        member_spaces: list[str] = []
+        if space.is_direct:
+            member_spaces = await self._app.member_spaces("discord", caller.user_id)
         request = CommandRequest(
             spec=spec,
-            caller=_caller(interaction),
-            space=_space(interaction),
+            caller=caller,
+            space=space,
             channel=_channel_ref(interaction.channel),
             keyword={k: _to_core(v) for k, v in values.items() if v is not None},
+            member_spaces=member_spaces,
+            chosen_community=chosen,
         )
         if spec.slow:
             await interaction.response.defer(ephemeral=spec.private, thinking=True)
@@ -167,14 +247,43 @@ class DiscordFrontEnd:
             if not done:
                 await interaction.response.defer(ephemeral=spec.private, thinking=True)
         outcome = await work
-        await self._respond(interaction, spec, outcome)
+        await self._respond(interaction, spec, outcome, self._choice_view(spec, values, outcome))
         self.interactions_answered += 1
 
+    def _choice_view(
+        self, spec: CommandSpec, values: dict[str, Any], outcome: Outcome
+    ) -> discord.ui.View | None:
+        """Buttons to pick a community, for a member of several who wrote in a direct message."""
+        if not outcome.communities:
+            return None
+        view = discord.ui.View(timeout=600)
+        for slug, name in outcome.communities[:25]:
+            button: discord.ui.Button[discord.ui.View] = discord.ui.Button(
+                label=name[:80], custom_id=f"steward:community:{secrets.token_urlsafe(8)}"
+            )
+            button.callback = self._choose(spec, values, slug)  # type: ignore[method-assign,assignment]
+            view.add_item(button)
+        return view
+
+    def _choose(
+        self, spec: CommandSpec, values: dict[str, Any], slug: str
+    ) -> Callable[[discord.Interaction], Coroutine[Any, Any, None]]:
+        async def chosen(interaction: discord.Interaction) -> None:
+            await self._handle(interaction, spec, values, chosen=slug)
+
+        return chosen
+
     async def _respond(
-        self, interaction: discord.Interaction, spec: CommandSpec, outcome: Outcome
+        self,
+        interaction: discord.Interaction,
+        spec: CommandSpec,
+        outcome: Outcome,
+        view: discord.ui.View | None = None,
     ) -> None:
         private = outcome.private
         messages = discord_render.render(outcome.reply)
+        if view is not None:
+            messages[-1].view = view
         if not interaction.response.is_done():
             head, rest = messages[0], messages[1:]
             await interaction.response.send_message(
@@ -198,16 +307,36 @@ class DiscordFrontEnd:
     async def _on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
-        log.error("discord interaction failed", exc_info=error)
+        incident = secrets.token_hex(4)
+        log.error("discord interaction failed", exc_info=error, extra={"incident": incident})
         if not interaction.response.is_done():
             await interaction.response.send_message(
-                "Something went wrong on my side; please try again.", ephemeral=True
+                f"Discord could not run that command ({type(error).__name__}); stewards can "
+                f"trace it as incident {incident}.",
+                ephemeral=True,
             )
 
 
-async def _send_all(send: Callable[..., Awaitable[Any]], reply: Reply) -> None:
+async def _send_all(
+    send: Callable[..., Awaitable[Any]], reply: Reply, nonce: str | None = None
+) -> None:
     for index, message in enumerate(discord_render.render(reply)):
-        await send(**_message_kwargs(reply, message, first=index == 0))
+        kwargs = _message_kwargs(reply, message, first=index == 0)
+        if nonce is not None:
+            # discord.py sends enforce_nonce with it: Discord returns the earlier message
+            # instead of creating a second one within its window.
+            kwargs["nonce"] = nonce if index == 0 else _part_nonce(nonce, index)
+        await send(**kwargs)
+
+
+def _part_nonce(nonce: str, index: int) -> str:
+    return hashlib.blake2b(f"{nonce}#{index}".encode(), digest_size=12).hexdigest()[:25]
+
+
+def _posting_failed(what: str, exc: discord.HTTPException) -> UpstreamError:
+    """403 (no access) and 404 (deleted channel, unknown user) will not pass by retrying soon."""
+    refused = exc.status in (400, 403, 404)
+    return UpstreamError("Discord", f"{what} failed: {exc}", retryable=not refused)
 
 
 def _message_kwargs(
@@ -306,17 +435,17 @@ def _completer(app: App, spec: CommandSpec, param: Param) -> Callable[..., Await
         if param.autocomplete is None:
             options = [c for c in param.choices if current.lower() in c.lower()]
         else:
+            if interaction.guild_id is None:
+                return []  # in a direct message there is no community to complete from
             community = await app.communities.resolve(*_space_key(interaction))
-            from bot.commands.invocation import Invocation
-
             caller = _caller(interaction)
             invocation = Invocation(
-                app,
-                spec,
-                community,
-                caller,
-                community.role_of(caller),
-                _channel_ref(interaction.channel),
+                spec=spec,
+                community=community,
+                caller=caller,
+                role=community.role_of(caller),
+                channel=_channel_ref(interaction.channel),
+                feature=app.dispatcher.runtime_for(spec),
             )
             options = list(await param.autocomplete(invocation, current))
         return [app_commands.Choice(name=o[:100], value=o[:100]) for o in options[:25]]
@@ -388,7 +517,7 @@ def _space(interaction: discord.Interaction) -> Space:
 
 def _space_key(interaction: discord.Interaction) -> tuple[str, str, str]:
     if interaction.guild_id is None:
-        return "discord", "", "Direct messages"  # DMs belong to the default community
+        return "discord", "", "Direct messages"  # the member's own communities, see dispatch
     name = interaction.guild.name if interaction.guild else f"Guild {interaction.guild_id}"
     return "discord", str(interaction.guild_id), name
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.commands.reply import Reply, Tone
-from bot.commands.sanitize import neutralize_mentions
+from bot.commands.sanitize import neutralize_mentions, visible
 from bot.commands.split import split_markdown
 
 DESCRIPTION_LIMIT = 4096
@@ -50,6 +50,7 @@ def mention_content(reply: Reply) -> str | None:
 
 
 def render(reply: Reply) -> list[DiscordMessage]:
+    reply = visible(reply)
     colour = _COLOURS[reply.tone]
     body = neutralize_mentions(reply.body)
     commands = [f"`{b.command}`" for b in reply.buttons if b.command]

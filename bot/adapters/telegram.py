@@ -11,6 +11,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import (
@@ -24,7 +25,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -38,12 +39,11 @@ from telegram.ext import (
 
 from bot.adapters import telegram_render
 from bot.app import App
-from bot.commands.dispatch import CommandRequest, Outcome, Space
-from bot.commands.invocation import Caller
+from bot.commands.caller import Caller, Role, Space
+from bot.commands.dispatch import CommandRequest, Outcome
 from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, error_reply
-from bot.commands.spec import Role
 from bot.errors import UpstreamError, UserError
 from bot.events import ChatMessage
 from bot.frontend import Health
@@ -54,6 +54,12 @@ log = logging.getLogger(__name__)
 _ROLE_OF_STATUS = {ChatMemberStatus.OWNER: Role.ADMIN, ChatMemberStatus.ADMINISTRATOR: Role.STEWARD}
 _STATUS_TTL_SECONDS = 60.0
 _PENDING_LIMIT = 1000
+_MEMBER_STATUSES = {
+    ChatMemberStatus.OWNER,
+    ChatMemberStatus.ADMINISTRATOR,
+    ChatMemberStatus.MEMBER,
+    ChatMemberStatus.RESTRICTED,
+}
 
 
 class TelegramFrontEnd:
@@ -64,49 +70,65 @@ class TelegramFrontEnd:
             raise ValueError("TelegramFrontEnd needs a token")
         self._app = app
         self._settings = settings
+        self._token = settings.token.get_secret_value()
+        self._stopped = asyncio.Event()
+        self._polling = False
+        self._statuses: dict[tuple[int, int], tuple[float, Role]] = {}
+        # Button presses carry a short token; the command line (and, for a member of several
+        # communities writing in a DM, the community they picked) it stands for is kept here.
+        self._pending: dict[str, tuple[str, str | None]] = {}
+        self._build_application()
+
+    def _build_application(self) -> None:
+        """A fresh Application for each connection attempt, so a failed start can be retried."""
         self.application: Application[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
-            .token(settings.token.get_secret_value())
-            .base_url(settings.api_base)
-            .base_file_url(settings.file_base)
+            .token(self._token)
+            .base_url(self._settings.api_base)
+            .base_file_url(self._settings.file_base)
             .rate_limiter(AIORateLimiter(max_retries=3))
             .concurrent_updates(True)
             .build()
         )
-        for name in app.registry.top_level_names():
+        for name in self._app.registry.top_level_names():
             self.application.add_handler(CommandHandler(name, self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
         group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
         self.application.add_handler(MessageHandler(group_text, self._on_group_message))
         self.application.add_error_handler(self._on_error)
-        self._stopped = asyncio.Event()
-        self._polling = False
-        self._statuses: dict[tuple[int, int], tuple[float, Role]] = {}
-        # Button presses carry a short token; the command line it stands for is kept here.
-        self._pending: dict[str, str] = {}
 
     async def run(self) -> None:
+        if self._stopped.is_set():
+            return
         application = self.application
-        await application.initialize()
         try:
-            await self._publish_commands()
-            await application.start()
-            if application.updater is None:
-                raise RuntimeError("PTB application built without an updater")
-            await application.updater.start_polling(
-                poll_interval=self._settings.poll_interval,
-                timeout=self._settings.poll_timeout,
-                allowed_updates=Update.ALL_TYPES,
-            )
-            self._polling = True
-            await self._stopped.wait()
+            await application.initialize()
+            try:
+                await self._publish_commands()
+                await application.start()
+                if application.updater is None:
+                    raise RuntimeError("PTB application built without an updater")
+                await application.updater.start_polling(
+                    poll_interval=self._settings.poll_interval,
+                    timeout=self._settings.poll_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                )
+                self._polling = True
+                await self._stopped.wait()
+            finally:
+                self._polling = False
+                if application.updater is not None and application.updater.running:
+                    await application.updater.stop()
+                if application.running:
+                    await application.stop()
+                await application.shutdown()
+        except InvalidToken as exc:
+            raise UpstreamError("Telegram", "the bot token was refused", retryable=False) from exc
+        except TelegramError as exc:
+            raise UpstreamError("Telegram", f"cannot connect: {exc}") from exc
         finally:
-            self._polling = False
-            if application.updater is not None and application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            await application.shutdown()
+            if not self._stopped.is_set():
+                self._build_application()  # the next attempt starts from a clean Application
 
     async def stop(self) -> None:
         self._stopped.set()
@@ -116,11 +138,37 @@ class TelegramFrontEnd:
             return Health("telegram", False, "not polling")
         return Health("telegram", True, f"polling as @{self.application.bot.username}")
 
-    async def post(self, channel: ChannelRef, reply: Reply) -> None:
+    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+        # The Bot API has no idempotency key; the outbox's lock and record keep posts single.
         try:
             await self._send(int(channel.id), reply)
         except TelegramError as exc:
-            raise UpstreamError("Telegram", f"posting to {channel.id} failed: {exc}") from exc
+            raise _posting_failed(f"posting to chat {channel.id}", exc) from exc
+
+    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+        try:
+            await self._send(int(user_id), reply)
+        except TelegramError as exc:
+            raise _posting_failed(f"a direct message to {user_id}", exc) from exc
+
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        """A Telegram chat is its own space: it must be a chat the bot is in."""
+        try:
+            chat = await self.application.bot.get_chat(int(channel.id))
+        except (TelegramError, ValueError):
+            return None
+        return str(chat.id)
+
+    async def member_spaces(self, user_id: str, spaces: Sequence[str]) -> list[str]:
+        found = []
+        for space in spaces:
+            try:
+                member = await self.application.bot.get_chat_member(int(space), int(user_id))
+            except (TelegramError, ValueError):
+                continue
+            if member.status in _MEMBER_STATUSES:
+                found.append(space)
+        return found
 
     async def _publish_commands(self) -> None:
         registry = self._app.registry
@@ -173,16 +221,23 @@ class TelegramFrontEnd:
         query = update.callback_query
         if query is None or query.data is None:
             return
-        line = self._pending.get(query.data)
-        if line is None:
+        pending = self._pending.get(query.data)
+        if pending is None:
             await query.answer("This button has expired; run the command again.", show_alert=True)
             return
+        line, chosen = pending
         await query.answer()
         message = query.message if isinstance(query.message, Message) else None
-        await self._run_line(update, line, reply_to=message, edit=message)
+        await self._run_line(update, line, reply_to=message, edit=message, chosen=chosen)
 
     async def _run_line(
-        self, update: Update, text: str, *, reply_to: Message | None, edit: Message | None = None
+        self,
+        update: Update,
+        text: str,
+        *,
+        reply_to: Message | None,
+        edit: Message | None = None,
+        chosen: str | None = None,
     ) -> None:
         chat, user = update.effective_chat, update.effective_user
         if chat is None or user is None:
@@ -201,32 +256,56 @@ class TelegramFrontEnd:
             user.full_name,
             platform_role=await self._status_role(chat.id, user.id) if is_group else Role.MEMBER,
         )
+        space = Space("telegram", str(chat.id) if is_group else "", chat.title or "Direct messages")
+        member_spaces: list[str] = []
+        if space.is_direct:
+            member_spaces = await self._app.member_spaces("telegram", caller.user_id)
         request = CommandRequest(
             spec=parsed.spec,
             caller=caller,
-            space=Space(
-                "telegram", str(chat.id) if is_group else "", chat.title or "Direct messages"
-            ),
+            space=space,
             channel=ChannelRef("telegram", str(chat.id), chat.title or ""),
             positional=parsed.positional,
             keyword=parsed.keyword,
+            member_spaces=member_spaces,
+            chosen_community=chosen,
         )
         work = asyncio.create_task(self._app.dispatcher.run(request))
         done, _ = await asyncio.wait({work}, timeout=1.0)
         if not done:
             await self.application.bot.send_chat_action(chat.id, "typing")
         outcome = await work
-        if outcome.missing is not None and outcome.missing.choices:
-            await self._offer_choices(chat.id, text, outcome, reply_to)
-        elif outcome.private and outcome.ok and is_group:
-            # Telegram has no ephemeral messages: private answers go by DM. Errors stay in the
-            # group as a reply, where the member is looking.
-            await self._send_privately(chat.id, user.id, outcome.reply, reply_to)
+        if outcome.communities:
+            await self._offer_communities(chat.id, text, outcome)
+        elif outcome.missing is not None and outcome.missing.choices:
+            await self._offer_choices(chat.id, text, outcome, reply_to, chosen)
+        elif outcome.private and is_group:
+            # Telegram has no ephemeral messages: private answers, errors included, go by DM;
+            # where the bot can't DM the member yet, the group gets the answer as a reply.
+            await self._send_privately(chat.id, user.id, outcome, reply_to)
         else:
             await self._send(chat.id, outcome.reply, reply_to=reply_to, edit=edit)
 
+    async def _offer_communities(self, chat_id: int, line: str, outcome: Outcome) -> None:
+        buttons = []
+        for slug, name in outcome.communities:
+            token = secrets.token_urlsafe(8)
+            self._remember(token, line, slug)
+            buttons.append([InlineKeyboardButton(name[:60], callback_data=token)])
+        await self.application.bot.send_message(
+            chat_id,
+            telegram_render.render(outcome.reply)[0],
+            parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(buttons),
+        )
+
     async def _offer_choices(
-        self, chat_id: int, line: str, outcome: Outcome, reply_to: Message | None
+        self,
+        chat_id: int,
+        line: str,
+        outcome: Outcome,
+        reply_to: Message | None,
+        chosen: str | None,
     ) -> None:
         param = outcome.missing
         if param is None:
@@ -234,7 +313,7 @@ class TelegramFrontEnd:
         buttons = []
         for choice in param.choices:
             token = secrets.token_urlsafe(8)
-            self._remember(token, f"{line} {param.name}={choice}")
+            self._remember(token, f"{line} {param.name}={choice}", chosen)
             buttons.append(InlineKeyboardButton(choice, callback_data=token))
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
         await self.application.bot.send_message(
@@ -246,11 +325,14 @@ class TelegramFrontEnd:
         )
 
     async def _send_privately(
-        self, chat_id: int, user_id: int, reply: Reply, reply_to: Message | None
+        self, chat_id: int, user_id: int, outcome: Outcome, reply_to: Message | None
     ) -> None:
         try:
-            await self._send(user_id, reply)
-        except Forbidden:
+            await self._send(user_id, outcome.reply)
+        except (Forbidden, BadRequest):
+            if not outcome.ok:
+                await self._send(chat_id, outcome.reply, reply_to=reply_to)
+                return
             username = self.application.bot.username
             notice = error_reply(
                 f"I can't message you privately yet: open a chat with @{username}, press Start, "
@@ -307,15 +389,15 @@ class TelegramFrontEnd:
                     buttons.append(InlineKeyboardButton(label, url=url))
                 elif command:
                     token = secrets.token_urlsafe(8)
-                    self._remember(token, command)
+                    self._remember(token, command, None)
                     buttons.append(InlineKeyboardButton(label, callback_data=token))
             rows.append(buttons)
         return InlineKeyboardMarkup(rows)
 
-    def _remember(self, token: str, line: str) -> None:
+    def _remember(self, token: str, line: str, community: str | None) -> None:
         if len(self._pending) >= _PENDING_LIMIT:
             self._pending.pop(next(iter(self._pending)))
-        self._pending[token] = line
+        self._pending[token] = (line, community)
 
     async def _status_role(self, chat_id: int, user_id: int) -> Role:
         """Chat owners are admins and chat administrators stewards; cached for a minute."""
@@ -334,3 +416,9 @@ class TelegramFrontEnd:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)
+
+
+def _posting_failed(what: str, exc: TelegramError) -> UpstreamError:
+    """Blocked by the member, kicked from the chat or a chat that is gone will not pass soon."""
+    refused = isinstance(exc, Forbidden | BadRequest)
+    return UpstreamError("Telegram", f"{what} failed: {exc}", retryable=not refused)

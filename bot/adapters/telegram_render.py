@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from bot.commands.reply import Reply, Tone
-from bot.commands.sanitize import neutralize_mentions
+from bot.commands.sanitize import neutralize_mentions, visible
 from bot.commands.split import split_markdown
 
 MESSAGE_LIMIT = 4096
@@ -71,6 +71,7 @@ def reply_markdown(reply: Reply) -> str:
 
 def render(reply: Reply) -> list[str]:
     """The reply as HTML messages, split at paragraph boundaries, each within Telegram's limit."""
+    reply = visible(reply)
     limit = _SPLIT_AT
     while True:
         chunks = [markdown_to_html(c) for c in split_markdown(reply_markdown(reply), limit)]

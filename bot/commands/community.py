@@ -10,16 +10,15 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from typing import Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import options as opt
-from bot.commands.invocation import Caller
+from bot.commands.caller import Caller, Role
 from bot.commands.options import ChannelRef
-from bot.commands.spec import Role
 from bot.errors import InvalidOption
 from bot.settings import CommunityConfig
 from bot.storage.database import Database
@@ -39,6 +38,8 @@ class SettingSpec:
     default: str | None = None
     # A channel or role exists on one platform: its value is stored once per platform.
     per_platform: bool = False
+    # The value names a channel, which must belong to the community's own guild or chat.
+    channel: bool = False
 
     def storage_key(self, platform: str) -> str:
         return f"{self.key}@{platform}" if self.per_platform else self.key
@@ -48,14 +49,15 @@ def _text(name: str, raw: str, _platform: str) -> str:
     return opt.parse_string(name, raw, 200)
 
 
-def _channel(name: str, raw: str, platform: str) -> str:
+def channel_value(name: str, raw: str, platform: str) -> str:
+    """A channel id; declare the spec with channel=True so the channel's owner is checked."""
     return opt.parse_channel(name, raw, platform).id
 
 
 def _role(name: str, raw: str, _platform: str) -> str:
     match = re.fullmatch(r"<@&(\d+)>|(\d{1,20})", raw.strip())
     if not match:
-        raise InvalidOption(name, f"must be a role mention or role id (got {raw!r})")
+        raise InvalidOption(name, f"must be a role mention or role id (got {opt.shown(raw)})")
     return match.group(1) or match.group(2)
 
 
@@ -63,40 +65,31 @@ def _members(name: str, raw: str, platform: str) -> str:
     refs = [opt.parse_member(name, token, platform) for token in re.split(r"[,\s]+", raw) if token]
     unresolved = [ref.display for ref in refs if ref.id is None]
     if unresolved:
-        raise InvalidOption(name, f"needs mentions or user ids, not usernames ({unresolved[0]})")
+        raise InvalidOption(
+            name, f"needs mentions or user ids, not usernames ({opt.shown(unresolved[0])})"
+        )
     return ",".join(sorted({ref.key() for ref in refs}))
 
 
-def _url(name: str, raw: str, _platform: str) -> str:
-    return str(opt.parse_url(name, raw))
-
-
-def _timezone(name: str, raw: str, _platform: str) -> str:
-    zone = raw.strip()
-    try:
-        ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        close = sorted(z for z in available_timezones() if zone.lower() in z.lower())[:3]
-        hint = f"; did you mean {', '.join(close)}?" if close else " (e.g. Europe/Berlin)"
-        raise InvalidOption(name, f"{zone!r} is not an IANA time zone{hint}") from exc
-    return zone
-
-
-def _on_off(name: str, raw: str, _platform: str) -> str:
+def on_off(name: str, raw: str, _platform: str) -> str:
     return "on" if opt.parse_boolean(name, raw) else "off"
 
 
 CORE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("name", "Display name of the community", _text),
-    SettingSpec("alert_channel", "Channel for treasury and security alerts", _channel, None, True),
-    SettingSpec("digest_channel", "Channel for scheduled digests", _channel, None, True),
+    SettingSpec(
+        "steward_channel",
+        "Channel where stewards hear of posts the bot could not deliver",
+        channel_value,
+        None,
+        True,
+        channel=True,
+    ),
     SettingSpec("steward_role", "Platform role whose members are stewards", _role, None, True),
     SettingSpec("admin_role", "Platform role whose members are admins", _role, None, True),
     SettingSpec("stewards", "Members who are stewards (mentions or ids)", _members),
     SettingSpec("admins", "Members who are admins (mentions or ids)", _members),
-    SettingSpec("forum_url", "The community's Discourse forum", _url),
-    SettingSpec("timezone", "IANA time zone for digests and schedules", _timezone, "UTC"),
-    SettingSpec("ai", "Use the language model (on) or only offline tools (off)", _on_off, "on"),
+    SettingSpec("ai", "Use the language model (on) or only offline tools (off)", on_off, "on"),
 )
 
 
@@ -140,14 +133,24 @@ class CommunityContext:
         return role
 
 
+class ChannelLocator(Protocol):
+    async def space_of(self, channel: ChannelRef) -> str | None:
+        """The guild or chat a channel belongs to, or None when the bot cannot see it."""
+        ...
+
+
 class CommunityService:
     def __init__(
-        self, db: Database, configs: Iterable[CommunityConfig], specs: Iterable[SettingSpec]
+        self,
+        db: Database,
+        configs: Iterable[CommunityConfig],
+        specs: Iterable[SettingSpec],
+        channels: ChannelLocator | None = None,
     ) -> None:
         self._db = db
+        self._channels = channels
         self._configs = {c.slug: c for c in configs}
         self.specs: dict[str, SettingSpec] = {s.key: s for s in specs}
-        self._default_slug = next(iter(self._configs), "local")
         # Every command reads its community; settings change rarely. Changes made here clear the
         # cache at once; another process's changes show within the TTL.
         self._cache: dict[tuple[str, str], tuple[float, CommunityContext]] = {}
@@ -166,8 +169,6 @@ class CommunityService:
                             platform=platform, space_id=space_id, community_id=community.id or 0
                         )
                     )
-            if not self._configs:
-                self._default_slug = console_slug
             console = await self._ensure_community(session, console_slug, "Local community")
             await session.merge(
                 CommunitySpace(
@@ -186,19 +187,17 @@ class CommunityService:
     async def resolve(self, platform: str, space_id: str, space_name: str) -> CommunityContext:
         """The community a chat space belongs to; an unknown space becomes a new community.
 
-        Direct messages (no space id) belong to the default community: the first configured one.
+        Direct messages have no space: see `of_spaces`, which the dispatcher uses for them.
         """
         if not space_id:
-            default = await self.by_slug(self._default_slug)
-            if default is None:
-                raise RuntimeError(f"default community {self._default_slug!r} does not exist")
-            return default
+            raise ValueError("a direct message has no space; resolve its member's communities")
         context = await self._lookup(platform, space_id)
         if context is not None:
             return context
         try:
             async with self._db.transaction() as session:
-                community = Community(slug=f"{platform}-{space_id}"[:64], name=space_name[:200])
+                name = opt.clean_text(space_name)[:200] or f"{platform} {space_id}"
+                community = Community(slug=f"{platform}-{space_id}"[:64], name=name)
                 session.add(community)
                 await session.flush()
                 session.add(
@@ -212,6 +211,21 @@ class CommunityService:
         if context is None:
             raise RuntimeError(f"community for {platform}:{space_id} vanished")
         return context
+
+    async def of_spaces(self, platform: str, space_ids: Iterable[str]) -> list[CommunityContext]:
+        """The communities some spaces of one platform belong to, each once, in id order."""
+        found: dict[int, CommunityContext] = {}
+        for space_id in space_ids:
+            context = await self._lookup(platform, space_id)
+            if context is not None:
+                found.setdefault(context.id, context)
+        return [found[key] for key in sorted(found)]
+
+    async def spaces_on(self, platform: str) -> list[str]:
+        """Every known space of one platform: the guilds or chats a member may belong to."""
+        async with self._db.read() as session:
+            query = select(CommunitySpace.space_id).where(CommunitySpace.platform == platform)
+            return list((await session.exec(query)).all())
 
     async def by_slug(self, slug: str) -> CommunityContext | None:
         async with self._db.read() as session:
@@ -273,8 +287,10 @@ class CommunityService:
     ) -> tuple[SettingSpec, str]:
         spec = self.specs.get(key)
         if spec is None:
-            raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
+            raise InvalidOption("key", f"unknown setting {opt.shown(key)}; see /config show")
         value = spec.parse("value", raw, platform)
+        if spec.channel:
+            await self._check_channel_is_ours(community_id, ChannelRef(platform, value))
         async with self._db.transaction() as session:
             await session.merge(
                 CommunitySetting(
@@ -288,10 +304,26 @@ class CommunityService:
         self._cache.clear()  # after the commit, so no reader caches the old value again
         return spec, value
 
+    async def _check_channel_is_ours(self, community_id: int, channel: ChannelRef) -> None:
+        """A channel setting may only name a channel of the community's own guild or chat:
+        otherwise one community could point its alerts into another's chat."""
+        own = {
+            s.space_id for s in await self.spaces(community_id) if s.platform == channel.platform
+        }
+        space = await self._channels.space_of(channel) if self._channels is not None else None
+        if space is None:
+            raise InvalidOption("value", f"I can't see channel {channel.id} on {channel.platform}")
+        if space not in own:
+            where = "server" if channel.platform == "discord" else "chat"
+            raise InvalidOption(
+                "value",
+                f"channel {channel.id} is not in this community's {where}; name one of ours",
+            )
+
     async def reset(self, community_id: int, key: str, platform: str) -> SettingSpec:
         spec = self.specs.get(key)
         if spec is None:
-            raise InvalidOption("key", f"unknown setting {key!r}; see /config show")
+            raise InvalidOption("key", f"unknown setting {opt.shown(key)}; see /config show")
         async with self._db.transaction() as session:
             await session.exec(
                 delete(CommunitySetting).where(

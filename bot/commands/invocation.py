@@ -1,43 +1,29 @@
-"""What a handler knows about the call it is answering."""
+"""What a handler knows about the call it is answering, and what its feature gave it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
+from bot.commands.caller import Caller, Role
+from bot.commands.community import CommunityContext
 from bot.commands.options import ChannelRef
-from bot.commands.spec import CommandSpec, Role
+from bot.commands.spec import CommandSpec
 
-if TYPE_CHECKING:
-    from bot.app import App
-    from bot.community import CommunityContext
+FeatureT = TypeVar("FeatureT")
 
 
 @dataclass(frozen=True)
-class Caller:
-    """A member as the front end sees them. `platform_role` is what the platform alone grants
-    (a Discord administrator, a Telegram chat creator, the console's --as); the core adds what the
-    community configured."""
+class Invocation(Generic[FeatureT]):
+    """`feature` is what the command's feature yielded from its lifespan: its services and
+    configuration, built once; a command reaches nothing else."""
 
-    platform: str
-    user_id: str
-    display_name: str
-    platform_role: Role = Role.MEMBER
-    role_ids: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def key(self) -> str:
-        return f"{self.platform}:{self.user_id}"
-
-
-@dataclass(frozen=True)
-class Invocation:
-    app: App
     spec: CommandSpec
     community: CommunityContext
     caller: Caller
     role: Role
     channel: ChannelRef | None
+    feature: FeatureT
 
     @property
     def platform(self) -> str:

@@ -73,12 +73,36 @@ class Kind(StrEnum):
     DURATION = "duration"
 
 
+# Bidi overrides and isolates reorder what a reader sees; other control characters (escape, NUL)
+# can hide text or break terminals and logs. Newlines and tabs stay.
+_INVISIBLE = re.compile(r"[\u202a-\u202e\u2066-\u2069\u200e\u200f\x00-\x08\x0b-\x1f\x7f-\x9f]")
+SHOWN_VALUE_LIMIT = 100
+# Long enough for any debate or schedule, short enough that date arithmetic cannot overflow.
+MAX_DURATION = timedelta(days=36525)
+
 _TRUE = {"true", "yes", "on", "1", "y"}
 _FALSE = {"false", "no", "off", "0", "n"}
 
 
+def clean_text(text: str) -> str:
+    """Text without bidi overrides and control characters, for whatever is posted or stored."""
+    return _INVISIBLE.sub("", text)
+
+
+def shown(value: object) -> str:
+    """A bad value quoted in an error reply: at most 100 characters of it."""
+    return repr(clipped(value))
+
+
+def clipped(value: object) -> str:
+    text = clean_text(str(value))
+    if len(text) > SHOWN_VALUE_LIMIT:
+        text = text[: SHOWN_VALUE_LIMIT - 1] + "…"
+    return text
+
+
 def parse_string(name: str, raw: object, max_length: int | None) -> str:
-    text = str(raw).strip()
+    text = clean_text(str(raw)).strip()
     if not text:
         raise InvalidOption(name, "must not be empty")
     if max_length is not None and len(text) > max_length:
@@ -94,12 +118,12 @@ def parse_integer(name: str, raw: object, minimum: int | None, maximum: int | No
     else:
         text = str(raw).strip().replace("_", "")
         if not re.fullmatch(r"[+-]?\d+", text):
-            raise InvalidOption(name, f"must be a whole number (got {str(raw)!r})")
+            raise InvalidOption(name, f"must be a whole number (got {shown(raw)})")
         value = int(text)
     if minimum is not None and value < minimum:
-        raise InvalidOption(name, f"must be at least {minimum} (got {value})")
+        raise InvalidOption(name, f"must be at least {minimum} (got {clipped(value)})")
     if maximum is not None and value > maximum:
-        raise InvalidOption(name, f"must be at most {maximum} (got {value})")
+        raise InvalidOption(name, f"must be at most {maximum} (got {clipped(value)})")
     return value
 
 
@@ -111,7 +135,7 @@ def parse_boolean(name: str, raw: object) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InvalidOption(name, f"must be yes or no (got {str(raw)!r})")
+    raise InvalidOption(name, f"must be yes or no (got {shown(raw)})")
 
 
 def parse_choice(name: str, raw: object, choices: tuple[str, ...]) -> str:
@@ -119,13 +143,13 @@ def parse_choice(name: str, raw: object, choices: tuple[str, ...]) -> str:
     for choice in choices:
         if text.lower() == choice.lower():
             return choice
-    raise InvalidOption(name, f"must be one of {', '.join(choices)} (got {text!r})")
+    raise InvalidOption(name, f"must be one of {', '.join(choices)} (got {shown(text)})")
 
 
 def parse_address(name: str, raw: object) -> Address:
     text = str(raw).strip()
     if not re.fullmatch(r"0x[0-9a-fA-F]{40}", text):
-        raise InvalidOption(name, f"must be a 0x-prefixed 40-hex-digit address (got {text!r})")
+        raise InvalidOption(name, f"must be a 0x-prefixed 40-hex-digit address (got {shown(text)})")
     mixed_case = text[2:] != text[2:].lower() and text[2:] != text[2:].upper()
     if mixed_case and not is_checksum_address(text):
         raise InvalidOption(name, "has a wrong EIP-55 checksum; check for a typo")
@@ -134,10 +158,30 @@ def parse_address(name: str, raw: object) -> Address:
 
 def parse_url(name: str, raw: object) -> Url:
     text = str(raw).strip().strip("<>")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidOption(name, f"must be an http(s) URL (got {text!r})")
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise InvalidOption(name, f"is not a valid URL (got {shown(text)})") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise InvalidOption(name, f"must be an http(s) URL (got {shown(text)})")
+    if not _valid_host(host):
+        raise InvalidOption(name, f"has an invalid host name (got {shown(host)})")
     return Url(text)
+
+
+def _valid_host(host: str) -> bool:
+    if host.startswith("[") or re.fullmatch(r"[0-9a-fA-F:.]+", host):
+        return True  # an IP literal; what it may reach is the HTTP client's call
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(
+        re.fullmatch(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", label) for label in labels
+    )
 
 
 _DURATION_PART = re.compile(r"(\d+)\s*(w|d|h|m|s)", re.IGNORECASE)
@@ -150,11 +194,13 @@ def parse_duration(name: str, raw: object) -> Duration:
     text = str(raw).strip().lower().replace(" ", "")
     if not text or _DURATION_PART.sub("", text):
         raise InvalidOption(
-            name, f"must be a duration like 30m, 2h, 1d or 1h30m (got {str(raw)!r})"
+            name, f"must be a duration like 30m, 2h, 1d or 1h30m (got {shown(raw)})"
         )
     seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in _DURATION_PART.findall(text))
     if seconds <= 0:
         raise InvalidOption(name, "must be longer than zero")
+    if seconds > MAX_DURATION.total_seconds():
+        raise InvalidOption(name, f"must be at most {MAX_DURATION.days}d (100 years)")
     return Duration(timedelta(seconds=seconds))
 
 
@@ -182,7 +228,7 @@ def parse_member(name: str, raw: object, platform: str) -> MemberRef:
         return MemberRef(platform, text, text)
     if re.fullmatch(r"@[A-Za-z0-9_.]{2,32}", text):
         return MemberRef(platform, None, text[1:])
-    raise InvalidOption(name, f"must be a member mention, @username or user id (got {text!r})")
+    raise InvalidOption(name, f"must be a member mention, @username or user id (got {shown(text)})")
 
 
 def parse_channel(name: str, raw: object, platform: str) -> ChannelRef:
@@ -195,7 +241,7 @@ def parse_channel(name: str, raw: object, platform: str) -> ChannelRef:
         return ChannelRef(platform, text, text)
     if re.fullmatch(r"#[\w-]{1,100}", text):
         return ChannelRef(platform, text[1:], text)
-    raise InvalidOption(name, f"must be a channel mention, #name or channel id (got {text!r})")
+    raise InvalidOption(name, f"must be a channel mention, #name or channel id (got {shown(text)})")
 
 
 def describe_value(value: Any) -> str:

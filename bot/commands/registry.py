@@ -6,6 +6,7 @@ import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from bot.commands.options import shown
 from bot.commands.spec import CommandSpec, Param, Role
 from bot.errors import InvalidOption, UnknownCommand, UserError
 
@@ -89,7 +90,7 @@ def parse_command_line(
     if members:
         names = ", ".join(f"/{m.name}" for m in members)
         raise UnknownCommand(f"/{prefix} needs a subcommand: {names}")
-    raise UnknownCommand(f"There is no /{prefix} command. Try /help.")
+    raise UnknownCommand(f"There is no /{shown(prefix)[1:-1]} command. Try /help.")
 
 
 def _split_arguments(spec: CommandSpec, tokens: list[str]) -> ParsedLine:
@@ -120,7 +121,7 @@ def bind_arguments(
             break
         bound[param.name] = remaining.pop(0)
     if remaining:
-        raise UserError(f"Too many values ({' '.join(remaining)!r}). Usage: `{spec.usage()}`")
+        raise UserError(f"Too many values ({shown(' '.join(remaining))}). Usage: `{spec.usage()}`")
     bound.update(keyword)
     for param in spec.params:
         if param.required and param.name not in bound:

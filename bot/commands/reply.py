@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Tone(StrEnum):
@@ -76,3 +79,40 @@ class Reply:
 
 def error_reply(message: str) -> Reply:
     return Reply(title="Sorry", body=message, tone=Tone.ERROR, private=True)
+
+
+def reply_to_data(reply: Reply) -> dict[str, Any]:
+    """A reply as JSON-safe data, for the outbox to store until it is delivered."""
+    return {
+        "title": reply.title,
+        "body": reply.body,
+        "fields": [[f.name, f.value, f.inline] for f in reply.fields],
+        "links": [[link.label, link.url] for link in reply.links],
+        "buttons": [[b.label, b.command, b.url] for b in reply.buttons],
+        "files": [
+            [a.filename, base64.b64encode(a.data).decode("ascii"), a.description]
+            for a in reply.files
+        ],
+        "footer": reply.footer,
+        "tone": reply.tone.value,
+        "mention_user_ids": list(reply.mention_user_ids),
+    }
+
+
+def reply_from_data(data: Mapping[str, Any]) -> Reply:
+    return Reply(
+        title=data.get("title"),
+        body=data.get("body", ""),
+        fields=tuple(Field(name, value, inline) for name, value, inline in data.get("fields", [])),
+        links=tuple(Link(label, url) for label, url in data.get("links", [])),
+        buttons=tuple(
+            Button(label, command, url) for label, command, url in data.get("buttons", [])
+        ),
+        files=tuple(
+            Attachment(name, base64.b64decode(encoded), description)
+            for name, encoded, description in data.get("files", [])
+        ),
+        footer=data.get("footer"),
+        tone=Tone(data.get("tone", Tone.INFO.value)),
+        mention_user_ids=tuple(data.get("mention_user_ids", [])),
+    )

@@ -7,6 +7,10 @@ second line, so text quoted from a forum or chat cannot ping @everyone, @here or
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from bot.commands.options import clean_text
+from bot.commands.reply import Field, Link, Reply
 
 _ZWSP = "\u200b"
 _MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
@@ -32,3 +36,19 @@ def neutralize_all_mentions(text: str) -> str:
 
 def strip_invites(text: str) -> str:
     return _INVITE.sub("[invite link removed]", text)
+
+
+def visible(reply: Reply) -> Reply:
+    """The reply as it may be shown: no bidi overrides or control characters anywhere, so
+    quoted text cannot reorder or hide what a reader sees."""
+    return replace(
+        reply,
+        title=clean_text(reply.title) if reply.title is not None else None,
+        body=clean_text(reply.body),
+        fields=tuple(
+            Field(clean_text(f.name), clean_text(f.value), f.inline) for f in reply.fields
+        ),
+        links=tuple(Link(clean_text(link.label), link.url) for link in reply.links),
+        buttons=tuple(replace(b, label=clean_text(b.label)) for b in reply.buttons),
+        footer=clean_text(reply.footer) if reply.footer is not None else None,
+    )

@@ -17,28 +17,16 @@ import types
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
-from typing import TYPE_CHECKING, Any, Union
+from enum import Enum
+from typing import Any, Union
 
 from bot.commands import options as opt
+from bot.commands.caller import Role as Role
 from bot.commands.options import Address, ChannelRef, Duration, Kind, MemberRef, Url
 from bot.commands.reply import Reply
 
-if TYPE_CHECKING:
-    from bot.commands.invocation import Invocation
-
-
-class Role(IntEnum):
-    MEMBER = 0
-    STEWARD = 1
-    ADMIN = 2
-
-    @property
-    def label(self) -> str:
-        return {0: "anyone", 1: "stewards", 2: "admins"}[int(self)]
-
-
-Autocomplete = Callable[["Invocation", str], Awaitable[Sequence[str]]]
+# (invocation, text typed so far) -> suggestions; the invocation is the command's own.
+Autocomplete = Callable[..., Awaitable[Sequence[str]]]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ rolls back on error; repository functions only add and query.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StartupError
 
 
 def normalize_url(url: str) -> str:
@@ -37,16 +37,21 @@ def sqlite_url_for(path: Path) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
+        self.path: Path | None = None
         if self.is_sqlite:
             database = make_url(self.url).database
             if database and database != ":memory:":
-                Path(database).parent.mkdir(parents=True, exist_ok=True)
+                self.path = Path(database)
         self.engine: AsyncEngine = create_async_engine(self.url, echo=echo, pool_pre_ping=True)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(
+                self.engine.sync_engine,
+                "connect",
+                lambda connection, _record: _sqlite_pragmas(connection, busy_timeout_ms),
+            )
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -75,11 +80,27 @@ class Database:
         async with self._sessions() as session:
             yield session
 
-    async def migrate(self) -> None:
+    async def migrate(self, feature_migrations: Sequence[Path] = ()) -> None:
+        """Bring the schema to the latest revision; a database that cannot be opened or written
+        raises StartupError with one line saying why."""
         from bot.storage.migrate import upgrade_to_head
 
-        async with self.engine.begin() as connection:
-            await connection.run_sync(upgrade_to_head)
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            async with self.engine.begin() as connection:
+                await connection.run_sync(upgrade_to_head, list(feature_migrations))
+        except (SQLAlchemyError, OSError) as exc:
+            raise StartupError(self._explain(exc)) from exc
+
+    def _explain(self, exc: Exception) -> str:
+        where = str(self.path) if self.path else make_url(self.url).render_as_string()
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if isinstance(exc, PermissionError) or "readonly" in detail or "unable to open" in detail:
+            return f"cannot write the database at {where}: {detail} (check the data directory)"
+        if "not a database" in detail or "malformed" in detail:
+            return f"{where} is not a usable SQLite database: {detail}"
+        return f"cannot open the database at {where}: {detail}"
 
     async def ping(self) -> str | None:
         """None when healthy, else what went wrong."""
@@ -98,11 +119,11 @@ class Database:
             await self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers carry on while one writer commits; busy_timeout waits instead of failing.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()

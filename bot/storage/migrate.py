@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -11,23 +12,24 @@ from sqlalchemy.engine import Connection
 _HERE = Path(__file__).parent
 
 
-def version_locations() -> list[str]:
+def version_locations(feature_migrations: Sequence[Path] = ()) -> list[str]:
     """Core migrations plus each feature's own `migrations/` folder, one linear history."""
-    cogs = _HERE.parent.parent / "cogs"
     locations = [str(_HERE / "migrations" / "versions")]
-    locations += sorted(str(p) for p in cogs.glob("*/migrations") if p.is_dir())
+    locations += sorted(str(p) for p in feature_migrations if p.is_dir())
     return locations
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
+def alembic_config(
+    connection: Connection | None = None, feature_migrations: Sequence[Path] = ()
+) -> Config:
     config = Config()
     config.set_main_option("script_location", str(_HERE / "migrations"))
-    config.set_main_option("version_locations", " ".join(version_locations()))
+    config.set_main_option("version_locations", " ".join(version_locations(feature_migrations)))
     config.set_main_option("path_separator", "space")
     if connection is not None:
         config.attributes["connection"] = connection
     return config
 
 
-def upgrade_to_head(connection: Connection) -> None:
-    command.upgrade(alembic_config(connection), "head")
+def upgrade_to_head(connection: Connection, feature_migrations: Sequence[Path] = ()) -> None:
+    command.upgrade(alembic_config(connection, feature_migrations), "head")

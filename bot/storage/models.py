@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import JSON, Column, DateTime
 from sqlmodel import Field, SQLModel
 
 
@@ -41,3 +41,35 @@ class CommunitySetting(SQLModel, table=True):
     value: str
     updated_at: datetime = timestamp()
     updated_by: str = Field(default="", max_length=100)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One post to one destination, stored in the transaction that caused it and delivered once.
+
+    `key` is the feature's idempotency key plus the destination: the same cause stored twice
+    adds nothing. `state` is pending, delivered or failed (after its retries ran out)."""
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    platform: str = Field(max_length=16)
+    # "channel:<id>" or "dm:<user id>"; one deliverer at a time per (platform, destination).
+    destination: str = Field(max_length=100)
+    # What it is for, in words a steward reads in a failure report ("alert_channel", "DM").
+    purpose: str = Field(default="", max_length=64)
+    reply: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    state: str = Field(default="pending", max_length=12, index=True)
+    attempts: int = 0
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime = timestamp()
+    next_attempt_at: datetime = timestamp()
+    delivered_at: datetime | None = timestamp(default=None, nullable=True)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back without a zone; they were stored in UTC."""
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment

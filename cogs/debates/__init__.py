@@ -6,23 +6,27 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 
-import aiohttp
-
-from bot.app import App
 from bot.commands import options as opt
-from bot.community import SettingSpec
+from bot.commands.community import SettingSpec, on_off
+from bot.context import FeatureContext
+from bot.errors import StewardError, UpstreamError
 from bot.features import Feature
 from cogs.debates.chat_ingest import CHANNELS_SETTING, ChatIngest
 from cogs.debates.commands import (
     forum_add,
+    forum_remove,
     ingest_channel,
     sources,
     summarize,
     sync,
     usage,
 )
+from cogs.debates.config import DebatesConfig
+from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
+from summarizer.errors import ModelError
 
 
 def _channel_list(name: str, raw: str, platform: str) -> str:
@@ -32,37 +36,30 @@ def _channel_list(name: str, raw: str, platform: str) -> str:
     return ",".join(sorted(set(channels)))
 
 
-def _on_off(name: str, raw: str, _platform: str) -> str:
-    return "on" if opt.parse_boolean(name, raw) else "off"
+def _model_error(exc: Exception) -> StewardError:
+    retryable = exc.retryable if isinstance(exc, ModelError) else True
+    return UpstreamError("the language model", str(exc), retryable=retryable)
 
 
 @asynccontextmanager
-async def lifespan(app: App) -> AsyncIterator[None]:
-    async with aiohttp.ClientSession() as http:
-        service = DebateService(app.db, app.settings, http)
-        communities = {c.slug: c.id for c in await app.communities.all()}
-        default_slug = (
-            app.settings.communities[0].slug
-            if app.settings.communities
-            else (app.settings.console.community)
-        )
-        await service.ensure_configured_forums(communities, communities[default_slug])
-        app.provide(service)
-        ingest = ChatIngest(app)
-        app.provide(ingest)
-        app.events.subscribe(ingest.handle)
-        minutes = min([f.sync_minutes for f in app.settings.forums] or [5])
-        app.scheduler.every("debates.forum-sync", timedelta(minutes=minutes), service.sync_all)
-        try:
-            yield
-        finally:
-            await service.close()
+async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]:
+    service = DebateService(ctx.db, ctx.config, ctx.llm, ctx.http, ctx.clock)
+    try:
+        communities = {c.slug: c.id for c in await ctx.communities.all()}
+        await service.ensure_configured_forums(communities, communities[ctx.default_community])
+        ingest = ChatIngest(ctx.db, ctx.communities, ctx.frontends, service)
+        ctx.events.subscribe(ingest.handle)
+        every = timedelta(minutes=ctx.config.sync_minutes)
+        ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
+        yield Debates(service, ingest)
+    finally:
+        await service.close()
 
 
 feature = Feature(
     name="debates",
     description="forum and chat ingestion, debate summaries with citations",
-    commands=(forum_add, sync, sources, summarize, usage, ingest_channel),
+    commands=(forum_add, forum_remove, sync, sources, summarize, usage, ingest_channel),
     settings=(
         SettingSpec(
             CHANNELS_SETTING,
@@ -71,7 +68,10 @@ feature = Feature(
             None,
             True,
         ),
-        SettingSpec("ingest_telegram", "Store messages of Telegram groups (on/off)", _on_off, "on"),
+        SettingSpec("ingest_telegram", "Store messages of Telegram groups (on/off)", on_off, "on"),
     ),
+    config=DebatesConfig,
     lifespan=lifespan,
+    errors=((ModelError, _model_error),),
+    migrations=Path(__file__).parent / "migrations",
 )

@@ -12,12 +12,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.app import App
-from bot.commands.options import ChannelRef
-from bot.community import CommunityContext
+from bot.commands.community import CommunityContext, CommunityService
+from bot.commands.options import ChannelRef, clean_text
 from bot.errors import UserError
 from bot.events import ChatMessage
-from bot.frontend import HistoryReader
+from bot.frontend import FrontEnds
+from bot.storage.database import Database
 from cogs.debates import store
 from cogs.debates.models import Thread
 from cogs.debates.service import DebateService
@@ -29,11 +29,20 @@ BACKFILL_BATCH = 100
 
 
 class ChatIngest:
-    def __init__(self, app: App) -> None:
-        self._app = app
+    def __init__(
+        self,
+        db: Database,
+        communities: CommunityService,
+        frontends: FrontEnds,
+        debates: DebateService,
+    ) -> None:
+        self._db = db
+        self._communities = communities
+        self._frontends = frontends
+        self._debates = debates
 
     async def handle(self, message: ChatMessage) -> None:
-        community = await self._app.communities.resolve(
+        community = await self._communities.resolve(
             message.platform, message.space.id, message.space.name
         )
         if not self.wanted(community, message):
@@ -69,7 +78,7 @@ class ChatIngest:
             return 0
         first = messages[0]
         new = 0
-        async with self._app.db.transaction() as session:
+        async with self._db.transaction() as session:
             source = await store.ensure_source(
                 session, community.id, first.platform, first.space.id, first.space.name
             )
@@ -81,7 +90,7 @@ class ChatIngest:
                 store.IncomingPost(
                     external_id=m.message_id,
                     author_id=m.author_id,
-                    author_name=m.author_name,
+                    author_name=clean_text(m.author_name),
                     created_at=m.created_at or datetime.now(UTC),
                     updated_at=m.edited_at or m.created_at or datetime.now(UTC),
                     text=m.text,
@@ -100,8 +109,8 @@ class ChatIngest:
 
     async def backfill(self, community: CommunityContext, channel: ChannelRef) -> tuple[int, int]:
         """Read a channel's history from the stored checkpoint on; (new messages, read)."""
-        frontend = self._app.frontend(channel.platform)
-        if not isinstance(frontend, HistoryReader):
+        frontend = self._frontends.history_reader(channel.platform)
+        if frontend is None:
             raise UserError(
                 f"{channel.platform.title()} does not let bots read past messages; Steward "
                 "stores messages from the moment it is in the chat."
@@ -125,7 +134,7 @@ class ChatIngest:
             return 0
         new = await self.store(batch, community)
         # The checkpoint moves only after the batch is committed, so a crash re-reads, never skips.
-        async with self._app.db.transaction() as session:
+        async with self._db.transaction() as session:
             source = await store.ensure_source(
                 session, community.id, batch[0].platform, batch[0].space.id, batch[0].space.name
             )
@@ -139,7 +148,7 @@ class ChatIngest:
         }
         if channel.id not in chosen:
             chosen.add(channel.id)
-            await self._app.communities.set(
+            await self._communities.set(
                 community.id,
                 CHANNELS_SETTING,
                 ",".join(sorted(chosen)),
@@ -148,6 +157,4 @@ class ChatIngest:
             )
 
     async def _thread(self, community: CommunityContext, channel: ChannelRef) -> Thread | None:
-        return await self._app.service(DebateService).chat_thread(
-            community.id, channel.platform, channel.id
-        )
+        return await self._debates.chat_thread(community.id, channel.platform, channel.id)

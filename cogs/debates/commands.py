@@ -9,16 +9,12 @@ from bot.commands.options import ChannelRef, Duration, Url, parse_channel
 from bot.commands.reply import Field, Reply, Tone
 from bot.commands.spec import Opt, Role, command
 from bot.errors import InvalidOption, UpstreamError, UserError
-from cogs.debates.chat_ingest import ChatIngest
 from cogs.debates.forum_sync import as_utc
 from cogs.debates.models import Thread
 from cogs.debates.render import render_summary
+from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
 from cogs.debates.targets import forum_topic, same_forum
-
-
-def _service(inv: Invocation) -> DebateService:
-    return inv.app.service(DebateService)
 
 
 @command(
@@ -28,8 +24,8 @@ def _service(inv: Invocation) -> DebateService:
     slow=True,
     examples=("/forum add https://forum.example.org",),
 )
-async def forum_add(inv: Invocation, url: Url) -> Reply:
-    service = _service(inv)
+async def forum_add(inv: Invocation[Debates], url: Url) -> Reply:
+    service = inv.feature.service
     source = await service.add_forum(inv.community.id, url)
     try:
         report = await service.sync(source)
@@ -39,16 +35,36 @@ async def forum_add(inv: Invocation, url: Url) -> Reply:
             body=f"{exc}. It will be retried on the schedule; /sync tries now.",
             tone=Tone.WARNING,
         )
-    return Reply(title="Forum added", body=f"{source.key}: {report.describe()}.", tone=Tone.SUCCESS)
+    return Reply(
+        title="Forum added",
+        body=f"{source.name} ({source.key}): {report.describe()}.",
+        tone=Tone.SUCCESS,
+    )
+
+
+@command(
+    "forum remove",
+    help="Stop ingesting a forum; keep=no also deletes what was stored from it",
+    requires=Role.STEWARD,
+    examples=("/forum remove https://forum.example.org keep=no",),
+)
+async def forum_remove(
+    inv: Invocation[Debates],
+    url: Url,
+    keep: Annotated[bool, Opt("keep the posts already stored (default yes)")] = True,
+) -> Reply:
+    source = await inv.feature.service.remove_forum(inv.community.id, url, keep=keep)
+    kept = "Its stored posts stay searchable." if keep else "Its posts and summaries are deleted."
+    return Reply(body=f"No longer syncing {source.key}. {kept}", tone=Tone.SUCCESS)
 
 
 @command("sync", help="Sync this community's forums now", requires=Role.STEWARD, slow=True)
 async def sync(
-    inv: Invocation,
+    inv: Invocation[Debates],
     forum: Url | None = None,
     full: Annotated[bool, Opt("fetch every post again, to catch old edits")] = False,
 ) -> Reply:
-    service = _service(inv)
+    service = inv.feature.service
     forums = await service.forum_sources(inv.community.id)
     if forum is not None:
         forums = [f for f in forums if same_forum(f.key, forum)]
@@ -66,8 +82,8 @@ async def sync(
 
 
 @command("sources", help="What this community's store holds, and when it last synced")
-async def sources(inv: Invocation) -> Reply:
-    rows = await _service(inv).sources(inv.community.id)
+async def sources(inv: Invocation[Debates]) -> Reply:
+    rows = await inv.feature.service.sources(inv.community.id)
     if not rows:
         return Reply(body="Nothing is ingested yet. Stewards: /forum add <url>.")
     fields = []
@@ -81,8 +97,12 @@ async def sources(inv: Invocation) -> Reply:
             else "never"
         )
         problem = f"\nlast error: {source.last_error}" if source.last_error else ""
+        removed = " · removed, posts kept" if source.options.get("removed") else ""
         fields.append(
-            Field(f"{source.kind}: {source.name}", f"{count} posts · synced {when}{problem}")
+            Field(
+                f"{source.kind}: {source.name}",
+                f"{count} posts · synced {when}{removed}{problem}",
+            )
         )
     return Reply(title="Sources", fields=tuple(fields))
 
@@ -94,11 +114,11 @@ async def sources(inv: Invocation) -> Reply:
     examples=("/summarize https://forum.example.org/t/rfc/42", "/summarize #governance 7d"),
 )
 async def summarize(
-    inv: Invocation,
+    inv: Invocation[Debates],
     target: Annotated[str, Opt("forum topic URL or #channel; default: this channel")] = "",
     since: Duration | None = None,
 ) -> Reply:
-    service = _service(inv)
+    service = inv.feature.service
     thread = await _thread(inv, service, target)
     result = await service.summarize(
         inv.community, thread, since=since.value if since else None, command="summarize"
@@ -108,7 +128,7 @@ async def summarize(
     )
 
 
-async def _thread(inv: Invocation, service: DebateService, target: str) -> Thread:
+async def _thread(inv: Invocation[Debates], service: DebateService, target: str) -> Thread:
     target = target.strip()
     topic = forum_topic(target) if target.startswith("http") else None
     if topic is not None:
@@ -147,9 +167,9 @@ async def _thread(inv: Invocation, service: DebateService, target: str) -> Threa
 
 
 @command("usage", help="Language model use and cost, per command", requires=Role.STEWARD)
-async def usage(inv: Invocation) -> Reply:
-    rows = await _service(inv).usage(inv.community.id)
-    model = _service(inv).model_name
+async def usage(inv: Invocation[Debates]) -> Reply:
+    rows = await inv.feature.service.usage(inv.community.id)
+    model = inv.feature.service.model_name
     if not rows:
         status = f"model {model}" if model else "no model configured (offline summarizer)"
         return Reply(body=f"No model calls recorded yet; {status}.")
@@ -170,9 +190,8 @@ async def usage(inv: Invocation) -> Reply:
     requires=Role.STEWARD,
     slow=True,
 )
-async def ingest_channel(inv: Invocation, channel: ChannelRef) -> Reply:
-    ingest = inv.app.service(ChatIngest)
-    new, read = await ingest.backfill(inv.community, channel)
+async def ingest_channel(inv: Invocation[Debates], channel: ChannelRef) -> Reply:
+    new, read = await inv.feature.ingest.backfill(inv.community, channel)
     return Reply(
         title="Channel ingested",
         body=f"{channel.display or channel.id}: read {read} messages, {new} new. "

@@ -3,24 +3,26 @@
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-import aiohttp
-from sqlmodel import col, select
+from sqlmodel import col, delete, select
 
+from bot.clock import Clock
+from bot.commands.community import CommunityContext
 from bot.commands.options import format_duration
-from bot.community import CommunityContext
-from bot.errors import UpstreamError, UserError
-from bot.settings import ForumConfig, Settings
+from bot.errors import InvalidOption, UpstreamError, UserError
+from bot.http import HttpClient
+from bot.settings import LLMSettings
 from bot.storage.database import Database
 from cogs.debates import store
 from cogs.debates.cache import DatabaseSummaryCache
+from cogs.debates.config import DebatesConfig, ForumConfig
 from cogs.debates.discourse import DiscourseClient
 from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
 from cogs.debates.models import Author as AuthorRow
 from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
+from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel, Usage
 from summarizer.mapreduce import MapReduceSummarizer
 from summarizer.offline import summarize_offline
@@ -41,12 +43,20 @@ class SummaryResult:
 
 
 class DebateService:
-    def __init__(self, db: Database, settings: Settings, session: aiohttp.ClientSession) -> None:
+    def __init__(
+        self,
+        db: Database,
+        config: DebatesConfig,
+        llm: LLMSettings,
+        http: HttpClient,
+        clock: Clock,
+    ) -> None:
         self._db = db
-        self._settings = settings
-        self._http = session
+        self._config = config
+        self._llm = llm
+        self._http = http
+        self._clock = clock
         self._model: LanguageModel | None = None
-        llm = settings.llm
         if llm.api_key is not None:
             self._model = LanguageModel(
                 model=llm.model,
@@ -68,38 +78,66 @@ class DebateService:
     # Forums -------------------------------------------------------------------------------
 
     async def ensure_configured_forums(self, communities: dict[str, int], default: int) -> None:
-        for forum in self._settings.forums:
+        for forum in self._config.forums:
             community_id = communities.get(forum.community or "", default)
-            await self.add_forum(community_id, forum.url, forum)
+            await self._store_forum(community_id, forum.base_url, forum)
 
-    async def add_forum(
-        self, community_id: int, url: str, config: ForumConfig | None = None
-    ) -> Source:
+    async def add_forum(self, community_id: int, url: str) -> Source:
+        """A forum named in chat: checked to be a Discourse forum before anything is stored."""
         url = url.rstrip("/")
-        options: dict[str, object] = {}
+        try:
+            about = await self.client_for_url(url).about()
+        except UpstreamError as exc:
+            raise InvalidOption(
+                "url", f"{url} is not a Discourse forum I can read: {exc.message}"
+            ) from exc
+        return await self._store_forum(community_id, url, None, str(about.get("title") or url))
+
+    async def _store_forum(
+        self, community_id: int, url: str, config: ForumConfig | None, title: str | None = None
+    ) -> Source:
+        options: dict[str, object] = {"origin": "config" if config else "chat"}
         if config is not None:
-            options = {
-                "api_key_env": config.api_key_env,
-                "api_username": config.api_username,
-                "categories": config.categories,
-                "requests_per_minute": config.requests_per_minute,
-            }
+            options["categories"] = config.categories
         async with self._db.transaction() as session:
-            source = await store.ensure_source(session, community_id, "discourse", url, url)
-            if options:
-                source.options = options
+            source = await store.ensure_source(
+                session, community_id, "discourse", url, (title or url)[:200]
+            )
+            source.options = {**source.options, **options, "removed": False}
         return source
 
-    def client_for(self, source: Source) -> DiscourseClient:
-        key_env = source.options.get("api_key_env")
-        rate = source.options.get("requests_per_minute")
+    async def remove_forum(self, community_id: int, url: str, *, keep: bool) -> Source:
+        """Stop syncing a forum; with keep=False its threads, posts and summaries go too."""
+        url = url.rstrip("/")
+        async with self._db.transaction() as session:
+            source = await store.source_by_key(session, community_id, "discourse", url)
+            if source is None:
+                raise InvalidOption("url", f"{url} is not a forum of this community; see /sources")
+            if keep:
+                source.options = {**source.options, "removed": True}
+                return source
+            threads = select(Thread.id).where(Thread.source_id == source.id)
+            await session.exec(delete(Summary).where(col(Summary.thread_id).in_(threads)))
+            await session.exec(delete(Post).where(col(Post.thread_id).in_(threads)))
+            await session.exec(delete(Thread).where(col(Thread.source_id) == source.id))
+            await session.exec(delete(AuthorRow).where(col(AuthorRow.source_id) == source.id))
+            await session.delete(source)
+        return source
+
+    def client_for_url(self, url: str) -> DiscourseClient:
+        config = self._config.forum(url)
         return DiscourseClient(
-            source.key,
+            url,
             self._http,
-            api_key=os.environ.get(str(key_env)) if key_env else None,
-            api_username=str(source.options.get("api_username") or "system"),
-            requests_per_minute=int(rate) if isinstance(rate, int) else None,
+            api_key=config.api_key.get_secret_value() if config and config.api_key else None,
+            api_username=config.api_username if config else None,
+            requests_per_minute=config.requests_per_minute if config else None,
+            # Forums of the configuration file are the operator's; others came from chat.
+            untrusted=config is None,
         )
+
+    def client_for(self, source: Source) -> DiscourseClient:
+        return self.client_for_url(source.key)
 
     async def sync(self, source: Source, *, full: bool = False) -> SyncReport:
         try:
@@ -116,6 +154,8 @@ class DebateService:
         async with self._db.read() as session:
             forums = (await session.exec(select(Source).where(Source.kind == "discourse"))).all()
         for source in forums:
+            if source.options.get("removed"):
+                continue
             try:
                 await self.sync(source)
             except UpstreamError as exc:
@@ -130,7 +170,11 @@ class DebateService:
         return [(source, counts.get(source.id or 0, 0)) for source in sources]
 
     async def forum_sources(self, community_id: int) -> list[Source]:
-        return [s for s, _ in await self.sources(community_id) if s.kind == "discourse"]
+        return [
+            s
+            for s, _ in await self.sources(community_id)
+            if s.kind == "discourse" and not s.options.get("removed")
+        ]
 
     # Threads ------------------------------------------------------------------------------
 
@@ -222,11 +266,11 @@ class DebateService:
                 self._model,
                 TokenCounter(self._model.model),
                 self._cache,
-                self._settings.llm.context_budget,
+                self._llm.context_budget,
             )
             try:
                 summary, provenance, calls = await mapper.summarize(posts, topic, boundaries)
-            except UpstreamError as exc:
+            except ModelError as exc:
                 reason = f"the language model failed ({exc})"
                 log.warning(
                     "summary fell back to the offline summarizer", extra={"error": str(exc)}
@@ -290,7 +334,7 @@ class DebateService:
                 .order_by(col(Post.created_at), col(Post.id))
             )
             if since is not None:
-                query = query.where(col(Post.created_at) >= datetime.now(UTC) - since)
+                query = query.where(col(Post.created_at) >= self._clock.now() - since)
             return [(post, author) for post, author in (await session.exec(query)).all()]
 
     async def _previous(self, thread: Thread) -> Summary | None:

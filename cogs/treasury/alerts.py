@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands.reply import Link, Reply, Tone
-from bot.settings import ChainConfig
 from chain.events import SECURITY_EVENTS
 from chain.tokens import TokenBook
 from chain.watch import SafeActivity
 from chain.words import describe, native_amount
+from cogs.treasury.config import ChainConfig
 from cogs.treasury.models import TreasuryAlert
 
 HIGH, MEDIUM, INFO = "high", "medium", "info"

@@ -15,17 +15,13 @@ from cogs.treasury.alerts import links
 from cogs.treasury.service import TreasuryService
 
 
-async def _chains(inv: Invocation, typed: str) -> Sequence[str]:
-    return [name for name in inv.app.service(TreasuryService).chains if typed.lower() in name]
+async def _chains(inv: Invocation[TreasuryService], typed: str) -> Sequence[str]:
+    return [name for name in inv.feature.chains if typed.lower() in name]
 
 
 ChainName = Annotated[
     str, Opt("chain from the config; default: the only one", autocomplete=_chains)
 ]
-
-
-def _service(inv: Invocation) -> TreasuryService:
-    return inv.app.service(TreasuryService)
 
 
 @command(
@@ -36,12 +32,12 @@ def _service(inv: Invocation) -> TreasuryService:
     examples=("/safe watch 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed mainnet Treasury",),
 )
 async def safe_watch(
-    inv: Invocation,
+    inv: Invocation[TreasuryService],
     address: Address,
     chain: ChainName = "",
     name: Annotated[str, Opt("a name for alerts, e.g. Treasury", max_length=60)] = "",
 ) -> Reply:
-    safe = await _service(inv).watch(
+    safe = await inv.feature.watch(
         inv.community.id, chain or None, address, name, by=inv.caller.key
     )
     alert_channel = inv.community.get("alert_channel", inv.platform)
@@ -53,16 +49,18 @@ async def safe_watch(
 
 
 @command("safe unwatch", help="Stop watching a Safe", requires=Role.STEWARD)
-async def safe_unwatch(inv: Invocation, address: Address, chain: ChainName = "") -> Reply:
-    removed = await _service(inv).unwatch(inv.community.id, chain or None, address)
+async def safe_unwatch(
+    inv: Invocation[TreasuryService], address: Address, chain: ChainName = ""
+) -> Reply:
+    removed = await inv.feature.unwatch(inv.community.id, chain or None, address)
     if not removed:
         return Reply(body=f"{address} was not watched here.", tone=Tone.WARNING)
     return Reply(body=f"No longer watching {address}.", tone=Tone.SUCCESS)
 
 
 @command("safe list", help="The Safes this community watches")
-async def safe_list(inv: Invocation) -> Reply:
-    safes = await _service(inv).watched(inv.community.id)
+async def safe_list(inv: Invocation[TreasuryService]) -> Reply:
+    safes = await inv.feature.watched(inv.community.id)
     if not safes:
         return Reply(body="No Safe is watched yet. Stewards: /safe watch <address>.")
     lines = [f"- {s.name or 'Safe'} `{s.address}` on {s.chain} (v{s.version})" for s in safes]
@@ -70,9 +68,12 @@ async def safe_list(inv: Invocation) -> Reply:
 
 
 @command("safe status", help="Owners, threshold, nonce, balances and queue of a Safe", slow=True)
-async def safe_status(inv: Invocation, address: Address, chain: ChainName = "") -> Reply:
-    service = _service(inv)
+async def safe_status(
+    inv: Invocation[TreasuryService], address: Address, chain: ChainName = ""
+) -> Reply:
+    service = inv.feature
     runtime = service.chain(chain or None)
+    await service.require_safe(runtime, address)
     state = await read_state(runtime.rpc, address)
     balance = await runtime.rpc.balance(address)
     balances = [native_amount(balance, runtime.config.native_symbol)]

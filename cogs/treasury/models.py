@@ -32,8 +32,8 @@ class ChainCursor(SQLModel, table=True):
 
 
 class TreasuryAlert(SQLModel, table=True):
-    """An alert, stored before it is posted. `key` makes it idempotent: the same event seen twice
-    (a restart, an overlapping range) never becomes two alerts."""
+    """An alert, stored with its post in the outbox. `key` makes it idempotent: the same event
+    seen twice (a restart, an overlapping range) never becomes two alerts."""
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)
@@ -51,9 +51,6 @@ class TreasuryAlert(SQLModel, table=True):
     tx_hash: str | None = Field(default=None, max_length=66)
     block: int | None = None
     created_at: datetime = timestamp()
-    # Platforms it reached; delivered_at is set once every platform with a channel has it.
-    delivered_to: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    delivered_at: datetime | None = timestamp(default=None, nullable=True)
 
 
 class QueuedTx(SQLModel, table=True):

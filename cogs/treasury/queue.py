@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.errors import UpstreamError
+from chain.errors import ChainError
 from chain.tx_service import TransactionService
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class QueuePoller:
             before = self.client.requests
             try:
                 pending = await self._poll_safe(schedule.address)  # type: ignore[misc]
-            except UpstreamError as exc:
+            except ChainError as exc:
                 log.warning(
                     "queue poll failed", extra={"safe": schedule.address, "error": str(exc)}
                 )

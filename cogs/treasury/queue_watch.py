@@ -3,34 +3,57 @@ new confirmation, ready to execute, a replacement, and nudges for signers who ha
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import Protocol
 
 from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import ChainConfig
+from bot.clock import Clock
+from bot.storage.database import Database
+from bot.storage.models import as_utc
 from chain.calldata import SafeCall, describe_call
 from chain.safe_info import SafeState, read_state
 from chain.tx_service import QueuedTransaction
 from chain.words import describe
 from cogs.treasury.alerts import INFO, MEDIUM
-from cogs.treasury.models import QueuedTx, TreasuryAlert
-from cogs.treasury.store import add_new_alerts
-
-if TYPE_CHECKING:
-    from cogs.treasury.service import ChainRuntime, TreasuryService
+from cogs.treasury.chains import ChainRuntime
+from cogs.treasury.config import ChainConfig
+from cogs.treasury.models import QueuedTx, TreasuryAlert, WatchedSafe
 
 
-async def poll_queue(service: TreasuryService, chain_name: str, address: str) -> bool:
-    """Compare a Safe's queue with what was last seen and store the alerts; True when
-    something is pending."""
+class Treasury(Protocol):
+    """What the queue watch needs of the treasury service."""
+
+    db: Database
+    clock: Clock
+    chains: dict[str, ChainRuntime]
+
+    async def watched(
+        self, community_id: int | None = None, chain: str | None = None
+    ) -> list[WatchedSafe]: ...
+
+    async def store_alerts(self, session: AsyncSession, alerts: list[TreasuryAlert]) -> int: ...
+
+
+class QueueWatch:
+    def __init__(self, treasury: Treasury) -> None:
+        self._treasury = treasury
+
+    async def poll(self, chain_name: str, address: str) -> bool:
+        """Compare a Safe's queue with what was last seen and store the alerts; True when
+        something is pending."""
+        return await poll_queue(self._treasury, chain_name, address)
+
+
+async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
     runtime = service.chains[chain_name]
     if runtime.queue is None:
         return False
     state = await read_state(runtime.rpc, address)
     queued = await runtime.queue.client.queued(address, state.nonce)
     watchers = [s for s in await service.watched(chain=chain_name) if s.address == address]
-    now = service.now()
+    now = service.clock.now()
     nudge_after = timedelta(minutes=runtime.config.nudge_after_minutes)
     async with service.db.read() as session:
         query = select(QueuedTx).where(
@@ -89,8 +112,8 @@ async def poll_queue(service: TreasuryService, chain_name: str, address: str) ->
                 )
             )
         elif len(tx.confirmations) < state.threshold:
-            first_seen = aware(row.first_seen_at) or now
-            last = aware(row.nudged_at) or first_seen
+            first_seen = as_utc(row.first_seen_at) or now
+            last = as_utc(row.nudged_at) or first_seen
             if now - first_seen >= nudge_after and now - last >= nudge_after:
                 period = int((now - first_seen) / nudge_after)
                 row.nudged_at = now
@@ -139,7 +162,7 @@ async def poll_queue(service: TreasuryService, chain_name: str, address: str) ->
     async with service.db.transaction() as session:
         for row in rows:
             await session.merge(row)
-        await add_new_alerts(session, alerts)
+        await service.store_alerts(session, alerts)
     return bool(queued)
 
 
@@ -167,13 +190,6 @@ async def queue_lines(runtime: ChainRuntime, address: str, state: SafeState) -> 
             f"missing {', '.join(missing) or 'none'}"
         )
     return lines
-
-
-def aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands timestamps back without a zone; they were stored in UTC."""
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
 
 
 def queue_link(chain: ChainConfig, safe: str) -> str:

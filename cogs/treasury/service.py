@@ -1,86 +1,78 @@
 """The treasury service: which Safes are watched, and turning chain activity into alerts.
 
-Exactly-once alerts: a block range's alerts and the chain's cursor are committed in one
-transaction, and each alert has a unique key (community, chain, tx hash, log index, Safe); a
-range processed twice (a restart, an overlap) adds nothing. Delivery is per platform and
-recorded, and a delivery in flight is finished even when the watcher is stopped.
+Exactly-once alerts: a block range's alerts, their outbox messages and the chain's cursor are
+committed in one transaction, and each alert has a unique key (community, chain, tx hash, log
+index, Safe); a range processed twice (a restart, an overlap) adds nothing. Posting is the
+framework outbox's job.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 
-import aiohttp
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.app import App
-from bot.errors import InvalidOption, UpstreamError
-from bot.settings import ChainConfig
+from bot.clock import Clock
+from bot.errors import InvalidOption
+from bot.http import HttpClient
+from bot.outbox import Outbox, ToChannelSetting
+from bot.storage.database import Database
+from chain.errors import ChainError, NotASafe
 from chain.rpc import JsonRpc
 from chain.safe_info import SafeState, is_safe
 from chain.tokens import TokenBook
 from chain.tx_service import TransactionService
 from chain.watch import read_range
 from cogs.treasury.alerts import Watcher, alert_for, render_alert
+from cogs.treasury.chains import ChainRuntime
+from cogs.treasury.config import TreasuryConfig
 from cogs.treasury.models import ChainCursor, TreasuryAlert, WatchedSafe
 from cogs.treasury.queue import QueuePoller
-from cogs.treasury.queue_watch import poll_queue, queue_lines
+from cogs.treasury.queue_watch import QueueWatch, queue_lines
 from cogs.treasury.store import add_new_alerts, watched_one
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class ChainRuntime:
-    name: str
-    config: ChainConfig
-    rpc: JsonRpc
-    tokens: TokenBook
-    queue: QueuePoller | None = None
-    head: int | None = None
+ALERT_CHANNEL = "alert_channel"
 
 
 class TreasuryService:
-    def __init__(self, app: App, http: aiohttp.ClientSession) -> None:
-        self._app = app
-        self.db = app.db
+    def __init__(
+        self,
+        db: Database,
+        config: TreasuryConfig,
+        http: HttpClient,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self.db = db
+        self._outbox = outbox
+        self.clock = clock
         self.chains: dict[str, ChainRuntime] = {}
-        for name, config in app.settings.chains.items():
-            url = os.environ.get(f"RPC_URL_{name.upper().replace('-', '_')}") or config.rpc_url
-            if not url:
-                continue
-            rpc = JsonRpc(url, http)
-            runtime = ChainRuntime(name, config, rpc, TokenBook(rpc))
-            if config.tx_service_url:
-                key_env = config.tx_service_api_key_env
+        self.queue_watch = QueueWatch(self)
+        for name, chain in config.chains.items():
+            rpc = JsonRpc(chain.rpc, http)
+            runtime = ChainRuntime(name, chain, rpc, TokenBook(rpc))
+            if chain.tx_service_url:
+                key = chain.tx_service_api_key
                 client = TransactionService(
-                    config.tx_service_url,
+                    chain.tx_service_url,
                     http,
-                    api_key=os.environ.get(key_env) if key_env else None,
+                    api_key=key.get_secret_value() if key else None,
                 )
                 runtime.queue = QueuePoller(
                     client,
                     self._queue_poll_for(name),
-                    per_month=config.tx_service_requests_per_month,
-                    burst=config.tx_service_requests_per_second,
+                    per_month=chain.tx_service_requests_per_month,
+                    burst=chain.tx_service_requests_per_second,
                 )
             self.chains[name] = runtime
-        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self._inflight: set[asyncio.Future[int]] = set()
-
-    async def close(self) -> None:
-        """Let deliveries in flight finish and be recorded before the process goes."""
-        if self._inflight:
-            await asyncio.gather(*self._inflight, return_exceptions=True)
 
     def _queue_poll_for(self, chain: str) -> Callable[[str], Awaitable[bool]]:
         async def poll(address: str) -> bool:
-            return await self.poll_queue(chain, address)
+            return await self.queue_watch.poll(chain, address)
 
         return poll
 
@@ -106,8 +98,8 @@ class TreasuryService:
         runtime = self.chain(chain_name)
         version = await is_safe(runtime.rpc, address)
         if version is None:
-            raise InvalidOption("address", f"{address} is not a Safe on {runtime.name}")
-        async with self._app.db.transaction() as session:
+            raise NotASafe(address, runtime.name)
+        async with self.db.transaction() as session:
             existing = await watched_one(session, community_id, runtime.name, address)
             if existing is not None:
                 existing.name = name or existing.name
@@ -125,7 +117,7 @@ class TreasuryService:
 
     async def unwatch(self, community_id: int, chain_name: str | None, address: str) -> bool:
         runtime = self.chain(chain_name)
-        async with self._app.db.transaction() as session:
+        async with self.db.transaction() as session:
             safe = await watched_one(session, community_id, runtime.name, address)
             if safe is None:
                 return False
@@ -135,7 +127,7 @@ class TreasuryService:
     async def watched(
         self, community_id: int | None = None, chain: str | None = None
     ) -> list[WatchedSafe]:
-        async with self._app.db.read() as session:
+        async with self.db.read() as session:
             query = select(WatchedSafe).order_by(col(WatchedSafe.id))
             if community_id is not None:
                 query = query.where(WatchedSafe.community_id == community_id)
@@ -143,10 +135,15 @@ class TreasuryService:
                 query = query.where(WatchedSafe.chain == chain)
             return list((await session.exec(query)).all())
 
+    async def require_safe(self, runtime: ChainRuntime, address: str) -> None:
+        """Refuse, in words, an address that is not a Safe on this chain."""
+        if await is_safe(runtime.rpc, address) is None:
+            raise NotASafe(address, runtime.name)
+
     # Watching ----------------------------------------------------------------------------
 
     async def cursor(self, chain_name: str) -> int | None:
-        async with self._app.db.read() as session:
+        async with self.db.read() as session:
             row = await session.get(ChainCursor, chain_name)
             return row.block if row else None
 
@@ -193,19 +190,30 @@ class TreasuryService:
         return await self._save(chain_name, to_block, alerts)
 
     async def _save(self, chain_name: str, block: int, alerts: list[TreasuryAlert]) -> int:
-        async with self._app.db.transaction() as session:
-            fresh = await add_new_alerts(session, alerts)
+        async with self.db.transaction() as session:
+            fresh = await self.store_alerts(session, alerts)
             cursor = await session.get(ChainCursor, chain_name)
             if cursor is None:
                 session.add(ChainCursor(chain=chain_name, block=block))
             else:
-                cursor.block, cursor.updated_at = block, datetime.now(UTC)
+                cursor.block, cursor.updated_at = block, self.clock.now()
         return fresh
 
-    # The Transaction Service queue ----------------------------------------------------
+    async def store_alerts(self, session: AsyncSession, alerts: list[TreasuryAlert]) -> int:
+        """Store the alerts not seen before, each with its post in the outbox, in the caller's
+        transaction: the alert and its message exist together or not at all."""
+        fresh = await add_new_alerts(session, alerts)
+        for alert in fresh:
+            await self._outbox.enqueue(
+                session,
+                key=f"treasury:{alert.key}",
+                community_id=alert.community_id,
+                reply=render_alert(alert),
+                to=ToChannelSetting(ALERT_CHANNEL),
+            )
+        return len(fresh)
 
-    async def poll_queue(self, chain_name: str, address: str) -> bool:
-        return await poll_queue(self, chain_name, address)
+    # The Transaction Service queue ----------------------------------------------------
 
     async def queue_lines(
         self, chain_name: str, address: str, state: SafeState
@@ -218,59 +226,22 @@ class TreasuryService:
             return
         runtime.queue.track([s.address for s in await self.watched(chain=chain_name)])
         await runtime.queue.tick()
-        await self.deliver()
-
-    async def deliver(self) -> int:
-        """Post every alert not yet delivered, oldest first; returns how many completed."""
-        async with self._app.db.read() as session:
-            query = (
-                select(TreasuryAlert)
-                .where(col(TreasuryAlert.delivered_at).is_(None))
-                .order_by(col(TreasuryAlert.id))
-            )
-            pending = list((await session.exec(query)).all())
-        done = 0
-        for alert in pending:
-            # Shielded: stopping the watcher waits for a post in flight to be recorded, so a
-            # restart neither repeats nor loses it.
-            task = asyncio.ensure_future(self._deliver_one(alert))
-            self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
-            done += await asyncio.shield(task)
-        return done
-
-    async def _deliver_one(self, alert: TreasuryAlert) -> int:
-        community = await self._app.communities.by_id(alert.community_id)
-        if community is None:
-            return 0
-        results = await self._app.announce_each(
-            community, "alert_channel", render_alert(alert), skip=frozenset(alert.delivered_to)
-        )
-        reached = [platform for platform, ok in results.items() if ok]
-        failed = [platform for platform, ok in results.items() if not ok]
-        async with self._app.db.transaction() as session:
-            row = await session.get(TreasuryAlert, alert.id)
-            if row is None:
-                return 0
-            row.delivered_to = sorted({*row.delivered_to, *reached})
-            if not failed:
-                row.delivered_at = datetime.now(UTC)
-        return 0 if failed else 1
 
     async def run_chain(self, chain_name: str) -> None:
-        """One scheduled round: process what is confirmed, then deliver."""
+        """One scheduled round: process every confirmed range there is."""
+        runtime = self.chains[chain_name]
         try:
             while await self.poll(chain_name) >= 0:
                 cursor = await self.cursor(chain_name)
-                runtime = self.chains[chain_name]
                 if (
                     runtime.head is None
                     or cursor is None
                     or (cursor >= runtime.head - runtime.config.confirmations)
                 ):
                     break
-        except UpstreamError as exc:
+            runtime.last_error = None
+        except ChainError as exc:
+            runtime.last_error = str(exc)
             log.warning(
                 "chain poll failed; will retry", extra={"chain": chain_name, "error": str(exc)}
             )
-        await self.deliver()

@@ -8,15 +8,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from cogs.treasury.models import TreasuryAlert, WatchedSafe
 
 
-async def add_new_alerts(session: AsyncSession, alerts: list[TreasuryAlert]) -> int:
+async def add_new_alerts(session: AsyncSession, alerts: list[TreasuryAlert]) -> list[TreasuryAlert]:
     """Add the alerts whose key is not stored yet; the key makes each alert happen once."""
     if not alerts:
-        return 0
+        return []
     query = select(TreasuryAlert.key).where(col(TreasuryAlert.key).in_([a.key for a in alerts]))
     known = set((await session.exec(query)).all())
     fresh = {a.key: a for a in alerts if a.key not in known}
     session.add_all(fresh.values())
-    return len(fresh)
+    return list(fresh.values())
 
 
 async def watched_one(

@@ -53,8 +53,12 @@ async def test_steward_only_commands_are_refused_to_members_on_both_platforms(
     allowed = await world.on_discord("vault", user="bob")
     assert discord_fields(allowed) == {"role": "STEWARD"}
 
-    telegram_refused = await world.on_telegram("/vault", user="alice")
-    assert "/vault is for stewards only." in (telegram_refused[0].plain or "")
+    # Telegram has no ephemeral replies: the refusal goes to alice privately, not to the group.
+    telegram = world.telegram
+    telegram.send_text(telegram.group, "alice", "/vault")
+    refusal = await telegram.wait_for("sendMessage", timeout=10)
+    assert int(refusal.params["chat_id"]) == telegram.alice.id
+    assert "/vault is for stewards only." in str(refusal.params["text"])
     telegram_allowed = await world.on_telegram("/vault", user="bob")
     assert "the multisig is safe" in (telegram_allowed[0].plain or "")
 
@@ -113,7 +117,7 @@ async def test_invalid_options_get_the_same_clear_error_everywhere(world: World)
 
     record = await world.on_discord("typed", {"count": 3, "wallet": "0x1234", "every": "1h"})
     assert record.ephemeral and message in discord_text(record)
-    telegram = await world.on_telegram("/typed 3 0x1234 1h")
+    telegram = await world.on_telegram("/typed 3 0x1234 1h", private=True)
     # Telegram shows the `code` spans as formatting, so users see the text without backticks.
     assert message.replace("`", "") in (telegram[0].plain or "")
     assert message in await world.on_console("/typed 3 0x1234 1h")
@@ -143,7 +147,7 @@ async def test_autocomplete_offers_setting_names(world: World) -> None:
     choices = await world.discord.autocomplete(
         "config set", {"key": "chan"}, focused="key", user="carol"
     )
-    assert [c["value"] for c in choices] == ["alert_channel", "digest_channel", "ingest_channels"]
+    assert [c["value"] for c in choices] == ["alert_channel", "ingest_channels", "steward_channel"]
 
 
 async def test_telegram_offers_a_missing_choice_as_a_keyboard(world: World) -> None:
@@ -187,7 +191,7 @@ async def test_alerts_reach_every_configured_channel_without_pinging_anyone(worl
     confirmation = await telegram.wait_for("sendMessage", timeout=10)
     assert int(confirmation.params["chat_id"]) == telegram.carol.id, "private replies go by DM"
     reply = await world.on_discord("alert", {"text": "@everyone funds moved <@&123>"}, user="carol")
-    assert "posted to 2 channel(s)" in discord_text(reply)
+    assert "queued for 2 channel(s)" in discord_text(reply)
 
     [posted] = world.discord.channel_messages(alerts)
     assert posted["allowed_mentions"]["parse"] == []

@@ -117,7 +117,7 @@ async def test_telegram_group_messages_are_stored_live(world: World) -> None:
 
 async def test_telegram_cannot_backfill_and_says_why(world: World) -> None:
     telegram_ingest = await world.on_telegram(
-        f"/ingest channel {world.telegram.group.id}", user="bob"
+        f"/ingest channel {world.telegram.group.id}", user="bob", private=True
     )
     assert "does not let bots read past messages" in (telegram_ingest[0].plain or "")
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import aiohttp
 import pytest
 from sqlmodel import col, func, select
 
 from bot.errors import UpstreamError
+from bot.http import HttpClient, HttpPolicy
 from bot.storage.database import Database
 from cogs.debates import store
 from cogs.debates.discourse import DiscourseClient
@@ -18,6 +18,9 @@ from cogs.debates.forum_sync import ForumSync
 from cogs.debates.models import Post, Source, Thread
 from tests.fakes.discourse_forum import Forum, generate_forum
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
+from tests.support.apps import feature_migrations
+
+POLICY = HttpPolicy(backoff=0.01, allow_private=("127.0.0.1",))
 
 
 @dataclass
@@ -25,13 +28,19 @@ class Setup:
     db: Database
     forum: Forum
     fake: FakeDiscourse
-    http: aiohttp.ClientSession
+    http: HttpClient
     source: Source
+    others: list[HttpClient] = field(default_factory=list)
 
-    def client(self, **options: object) -> DiscourseClient:
-        defaults: dict[str, object] = {"requests_per_minute": 60_000, "backoff": 0.01}
+    def client(self, attempts: int | None = None, **options: object) -> DiscourseClient:
+        """A client on the shared HTTP policy; `attempts` makes one with fewer tries."""
+        http = self.http
+        if attempts is not None:
+            http = HttpClient(replace(POLICY, attempts=attempts))
+            self.others.append(http)
+        defaults: dict[str, object] = {"requests_per_minute": 60_000}
         defaults.update(options)
-        return DiscourseClient(self.fake.base_url, self.http, **defaults)  # type: ignore[arg-type]
+        return DiscourseClient(self.fake.base_url, http, **defaults)  # type: ignore[arg-type]
 
     async def sync(self, **options: object) -> object:
         async with self.db.read() as session:
@@ -46,15 +55,18 @@ async def setup(db_url: str) -> AsyncIterator[Setup]:
     fake = FakeDiscourse(forum, limits=RateLimits.off())
     await fake.start()
     db = Database(db_url)
-    await db.migrate()
-    from bot.community import CORE_SETTINGS, CommunityService
+    await db.migrate(feature_migrations())
+    from bot.commands.community import CORE_SETTINGS, CommunityService
 
     await CommunityService(db, [], CORE_SETTINGS).sync_configured("local")
     async with db.transaction() as session:
         source = await store.ensure_source(session, 1, "discourse", fake.base_url, "forum")
     try:
-        async with aiohttp.ClientSession() as http:
-            yield Setup(db, forum, fake, http, source)
+        async with HttpClient(POLICY) as http:
+            setup = Setup(db, forum, fake, http, source)
+            yield setup
+            for other in setup.others:
+                await other.close()
     finally:
         await db.close()
         await fake.stop()
@@ -174,9 +186,10 @@ async def test_an_interrupted_sync_resumes_where_it_stopped(setup: Setup) -> Non
 
 
 async def test_an_unreachable_forum_is_a_clear_upstream_error(setup: Setup, tmp_path: Path) -> None:
-    client = DiscourseClient("http://127.0.0.1:9", setup.http, attempts=2, backoff=0.01)
-    with pytest.raises(UpstreamError, match="forum"):
-        await client.latest(0)
+    async with HttpClient(replace(POLICY, attempts=2)) as http:
+        client = DiscourseClient("http://127.0.0.1:9", http)
+        with pytest.raises(UpstreamError, match="forum"):
+            await client.latest(0)
 
 
 async def test_a_forum_can_be_limited_to_some_categories(setup: Setup) -> None:

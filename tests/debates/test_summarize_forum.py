@@ -66,7 +66,7 @@ async def stack(tmp_path: Path, db_url: str) -> AsyncIterator[Stack]:
             "attempts": 2,
             "timeout": 5,
         },
-        forums=[{"url": discourse.base_url, "requests_per_minute": 60_000}],
+        debates={"forums": [{"url": discourse.base_url, "requests_per_minute": 60_000}]},
     )
     llm.untrusted = {html.escape(injection.raw, quote=False)}
     try:

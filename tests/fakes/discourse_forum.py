@@ -531,6 +531,8 @@ class Forum:
         self, *, now: dt.datetime = DEFAULT_NOW, host: str = HOST, reactions_plugin: bool = True
     ) -> None:
         self.host = host
+        self.title = "Test DAO Forum"
+        self.description = "Governance discussion of the Test DAO"
         self.reactions_plugin = reactions_plugin
         self.users: dict[int, User] = {}
         self._users_by_name: dict[str, User] = {}

@@ -214,6 +214,7 @@ _ROUTES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(pattern), name)
     for pattern, name in (
         (r"/latest", "latest"),
+        (r"/about", "about"),
         (r"/categories", "categories"),
         (r"/c/(?P<path>(?:[^/]+/)*?[^/]+)/(?P<id>\d+)(?:/l/latest)?", "category"),
         (r"/c/(?P<id>\d+)", "category"),
@@ -418,6 +419,31 @@ class FakeDiscourse:
             handler: Callable[[_Ctx, dict[str, str]], JSON] = getattr(self, f"_r_{name}")
             return _json(handler(ctx, {k: v for k, v in match.groupdict().items() if v}))
         raise _Unhandled(_json({"errors": [NOT_FOUND], "error_type": "not_found"}, 404))
+
+    # ----- the site ----------------------------------------------------------------------------
+    def _r_about(self, ctx: _Ctx, _: dict[str, str]) -> JSON:
+        """AboutController#index as AboutSerializer renders it (the fields a client reads)."""
+        forum = self.forum
+        visible = [t for t in forum.topics.values() if forum.can_see_topic(t, ctx.viewer)]
+        return {
+            "about": {
+                "title": forum.title,
+                "description": forum.description,
+                "locale": "en",
+                "version": "3.5.0",
+                "https": True,
+                "can_see_about_stats": True,
+                "site_creation_date": "2021-03-01T12:00:00.000Z",
+                "moderator_ids": [],
+                "admin_ids": [],
+                "category_moderators": [],
+                "stats": {
+                    "topics_count": len(visible),
+                    "posts_count": sum(t.posts_count for t in visible),
+                    "users_count": len(forum.users),
+                },
+            }
+        }
 
     # ----- topic lists -------------------------------------------------------------------------
     def _r_latest(self, ctx: _Ctx, _: dict[str, str]) -> JSON:

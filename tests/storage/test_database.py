@@ -9,17 +9,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 
-from bot.community import CORE_SETTINGS, CommunityService
+from bot.commands.community import CORE_SETTINGS, CommunityService
 from bot.settings import CommunityConfig
 from bot.storage.database import Database
 from bot.storage.metadata import all_metadata
 from bot.storage.models import Community
+from tests.support.apps import feature_migrations
 
 
 async def test_migrations_build_exactly_the_models(db_url: str) -> None:
     db = Database(db_url)
     try:
-        await db.migrate()
+        await db.migrate(feature_migrations())
         async with db.engine.connect() as connection:
             diff = await connection.run_sync(
                 lambda sync: compare_metadata(MigrationContext.configure(sync), all_metadata())
@@ -32,10 +33,10 @@ async def test_migrations_build_exactly_the_models(db_url: str) -> None:
 async def test_an_upgrade_keeps_existing_data(db_url: str) -> None:
     db = Database(db_url)
     try:
-        await db.migrate()
+        await db.migrate(feature_migrations())
         async with db.transaction() as session:
             session.add(Community(slug="keep-me", name="Keep me"))
-        await db.migrate()  # a restart runs the upgrade again
+        await db.migrate(feature_migrations())  # a restart runs the upgrade again
         async with db.read() as session:
             names = (await session.exec(text("SELECT name FROM community"))).all()  # type: ignore[call-overload]
         assert [row[0] for row in names] == ["Keep me"]
@@ -45,7 +46,7 @@ async def test_an_upgrade_keeps_existing_data(db_url: str) -> None:
 
 async def test_settings_round_trip_and_unknown_spaces_become_communities(db_url: str) -> None:
     db = Database(db_url)
-    await db.migrate()
+    await db.migrate(feature_migrations())
     config = CommunityConfig(slug="dao", name="The DAO", discord_guild_ids=["111"])
     service = CommunityService(db, [config], CORE_SETTINGS)
     try:
@@ -54,16 +55,15 @@ async def test_settings_round_trip_and_unknown_spaces_become_communities(db_url:
         dao = await service.resolve("discord", "111", "ignored name")
         assert (dao.slug, dao.name) == ("dao", "The DAO")
 
-        await service.set(dao.id, "alert_channel", "<#999>", "discord", by="discord:1")
-        await service.set(dao.id, "timezone", "Europe/Berlin", "discord", by="discord:1")
+        await service.set(dao.id, "steward_role", "<@&999>", "discord", by="discord:1")
+        await service.set(dao.id, "ai", "no", "discord", by="discord:1")
         dao = await service.resolve("discord", "111", "")
-        channel = dao.channel("alert_channel", "discord")
-        assert channel is not None and channel.id == "999"
-        assert dao.channel("alert_channel", "telegram") is None
-        assert dao.get("timezone") == "Europe/Berlin"
+        assert dao.get("steward_role", "discord") == "999"
+        assert dao.get("steward_role", "telegram") is None
+        assert dao.get("ai") == "off"
 
-        await service.reset(dao.id, "timezone", "discord")
-        assert (await service.resolve("discord", "111", "")).get("timezone") == "UTC"
+        await service.reset(dao.id, "ai", "discord")
+        assert (await service.resolve("discord", "111", "")).get("ai") == "on"
 
         # Many first messages from a new group at once still make exactly one community.
         contexts = await asyncio.gather(
@@ -72,15 +72,16 @@ async def test_settings_round_trip_and_unknown_spaces_become_communities(db_url:
         assert len({c.id for c in contexts}) == 1
         slugs = [c.slug for c in await service.all()]
         assert sorted(slugs) == ["dao", "local", "telegram--100777"]
-        # Direct messages belong to the first configured community.
-        assert (await service.resolve("telegram", "", "DM")).slug == "dao"
+        # A direct message belongs to the communities of the member's own spaces.
+        mine = await service.of_spaces("telegram", ["-100777", "-100999"])
+        assert [c.slug for c in mine] == ["telegram--100777"]
     finally:
         await db.close()
 
 
 async def test_close_waits_for_a_transaction_in_flight(db_url: str) -> None:
     db = Database(db_url)
-    await db.migrate()
+    await db.migrate(feature_migrations())
     committed = asyncio.Event()
 
     async def slow_write() -> None:

@@ -7,7 +7,7 @@ from html import escape
 
 import pytest
 
-from bot.errors import UpstreamError
+from summarizer.errors import ModelError
 from summarizer.cache import MemoryCache
 from summarizer.llm import LanguageModel
 from summarizer.mapreduce import MapReduceSummarizer
@@ -115,6 +115,6 @@ async def test_a_model_that_keeps_failing_raises_an_upstream_error(
     fake: FakeOpenAI, model: LanguageModel
 ) -> None:
     fake.fail_next(503, count=5)
-    with pytest.raises(UpstreamError, match="language model"):
+    with pytest.raises(ModelError, match="HTTP 503"):
         await summarizer(model).summarize(synthetic_posts(10), "RFC")
     assert len(fake.requests) == 3

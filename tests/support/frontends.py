@@ -32,7 +32,7 @@ async def discord_frontend(app: App, fake: FakeDiscord) -> AsyncIterator[Discord
     task = asyncio.create_task(frontend.run())
     try:
         await asyncio.wait_for(frontend.wait_ready(), 10)
-        app.frontends.append(frontend)
+        app.add_frontend(frontend)
         yield frontend
     finally:
         await frontend.stop()
@@ -56,7 +56,7 @@ async def telegram_frontend(app: App, fake: FakeTelegram) -> AsyncIterator[Teleg
             if frontend.health().ok:
                 break
             await asyncio.sleep(0.02)
-        app.frontends.append(frontend)
+        app.add_frontend(frontend)
         yield frontend
     finally:
         await frontend.stop()

@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-import aiohttp
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
+from bot.http import HttpClient
 from chain.tx_service import TransactionService
 from cogs.treasury.queue import QueuePoller
 from tests.fakes.safe_service import FakeSafeTransactionService, Quota
@@ -51,7 +51,7 @@ async def simulation(safes: int = 20, per_month: int = 50_000) -> AsyncIterator[
         addresses = [Account.create().address for _ in range(safes)]
         for address in addresses:
             fake.add_safe(address, [o.address for o in owners], 2)
-        async with aiohttp.ClientSession() as http:
+        async with HttpClient() as http:
             client = TransactionService(fake.base_url, http, api_key="k", clock=clock)
             sim: Simulation
 

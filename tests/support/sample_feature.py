@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from bot.commands.invocation import Invocation
 from bot.commands.options import Address, Duration
 from bot.commands.reply import Attachment, Field, Link, Reply, Tone
 from bot.commands.spec import Opt, Role, command
+from bot.context import FeatureContext
 from bot.features import Feature
+from bot.outbox import Outbox, ToChannelSetting
+from bot.storage.database import Database
 
 
 class Mood(StrEnum):
@@ -82,12 +89,29 @@ async def mood(inv: Invocation, mood: Mood) -> Reply:
     return Reply(body=f"mood is now {mood.value}", tone=Tone.SUCCESS)
 
 
+@dataclass(frozen=True)
+class Sample:
+    db: Database
+    outbox: Outbox
+
+
+@asynccontextmanager
+async def lifespan(ctx: FeatureContext[Any]) -> AsyncIterator[Sample]:
+    yield Sample(ctx.db, ctx.outbox)
+
+
 @command("alert", help="Post a test alert to the alert channel", requires=Role.STEWARD)
-async def alert(inv: Invocation, text: str) -> Reply:
-    delivered = await inv.app.announce(
-        inv.community, "alert_channel", Reply(title="Alert", body=text, tone=Tone.ALERT)
-    )
-    return Reply(body=f"posted to {delivered} channel(s)")
+async def alert(inv: Invocation[Sample], text: str) -> Reply:
+    async with inv.feature.db.transaction() as session:
+        queued = await inv.feature.outbox.enqueue(
+            session,
+            key=f"sample-alert:{uuid.uuid4().hex}",
+            community_id=inv.community.id,
+            reply=Reply(title="Alert", body=text, tone=Tone.ALERT),
+            to=ToChannelSetting("alert_channel"),
+        )
+    await inv.feature.outbox.drain()
+    return Reply(body=f"queued for {queued} channel(s)")
 
 
 @command("export", help="Send a CSV file")
@@ -105,4 +129,5 @@ sample_feature = Feature(
     name="sample",
     description="test-only commands",
     commands=(echo, long, slow, vault, typed, mood, alert, export, boom),
+    lifespan=lifespan,
 )

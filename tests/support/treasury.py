@@ -36,8 +36,10 @@ class Watching:
         await console.handle_line(line)
         return out.getvalue()
 
-    def posted(self) -> list[str]:
-        """What the bot posted to the console community's alert channel, in order."""
+    async def posted(self) -> list[str]:
+        """What the bot posted to the console community's alert channel, in order, once the
+        outbox has delivered what it can."""
+        await self.app.outbox.drain()
         return [block for block in self.out.getvalue().split("\n\n") if "[posted to #" in block]
 
 
@@ -58,10 +60,12 @@ async def watching(
         "poll_seconds": 3600,
         **chain_settings,
     }
-    async with running_app(make_settings(tmp_path, db_url, chains={"anvil": chain})) as app:
+    async with running_app(
+        make_settings(tmp_path, db_url, treasury={"chains": {"anvil": chain}})
+    ) as app:
         out = io.StringIO()
-        app.frontends = [ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out)]
-        world = Watching(app, out, app.service(TreasuryService))
+        app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=out))
+        world = Watching(app, out, app.runtimes["treasury"])
         reply = await world.run(f"/safe watch {safe.address} anvil Vault")
         if "Watching Vault" not in reply:
             raise AssertionError(reply)

@@ -37,17 +37,28 @@ class World:
         return await record.wait_done(timeout=10)
 
     async def on_telegram(
-        self, text: str, user: str = "alice", chat: int | None = None, replies: int = 1
+        self,
+        text: str,
+        user: str = "alice",
+        chat: int | None = None,
+        replies: int = 1,
+        *,
+        private: bool = False,
     ) -> list[StoredMessage]:
+        """Send `text` as `user`; the replies, from the chat (or the user's DM when `private`:
+        Telegram has no ephemeral messages, so private answers and errors go there)."""
         chat_id = self.telegram.group.id if chat is None else chat
-        before = {m.message_id for m in self.telegram.messages(chat_id, from_bot=True)}
+        answered_in = self.telegram.private(user).id if private else chat_id
+        before = {m.message_id for m in self.telegram.messages(answered_in, from_bot=True)}
         self.telegram.send_text(chat_id, user, text)
         for _ in range(replies):
             await self.telegram.wait_for(
-                "sendMessage", lambda call: int(call.params["chat_id"]) == chat_id, timeout=10
+                "sendMessage", lambda call: int(call.params["chat_id"]) == answered_in, timeout=10
             )
         return [
-            m for m in self.telegram.messages(chat_id, from_bot=True) if m.message_id not in before
+            m
+            for m in self.telegram.messages(answered_in, from_bot=True)
+            if m.message_id not in before
         ]
 
     async def on_console(self, line: str, role: Role = Role.MEMBER) -> str:
@@ -87,7 +98,7 @@ async def world(
             async with running_app(settings) as app:
                 console_out = io.StringIO()
                 console = ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out)
-                app.frontends.append(console)
+                app.add_frontend(console)
                 async with (
                     discord_frontend(app, discord_fake) as discord_bot,
                     telegram_frontend(app, telegram_fake) as telegram_bot,

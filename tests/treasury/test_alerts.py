@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
 from tests.support.safes import SafeContracts, SafeDriver, create_safe
 from tests.support.world import World, discord_text
@@ -29,19 +28,21 @@ def safe(chain: Anvil, safe_contracts: SafeContracts) -> SafeDriver:
 @pytest.fixture
 def world_settings(chain: Anvil, safe_contracts: SafeContracts) -> dict[str, Any]:
     return {
-        "chains": {
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": chain.url,
-                "confirmations": CONFIRMATIONS,
-                "poll_seconds": 3600,  # the test drives each round itself
-                "explorer_url": "https://explorer.example",
-                "short_name": "anvil",
-                "tokens": [safe_contracts.token],
-                "multisend": [
-                    safe_contracts.multi_send_v141,
-                    safe_contracts.multi_send_call_only_v141,
-                ],
+        "treasury": {
+            "chains": {
+                "anvil": {
+                    "chain_id": 31337,
+                    "rpc_url": chain.url,
+                    "confirmations": CONFIRMATIONS,
+                    "poll_seconds": 3600,  # the test drives each round itself
+                    "explorer_url": "https://explorer.example",
+                    "short_name": "anvil",
+                    "tokens": [safe_contracts.token],
+                    "multisend": [
+                        safe_contracts.multi_send_v141,
+                        safe_contracts.multi_send_call_only_v141,
+                    ],
+                }
             }
         }
     }
@@ -50,9 +51,10 @@ def world_settings(chain: Anvil, safe_contracts: SafeContracts) -> dict[str, Any
 async def settle(world: World, chain: Anvil) -> int:
     """Bury the latest blocks under the confirmation depth, then run one watcher round."""
     chain.mine(CONFIRMATIONS)
-    service = world.app.service(TreasuryService)
+    service = world.app.runtimes["treasury"]
     before = await service.cursor("anvil")
     await service.run_chain("anvil")
+    await world.app.outbox.drain()
     return (await service.cursor("anvil") or 0) - (before or 0)
 
 
@@ -85,7 +87,7 @@ async def watch(world: World, safe: SafeDriver) -> None:
         "safe watch", {"address": safe.address, "chain": "anvil", "name": "Treasury"}, user="carol"
     )
     assert "Watching Treasury (Safe 1.4.1) on anvil." in discord_text(record)
-    await world.app.service(TreasuryService).run_chain("anvil")  # starts the cursor at the head
+    await world.app.runtimes["treasury"].run_chain("anvil")  # starts the cursor at the head
 
 
 async def test_every_kind_of_activity_gives_exactly_one_correct_alert(

@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
 import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.storage.models import OutboxMessage
+from cogs.treasury.config import TreasuryConfig
 from cogs.treasury.models import TreasuryAlert
 from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
@@ -32,8 +33,8 @@ class Local:
     def app(self) -> App:
         return self.world.app
 
-    def posted(self) -> list[str]:
-        return self.world.posted()
+    async def posted(self) -> list[str]:
+        return await self.world.posted()
 
 
 @asynccontextmanager
@@ -76,40 +77,42 @@ async def test_stopping_the_watcher_anywhere_never_loses_or_repeats_an_alert(
             executed = watched.safe.fund_eth((round_number + 1) * 10**15)
         hashes.append(executed.tx_hash)
         # A watcher started afresh (as after a restart) is stopped at a random point.
-        async with aiohttp.ClientSession() as http:
-            service = TreasuryService(watched.app, http)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(service.run_chain("anvil"), timeout=rng.uniform(0, 0.08))
-            await service.close()
+        app = watched.app
+        config = app.settings.feature_config("treasury", TreasuryConfig)
+        service = TreasuryService(app.db, config, app.http, app.outbox, app.clock)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(service.run_chain("anvil"), timeout=rng.uniform(0, 0.08))
     chain.mine(2)
-    service = watched.app.service(TreasuryService)
+    service = watched.app.runtimes["treasury"]
     for _ in range(10):
         await service.run_chain("anvil")
 
-    posted = watched.posted()
+    posted = await watched.posted()
     for tx_hash in hashes:
         assert sum(tx_hash in block for block in posted) == 1, tx_hash
     async with watched.app.db.read() as session:
         alerts = (await session.exec(select(TreasuryAlert))).all()
     assert len(alerts) == len(hashes) == len(posted)
-    assert all(a.delivered_at is not None for a in alerts)
+    async with watched.app.db.read() as session:
+        states = (await session.exec(select(OutboxMessage.state))).all()
+    assert states == ["delivered"] * len(hashes)
 
 
 async def test_a_transaction_reorged_away_before_it_was_deep_enough_is_never_alerted(
     deep: Local, chain: Anvil
 ) -> None:
-    service = deep.app.service(TreasuryService)
+    service = deep.app.runtimes["treasury"]
     before_fork = chain.snapshot()
     ghost = deep.safe.fund_eth(10**17)
     await service.run_chain("anvil")  # one block deep: not yet reported
-    assert deep.posted() == []
+    assert await deep.posted() == []
     chain.revert(before_fork)  # the reorg: that block never happened
     chain.mine(5)
     await service.run_chain("anvil")
-    assert deep.posted() == []
+    assert await deep.posted() == []
 
     real = deep.safe.fund_eth(2 * 10**17)
     chain.mine(3)
     await service.run_chain("anvil")
-    posted = deep.posted()
+    posted = await deep.posted()
     assert len(posted) == 1 and real.tx_hash in posted[0] and ghost.tx_hash not in posted[0]

@@ -15,6 +15,7 @@ from eth_account.signers.local import LocalAccount
 from cogs.treasury.service import TreasuryService
 from tests.fakes.safe_service import FakeSafeTransactionService
 from tests.support.anvil import Anvil
+from tests.support.clock import ManualClock
 from tests.support.safes import SafeContracts, SafeDriver, create_safe
 from tests.support.world import World
 
@@ -38,22 +39,22 @@ async def service(chain: Anvil) -> AsyncIterator[FakeSafeTransactionService]:
 
 
 @pytest.fixture
-def world_settings(
-    chain: Anvil, service: FakeSafeTransactionService, monkeypatch: pytest.MonkeyPatch
-) -> dict[str, Any]:
-    monkeypatch.setenv("TEST_TX_SERVICE_KEY", API_KEY)
+def world_settings(chain: Anvil, service: FakeSafeTransactionService) -> dict[str, Any]:
     return {
-        "chains": {
-            "anvil": {
-                "chain_id": 31337,
-                "rpc_url": chain.url,
-                "confirmations": 0,
-                "poll_seconds": 3600,
-                "tx_service_url": service.base_url,
-                "tx_service_api_key_env": "TEST_TX_SERVICE_KEY",
-                "nudge_after_minutes": 60,
+        "treasury": {
+            "chains": {
+                "anvil": {
+                    "chain_id": 31337,
+                    "rpc_url": chain.url,
+                    "confirmations": 0,
+                    "poll_seconds": 3600,
+                    "tx_service_url": service.base_url,
+                    "tx_service_api_key_env": "TEST_TX_SERVICE_KEY",
+                    "nudge_after_minutes": 60,
+                }
             }
-        }
+        },
+        "environ": {"TEST_TX_SERVICE_KEY": API_KEY},
     }
 
 
@@ -122,12 +123,12 @@ async def watch(world: World, safe: SafeDriver) -> TreasuryService:
     await world.on_discord(
         "safe watch", {"address": safe.address, "chain": "anvil", "name": "Treasury"}, user="carol"
     )
-    return world.app.service(TreasuryService)
+    return world.app.runtimes["treasury"]
 
 
-async def poll(service: TreasuryService, safe: SafeDriver) -> None:
-    await service.poll_queue("anvil", safe.address)
-    await service.deliver()
+async def poll(world: World, service: TreasuryService, safe: SafeDriver) -> None:
+    await service.queue_watch.poll("anvil", safe.address)
+    await world.app.outbox.drain()
 
 
 async def test_proposal_confirmation_and_ready_to_execute(
@@ -138,18 +139,18 @@ async def test_proposal_confirmation_and_ready_to_execute(
     payee = chain.accounts[6].address
     safe_tx_hash = await propose(service, safe, payee, 10**16, owner1)
 
-    await poll(treasury, safe)
+    await poll(world, treasury, safe)
     [proposal] = alerts(world)
     assert "Treasury on anvil: new transaction proposed (nonce 0)" in proposal
     assert f"Send 0.01 ETH (10000000000000000 wei) to {payee}" in proposal
     assert "1 of 2 confirmations; not yet signed by:" in proposal
     assert owner2.address in proposal and owner3.address in proposal
 
-    await poll(treasury, safe)
+    await poll(world, treasury, safe)
     assert len(alerts(world)) == 1, "nothing new, nothing said"
 
     await confirm(service, safe, safe_tx_hash, owner2)
-    await poll(treasury, safe)
+    await poll(world, treasury, safe)
     texts = alerts(world)
     assert len(texts) == 3
     assert f"{owner2.address} confirmed the transaction at nonce 0" in texts[1]
@@ -168,11 +169,11 @@ async def test_a_replaced_transaction_is_reported(
     owner1 = chain.accounts[1]
     payee = chain.accounts[6].address
     await propose(service, safe, payee, 10**16, owner1, nonce=0)
-    await poll(treasury, safe)
+    await poll(world, treasury, safe)
 
     safe.send_eth(chain.accounts[7].address, 10**15)  # another transaction takes nonce 0
     await service.sync(safe.address)
-    await poll(treasury, safe)
+    await poll(world, treasury, safe)
 
     texts = alerts(world)
     assert "transaction at nonce 0 was replaced" in texts[-1]
@@ -184,17 +185,17 @@ async def test_signers_are_nudged_once_per_interval(
     treasury = await watch(world, safe)
     owner1, owner2, owner3 = chain.accounts[1:4]
     await propose(service, safe, chain.accounts[6].address, 10**16, owner1)
-    start = datetime.now(UTC)
-    treasury.now = lambda: start
-    await poll(treasury, safe)
+    clock = ManualClock(datetime.now(UTC))
+    treasury.clock = clock
+    await poll(world, treasury, safe)
 
-    treasury.now = lambda: start + timedelta(minutes=61)
-    await poll(treasury, safe)
-    await poll(treasury, safe)
+    clock.advance(timedelta(minutes=61))
+    await poll(world, treasury, safe)
+    await poll(world, treasury, safe)
     nudges = [t for t in alerts(world) if "still waiting for signatures" in t]
     assert len(nudges) == 1
     assert f"Please sign: {owner2.address}, {owner3.address}" in nudges[0]
 
-    treasury.now = lambda: start + timedelta(minutes=125)
-    await poll(treasury, safe)
+    clock.advance(timedelta(minutes=64))
+    await poll(world, treasury, safe)
     assert len([t for t in alerts(world) if "still waiting for signatures" in t]) == 2

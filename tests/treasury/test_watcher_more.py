@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, web
 
+from bot.http import HttpClient
 from chain.rpc import JsonRpc
 from chain.watch import SafeActivity, executed_call
 from tests.support.anvil import Anvil
@@ -87,7 +88,7 @@ async def test_settings_changes_on_either_version_through_a_flaky_rpc(
         for _ in range(3):
             await world.service.run_chain("anvil")
 
-        posted = world.posted()
+        posted = await world.posted()
         assert len(posted) == 4
         assert f"Enable module {chain.accounts[8].address}" in posted[0]
         assert f"Set the transaction guard to {safe_contracts.permissive}" in posted[1]
@@ -123,7 +124,7 @@ async def test_a_module_executing_a_transaction_is_a_high_severity_alert(
         )
         await world.service.run_chain("anvil")
 
-        [posted] = world.posted()
+        [posted] = await world.posted()
         assert "Vault on anvil: a module executed a transaction" in posted
         assert "Severity HIGH" in posted
         assert f"Send 0.1 ETH (100000000000000000 wei) to {payee}" in posted
@@ -137,7 +138,7 @@ async def test_without_the_l2_event_the_executed_call_is_read_from_the_transacti
     safe.fund_eth(10**18)
     payee = chain.accounts[6].address
     sent = safe.send_eth(payee, 5 * 10**16)
-    async with ClientSession() as http:
+    async with HttpClient() as http:
         rpc = JsonRpc(chain.url, http)
         activity = SafeActivity(safe.address, sent.tx_hash, sent.block_number, 0)
         call = await executed_call(rpc, activity)
@@ -165,7 +166,7 @@ async def test_tokens_taken_by_an_approved_spender_are_a_high_severity_alert(
         )
         await world.service.run_chain("anvil")
 
-        [posted] = world.posted()
+        [posted] = await world.posted()
         assert "Vault on anvil: funds left the Safe" in posted
         assert f"Sent 250 TUSD (250000000 raw) to {payee} (by an approved spender)" in posted
         assert "Severity HIGH" in posted

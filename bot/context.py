@@ -1,0 +1,54 @@
+"""What a feature is given: the shared mechanisms and its own configuration, nothing more.
+
+A feature's lifespan receives a `FeatureContext` and yields the object its commands see as
+`inv.feature`. There is no app object to fetch services from by name: what a feature depends on
+is visible here, and a test can build one feature alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel
+
+from bot.clock import Clock
+from bot.commands.community import CommunityService
+from bot.commands.registry import CommandRegistry
+from bot.events import EventBus
+from bot.frontend import FrontEnds
+from bot.health import HealthChecks
+from bot.http import HttpClient
+from bot.outbox import Outbox
+from bot.scheduling import Scheduler
+from bot.settings import LLMSettings
+from bot.storage.database import Database
+
+ConfigT = TypeVar("ConfigT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class FeatureContext(Generic[ConfigT]):
+    name: str
+    # The feature's own table of the configuration file, validated by its model.
+    config: ConfigT
+    db: Database
+    scheduler: Scheduler
+    outbox: Outbox
+    http: HttpClient
+    clock: Clock
+    events: EventBus
+    communities: CommunityService
+    # The chat front ends, for what a feature may ask of them (reading a channel's history).
+    frontends: FrontEnds
+    health: HealthChecks
+    commands: CommandRegistry
+    # The language model endpoint, for features that summarize or draft through summarizer/.
+    llm: LLMSettings
+    # Where direct messages and unassigned configuration belong by default.
+    default_community: str
+    console_community: str
+    # Every loaded feature as (name, description), for /about.
+    features: Sequence[tuple[str, str]] = ()
+    version: str = ""

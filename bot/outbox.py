@@ -1,0 +1,382 @@
+"""The outbox: everything the bot posts on its own, stored first and delivered exactly once.
+
+A feature adds a message with `enqueue` inside the transaction that changes its state, under an
+idempotency key: the cause and the message commit together, and the same cause stored twice adds
+nothing. A deliverer then posts it:
+
+- one deliverer at a time per destination (a named lock that also holds across processes on
+  PostgreSQL), and each message is read again under that lock, so no two deliverers post it;
+- the "delivered" mark is retried until it is written: a database stall after posting never
+  leads to a second post;
+- on Discord the message carries a nonce derived from its key, so Discord itself returns the
+  earlier message if a crash came between posting and recording;
+- a delivery that keeps failing is retried with backoff, then reported once to the community's
+  steward channel (or the log), never dropped silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col, func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.commands.options import ChannelRef
+from bot.commands.reply import Reply, Tone, reply_from_data, reply_to_data
+from bot.errors import UpstreamError
+from bot.frontend import FrontEnd, FrontEnds
+from bot.locks import NamedLocks
+from bot.storage.database import Database
+from bot.storage.models import Community, CommunitySetting, OutboxMessage, as_utc
+
+log = logging.getLogger(__name__)
+
+PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+# Tries before a message is reported as undeliverable: a refusal (deleted channel, closed DMs,
+# missing permission) gets few, a fault that may pass (outage, timeout) more.
+REFUSED_ATTEMPTS = 3
+FAULT_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(hours=1)
+REPORT_PREFIX = "outbox-failure:"
+CLOSE_WAIT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class ToChannelSetting:
+    """The community's channel named by a setting ("alert_channel"), on every platform where it
+    is set; on the console, the local community's console."""
+
+    setting: str
+
+
+@dataclass(frozen=True)
+class ToChannel:
+    channel: ChannelRef
+
+
+@dataclass(frozen=True)
+class ToMember:
+    """A direct message."""
+
+    platform: str
+    user_id: str
+
+
+Destination = ToChannelSetting | ToChannel | ToMember
+
+
+@dataclass(frozen=True)
+class Backlog:
+    waiting: int
+    failed: int
+    oldest: datetime | None
+
+
+def nonce_for(key: str, part: int = 0) -> str:
+    """Discord accepts nonces of up to 25 characters; one per message part."""
+    digest = hashlib.blake2b(f"{key}#{part}".encode(), digest_size=12).hexdigest()
+    return digest[:25]
+
+
+class Outbox:
+    def __init__(
+        self,
+        db: Database,
+        frontends: FrontEnds,
+        clock: Clock,
+        *,
+        console_community: str,
+        platforms: Iterable[str] = (),
+        retry_base: timedelta = timedelta(seconds=30),
+        poll_seconds: float = 5.0,
+    ) -> None:
+        self._db = db
+        self._frontends = frontends
+        self._clock = clock
+        self._console_community = console_community
+        # Platforms messages are stored for: those configured, and every front end registered.
+        self.platforms: set[str] = set(platforms)
+        self._retry_base = retry_base
+        self._poll_seconds = poll_seconds
+        self._locks = NamedLocks(db)
+        self._wake = asyncio.Event()
+        self._inflight: set[asyncio.Task[int]] = set()
+        self._closing = False
+
+    # Storing -----------------------------------------------------------------------------
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        *,
+        key: str,
+        community_id: int | None,
+        reply: Reply,
+        to: Destination,
+    ) -> int:
+        """Store a message in the caller's transaction; returns how many destinations it got
+        (0 when the key is known already, or no platform has such a channel)."""
+        targets = await self._targets(session, community_id, to)
+        data = reply_to_data(reply)
+        purpose = to.setting if isinstance(to, ToChannelSetting) else type(to).__name__
+        added = 0
+        for platform, destination in targets:
+            row_key = _row_key(key, platform, destination)
+            known = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key))
+            if known.first() is not None:
+                continue
+            session.add(
+                OutboxMessage(
+                    key=row_key,
+                    community_id=community_id,
+                    platform=platform,
+                    destination=destination,
+                    purpose=purpose[:64],
+                    reply=data,
+                    created_at=self._clock.now(),
+                    next_attempt_at=self._clock.now(),
+                )
+            )
+            added += 1
+        if added:
+            # Deliver as soon as the caller's transaction commits, not at the next poll.
+            event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
+        return added
+
+    def _on_commit(self, _session: object) -> None:
+        self._wake.set()
+
+    async def _targets(
+        self, session: AsyncSession, community_id: int | None, to: Destination
+    ) -> list[tuple[str, str]]:
+        if isinstance(to, ToChannel):
+            return [(to.channel.platform, f"channel:{to.channel.id}")]
+        if isinstance(to, ToMember):
+            return [(to.platform, f"dm:{to.user_id}")]
+        if community_id is None:
+            return []
+        targets = []
+        keys = [f"{to.setting}@{platform}" for platform in sorted(self.platforms)]
+        query = select(CommunitySetting).where(
+            CommunitySetting.community_id == community_id, col(CommunitySetting.key).in_(keys)
+        )
+        for setting in (await session.exec(query)).all():
+            platform = setting.key.partition("@")[2]
+            targets.append((platform, f"channel:{setting.value}"))
+        if "console" in self.platforms:
+            community = await session.get(Community, community_id)
+            if community is not None and community.slug == self._console_community:
+                targets.append(("console", f"channel:{community.slug}"))
+        return targets
+
+    # Delivering --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Deliver whatever is due, when something is stored or every few seconds."""
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
+            self._wake.clear()
+            try:
+                await self.deliver_due()
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning("outbox: could not read pending messages", extra={"error": str(exc)})
+
+    async def deliver_due(self) -> int:
+        """Deliver every message that is due now; returns how many were delivered."""
+        now = self._clock.now()
+        async with self._db.read() as session:
+            query = (
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.platform,
+                    OutboxMessage.destination,
+                    OutboxMessage.next_attempt_at,
+                )
+                .where(OutboxMessage.state == PENDING)
+                .order_by(col(OutboxMessage.id))
+            )
+            rows = (await session.exec(query)).all()
+        # Per destination, the leading run of due messages: one that waits for a retry holds
+        # back the ones after it, so a channel gets its messages in order.
+        by_destination: dict[tuple[str, str], list[int]] = {}
+        blocked: set[tuple[str, str]] = set()
+        for row_id, platform, destination, next_attempt_at in rows:
+            destination_key = (platform, destination)
+            if destination_key in blocked or row_id is None:
+                continue
+            due_at = as_utc(next_attempt_at)
+            if due_at is not None and due_at > now:
+                blocked.add(destination_key)
+                continue
+            by_destination.setdefault(destination_key, []).append(row_id)
+        tasks = []
+        for (platform, destination), ids in by_destination.items():
+            task = asyncio.create_task(self._deliver_destination(platform, destination, ids))
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+            tasks.append(task)
+        # Shielded: a deliverer stopped mid-post still records what it posted.
+        results = await asyncio.shield(asyncio.gather(*tasks)) if tasks else []
+        return sum(results)
+
+    async def _deliver_destination(self, platform: str, destination: str, ids: list[int]) -> int:
+        delivered = 0
+        async with self._locks.try_hold(f"outbox:{platform}:{destination}") as held:
+            if not held:
+                return 0  # another deliverer, here or in another process, has this destination
+            for row_id in ids:
+                frontend = self._frontends.get(platform)
+                if frontend is None or not frontend.health().ok:
+                    return delivered  # not reachable now: kept, in order, for later
+                async with self._db.read() as session:
+                    row = await session.get(OutboxMessage, row_id)
+                if row is None or row.state != PENDING:
+                    continue  # delivered meanwhile by someone who held the lock before us
+                try:
+                    await _post(frontend, row)
+                except UpstreamError as exc:
+                    await self._record_failure(row, str(exc), permanent=not exc.retryable)
+                    return delivered  # later messages wait, so they arrive in order
+                except Exception as exc:  # a bug in a front end must not stop the outbox
+                    log.exception("outbox: posting failed", extra={"message_id": row_id})
+                    await self._record_failure(row, f"{type(exc).__name__}: {exc}", permanent=False)
+                    return delivered
+                await self._mark_delivered(row_id)
+                delivered += 1
+        return delivered
+
+    async def _mark_delivered(self, row_id: int) -> None:
+        """Retried until written: the post went out, so it must never go out again."""
+        delay = 0.1
+        while True:
+            try:
+                async with self._db.transaction() as session:
+                    row = await session.get(OutboxMessage, row_id)
+                    if row is not None:
+                        row.state, row.delivered_at = DELIVERED, self._clock.now()
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning(
+                    "outbox: could not record a delivery; retrying",
+                    extra={"message_id": row_id, "error": str(exc), "wait": delay},
+                )
+                await self._clock.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    async def _record_failure(self, row: OutboxMessage, error: str, *, permanent: bool) -> None:
+        limit = REFUSED_ATTEMPTS if permanent else FAULT_ATTEMPTS
+        try:
+            async with self._db.transaction() as session:
+                stored = await session.get(OutboxMessage, row.id)
+                if stored is None:
+                    return
+                stored.attempts += 1
+                stored.last_error = error[:500]
+                if stored.attempts < limit:
+                    stored.next_attempt_at = self._clock.now() + self._backoff(stored.attempts)
+                    log.warning(
+                        "outbox: delivery failed; will retry",
+                        extra={"message_id": row.id, "attempt": stored.attempts, "error": error},
+                    )
+                    return
+                stored.state = FAILED
+                await self._report(session, stored)
+        except (SQLAlchemyError, OSError) as exc:
+            # The message stays pending and is tried again: nothing is lost.
+            log.warning("outbox: could not record a failure", extra={"error": str(exc)})
+
+    def _backoff(self, attempts: int) -> timedelta:
+        wait: timedelta = min(MAX_BACKOFF, self._retry_base * 2 ** (attempts - 1))
+        return wait * (0.8 + random.random() * 0.4)
+
+    async def _report(self, session: AsyncSession, failed: OutboxMessage) -> None:
+        """Tell the community's stewards once; a report that fails itself goes to the log."""
+        where = f"{failed.platform} {failed.destination.replace(':', ' ')}"
+        log.error(
+            "outbox: giving up on a message",
+            extra={"message_id": failed.id, "destination": where, "error": failed.last_error},
+        )
+        if failed.key.startswith(REPORT_PREFIX):
+            return
+        title = reply_from_data(failed.reply).title or "a message"
+        hint = (
+            f" Check the bot's access there, or choose another with /config set {failed.purpose}."
+            if failed.destination.startswith("channel:") and failed.purpose.endswith("_channel")
+            else ""
+        )
+        report = Reply(
+            title="A post could not be delivered",
+            body=f"“{title}” for {where} failed after {failed.attempts} tries: "
+            f"{failed.last_error}.{hint}",
+            tone=Tone.WARNING,
+        )
+        added = await self.enqueue(
+            session,
+            key=f"{REPORT_PREFIX}{failed.id}",
+            community_id=failed.community_id,
+            reply=report,
+            to=ToChannelSetting("steward_channel"),
+        )
+        if not added:
+            log.error("outbox: no steward channel to report to", extra={"message_id": failed.id})
+
+    # Status ------------------------------------------------------------------------------
+
+    async def backlog(self) -> Backlog:
+        async with self._db.read() as session:
+            pending = select(func.count(), func.min(OutboxMessage.created_at)).where(
+                OutboxMessage.state == PENDING
+            )
+            waiting, oldest = (await session.exec(pending)).one()
+            failed_query = select(func.count()).where(OutboxMessage.state == FAILED)
+            failed = (await session.exec(failed_query)).one()
+        return Backlog(int(waiting or 0), int(failed or 0), as_utc(oldest))
+
+    async def drain(self) -> int:
+        """Deliver until nothing more can be delivered now (tests and `/digest now`-style
+        commands wait on this); returns how many were delivered."""
+        delivered = 0
+        while True:
+            if self._inflight:
+                await asyncio.wait(list(self._inflight))
+            round_delivered = await self.deliver_due()
+            delivered += round_delivered
+            if not round_delivered and not self._inflight:
+                return delivered
+
+    async def close(self) -> None:
+        """Stop delivering; let posts in flight finish and be recorded first (within a bound:
+        a database that never answers again must not hold the process forever)."""
+        self._closing = True
+        self._wake.set()
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=CLOSE_WAIT_SECONDS)
+
+
+async def _post(frontend: FrontEnd, row: OutboxMessage) -> None:
+    reply = reply_from_data(row.reply)
+    kind, _, target = row.destination.partition(":")
+    nonce = nonce_for(row.key)
+    if kind == "dm":
+        await frontend.post_direct(target, reply, nonce=nonce)
+    else:
+        await frontend.post(ChannelRef(row.platform, target), reply, nonce=nonce)
+
+
+def _row_key(key: str, platform: str, destination: str) -> str:
+    full = f"{key}|{platform}:{destination}"
+    if len(full) <= 255:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()
+    return f"{full[:190]}…{digest}"
