@@ -143,8 +143,12 @@ class DiscordFrontEnd:
                 guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
                 await self.tree.sync(guild=guild)
-        else:
-            await self.tree.sync()
+            # Guild copies appear at once; direct messages see global commands only, so those
+            # are published too, for DMs alone (else guilds would list every command twice).
+            self.tree.allowed_contexts = app_commands.AppCommandContext(
+                guild=False, dm_channel=True, private_channel=False
+            )
+        await self.tree.sync()
 
     async def run(self) -> None:
         if self.client.is_closed():
