@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy.exc import IntegrityError
 
 from bot.commands.community import CommunityContext, CommunityService
-from bot.commands.options import ChannelRef, clean_text
+from bot.commands.options import ChannelRef
 from bot.errors import UserError
 from bot.events import ChatMessage
 from bot.frontend import FrontEnds
@@ -90,7 +90,7 @@ class ChatIngest:
                 store.IncomingPost(
                     external_id=m.message_id,
                     author_id=m.author_id,
-                    author_name=clean_text(m.author_name),
+                    author_name=m.author_name,
                     created_at=m.created_at or datetime.now(UTC),
                     updated_at=m.edited_at or m.created_at or datetime.now(UTC),
                     text=m.text,

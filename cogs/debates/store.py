@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.commands.options import clean_text
 from cogs.debates.models import Author, Post, Source, Thread
 
 
@@ -62,7 +63,8 @@ async def ensure_authors(
         Author.source_id == source_id, col(Author.external_id).in_(list(people))
     )
     known = {a.external_id: a for a in (await session.exec(query)).all()}
-    for external_id, name in people.items():
+    for external_id, raw_name in people.items():
+        name = clean_text(raw_name)[:200] or "unknown"  # no bidi or control characters stored
         author = known.get(external_id)
         if author is None:
             author = Author(source_id=source_id, external_id=external_id, name=name)

@@ -181,3 +181,17 @@ async def test_watching_something_that_is_not_a_safe_is_refused(world: World, ch
         "safe watch", {"address": chain.accounts[9].address, "chain": "anvil"}, user="alice"
     )
     assert "/safe watch is for stewards only." in discord_text(member)
+
+
+async def test_an_address_that_is_not_a_safe_is_refused_in_words(
+    world: World, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    # An account with no code, and a contract that is not a Safe (the test token).
+    for address in (chain.accounts[8].address, safe_contracts.token):
+        for command in ("safe status", "safe watch"):
+            record = await world.on_discord(
+                command, {"address": address, "chain": "anvil"}, user="carol"
+            )
+            text = discord_text(record)
+            assert f"{address} is not a Safe on anvil" in text, (command, text)
+            assert "bug" not in text and "incident" not in text
