@@ -549,7 +549,7 @@ async def test_a_declared_content_length_over_the_cap_is_refused_before_reading(
 @pytest.mark.parametrize("body", [b"not json{", b"\xff\xfe\x00garbage", b"", b"[" * 100_000])
 async def test_invalid_json_is_a_bad_response(make_client: ClientFactory, body: bytes) -> None:
     async with serve({"/broken": respond(200, body)}) as server:
-        with pytest.raises(BadResponse, match="answered with (invalid JSON|JSON nested over)"):
+        with pytest.raises(BadResponse, match=r"answered with (invalid JSON|JSON nested over)"):
             await make_client().get_json(server.url("/broken"))
 
 

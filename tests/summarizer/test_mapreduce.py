@@ -7,8 +7,8 @@ from html import escape
 
 import pytest
 
-from summarizer.errors import ModelError
 from summarizer.cache import MemoryCache
+from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel
 from summarizer.mapreduce import MapReduceSummarizer
 from summarizer.tokens import TokenCounter
