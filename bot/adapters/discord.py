@@ -172,7 +172,8 @@ class DiscordFrontEnd:
             return Health("discord", False, "not connected")
         latency = self.client.latency
         ping = f"{latency * 1000:.0f} ms" if latency == latency else "n/a"  # NaN before first ACK
-        return Health("discord", True, f"{len(self.client.guilds)} guilds, gateway {ping}")
+        shards = f", {self._settings.shards} shards" if self._settings.shards > 1 else ""
+        return Health("discord", True, f"{len(self.client.guilds)} guilds{shards}, gateway {ping}")
 
     async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
         try:
