@@ -6,6 +6,7 @@ belong to it. Settings are stored per community and edited by admins with /confi
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -154,6 +155,7 @@ class CommunityService:
         # Every command reads its community; settings change rarely. Changes made here clear the
         # cache at once; another process's changes show within the TTL.
         self._cache: dict[tuple[str, str], tuple[float, CommunityContext]] = {}
+        self._loading: dict[tuple[str, str], asyncio.Future[CommunityContext | None]] = {}
 
     async def sync_configured(self, console_slug: str) -> None:
         """Make the communities of the config file exist, with their spaces; idempotent."""
@@ -250,12 +252,20 @@ class CommunityService:
             return list((await session.exec(query)).all())
 
     async def _lookup(self, platform: str, space_id: str) -> CommunityContext | None:
-        cached = self._cache.get((platform, space_id))
+        key = (platform, space_id)
+        cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:
             return cached[1]
-        context = await self._load(platform, space_id)
+        # One load per space at a time: a burst of commands after a start or a cache expiry
+        # waits for the same read instead of queueing hundreds on the connection pool.
+        loading = self._loading.get(key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(platform, space_id))
+            self._loading[key] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+        context = await asyncio.shield(loading)
         if context is not None:
-            self._cache[(platform, space_id)] = (time.monotonic(), context)
+            self._cache[key] = (time.monotonic(), context)
         return context
 
     async def _load(self, platform: str, space_id: str) -> CommunityContext | None:
