@@ -226,17 +226,29 @@ def load_settings(
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise ConfigError(str(path), "file not found") from exc
+        except OSError as exc:
+            raise ConfigError(str(path), f"cannot read it: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(str(path), "not UTF-8 text") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(str(path), f"not valid TOML: {exc}") from exc
+    problems: list[tuple[str, str]] = []
     for key in SECRET_KEYS:
         section, name = key.split(".")
         if isinstance(data.get(section), dict) and name in data[section]:
-            raise ConfigError(key, "secrets belong in the environment, not in the config file")
+            problems.append((key, "secrets belong in the environment, not in the config file"))
+            data[section] = {k: v for k, v in data[section].items() if k != name}
     for variable, key_path in ENV_KEYS.items():
         value = environ.get(variable)
         if value:
             _set_path(data, key_path, value)
-    return build_settings(data, feature_models or {}, environ)
+    try:
+        settings = build_settings(data, feature_models or {}, environ)
+    except ConfigErrors as exc:
+        raise ConfigErrors([*problems, *exc.problems]) from exc
+    if problems:
+        raise ConfigErrors(problems)
+    return settings
 
 
 def build_settings(
@@ -260,9 +272,10 @@ def build_settings(
     except ValidationError as exc:
         problems = _problems(exc) + problems
         settings = None
-    if settings is not None:
-        unknown = [f for f in settings.features if f not in feature_models and f != "core"]
-        if feature_models and unknown:
+    features = data.get("features")
+    if feature_models and isinstance(features, list):
+        unknown = [f for f in features if isinstance(f, str) and f not in {*feature_models, "core"}]
+        if unknown:
             known = ", ".join(sorted(feature_models))
             problems.append(("features", f"unknown feature {unknown[0]!r}; have {known}"))
     if problems or settings is None:

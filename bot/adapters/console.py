@@ -9,6 +9,7 @@ systemd unit): the end of input ends the script.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import stat
 import sys
@@ -24,6 +25,8 @@ from bot.commands.reply import Reply, Tone, error_reply
 from bot.commands.sanitize import visible
 from bot.errors import UserError
 from bot.frontend import Health
+
+log = logging.getLogger(__name__)
 
 _TONE_MARK = {Tone.ERROR: "✗ ", Tone.WARNING: "! ", Tone.SUCCESS: "✓ ", Tone.ALERT: "⚠ "}
 # Longer lines are refused (and skipped to their end), not allowed to stop the console.
@@ -69,7 +72,8 @@ class ConsoleFrontEnd:
     ) -> None:
         self._app = app
         self._caller = Caller("console", os.environ.get("USER", "you"), "you", platform_role=role)
-        self._stdin = stdin or sys.stdin
+        # sys.stdin is None when the process was started with standard input closed.
+        self._stdin: TextIO | None = stdin or sys.stdin
         self._stdout = stdout or sys.stdout
         self._community = app.settings.console.community
         self._stopped = asyncio.Event()
@@ -77,7 +81,7 @@ class ConsoleFrontEnd:
 
     async def run(self) -> None:
         """Answer each line until the input ends or `stop` is called."""
-        if _is_terminal(self._stdin):
+        if self._stdin is not None and _is_terminal(self._stdin):
             self._print(
                 f"Steward console: you are a {self._caller.platform_role.name.lower()} of "
                 f"'{self._community}'. Type /help; Ctrl-D quits."
@@ -120,31 +124,44 @@ class ConsoleFrontEnd:
         self._print(render_console(outcome.reply, private=outcome.private))
 
     async def _lines(self) -> AsyncIterator[str | LineTooLong]:
-        """Lines of standard input, read without blocking the event loop where the OS allows."""
-        if not _is_pollable(self._stdin):
+        """Lines of standard input, read without blocking the event loop where the OS allows.
+
+        Input that cannot be read at all (standard input closed, or open for writing only) is
+        treated as empty, like /dev/null: a service with no input must not fail and retry."""
+        stdin = self._stdin
+        if stdin is None:  # the process was started with standard input closed
+            return
+        if not _is_pollable(stdin):
             # Files, /dev/null and in-memory streams can't be watched by the event loop; reading
             # them never blocks for long.
-            for line in self._stdin:
-                yield LineTooLong() if len(line.encode()) > MAX_LINE_BYTES else line
+            while (line := _read_line(stdin)) is not None:
+                yield line
             return
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=MAX_LINE_BYTES)
-        transport, _ = await loop.connect_read_pipe(
-            lambda: asyncio.StreamReaderProtocol(reader), self._stdin
-        )
+        try:
+            transport, _ = await loop.connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(reader), stdin
+            )
+        except OSError as exc:
+            _unreadable(exc)
+            return
         try:
             while not self._stopped.is_set():
                 try:
                     raw = await reader.readuntil(b"\n")
                 except asyncio.IncompleteReadError as end:
                     if end.partial:
-                        yield end.partial.decode("utf-8", errors="replace")
+                        yield _decoded(end.partial)
                     return
                 except asyncio.LimitOverrunError:
                     await _skip_line(reader)
                     yield LineTooLong()
                     continue
-                yield raw.decode("utf-8", errors="replace")
+                except OSError as exc:
+                    _unreadable(exc)
+                    return
+                yield _decoded(raw)
         finally:
             transport.close()
 
@@ -170,6 +187,42 @@ class ConsoleFrontEnd:
     def _print(self, text: str) -> None:
         self._stdout.write(text + "\n\n")
         self._stdout.flush()
+
+
+def _read_line(stream: TextIO) -> str | LineTooLong | None:
+    """The next line of a stream that is not a pipe; None at its end. Bytes are decoded like a
+    pipe's (invalid UTF-8 replaced, so a stray byte cannot stop the console), and an over-long
+    line is skipped without holding it in memory."""
+    binary = getattr(stream, "buffer", None)
+    try:
+        if binary is None:
+            line = stream.readline()
+        else:
+            raw = binary.readline(MAX_LINE_BYTES + 2)  # the limit, and room for "\r\n"
+            if len(raw) == MAX_LINE_BYTES + 2 and not raw.endswith(b"\n"):
+                while (rest := binary.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass
+                return LineTooLong()
+            line = _decoded(raw)
+    except (OSError, ValueError) as exc:
+        _unreadable(exc)
+        return None
+    if not line:
+        return None
+    return LineTooLong() if _too_long(line) else line
+
+
+def _decoded(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace")
+
+
+def _too_long(line: str) -> bool:
+    # Measured without the newline, as the pipe reader's limit is.
+    return len(line.rstrip("\r\n").encode("utf-8", errors="replace")) > MAX_LINE_BYTES
+
+
+def _unreadable(exc: Exception) -> None:
+    log.warning("cannot read standard input; taking it as ended", extra={"error": str(exc)})
 
 
 async def _skip_line(reader: asyncio.StreamReader) -> None:

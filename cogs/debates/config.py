@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
 from bot.settings import environ_of
 
@@ -16,26 +16,27 @@ class ForumConfig(BaseModel):
     community: str | None = None  # slug; default: the first community
     # The API key itself stays in the environment, under the variable named here.
     api_key_env: str | None = None
-    api_key: SecretStr | None = None
+    api_key: SecretStr | None = Field(default=None, validate_default=True)
     api_username: str = "system"
     categories: list[str] = []
     requests_per_minute: int | None = Field(default=None, ge=1, le=100_000)
     sync_minutes: int = Field(default=5, ge=1)
 
-    @model_validator(mode="before")
+    @field_validator("api_key_env")
     @classmethod
-    def _key_from_environment(cls, data: Any, info: ValidationInfo) -> Any:
-        if not isinstance(data, dict):
-            return data
-        if "api_key" in data:
+    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
+        if variable and not environ_of(info).get(variable):
+            raise ValueError(f"names {variable}, which is not set in the environment")
+        return variable
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
+        """The key comes from the variable api_key_env names; one written in the file is refused."""
+        if value is not None:
             raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
-        variable = data.get("api_key_env")
-        if variable:
-            value = environ_of(info).get(str(variable))
-            if not value:
-                raise ValueError(f"api_key_env names {variable}, which is not set")
-            return {**data, "api_key": value}
-        return data
+        variable = info.data.get("api_key_env")
+        return environ_of(info).get(variable) if variable else None
 
     @property
     def base_url(self) -> str:

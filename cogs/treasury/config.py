@@ -1,26 +1,47 @@
-"""The treasury feature's table in the configuration file: `[treasury.chains.<name>]`."""
+"""The treasury feature's table in the configuration file: `[treasury.chains.<name>]`.
+
+Secrets (RPC URLs carry provider keys, the Transaction Service key is a JWT) come from the
+environment at load time. Each problem is reported at its own key, all of them in one pass.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.settings import environ_of
+
+
+def rpc_url_variable(chain: str) -> str:
+    """The environment variable that gives (or overrides) a chain's RPC URL."""
+    return f"RPC_URL_{chain.upper().replace('-', '_')}"
 
 
 class ChainConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    # The table's name in [treasury.chains.<name>]; filled in by TreasuryConfig. Declared first:
+    # the validators below read it (and tx_service_api_key_env) from the fields before them.
+    name: str = ""
     chain_id: int = Field(ge=1)
     # The RPC URL often carries a provider key, so it is kept secret (never logged);
     # RPC_URL_<NAME> in the environment overrides the file.
-    rpc_url: SecretStr
+    rpc_url: SecretStr = Field(default=SecretStr(""), validate_default=True)
     tx_service_url: str | None = Field(default=None, pattern=r"^https?://")
     # Name of the environment variable holding the Transaction Service API key (a JWT).
     tx_service_api_key_env: str | None = None
-    tx_service_api_key: SecretStr | None = None
+    # Read from the variable above; never from the file.
+    tx_service_api_key: SecretStr | None = Field(default=None, validate_default=True)
     confirmations: int = Field(default=12, ge=0, le=1000)
     poll_seconds: float = Field(default=12.0, gt=0)
     explorer_url: str | None = None
@@ -43,6 +64,44 @@ class ChainConfig(BaseModel):
     def rpc(self) -> str:
         return self.rpc_url.get_secret_value()
 
+    @field_validator("rpc_url", mode="before")
+    @classmethod
+    def _rpc_url(cls, value: Any, info: ValidationInfo) -> Any:
+        """From RPC_URL_<NAME>, else the file; a chain without one is refused rather than
+        silently left unwatched. The URL is never quoted: it may carry a provider key."""
+        name = str(info.data.get("name") or "")
+        variable = rpc_url_variable(name)
+        url = environ_of(info).get(variable) if name else None
+        if not url:
+            url = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if not url:
+            raise ValueError(
+                f"treasury.chains.{name} has no RPC URL: set rpc_url or {variable} "
+                "(environment variable)"
+            )
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            source = variable if environ_of(info).get(variable) else "rpc_url"
+            raise ValueError(f"{source} is not an http(s) URL (like https://rpc.example/<key>)")
+        return url
+
+    @field_validator("tx_service_api_key_env")
+    @classmethod
+    def _key_variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
+        if variable and not environ_of(info).get(variable):
+            raise ValueError(f"names {variable}, which is not set in the environment")
+        return variable
+
+    @field_validator("tx_service_api_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            raise ValueError(
+                "API keys belong in the environment; name the variable in tx_service_api_key_env"
+            )
+        variable = info.data.get("tx_service_api_key_env")
+        return environ_of(info).get(variable) if variable else None
+
 
 class TreasuryConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -51,35 +110,12 @@ class TreasuryConfig(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _secrets_from_environment(cls, data: Any, info: ValidationInfo) -> Any:
-        """RPC URLs and API keys come from the environment; a chain without an RPC URL, or with
-        one that is not a URL, is refused here rather than silently left unwatched."""
+    def _chain_names(cls, data: Any) -> Any:
+        """Each chain learns its table's name, which names its RPC_URL_<NAME> variable."""
         if not isinstance(data, dict) or not isinstance(data.get("chains"), dict):
             return data
-        environ = environ_of(info)
-        chains = {}
-        for name, table in data["chains"].items():
-            if not isinstance(table, dict):
-                chains[name] = table
-                continue
-            table = dict(table)
-            if "tx_service_api_key" in table:
-                raise ValueError(f"chains.{name}: API keys belong in the environment")
-            variable = f"RPC_URL_{name.upper().replace('-', '_')}"
-            url = environ.get(variable) or table.get("rpc_url")
-            if not url:
-                raise ValueError(f"chains.{name} has no RPC URL: set rpc_url or {variable}")
-            parts = urlsplit(str(url))
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise ValueError(f"chains.{name}.rpc_url is not an http(s) URL")
-            table["rpc_url"] = url
-            key_env = table.get("tx_service_api_key_env")
-            if key_env:
-                key = environ.get(str(key_env))
-                if not key:
-                    raise ValueError(
-                        f"chains.{name}: {key_env} (tx_service_api_key_env) is not set"
-                    )
-                table["tx_service_api_key"] = key
-            chains[name] = table
+        chains = {
+            name: {**table, "name": name} if isinstance(table, dict) else table
+            for name, table in data["chains"].items()
+        }
         return {**data, "chains": chains}
