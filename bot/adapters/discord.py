@@ -38,24 +38,18 @@ log = logging.getLogger(__name__)
 DEFER_AFTER_SECONDS = 1.5
 
 
-class _Client(discord.Client):
-    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
-        super().__init__(**options)
-        self._on_setup = on_setup
+def _client(shards: int, on_setup: Callable[[], Awaitable[None]], **options: Any) -> discord.Client:
+    """discord.py's client, over several gateway shards when `discord.shards` asks for them;
+    `on_setup` runs in its setup hook (command sync, before the first event)."""
+    base: type[discord.Client] = discord.AutoShardedClient if shards > 1 else discord.Client
+    if shards > 1:
+        options["shard_count"] = shards
 
-    async def setup_hook(self) -> None:
-        await self._on_setup()
+    class Client(base):  # type: ignore[valid-type,misc]
+        async def setup_hook(self) -> None:
+            await on_setup()
 
-
-class _ShardedClient(discord.AutoShardedClient):
-    """The same client over several gateway shards (`discord.shards`), for large bots."""
-
-    def __init__(self, on_setup: Callable[[], Awaitable[None]], **options: Any) -> None:
-        super().__init__(**options)
-        self._on_setup = on_setup
-
-    async def setup_hook(self) -> None:
-        await self._on_setup()
+    return Client(**options)
 
 
 class DiscordFrontEnd:
@@ -83,13 +77,7 @@ class DiscordFrontEnd:
             "guild_ready_timeout": self._settings.ready_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
         }
-        client: discord.Client
-        if self._settings.shards > 1:
-            client = _ShardedClient(
-                self._sync_commands, shard_count=self._settings.shards, **options
-            )
-        else:
-            client = _Client(self._sync_commands, **options)
+        client = _client(self._settings.shards, self._sync_commands, **options)
         self.client = client
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
         self.tree.error(self._on_tree_error)
