@@ -6,6 +6,9 @@ nothing. A deliverer then posts it:
 
 - one deliverer at a time per destination (a named lock that also holds across processes on
   PostgreSQL), and each message is read again under that lock, so no two deliverers post it;
+- destinations are delivered side by side (a few at a time, as each holds database
+  connections) and a round does not wait for them: a channel slow to answer delays only itself,
+  unless several are slow at once;
 - the "delivered" mark is retried until it is written: a database stall after posting never
   leads to a second post;
 - on Discord the message carries a nonce derived from its key, so Discord itself returns the
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import logging
 import random
@@ -49,6 +53,12 @@ FAULT_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
 REPORT_PREFIX = "outbox-failure:"
 CLOSE_WAIT_SECONDS = 30.0
+# Destinations delivered at once by one process. On PostgreSQL each holds a connection for its
+# lock and one for its reads and writes: together well within the pool (5 + 10 overflow).
+PARALLEL_DESTINATIONS = 4
+# How soon to look again when a message waits for a front end that is (re)connecting, or for a
+# destination another process is delivering to.
+RECHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +120,15 @@ class Outbox:
         self._poll_seconds = poll_seconds
         self._locks = NamedLocks(db)
         self._wake = asyncio.Event()
+        # Commits that stored messages, so `drain` knows when a round left new work behind.
+        self._stored = 0
         self._inflight: set[asyncio.Task[int]] = set()
+        # The deliverer of each destination in this process, and the destinations a round
+        # found busy: when that deliverer ends, another round picks up what it could not see.
+        self._busy: dict[tuple[str, str], asyncio.Task[int]] = {}
+        self._missed: set[tuple[str, str]] = set()
+        self._slots = asyncio.Semaphore(PARALLEL_DESTINATIONS)
+        self._recheck: asyncio.TimerHandle | None = None
         self._closing = False
 
     # Storing -----------------------------------------------------------------------------
@@ -154,6 +172,7 @@ class Outbox:
         return added
 
     def _on_commit(self, _session: object) -> None:
+        self._stored += 1
         self._wake.set()
 
     async def _targets(
@@ -182,18 +201,27 @@ class Outbox:
     # Delivering --------------------------------------------------------------------------
 
     async def run(self) -> None:
-        """Deliver whatever is due, when something is stored or every few seconds."""
+        """Deliver whatever is due: at once, whenever something is stored, and every few
+        seconds. Rounds do not wait for the deliverers they start, so a destination that is slow
+        to answer never holds up messages to the others."""
         while not self._closing:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
             self._wake.clear()
             try:
-                await self.deliver_due()
+                await self._start_round()
             except (SQLAlchemyError, OSError) as exc:
                 log.warning("outbox: could not read pending messages", extra={"error": str(exc)})
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_seconds)
 
     async def deliver_due(self) -> int:
         """Deliver every message that is due now; returns how many were delivered."""
+        tasks = await self._start_round()
+        # Shielded: a deliverer stopped mid-post still records what it posted.
+        results = await asyncio.shield(asyncio.gather(*tasks)) if tasks else []
+        return sum(results)
+
+    async def _start_round(self) -> list[asyncio.Task[int]]:
+        """Start a deliverer for each destination with messages due and none running here."""
         now = self._clock.now()
         async with self._db.read() as session:
             query = (
@@ -221,28 +249,78 @@ class Outbox:
                 continue
             by_destination.setdefault(destination_key, []).append(row_id)
         tasks = []
-        for (platform, destination), ids in by_destination.items():
-            task = asyncio.create_task(self._deliver_destination(platform, destination, ids))
+        for destination_key, ids in by_destination.items():
+            if destination_key in self._busy:
+                self._missed.add(destination_key)
+                continue
+            if not self._reachable(destination_key[0]):
+                continue
+            task = asyncio.create_task(self._deliver_destination(*destination_key, ids))
+            self._busy[destination_key] = task
             self._inflight.add(task)
-            task.add_done_callback(self._inflight.discard)
+            task.add_done_callback(functools.partial(self._finished, destination_key))
             tasks.append(task)
-        # Shielded: a deliverer stopped mid-post still records what it posted.
-        results = await asyncio.shield(asyncio.gather(*tasks)) if tasks else []
-        return sum(results)
+        return tasks
+
+    def _reachable(self, platform: str) -> bool:
+        """Whether the platform's front end is up; if it is only (re)connecting, look again
+        soon rather than at the next poll."""
+        frontend = self._frontends.get(platform)
+        if frontend is not None and frontend.health().ok:
+            return True
+        if platform in self.platforms:
+            self._recheck_soon()
+        return False
+
+    def _recheck_soon(self) -> None:
+        if self._recheck is None or self._recheck.cancelled():
+            loop = asyncio.get_running_loop()
+            self._recheck = loop.call_later(RECHECK_SECONDS, self._rechecked)
+
+    def _rechecked(self) -> None:
+        self._recheck = None
+        self._wake.set()
+
+    def _finished(self, destination_key: tuple[str, str], task: asyncio.Task[int]) -> None:
+        self._inflight.discard(task)
+        if self._busy.get(destination_key) is task:
+            del self._busy[destination_key]
+        if destination_key in self._missed:
+            self._missed.discard(destination_key)
+            self._wake.set()
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, SQLAlchemyError | OSError):
+            log.warning("outbox: delivery interrupted", extra={"error": str(exc)})
+        elif exc is not None:
+            log.error("outbox: deliverer failed", exc_info=exc)
 
     async def _deliver_destination(self, platform: str, destination: str, ids: list[int]) -> int:
+        async with self._slots:
+            return await self._deliver_held(platform, destination, ids)
+
+    async def _deliver_held(self, platform: str, destination: str, ids: list[int]) -> int:
         delivered = 0
         async with self._locks.try_hold(f"outbox:{platform}:{destination}") as held:
             if not held:
-                return 0  # another deliverer, here or in another process, has this destination
+                # Another process delivers here now; what it did not see waits for us.
+                self._recheck_soon()
+                return 0
             for row_id in ids:
                 frontend = self._frontends.get(platform)
                 if frontend is None or not frontend.health().ok:
+                    self._recheck_soon()
                     return delivered  # not reachable now: kept, in order, for later
                 async with self._db.read() as session:
                     row = await session.get(OutboxMessage, row_id)
                 if row is None or row.state != PENDING:
                     continue  # delivered meanwhile by someone who held the lock before us
+                due_at = as_utc(row.next_attempt_at)
+                if due_at is not None and due_at > self._clock.now():
+                    # It failed for someone who held the lock before us, after this round read
+                    # it: it waits for its retry, and the ones after it wait too.
+                    return delivered
                 try:
                     await _post(frontend, row)
                 except UpstreamError as exc:
@@ -345,14 +423,16 @@ class Outbox:
 
     async def drain(self) -> int:
         """Deliver until nothing more can be delivered now (tests and `/digest now`-style
-        commands wait on this); returns how many were delivered."""
+        commands wait on this), including what delivering stored (a failure report); returns
+        how many were delivered."""
         delivered = 0
         while True:
             if self._inflight:
                 await asyncio.wait(list(self._inflight))
+            stored = self._stored
             round_delivered = await self.deliver_due()
             delivered += round_delivered
-            if not round_delivered and not self._inflight:
+            if not round_delivered and not self._inflight and stored == self._stored:
                 return delivered
 
     async def close(self) -> None:
@@ -360,6 +440,8 @@ class Outbox:
         a database that never answers again must not hold the process forever)."""
         self._closing = True
         self._wake.set()
+        if self._recheck is not None:
+            self._recheck.cancel()
         if self._inflight:
             await asyncio.wait(list(self._inflight), timeout=CLOSE_WAIT_SECONDS)
 

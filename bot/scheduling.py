@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -30,7 +31,8 @@ class Scheduler:
             coalesce=True,
             max_instances=1,
             jitter=jitter or None,
-            misfire_grace_time=int(interval.total_seconds()),
+            # APScheduler wants a whole number of seconds, at least one (poll_seconds may be 0.5).
+            misfire_grace_time=max(1, math.ceil(interval.total_seconds())),
         )
 
     def _on_leader(self, job_id: str, job: Job) -> Job:
