@@ -310,6 +310,10 @@ class DiscordFrontEnd:
             )
 
 
+# Discord's answer to a create-message whose nonce names a message that was since deleted.
+UNKNOWN_MESSAGE = 10008
+
+
 async def _send_all(
     send: Callable[..., Awaitable[Any]], reply: Reply, nonce: str | None = None
 ) -> None:
@@ -319,7 +323,12 @@ async def _send_all(
             # discord.py sends enforce_nonce with it: Discord returns the earlier message
             # instead of creating a second one within its window.
             kwargs["nonce"] = nonce if index == 0 else _part_nonce(nonce, index)
-        await send(**kwargs)
+        try:
+            await send(**kwargs)
+        except discord.NotFound as exc:
+            if nonce is None or exc.code != UNKNOWN_MESSAGE:
+                raise
+            # The earlier post with this nonce went out and a moderator deleted it: delivered.
 
 
 def _part_nonce(nonce: str, index: int) -> str:

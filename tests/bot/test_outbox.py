@@ -436,3 +436,23 @@ async def test_many_destinations_at_once_do_not_exhaust_the_connection_pool(
             assert out.getvalue().count(f"[direct message to member-{number}]") == 1
         backlog = await app.outbox.backlog()
         assert (backlog.waiting, backlog.failed) == (0, 0)
+
+
+async def test_a_replayed_nonce_of_a_deleted_message_counts_as_delivered(
+    tmp_path: Path, db_url: str
+) -> None:
+    async with posting(tmp_path, db_url) as world:
+        await world.enqueue("Moderated")
+        await world.app.outbox.drain()
+        [posted] = world.discord.channel_messages("#alerts")
+        # A moderator deletes the alert; then a crash before the mark makes it pending again.
+        await world.discord.delete_user_message(posted["id"])
+        async with world.app.db.transaction() as session:
+            [row] = (await session.exec(select(OutboxMessage))).all()
+            row.state = "pending"
+        await world.app.outbox.drain()
+
+        [row] = await world.rows()
+        assert (row.state, row.attempts) == ("delivered", 0), "delivered once, not a failure"
+        assert world.discord.channel_messages("#alerts") == [], "and not posted again"
+        assert world.titles("#general") == [], "no failure report"
