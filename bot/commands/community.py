@@ -155,7 +155,7 @@ class CommunityService:
         # Every command reads its community; settings change rarely. Changes made here clear the
         # cache at once; another process's changes show within the TTL.
         self._cache: dict[tuple[str, str], tuple[float, CommunityContext]] = {}
-        self._loading: dict[tuple[str, str], asyncio.Future[CommunityContext | None]] = {}
+        self._loading: dict[tuple[str, str, bool], asyncio.Future[CommunityContext | None]] = {}
 
     async def sync_configured(self, console_slug: str) -> None:
         """Make the communities of the config file exist, with their spaces; idempotent."""
@@ -193,7 +193,15 @@ class CommunityService:
         """
         if not space_id:
             raise ValueError("a direct message has no space; resolve its member's communities")
-        context = await self._lookup(platform, space_id)
+        context = await self._lookup(platform, space_id, create_as=space_name)
+        if context is None:
+            raise RuntimeError(f"community for {platform}:{space_id} vanished")
+        return context
+
+    async def _load_or_create(
+        self, platform: str, space_id: str, space_name: str
+    ) -> CommunityContext | None:
+        context = await self._load(platform, space_id)
         if context is not None:
             return context
         try:
@@ -208,11 +216,8 @@ class CommunityService:
                     )
                 )
         except IntegrityError:
-            pass  # Another event created it first; read theirs.
-        context = await self._lookup(platform, space_id)
-        if context is None:
-            raise RuntimeError(f"community for {platform}:{space_id} vanished")
-        return context
+            pass  # Another process created it first; read theirs.
+        return await self._load(platform, space_id)
 
     async def of_spaces(self, platform: str, space_ids: Iterable[str]) -> list[CommunityContext]:
         """The communities some spaces of one platform belong to, each once, in id order."""
@@ -251,18 +256,29 @@ class CommunityService:
             query = select(CommunitySpace).where(CommunitySpace.community_id == community_id)
             return list((await session.exec(query)).all())
 
-    async def _lookup(self, platform: str, space_id: str) -> CommunityContext | None:
+    async def _lookup(
+        self, platform: str, space_id: str, create_as: str | None = None
+    ) -> CommunityContext | None:
+        """The space's community from the cache or the database; with `create_as`, an unknown
+        space becomes a community of that name."""
         key = (platform, space_id)
         cached = self._cache.get(key)
         if cached is not None and time.monotonic() - cached[0] < CACHE_TTL_SECONDS:
             return cached[1]
-        # One load per space at a time: a burst of commands after a start or a cache expiry
-        # waits for the same read instead of queueing hundreds on the connection pool.
-        loading = self._loading.get(key)
+        # One load per space at a time: a burst of commands after a start, a cache expiry or a
+        # new server waits for the same read (and the same insert) instead of queueing hundreds
+        # on the connection pool, each trying to create the community.
+        flight = (platform, space_id, create_as is not None)
+        loading = self._loading.get(flight)
         if loading is None:
-            loading = asyncio.ensure_future(self._load(platform, space_id))
-            self._loading[key] = loading
-            loading.add_done_callback(lambda _: self._loading.pop(key, None))
+            work = (
+                self._load(platform, space_id)
+                if create_as is None
+                else self._load_or_create(platform, space_id, create_as)
+            )
+            loading = asyncio.ensure_future(work)
+            self._loading[flight] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(flight, None))
         context = await asyncio.shield(loading)
         if context is not None:
             self._cache[key] = (time.monotonic(), context)
