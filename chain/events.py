@@ -1,8 +1,9 @@
-"""Safe and ERC-20 events, decoded whichever Safe version emitted them.
+"""Safe and token events, decoded with the ABIs safe-eth-py ships, whichever version emitted them.
 
-Safe 1.4.1 indexes arguments that 1.3.0 keeps in the data, under the same topic0 (indexing does
-not change an event's signature). A log is decoded with the variant whose number of indexed
-arguments matches its topics, so one filter serves Safes of both versions.
+Safe 1.4.1 and 1.5.0 index arguments that 1.3.0 keeps in the data, under the same topic0
+(indexing does not change an event's signature), and ERC-721's Transfer is ERC-20's with the
+third argument indexed. A log is decoded with the layout whose number of indexed arguments
+matches its topics, so one filter serves every version and both standards.
 """
 
 from __future__ import annotations
@@ -12,76 +13,30 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
-from eth_utils.crypto import keccak
 
+from chain import abis
 
-@dataclass(frozen=True)
-class EventSpec:
-    name: str
-    # (type, name, indexed in 1.3.0, indexed in 1.4.1)
-    params: tuple[tuple[str, str, bool, bool], ...]
-
-    @property
-    def signature(self) -> str:
-        return f"{self.name}({','.join(p[0] for p in self.params)})"
-
-    @property
-    def topic(self) -> str:
-        return "0x" + keccak(text=self.signature).hex()
-
-
-def _e(name: str, *params: tuple[str, str, bool, bool]) -> EventSpec:
-    return EventSpec(name, params)
-
-
-SAFE_EVENTS = (
-    _e(
-        "ExecutionSuccess", ("bytes32", "txHash", False, True), ("uint256", "payment", False, False)
-    ),
-    _e(
-        "ExecutionFailure", ("bytes32", "txHash", False, True), ("uint256", "payment", False, False)
-    ),
-    _e("SafeReceived", ("address", "sender", True, True), ("uint256", "value", False, False)),
-    _e("AddedOwner", ("address", "owner", False, True)),
-    _e("RemovedOwner", ("address", "owner", False, True)),
-    _e("ChangedThreshold", ("uint256", "threshold", False, False)),
-    _e("EnabledModule", ("address", "module", False, True)),
-    _e("DisabledModule", ("address", "module", False, True)),
-    _e("ChangedGuard", ("address", "guard", False, True)),
-    _e("ChangedFallbackHandler", ("address", "handler", False, True)),
-    _e("ExecutionFromModuleSuccess", ("address", "module", True, True)),
-    _e("ExecutionFromModuleFailure", ("address", "module", True, True)),
-    _e(
+# The Safe events that make an alert: money in, a transaction or module execution, a settings
+# change. (Setup, ApproveHash and SignMsg are signing steps, not activity.)
+WATCHED_SAFE_EVENTS = frozenset(
+    {
+        "ExecutionSuccess",
+        "ExecutionFailure",
+        "SafeReceived",
+        "AddedOwner",
+        "RemovedOwner",
+        "ChangedThreshold",
+        "EnabledModule",
+        "DisabledModule",
+        "ChangedGuard",
+        "ChangedModuleGuard",
+        "ChangedFallbackHandler",
+        "ExecutionFromModuleSuccess",
+        "ExecutionFromModuleFailure",
         "SafeMultiSigTransaction",
-        ("address", "to", False, False),
-        ("uint256", "value", False, False),
-        ("bytes", "data", False, False),
-        ("uint8", "operation", False, False),
-        ("uint256", "safeTxGas", False, False),
-        ("uint256", "baseGas", False, False),
-        ("uint256", "gasPrice", False, False),
-        ("address", "gasToken", False, False),
-        ("address", "refundReceiver", False, False),
-        ("bytes", "signatures", False, False),
-        ("bytes", "additionalInfo", False, False),
-    ),
-    _e(
         "SafeModuleTransaction",
-        ("address", "module", False, False),
-        ("address", "to", False, False),
-        ("uint256", "value", False, False),
-        ("bytes", "data", False, False),
-        ("uint8", "operation", False, False),
-    ),
+    }
 )
-TRANSFER = _e(
-    "Transfer",
-    ("address", "from", True, True),
-    ("address", "to", True, True),
-    ("uint256", "value", False, False),
-)
-SAFE_TOPICS = [event.topic for event in SAFE_EVENTS]
-_BY_TOPIC = {event.topic: event for event in (*SAFE_EVENTS, TRANSFER)}
 SECURITY_EVENTS = frozenset(
     {
         "AddedOwner",
@@ -90,14 +45,60 @@ SECURITY_EVENTS = frozenset(
         "EnabledModule",
         "DisabledModule",
         "ChangedGuard",
+        "ChangedModuleGuard",
         "ChangedFallbackHandler",
     }
 )
 
 
 @dataclass(frozen=True)
+class EventLayout:
+    name: str
+    standard: str  # safe, erc20, erc721, erc1155
+    inputs: tuple[tuple[str, str, bool], ...]  # (type, name, indexed)
+
+    @property
+    def indexed(self) -> int:
+        return sum(1 for _, _, indexed in self.inputs if indexed)
+
+
+def _layouts() -> dict[str, list[EventLayout]]:
+    sources: list[tuple[str, abis.ABI, frozenset[str] | None]] = [
+        *(("safe", abis.safe_abi(v), WATCHED_SAFE_EVENTS) for v in abis.SAFE_VERSIONS),
+        ("erc20", abis.erc20_abi(), frozenset({"Transfer"})),
+        ("erc721", abis.erc721_abi(), frozenset({"Transfer"})),
+        ("erc1155", abis.erc1155_abi(), frozenset({"TransferSingle", "TransferBatch"})),
+    ]
+    found: dict[str, list[EventLayout]] = {}
+    for standard, interface, wanted in sources:
+        for entry in abis.events(interface):
+            if wanted is not None and entry["name"] not in wanted:
+                continue
+            layout = EventLayout(
+                entry["name"],
+                standard,
+                tuple((abis.abi_type(i), i["name"], bool(i["indexed"])) for i in entry["inputs"]),
+            )
+            variants = found.setdefault(abis.event_topic(entry), [])
+            if all(v.indexed != layout.indexed for v in variants):
+                variants.append(layout)
+    return found
+
+
+_BY_TOPIC = _layouts()
+SAFE_TOPICS = sorted(
+    topic for topic, variants in _BY_TOPIC.items() if variants[0].standard == "safe"
+)
+TRANSFER_TOPIC = next(t for t, v in _BY_TOPIC.items() if v[0].name == "Transfer")
+NFT_1155_TOPICS = sorted(
+    t for t, v in _BY_TOPIC.items() if v[0].name in ("TransferSingle", "TransferBatch")
+)
+
+
+@dataclass(frozen=True)
 class DecodedLog:
     name: str
+    standard: str
     address: str
     args: dict[str, Any]
     block_number: int
@@ -105,38 +106,54 @@ class DecodedLog:
     tx_hash: str
     log_index: int
 
+    @property
+    def is_transfer(self) -> bool:
+        return self.standard != "safe"
+
 
 class UndecodableLog(ValueError):
     pass
 
 
 def decode_log(log: dict[str, Any]) -> DecodedLog:
-    topics = [t if isinstance(t, str) else "0x" + bytes(t).hex() for t in log["topics"]]
-    event = _BY_TOPIC.get(topics[0].lower()) if topics else None
-    if event is None:
+    topics = [_hex(t) for t in log["topics"]]
+    variants = _BY_TOPIC.get(topics[0].lower()) if topics else None
+    if not variants:
         raise UndecodableLog(f"unknown topic {topics[:1]}")
-    for version in (1, 0):  # 1.4.1 layout first, then 1.3.0
-        indexed = [p for p in event.params if p[2 + version]]
-        if len(indexed) == len(topics) - 1:
-            break
-    else:
-        raise UndecodableLog(f"{event.name} with {len(topics) - 1} indexed arguments")
-    plain = [p for p in event.params if not p[2 + version]]
-    data = bytes.fromhex(str(log.get("data", "0x"))[2:])
-    values = abi_decode([p[0] for p in plain], data) if plain else ()
-    args: dict[str, Any] = {p[1]: _normal(p[0], v) for p, v in zip(plain, values, strict=True)}
-    for param, topic in zip(indexed, topics[1:], strict=True):
-        (value,) = abi_decode([param[0]], bytes.fromhex(topic[2:]))
-        args[param[1]] = _normal(param[0], value)
+    layout = next((v for v in variants if v.indexed == len(topics) - 1), None)
+    if layout is None:
+        raise UndecodableLog(f"{variants[0].name} with {len(topics) - 1} indexed arguments")
+    plain = [(kind, name) for kind, name, indexed in layout.inputs if not indexed]
+    data = bytes.fromhex(_hex(log.get("data", "0x"))[2:])
+    values = abi_decode([kind for kind, _ in plain], data) if plain else ()
+    args: dict[str, Any] = {
+        name: _normal(kind, value) for (kind, name), value in zip(plain, values, strict=True)
+    }
+    indexed = [(kind, name) for kind, name, is_indexed in layout.inputs if is_indexed]
+    for (kind, name), topic in zip(indexed, topics[1:], strict=True):
+        (value,) = abi_decode([kind], bytes.fromhex(topic[2:]))
+        args[name] = _normal(kind, value)
     return DecodedLog(
-        name=event.name,
+        name=layout.name,
+        standard=layout.standard,
         address=to_checksum_address(log["address"]),
         args=args,
-        block_number=int(log["blockNumber"], 16),
-        block_hash=str(log.get("blockHash", "")),
-        tx_hash=str(log["transactionHash"]),
-        log_index=int(log["logIndex"], 16),
+        block_number=_int(log["blockNumber"]),
+        block_hash=_hex(log.get("blockHash", "")),
+        tx_hash=_hex(log["transactionHash"]),
+        log_index=_int(log["logIndex"]),
     )
+
+
+def _hex(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    text = str(value)
+    return text if text.startswith("0x") or not text else "0x" + text
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) else int(str(value), 16)
 
 
 def _normal(kind: str, value: Any) -> Any:
@@ -144,6 +161,8 @@ def _normal(kind: str, value: Any) -> Any:
         return to_checksum_address(value)
     if kind.startswith("bytes") and isinstance(value, bytes):
         return "0x" + value.hex()
+    if isinstance(value, tuple | list):
+        return [_normal(kind.removesuffix("[]"), item) for item in value]
     return value
 
 

@@ -28,6 +28,7 @@ class Transport(Protocol):
         headers: Mapping[str, str] | None = None,
         credentials: Mapping[str, str] | None = None,
         json: Any = None,
+        data: bytes | None = None,
         retry: bool = True,
         accept: Collection[int] = (),
     ) -> Response: ...

@@ -23,6 +23,7 @@ QUEUE_TICK = timedelta(seconds=5)
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[TreasuryService]:
     service = TreasuryService(ctx.db, ctx.config, ctx.http, ctx.outbox, ctx.clock)
+    await service.check_chain_ids()
     for name, runtime in service.chains.items():
         interval = timedelta(seconds=runtime.config.poll_seconds)
         ctx.scheduler.every(f"treasury.chain.{name}", interval, _job(service.run_chain, name))
@@ -34,6 +35,10 @@ async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[Treasur
         for name, runtime in service.chains.items():
             lag = await service.lag(name)
             detail = f"{lag} blocks behind the head" if lag is not None else "not polled yet"
+            if runtime.head is not None:
+                detail = f"head {runtime.head}, {detail}"
+            if runtime.node.batches is False:
+                detail = f"{detail}; the RPC refuses batches, so a poll costs several requests"
             if runtime.last_error:
                 detail = f"{detail}; last error: {runtime.last_error}"
             checks.append(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.commands.reply import Link, Reply, Tone
-from chain.events import SECURITY_EVENTS
+from chain.events import SECURITY_EVENTS, DecodedLog
 from chain.tokens import TokenBook
 from chain.watch import SafeActivity
 from chain.words import describe, native_amount
@@ -90,20 +90,33 @@ async def _classify(
                 f"Received {native_amount(int(log.args['value']), chain.native_symbol)}"
                 f" from {log.args['sender']}"
             )
-        elif log.name == "Transfer":
-            token = await tokens.get(log.address)
-            raw = int(log.args["value"])
-            amount = f"{token.amount(raw)} {token.symbol} ({raw} raw)"
+        elif log.is_transfer:
+            what = await _transferred(log, tokens)
             if str(log.args["to"]).lower() == activity.safe.lower():
-                incoming.append(f"Received {amount} from {log.args['from']}")
+                incoming.append(f"Received {what} from {log.args['from']}")
             else:
-                incoming.append(f"Sent {amount} to {log.args['to']} (by an approved spender)")
+                # Not a Safe transaction: someone the Safe approved moved its tokens.
+                incoming.append(f"Sent {what} to {log.args['to']} (by an approved spender)")
                 severity = HIGH
     lines.extend(incoming)
     outgoing = any(line.startswith("Sent ") for line in incoming)
     if outgoing:
         return "funds_out", "funds left the Safe", severity
     return "funds_in", "funds received", INFO
+
+
+async def _transferred(log: DecodedLog, tokens: TokenBook) -> str:
+    """What a token transfer moved, in words: an amount, an NFT, or several."""
+    token = await tokens.get(log.address)
+    if log.standard == "erc721":
+        return f"{token.label} #{log.args['tokenId']}"
+    if log.name == "TransferSingle":
+        return f"{token.label} #{log.args['id']} ×{log.args['value']}"
+    if log.name == "TransferBatch":
+        pairs = zip(log.args["ids"], log.args["values"], strict=False)
+        return f"{token.label} " + ", ".join(f"#{i} ×{n}" for i, n in pairs)
+    raw = int(log.args["value"])
+    return f"{token.amount(raw)} {token.symbol} ({raw} raw)"
 
 
 def render_alert(alert: TreasuryAlert) -> Reply:

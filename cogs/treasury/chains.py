@@ -1,10 +1,11 @@
-"""A configured chain as the treasury uses it: its RPC, token book, queue poller and health."""
+"""A configured chain as the treasury uses it: its node, token book, the MultiSend deployments
+known there, its queue poller and its health."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from chain.rpc import JsonRpc
+from chain.node import ChainNode
 from chain.tokens import TokenBook
 from cogs.treasury.config import ChainConfig
 from cogs.treasury.queue import QueuePoller
@@ -14,8 +15,9 @@ from cogs.treasury.queue import QueuePoller
 class ChainRuntime:
     name: str
     config: ChainConfig
-    rpc: JsonRpc
+    node: ChainNode
     tokens: TokenBook
+    multisends: frozenset[str] = field(default_factory=frozenset)
     queue: QueuePoller | None = None
     head: int | None = None
     last_error: str | None = None

@@ -74,8 +74,8 @@ async def safe_status(
     service = inv.feature
     runtime = service.chain(chain or None)
     await service.require_safe(runtime, address)
-    state = await read_state(runtime.rpc, address)
-    balance = await runtime.rpc.balance(address)
+    state = await read_state(runtime.node, address, runtime.name)
+    balance = await runtime.node.balance(address)
     balances = [native_amount(balance, runtime.config.native_symbol)]
     for token_address in runtime.config.tokens:
         token = await runtime.tokens.get(token_address)

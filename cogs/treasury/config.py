@@ -51,9 +51,13 @@ class ChainConfig(BaseModel):
     native_symbol: str = "ETH"
     # ERC-20 tokens whose balances /safe status shows.
     tokens: list[str] = []
-    # MultiSend deployments besides the canonical ones (DELEGATECALL to them is expected).
+    # MultiSend deployments besides those safe-eth-py's table knows for this chain id
+    # (DELEGATECALL to them is expected).
     multisend: list[str] = []
     max_block_range: int = Field(default=2000, ge=1)
+    # Above this many bytes of Safe addresses in the log filters of a poll, the filters ask by
+    # event only and the Safes are matched locally (request size stays flat).
+    max_filter_bytes: int = Field(default=20_000, ge=1000)
     # The Transaction Service's free tier: 5 requests/s and 50,000 a month.
     tx_service_requests_per_month: int = Field(default=50_000, ge=1)
     tx_service_requests_per_second: float = Field(default=5.0, gt=0)

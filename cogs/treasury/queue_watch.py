@@ -50,7 +50,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
     runtime = service.chains[chain_name]
     if runtime.queue is None:
         return False
-    state = await read_state(runtime.rpc, address)
+    state = await read_state(runtime.node, address, chain_name)
     queued = await runtime.queue.client.queued(address, state.nonce)
     watchers = [s for s in await service.watched(chain=chain_name) if s.address == address]
     now = service.clock.now()
@@ -169,7 +169,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
 async def describe_queued(runtime: ChainRuntime, tx: QueuedTransaction) -> list[str]:
     call = SafeCall(tx.to, tx.value, tx.data, tx.operation)
     lines: list[str] = []
-    for action in describe_call(call, tx.safe, runtime.config.multisend):
+    for action in describe_call(call, tx.safe, runtime.multisends):
         lines += await describe(action, runtime.tokens, runtime.config.native_symbol)
     return lines
 

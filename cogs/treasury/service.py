@@ -15,16 +15,17 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.errors import InvalidOption
+from bot.errors import InvalidOption, StartupError
 from bot.http import HttpClient
 from bot.outbox import Outbox, ToChannelSetting
 from bot.storage.database import Database
+from chain.deployments import multisend_addresses
 from chain.errors import ChainError, NotASafe
-from chain.rpc import JsonRpc
-from chain.safe_info import SafeState, is_safe
+from chain.node import ChainNode
+from chain.safe_info import SafeState, safe_version
 from chain.tokens import TokenBook
 from chain.tx_service import TransactionService
-from chain.watch import read_range
+from chain.watch import SafeActivity, poll_chain
 from cogs.treasury.alerts import Watcher, alert_for, render_alert
 from cogs.treasury.chains import ChainRuntime
 from cogs.treasury.config import TreasuryConfig
@@ -36,6 +37,9 @@ from cogs.treasury.store import add_new_alerts, watched_one
 log = logging.getLogger(__name__)
 
 ALERT_CHANNEL = "alert_channel"
+# A round catches up at most this many ranges; the next round goes on (a node far behind must
+# not hold the schedule).
+MAX_POLLS_PER_ROUND = 50
 
 
 class TreasuryService:
@@ -53,8 +57,9 @@ class TreasuryService:
         self.chains: dict[str, ChainRuntime] = {}
         self.queue_watch = QueueWatch(self)
         for name, chain in config.chains.items():
-            rpc = JsonRpc(chain.rpc, http)
-            runtime = ChainRuntime(name, chain, rpc, TokenBook(rpc))
+            node = ChainNode(chain.rpc, http)
+            multisends = multisend_addresses(chain.chain_id, chain.multisend)
+            runtime = ChainRuntime(name, chain, node, TokenBook(node), multisends)
             if chain.tx_service_url:
                 key = chain.tx_service_api_key
                 client = TransactionService(
@@ -96,7 +101,7 @@ class TreasuryService:
         self, community_id: int, chain_name: str | None, address: str, name: str, by: str
     ) -> WatchedSafe:
         runtime = self.chain(chain_name)
-        version = await is_safe(runtime.rpc, address)
+        version = await safe_version(runtime.node, address)
         if version is None:
             raise NotASafe(address, runtime.name)
         async with self.db.transaction() as session:
@@ -137,8 +142,25 @@ class TreasuryService:
 
     async def require_safe(self, runtime: ChainRuntime, address: str) -> None:
         """Refuse, in words, an address that is not a Safe on this chain."""
-        if await is_safe(runtime.rpc, address) is None:
+        if await safe_version(runtime.node, address) is None:
             raise NotASafe(address, runtime.name)
+
+    async def check_chain_ids(self) -> None:
+        """A node answering for another chain would decode and alert nonsense: refuse it at start,
+        in one line. A node that cannot be reached now is tried again on the schedule."""
+        for runtime in self.chains.values():
+            try:
+                actual = await runtime.node.chain_id()
+            except ChainError as exc:
+                runtime.last_error = str(exc)
+                log.warning("chain not reachable at start", extra={"chain": runtime.name})
+                continue
+            if actual != runtime.config.chain_id:
+                raise StartupError(
+                    f"the RPC of chain {runtime.name} serves chain id {actual}, not the "
+                    f"configured {runtime.config.chain_id}; check treasury.chains."
+                    f"{runtime.name}.rpc_url or chain_id"
+                )
 
     # Watching ----------------------------------------------------------------------------
 
@@ -155,39 +177,47 @@ class TreasuryService:
         return runtime.head - cursor
 
     async def poll(self, chain_name: str) -> int:
-        """Process the next confirmed block range of one chain; returns alerts created.
+        """One poll of one chain (one HTTP request while nothing needs splitting): the head, and
+        the confirmed range the previous head made safe; returns alerts created.
 
         Only blocks `confirmations` deep are read, so a reorg cannot produce a false alert.
         """
         runtime = self.chains[chain_name]
-        head = await runtime.rpc.block_number()
-        runtime.head = head
-        confirmed = head - runtime.config.confirmations
+        config = runtime.config
         cursor = await self.cursor(chain_name)
         if cursor is None:
             # A chain watched for the first time starts now, not at genesis.
-            await self._save(chain_name, confirmed, [])
+            runtime.head = await runtime.node.block_number()
+            await self._save(chain_name, runtime.head - config.confirmations, [])
             return 0
-        if confirmed <= cursor:
-            return 0
-        to_block = min(confirmed, cursor + runtime.config.max_block_range)
         safes = await self.watched(chain=chain_name)
         by_address: dict[str, list[WatchedSafe]] = {}
         for safe in safes:
             by_address.setdefault(safe.address, []).append(safe)
-        activities = await read_range(
-            runtime.rpc, list(by_address), cursor + 1, to_block, runtime.config.multisend
+        result = await poll_chain(
+            runtime.node,
+            list(by_address),
+            cursor=cursor,
+            known_head=runtime.head,
+            confirmations=config.confirmations,
+            max_range=config.max_block_range,
+            multisends=runtime.multisends,
+            max_filter_bytes=config.max_filter_bytes,
         )
+        runtime.head = result.head
+        if result.to_block is None:
+            return 0
+        await runtime.tokens.prefetch(_tokens_of(result.activities))
         alerts = []
-        for activity in activities:
+        for activity in result.activities:
             if runtime.queue is not None:
                 runtime.queue.mark_active(activity.safe)
             for safe in by_address.get(activity.safe, []):
                 watcher = Watcher(safe.community_id, safe.name)
                 alerts.append(
-                    await alert_for(activity, chain_name, runtime.config, runtime.tokens, watcher)
+                    await alert_for(activity, chain_name, config, runtime.tokens, watcher)
                 )
-        return await self._save(chain_name, to_block, alerts)
+        return await self._save(chain_name, result.to_block, alerts)
 
     async def _save(self, chain_name: str, block: int, alerts: list[TreasuryAlert]) -> int:
         async with self.db.transaction() as session:
@@ -231,7 +261,8 @@ class TreasuryService:
         """One scheduled round: process every confirmed range there is."""
         runtime = self.chains[chain_name]
         try:
-            while await self.poll(chain_name) >= 0:
+            for _ in range(MAX_POLLS_PER_ROUND):
+                await self.poll(chain_name)
                 cursor = await self.cursor(chain_name)
                 if (
                     runtime.head is None
@@ -245,3 +276,15 @@ class TreasuryService:
             log.warning(
                 "chain poll failed; will retry", extra={"chain": chain_name, "error": str(exc)}
             )
+
+
+def _tokens_of(activities: list[SafeActivity]) -> list[str]:
+    """Every token an alert of these activities will name, to read them in one batch."""
+    found = [log.address for a in activities for log in a.logs if log.is_transfer]
+    pending = [action for a in activities for action in a.actions]
+    while pending:
+        action = pending.pop()
+        pending.extend(action.items)
+        if action.kind not in ("native", "safe_setting", "contract_call", "delegatecall", "batch"):
+            found.append(action.target)
+    return found

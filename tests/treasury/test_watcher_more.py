@@ -10,8 +10,9 @@ import pytest
 from aiohttp import ClientSession, web
 
 from bot.http import HttpClient
-from chain.rpc import JsonRpc
-from chain.watch import SafeActivity, executed_call
+from chain.events import DecodedLog
+from chain.node import ChainNode
+from chain.watch import SafeActivity, read_calls
 from tests.support.anvil import Anvil
 from tests.support.safes import SafeContracts, SafeVersion
 from tests.support.treasury import new_safe, watching
@@ -138,10 +139,15 @@ async def test_without_the_l2_event_the_executed_call_is_read_from_the_transacti
     safe.fund_eth(10**18)
     payee = chain.accounts[6].address
     sent = safe.send_eth(payee, 5 * 10**16)
+    executed = DecodedLog(
+        "ExecutionSuccess", "safe", safe.address, {}, sent.block_number, "", sent.tx_hash, 0
+    )
+    activity = SafeActivity(safe.address, sent.tx_hash, sent.block_number, 0, [executed])
     async with HttpClient() as http:
-        rpc = JsonRpc(chain.url, http)
-        activity = SafeActivity(safe.address, sent.tx_hash, sent.block_number, 0)
-        call = await executed_call(rpc, activity)
+        node = ChainNode(chain.url, http)
+        await read_calls(node, [activity], ())
+        assert node.requests == 1, "one batch for the transactions of a poll"
+    call = activity.call
     assert call is not None
     assert (call.to, call.value, call.data, call.operation) == (payee, 5 * 10**16, b"", 0)
 
