@@ -366,7 +366,8 @@ def anvil_node() -> Iterator[Anvil]:
 
 @pytest.fixture(scope="session")
 def safe_contracts(anvil_node: Anvil) -> SafeContracts:
-    """Safe singletons, factories, handlers, MultiSend and a test token, deployed once."""
+    """Safe 1.3.0, 1.4.1 and 1.5.0 singletons, factories and handlers, MultiSend, a test
+    token and the NFT test collections, deployed once."""
     from tests.support.safes import deploy_safe_contracts
 
     return deploy_safe_contracts(anvil_node)

@@ -1,10 +1,29 @@
 """Real Safe multisigs on the test anvil node, driven through safe-eth-py.
 
-`deploy_safe_contracts` puts the contracts safe-eth-py ships (SafeL2 1.4.1 and GnosisSafeL2
-1.3.0, their proxy factories and fallback handlers, MultiSend, a test ERC20) on the node;
-`create_safe` makes a proxy through the factory of either version; `SafeDriver` builds, signs
-(with the owners' real keys) and executes Safe transactions, so the treasury code can watch what
-a real Safe emits.
+`deploy_safe_contracts` puts the contracts safe-eth-py ships on the node (SafeL2 1.5.0 and 1.4.1,
+GnosisSafeL2 1.3.0, their proxy factories and CompatibilityFallbackHandlers, MultiSend and
+MultiSendCallOnly 1.4.1 and 1.5.0, a test ERC20), plus the NFT test contracts of
+`tests.support.nfts`; `create_safe` makes a proxy through the factory of any of the three
+versions; `SafeDriver` builds, signs (with the owners' real keys) and executes Safe transactions,
+so the treasury code can watch what a real Safe emits. `tests.support.multisend` puts MultiSend
+at chosen addresses (the canonical deployments) for `SafeDriver.multisend(multisend_address=...)`.
+
+Which event arguments are indexed, read from the ABIs safe-eth-py bundles (`SAFE_INDEXED` and
+`FACTORY_INDEXED` below; test_chain_support.py checks them against those ABIs):
+
+* 1.3.0 -> 1.4.1: the argument of ExecutionSuccess/ExecutionFailure (txHash), AddedOwner and
+  RemovedOwner (owner), EnabledModule and DisabledModule (module), ChangedGuard (guard),
+  ChangedFallbackHandler (handler) and the factory's ProxyCreation (proxy) moved from `data` to
+  `topics[1]`. topic0 stays the same, so only the indexed flags tell them apart.
+* 1.4.1 -> 1.5.0: nothing changed for the events both have. 1.5.0 adds
+  ChangedModuleGuard(address indexed moduleGuard), and its factory adds
+  ProxyCreationL2(address indexed proxy, address singleton, bytes initializer, uint256 saltNonce)
+  and ChainSpecificProxyCreationL2(... , uint256 chainId), emitted only by the *L2 creation
+  functions; safe-eth-py's `Safe.create` calls createProxyWithNonce, which emits ProxyCreation
+  exactly as 1.4.1 does.
+
+One behaviour differs too: with safeTxGas and gasPrice both 0, a failing inner call reverts the
+whole execTransaction with GS013 up to 1.4.1, and with the inner call's own revert data in 1.5.0.
 """
 
 from __future__ import annotations
@@ -22,13 +41,18 @@ from safe_eth.eth.constants import NULL_ADDRESS, SENTINEL_ADDRESS
 from safe_eth.eth.contracts import (
     get_compatibility_fallback_handler_V1_3_0_contract,
     get_compatibility_fallback_handler_V1_4_1_contract,
+    get_compatibility_fallback_handler_V1_5_0_contract,
     get_example_erc20_contract,
     get_multi_send_call_only_V1_4_1_contract,
+    get_multi_send_call_only_V1_5_0_contract,
     get_multi_send_V1_4_1_contract,
+    get_multi_send_V1_5_0_contract,
     get_proxy_factory_V1_3_0_contract,
     get_proxy_factory_V1_4_1_contract,
+    get_proxy_factory_V1_5_0_contract,
     get_safe_V1_3_0_contract,
     get_safe_V1_4_1_contract,
+    get_safe_V1_5_0_contract,
 )
 from safe_eth.safe import Safe, SafeOperationEnum, SafeTx
 from safe_eth.safe.multi_send import MultiSendOperation, MultiSendTx
@@ -37,9 +61,19 @@ from web3.contract import Contract
 from web3.types import TxParams, TxReceipt, Wei
 
 from tests.support.anvil import Anvil
+from tests.support.nfts import (
+    MULTI_TOKEN_URI,
+    NFT_NAME,
+    NFT_SYMBOL,
+    SafeNfts,
+    erc721_contract,
+    erc721_init_code,
+    erc1155_contract,
+    erc1155_init_code,
+)
 
-SafeVersion = Literal["1.4.1", "1.3.0"]
-SAFE_VERSIONS: tuple[SafeVersion, ...] = ("1.4.1", "1.3.0")
+SafeVersion = Literal["1.4.1", "1.3.0", "1.5.0"]
+SAFE_VERSIONS: tuple[SafeVersion, ...] = ("1.4.1", "1.3.0", "1.5.0")
 
 CALL = SafeOperationEnum.CALL.value
 DELEGATE_CALL = SafeOperationEnum.DELEGATE_CALL.value
@@ -61,8 +95,10 @@ FAILING_SAFE_TX_GAS = 100_000
 class Topic:
     """topic0 (keccak256 of the event signature) of the events tests look for.
 
-    Identical for 1.3.0 and 1.4.1: only which arguments are indexed changed between them.
-    test_chain_support.py checks every value against the ABIs bundled with safe-eth-py.
+    Identical for 1.3.0, 1.4.1 and 1.5.0: only which arguments are indexed changed between them
+    (see `SAFE_INDEXED`). ERC-721's Transfer has ERC-20's topic0; it indexes the token id as
+    well, so it has four topics where ERC-20's has three. test_chain_support.py and test_nfts.py
+    check every value against the ABIs.
     """
 
     EXECUTION_SUCCESS = "0x442e715f626346e8c54381002da614f62bee8d27386535b2521ec8540898556e"
@@ -73,12 +109,64 @@ class Topic:
     CHANGED_THRESHOLD = "0x610f7ff2b304ae8903c3de74c60c6ab1f7d6226b3f52c5161905bb5ad4039c93"
     ENABLED_MODULE = "0xecdf3a3effea5783a3c4c2140e677577666428d44ed9d474a0b3a4c9943f8440"
     CHANGED_GUARD = "0x1151116914515bc0891ff9047a6cb32cf902546f83066499bcf8ba33d2353fa2"
+    CHANGED_MODULE_GUARD = "0xcd1966d6be16bc0c030cc741a06c6e0efaf8d00de2c8b6a9e11827e125de8bb8"
     CHANGED_FALLBACK_HANDLER = "0x5ac6c46c93c8d0e53714ba3b53db3e7c046da994313d7ed0d192028bc7c228b0"
     SAFE_SETUP = "0x141df868a6331af528e38c83b7aa03edc19be66e37ae67f9285bf4f8e3c6a1a8"
     SAFE_MULTISIG_TRANSACTION = "0x66753cd2356569ee081232e3be8909b950e0a76c1f8460c3a5e3c2be32b11bed"
     PROXY_CREATION = "0x4f51faf6c4561ff95f067657e43439f0f856d97c04d9ec9070a6199ad418e235"
     ERC20_TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
     ERC20_APPROVAL = "0x8c5be1e5ebec7d5bd14f71427d1e84f3dd0314c0f7b2291e5b200ac8c7c3b925"
+    ERC721_TRANSFER = ERC20_TRANSFER
+    ERC1155_TRANSFER_SINGLE = "0xc3d58168c5ae7397731d063d5bbf3d657854427343f4c083240f7aacaa2d0f62"
+    ERC1155_TRANSFER_BATCH = "0x4a39dc06d4c0dbc64b70af90fd698a233a518aa5d07e595d983b8c0526c8f7fb"
+
+
+# Indexed arguments of every event, by version (empty: all arguments are in `data`). 1.5.0 is
+# 1.4.1 plus ChangedModuleGuard; the module docstring sums up the differences.
+_SAFE_INDEXED_V130: dict[str, tuple[str, ...]] = {
+    "AddedOwner": (),
+    "ApproveHash": ("approvedHash", "owner"),
+    "ChangedFallbackHandler": (),
+    "ChangedGuard": (),
+    "ChangedThreshold": (),
+    "DisabledModule": (),
+    "EnabledModule": (),
+    "ExecutionFailure": (),
+    "ExecutionFromModuleFailure": ("module",),
+    "ExecutionFromModuleSuccess": ("module",),
+    "ExecutionSuccess": (),
+    "RemovedOwner": (),
+    "SafeModuleTransaction": (),
+    "SafeMultiSigTransaction": (),
+    "SafeReceived": ("sender",),
+    "SafeSetup": ("initiator",),
+    "SignMsg": ("msgHash",),
+}
+_SAFE_INDEXED_V141: dict[str, tuple[str, ...]] = {
+    **_SAFE_INDEXED_V130,
+    "AddedOwner": ("owner",),
+    "ChangedFallbackHandler": ("handler",),
+    "ChangedGuard": ("guard",),
+    "DisabledModule": ("module",),
+    "EnabledModule": ("module",),
+    "ExecutionFailure": ("txHash",),
+    "ExecutionSuccess": ("txHash",),
+    "RemovedOwner": ("owner",),
+}
+SAFE_INDEXED: dict[SafeVersion, dict[str, tuple[str, ...]]] = {
+    "1.3.0": _SAFE_INDEXED_V130,
+    "1.4.1": _SAFE_INDEXED_V141,
+    "1.5.0": {**_SAFE_INDEXED_V141, "ChangedModuleGuard": ("moduleGuard",)},
+}
+FACTORY_INDEXED: dict[SafeVersion, dict[str, tuple[str, ...]]] = {
+    "1.3.0": {"ProxyCreation": ()},
+    "1.4.1": {"ProxyCreation": ("proxy",)},
+    "1.5.0": {
+        "ProxyCreation": ("proxy",),
+        "ProxyCreationL2": ("proxy",),
+        "ChainSpecificProxyCreationL2": ("proxy",),
+    },
+}
 
 
 # Two tiny contracts safe-eth-py does not ship, hand-assembled here.
@@ -106,32 +194,47 @@ class SafeContracts:
     deployer: ChecksumAddress
     safe_l2_v141: ChecksumAddress
     safe_l2_v130: ChecksumAddress
+    safe_l2_v150: ChecksumAddress
     proxy_factory_v141: ChecksumAddress
     proxy_factory_v130: ChecksumAddress
+    proxy_factory_v150: ChecksumAddress
     fallback_handler_v141: ChecksumAddress
     fallback_handler_v130: ChecksumAddress
+    fallback_handler_v150: ChecksumAddress
     multi_send_v141: ChecksumAddress
     multi_send_call_only_v141: ChecksumAddress
+    multi_send_v150: ChecksumAddress
+    multi_send_call_only_v150: ChecksumAddress
     token: ChecksumAddress
+    erc721: ChecksumAddress  # TestERC721 (tests.support.nfts), named NFT_NAME / NFT_SYMBOL
+    erc1155: ChecksumAddress  # TestERC1155, uri MULTI_TOKEN_URI
     permissive: ChecksumAddress
     reverter: ChecksumAddress
     block_number: int  # the chain head right after deployment
 
     def singleton(self, version: SafeVersion) -> ChecksumAddress:
-        return self.safe_l2_v141 if version == "1.4.1" else self.safe_l2_v130
+        return {"1.5.0": self.safe_l2_v150, "1.4.1": self.safe_l2_v141}.get(
+            version, self.safe_l2_v130
+        )
 
     def proxy_factory(self, version: SafeVersion) -> ChecksumAddress:
-        return self.proxy_factory_v141 if version == "1.4.1" else self.proxy_factory_v130
+        return {"1.5.0": self.proxy_factory_v150, "1.4.1": self.proxy_factory_v141}.get(
+            version, self.proxy_factory_v130
+        )
 
     def fallback_handler(self, version: SafeVersion) -> ChecksumAddress:
-        return self.fallback_handler_v141 if version == "1.4.1" else self.fallback_handler_v130
+        return {"1.5.0": self.fallback_handler_v150, "1.4.1": self.fallback_handler_v141}.get(
+            version, self.fallback_handler_v130
+        )
 
     # safe-eth-py 7.27 ships MultiSend and MultiSendCallOnly only for 1.4.1 and 1.5.0. Both are
     # version-independent libraries a Safe delegatecalls, so 1.3.0 Safes use the 1.4.1 ones.
     def multi_send(self, version: SafeVersion = "1.4.1") -> ChecksumAddress:
-        return self.multi_send_v141
+        return self.multi_send_v150 if version == "1.5.0" else self.multi_send_v141
 
     def multi_send_call_only(self, version: SafeVersion = "1.4.1") -> ChecksumAddress:
+        if version == "1.5.0":
+            return self.multi_send_call_only_v150
         return self.multi_send_call_only_v141
 
     def addresses(self) -> dict[str, ChecksumAddress]:
@@ -199,7 +302,8 @@ def _deploy(anvil: Anvil, deployer: LocalAccount, init_code: bytes | HexStr) -> 
 
 
 def deploy_safe_contracts(anvil: Anvil, deployer: LocalAccount | None = None) -> SafeContracts:
-    """Deploy everything from safe-eth-py's bundled bytecode, plus two hand-assembled helpers.
+    """Deploy everything from safe-eth-py's bundled bytecode, the NFT test contracts from their
+    committed artifacts, and two hand-assembled helpers.
 
     The test token's whole supply goes to the deployer (anvil's first account by default).
     """
@@ -214,12 +318,17 @@ def deploy_safe_contracts(anvil: Anvil, deployer: LocalAccount | None = None) ->
         deployer=deployer.address,
         safe_l2_v141=deploy(get_safe_V1_4_1_contract),
         safe_l2_v130=deploy(get_safe_V1_3_0_contract),
+        safe_l2_v150=deploy(get_safe_V1_5_0_contract),
         proxy_factory_v141=deploy(get_proxy_factory_V1_4_1_contract),
         proxy_factory_v130=deploy(get_proxy_factory_V1_3_0_contract),
+        proxy_factory_v150=deploy(get_proxy_factory_V1_5_0_contract),
         fallback_handler_v141=deploy(get_compatibility_fallback_handler_V1_4_1_contract),
         fallback_handler_v130=deploy(get_compatibility_fallback_handler_V1_3_0_contract),
+        fallback_handler_v150=deploy(get_compatibility_fallback_handler_V1_5_0_contract),
         multi_send_v141=deploy(get_multi_send_V1_4_1_contract),
         multi_send_call_only_v141=deploy(get_multi_send_call_only_V1_4_1_contract),
+        multi_send_v150=deploy(get_multi_send_V1_5_0_contract),
+        multi_send_call_only_v150=deploy(get_multi_send_call_only_V1_5_0_contract),
         token=deploy(
             get_example_erc20_contract,
             TOKEN_NAME,
@@ -228,10 +337,30 @@ def deploy_safe_contracts(anvil: Anvil, deployer: LocalAccount | None = None) ->
             deployer.address,
             TOKEN_SUPPLY,
         ),
+        erc721=deploy_erc721(anvil, deployer=deployer),
+        erc1155=deploy_erc1155(anvil, deployer=deployer),
         permissive=_deploy(anvil, deployer, creation_code(PERMISSIVE_RUNTIME)),
         reverter=_deploy(anvil, deployer, creation_code(REVERTER_RUNTIME)),
         block_number=anvil.block_number(),
     )
+
+
+def deploy_erc721(
+    anvil: Anvil,
+    name: str = NFT_NAME,
+    symbol: str = NFT_SYMBOL,
+    *,
+    deployer: LocalAccount | None = None,
+) -> ChecksumAddress:
+    """A new TestERC721 collection (anyone may mint)."""
+    return _deploy(anvil, deployer or anvil.accounts[0], erc721_init_code(anvil.w3, name, symbol))
+
+
+def deploy_erc1155(
+    anvil: Anvil, uri: str = MULTI_TOKEN_URI, *, deployer: LocalAccount | None = None
+) -> ChecksumAddress:
+    """A new TestERC1155 collection (anyone may mint)."""
+    return _deploy(anvil, deployer or anvil.accounts[0], erc1155_init_code(anvil.w3, uri))
 
 
 def _address(owner: LocalAccount | str) -> ChecksumAddress:
@@ -245,16 +374,24 @@ def create_safe(
     threshold: int,
     version: SafeVersion = "1.4.1",
     deployer: LocalAccount | None = None,
+    *,
+    fallback_handler: str | None = None,
 ) -> ChecksumAddress:
-    """A new Safe proxy of `version` through that version's factory, with its fallback handler."""
+    """A new Safe proxy of `version` through that version's factory.
+
+    Its fallback handler is that version's CompatibilityFallbackHandler unless `fallback_handler`
+    says otherwise; `NULL_ADDRESS` makes a Safe without one, which refuses ERC-721 and ERC-1155
+    safe transfers (the handler is what answers onERC721Received and onERC1155Received).
+    """
     deployer = deployer or anvil.accounts[0]
+    handler = contracts.fallback_handler(version) if fallback_handler is None else fallback_handler
     sent = Safe.create(
         ethereum_client(anvil),
         deployer,
         contracts.singleton(version),
         [_address(owner) for owner in owners],
         threshold,
-        fallback_handler=contracts.fallback_handler(version),
+        fallback_handler=Web3.to_checksum_address(handler),
         proxy_factory_address=contracts.proxy_factory(version),
     )
     receipt = anvil.w3.eth.wait_for_transaction_receipt(HexBytes(sent.tx_hash), timeout=30)
@@ -266,7 +403,7 @@ def create_safe(
 Call = tuple[str, int, bytes]  # (to, value in wei, calldata) of one MultiSend entry
 
 
-class SafeDriver:
+class SafeDriver(SafeNfts):
     """Acts on one Safe as its owners would: builds a SafeTx, signs it with the owners' keys and
     has an anvil account execute it.
 
@@ -294,6 +431,8 @@ class SafeDriver:
         self.executor = executor or anvil.accounts[0]
         self._owner_keys = list(owners)
         self.token: Contract = get_example_erc20_contract(anvil.w3, contracts.token)
+        self.erc721: Contract = erc721_contract(anvil.w3, contracts.erc721)
+        self.erc1155: Contract = erc1155_contract(anvil.w3, contracts.erc1155)
 
     def __repr__(self) -> str:
         return f"<SafeDriver {self.address} v{self.version}>"
@@ -438,6 +577,14 @@ class SafeDriver:
         receipt = transact(self.anvil, sender, {"to": self.contracts.token, "data": data})
         return self.wait(receipt["transactionHash"].to_0x_hex())
 
+    def _eoa_call(
+        self, sender: LocalAccount, contract: Contract, fn: str, *args: Any
+    ) -> ExecutedTx:
+        """`sender` calls `fn` on `contract` itself, not through the Safe."""
+        data = HexBytes(contract.encode_abi(fn, args=list(args)))
+        receipt = transact(self.anvil, sender, {"to": contract.address, "data": data})
+        return self.wait(receipt["transactionHash"].to_0x_hex())
+
     def _deployer(self) -> LocalAccount:
         for account in self.anvil.accounts:
             if account.address == self.contracts.deployer:
@@ -473,20 +620,35 @@ class SafeDriver:
         return self.transact(self.contracts.token, 0, data, signers=signers)
 
     def multisend(
-        self, calls: Sequence[Call], *, signers: Sequence[LocalAccount] | None = None
+        self,
+        calls: Sequence[Call],
+        *,
+        multisend_address: str | None = None,
+        signers: Sequence[LocalAccount] | None = None,
     ) -> ExecutedTx:
-        """Several calls in one Safe transaction: a DELEGATECALL into MultiSend."""
-        return self._multisend(self.contracts.multi_send(), calls, signers)
+        """Several calls in one Safe transaction: a DELEGATECALL into MultiSend, by default the
+        one of the Safe's version, or whichever code sits at `multisend_address` (see
+        `tests.support.multisend` for putting MultiSend at a canonical or a fresh address)."""
+        library = multisend_address or self.contracts.multi_send(self._version())
+        return self._multisend(library, calls, signers)
 
     def multisend_call_only(
-        self, calls: Sequence[Call], *, signers: Sequence[LocalAccount] | None = None
+        self,
+        calls: Sequence[Call],
+        *,
+        multisend_address: str | None = None,
+        signers: Sequence[LocalAccount] | None = None,
     ) -> ExecutedTx:
         """The same through MultiSendCallOnly, which refuses nested delegatecalls."""
-        return self._multisend(self.contracts.multi_send_call_only(), calls, signers)
+        library = multisend_address or self.contracts.multi_send_call_only(self._version())
+        return self._multisend(library, calls, signers)
+
+    def _version(self) -> SafeVersion:
+        return self.version if self.version in SAFE_VERSIONS else "1.4.1"
 
     def _multisend(
         self,
-        library: ChecksumAddress,
+        library: str,
         calls: Sequence[Call],
         signers: Sequence[LocalAccount] | None,
     ) -> ExecutedTx:
@@ -498,7 +660,7 @@ class SafeDriver:
         )
         # Both libraries expose multiSend(bytes); the Safe must delegatecall them, or the inner
         # calls would come from the library's address instead of the Safe's.
-        library_abi = get_multi_send_V1_4_1_contract(self.anvil.w3, library)
+        library_abi = get_multi_send_V1_4_1_contract(self.anvil.w3)
         data = HexBytes(library_abi.encode_abi("multiSend", args=[packed]))
         return self.transact(library, 0, data, DELEGATE_CALL, signers=signers)
 
@@ -566,6 +728,15 @@ class SafeDriver:
         `contracts.permissive`) or the zero address to remove it."""
         return self._self_call("setGuard", [Web3.to_checksum_address(guard)], signers)
 
+    def set_module_guard(
+        self, guard: str, *, signers: Sequence[LocalAccount] | None = None
+    ) -> ExecutedTx:
+        """setModuleGuard (1.5.0 only; emits ChangedModuleGuard). Like setGuard it checks the
+        guard's supportsInterface: pass `contracts.permissive` or the zero address."""
+        if self.version != "1.5.0":
+            raise SafeExecutionError(f"Safe {self.version} has no setModuleGuard (1.5.0 only)")
+        return self._self_call("setModuleGuard", [Web3.to_checksum_address(guard)], signers)
+
     def set_fallback_handler(
         self, handler: str, *, signers: Sequence[LocalAccount] | None = None
     ) -> ExecutedTx:
@@ -575,8 +746,10 @@ class SafeDriver:
 __all__ = [
     "CALL",
     "DELEGATE_CALL",
+    "FACTORY_INDEXED",
     "FAILING_SAFE_TX_GAS",
     "NULL_ADDRESS",
+    "SAFE_INDEXED",
     "SAFE_VERSIONS",
     "SENTINEL_ADDRESS",
     "TOKEN_DECIMALS",
@@ -593,6 +766,8 @@ __all__ = [
     "Topic",
     "create_safe",
     "creation_code",
+    "deploy_erc721",
+    "deploy_erc1155",
     "deploy_safe_contracts",
     "ethereum_client",
     "transact",

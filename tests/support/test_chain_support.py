@@ -5,39 +5,44 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from eth_typing import ChecksumAddress
 from eth_utils.abi import event_abi_to_log_topic
 from hexbytes import HexBytes
 from safe_eth.eth.contracts import (
     get_example_erc20_contract,
+    get_proxy_factory_V1_3_0_contract,
     get_proxy_factory_V1_4_1_contract,
+    get_proxy_factory_V1_5_0_contract,
     get_safe_V1_3_0_contract,
     get_safe_V1_4_1_contract,
+    get_safe_V1_5_0_contract,
 )
 from safe_eth.safe.safe_signature import SafeSignature
 from web3 import Web3
+from web3.contract import Contract
 from web3.exceptions import ContractLogicError, TransactionNotFound
-from web3.types import LogReceipt, Wei
+from web3.types import Wei
 
 from tests.support.anvil import Anvil, AnvilError, AnvilNotInstalled
+from tests.support.chain_checks import ALICE, BOB, ETHER, logs_in, topic0s, word
 from tests.support.safes import (
     CALL,
     DELEGATE_CALL,
+    FACTORY_INDEXED,
     NULL_ADDRESS,
+    SAFE_INDEXED,
     SAFE_VERSIONS,
     TOKEN_DECIMALS,
     TOKEN_NAME,
     TOKEN_SUPPLY,
     TOKEN_SYMBOL,
     UNLIMITED,
-    ExecutedTx,
     SafeContracts,
     SafeDriver,
+    SafeExecutionError,
     SafeVersion,
     Topic,
     create_safe,
@@ -48,10 +53,16 @@ from tests.support.safes import (
 pytest_plugins = ["tests.support.anvil"]
 
 ANVIL_KEY_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
-ETHER = 10**18
-# Recipients nobody else touches, so balances are exact (they pay no gas).
-ALICE = Web3.to_checksum_address("0x" + "a1" * 20)
-BOB = Web3.to_checksum_address("0x" + "b0" * 20)
+SAFE_ABIS = {
+    "1.3.0": (get_safe_V1_3_0_contract, get_proxy_factory_V1_3_0_contract),
+    "1.4.1": (get_safe_V1_4_1_contract, get_proxy_factory_V1_4_1_contract),
+    "1.5.0": (get_safe_V1_5_0_contract, get_proxy_factory_V1_5_0_contract),
+}
+
+
+def indexes(version: SafeVersion, event: str) -> bool:
+    """Whether `version` puts the single address/hash argument of `event` in topics[1]."""
+    return bool(SAFE_INDEXED[version][event])
 
 
 @pytest.fixture(params=SAFE_VERSIONS)
@@ -72,23 +83,6 @@ def safe(
     """A 2-of-3 Safe of each version."""
     address = create_safe(chain, safe_contracts, owners, 2, version)
     return SafeDriver(chain, safe_contracts, address, owners)
-
-
-def logs_in(chain: Anvil, executed: ExecutedTx, address: ChecksumAddress) -> list[LogReceipt]:
-    """What a watcher polling eth_getLogs for `address` sees in that transaction's block."""
-    block = executed.block_number
-    return list(chain.w3.eth.get_logs({"fromBlock": block, "toBlock": block, "address": address}))
-
-
-def topic0s(logs: Sequence[LogReceipt]) -> list[str]:
-    return [log["topics"][0].to_0x_hex() for log in logs]
-
-
-def word(value: int | str) -> HexBytes:
-    """A 32-byte ABI word, as an indexed topic or a static data field holds it."""
-    if isinstance(value, str):
-        return HexBytes(bytes(12) + HexBytes(value))
-    return HexBytes(value.to_bytes(32, "big"))
 
 
 # -- the node --------------------------------------------------------------------------------
@@ -196,6 +190,9 @@ def test_every_contract_is_deployed(chain: Anvil, safe_contracts: SafeContracts)
     assert get_safe_V1_3_0_contract(w3, safe_contracts.safe_l2_v130).functions.VERSION().call() == (
         "1.3.0"
     )
+    assert get_safe_V1_5_0_contract(w3, safe_contracts.safe_l2_v150).functions.VERSION().call() == (
+        "1.5.0"
+    )
 
     token = get_example_erc20_contract(w3, safe_contracts.token)
     assert token.functions.name().call() == TOKEN_NAME
@@ -212,6 +209,7 @@ def test_every_contract_is_deployed(chain: Anvil, safe_contracts: SafeContracts)
 def test_topics_are_the_hashes_of_the_bundled_event_abis(chain: Anvil) -> None:
     w3 = chain.w3
     safe_events = get_safe_V1_4_1_contract(w3).events
+    v150_events = get_safe_V1_5_0_contract(w3).events
     token_events = get_example_erc20_contract(w3).events
     expected = {
         Topic.EXECUTION_SUCCESS: safe_events.ExecutionSuccess,
@@ -222,6 +220,7 @@ def test_topics_are_the_hashes_of_the_bundled_event_abis(chain: Anvil) -> None:
         Topic.CHANGED_THRESHOLD: safe_events.ChangedThreshold,
         Topic.ENABLED_MODULE: safe_events.EnabledModule,
         Topic.CHANGED_GUARD: safe_events.ChangedGuard,
+        Topic.CHANGED_MODULE_GUARD: v150_events.ChangedModuleGuard,
         Topic.CHANGED_FALLBACK_HANDLER: safe_events.ChangedFallbackHandler,
         Topic.SAFE_SETUP: safe_events.SafeSetup,
         Topic.SAFE_MULTISIG_TRANSACTION: safe_events.SafeMultiSigTransaction,
@@ -231,6 +230,48 @@ def test_topics_are_the_hashes_of_the_bundled_event_abis(chain: Anvil) -> None:
     }
     for topic, event in expected.items():
         assert "0x" + event_abi_to_log_topic(event.abi).hex() == topic, event.event_name
+
+
+def indexed_arguments(contract: Contract) -> dict[str, tuple[str, ...]]:
+    return {
+        entry["name"]: tuple(arg["name"] for arg in entry["inputs"] if arg["indexed"])
+        for entry in contract.abi
+        if entry["type"] == "event"
+    }
+
+
+@pytest.mark.parametrize("version", SAFE_VERSIONS)
+def test_indexed_arguments_are_those_of_the_bundled_abis(
+    chain: Anvil, version: SafeVersion
+) -> None:
+    """SAFE_INDEXED / FACTORY_INDEXED record what each version puts in topics."""
+    safe_abi, factory_abi = SAFE_ABIS[version]
+    assert indexed_arguments(safe_abi(chain.w3)) == SAFE_INDEXED[version]
+    assert indexed_arguments(factory_abi(chain.w3)) == FACTORY_INDEXED[version]
+
+
+def test_safe_1_5_0_indexes_as_1_4_1_does_and_adds_events() -> None:
+    v130, v141, v150 = (SAFE_INDEXED[v] for v in ("1.3.0", "1.4.1", "1.5.0"))
+    # 1.3.0 -> 1.4.1 moved these arguments into topics...
+    assert sorted(event for event in v141 if v141[event] != v130[event]) == [
+        "AddedOwner",
+        "ChangedFallbackHandler",
+        "ChangedGuard",
+        "DisabledModule",
+        "EnabledModule",
+        "ExecutionFailure",
+        "ExecutionSuccess",
+        "RemovedOwner",
+    ]
+    # ...and 1.5.0 changed none of them; it only adds the module guard event.
+    assert {event: v150[event] for event in v141} == v141
+    assert set(v150) - set(v141) == {"ChangedModuleGuard"}
+    assert v150["ChangedModuleGuard"] == ("moduleGuard",)
+    assert FACTORY_INDEXED["1.5.0"] == {
+        "ProxyCreation": ("proxy",),
+        "ProxyCreationL2": ("proxy",),
+        "ChainSpecificProxyCreationL2": ("proxy",),
+    }
 
 
 # -- Safe creation and money in --------------------------------------------------------------
@@ -260,6 +301,18 @@ def test_create_safe_2_of_3(
         {"fromBlock": safe_contracts.block_number, "toBlock": "latest", "address": safe.address}
     )
     assert topic0s(setup) == [Topic.SAFE_SETUP]
+    (created,) = chain.w3.eth.get_logs(
+        {
+            "fromBlock": safe_contracts.block_number,
+            "toBlock": "latest",
+            "address": safe_contracts.proxy_factory(version),
+        }
+    )
+    assert created["topics"][0].to_0x_hex() == Topic.PROXY_CREATION
+    if FACTORY_INDEXED[version]["ProxyCreation"]:  # 1.4.1 and 1.5.0
+        assert created["topics"][1] == word(safe.address)
+    else:
+        assert created["data"][:32] == word(safe.address)
 
 
 def test_fund_eth_emits_safe_received(chain: Anvil, safe: SafeDriver) -> None:
@@ -303,8 +356,8 @@ def test_send_eth_emits_execution_success(
     logs = logs_in(chain, executed, safe.address)
     assert topic0s(logs) == [Topic.SAFE_MULTISIG_TRANSACTION, Topic.EXECUTION_SUCCESS]
     success = logs[1]
-    # The indexed-argument trap: 1.4.1 indexes txHash, 1.3.0 leaves it in the data.
-    if version == "1.4.1":
+    # The indexed-argument trap: 1.4.1 and 1.5.0 index txHash, 1.3.0 leaves it in the data.
+    if indexes(version, "ExecutionSuccess"):
         assert success["topics"][1] == HexBytes(executed.safe_tx_hash)
     else:
         assert len(success["topics"]) == 1
@@ -312,6 +365,9 @@ def test_send_eth_emits_execution_success(
 
     details = safe.safe.contract.events.SafeMultiSigTransaction().process_log(logs[0])["args"]
     assert (details["to"], details["value"], details["operation"]) == (ALICE, ETHER // 4, CALL)
+    # SafeL2 appends abi.encode(nonce before the increment, msg.sender, threshold).
+    additional = chain.w3.codec.decode(["uint256", "address", "uint256"], details["additionalInfo"])
+    assert additional == (0, safe.executor.address.lower(), 2)
     assert chain.w3.eth.get_balance(ALICE) == ETHER // 4
     assert safe.nonce() == 1
 
@@ -340,7 +396,11 @@ def test_send_token_and_approve(
 
 @pytest.mark.parametrize("call_only", [False, True], ids=["multisend", "call-only"])
 def test_multisend_batches_calls_by_delegatecall(
-    chain: Anvil, safe_contracts: SafeContracts, safe: SafeDriver, call_only: bool
+    chain: Anvil,
+    safe_contracts: SafeContracts,
+    safe: SafeDriver,
+    version: SafeVersion,
+    call_only: bool,
 ) -> None:
     safe.fund_eth(ETHER)
     safe.fund_token(1000)
@@ -353,7 +413,14 @@ def test_multisend_batches_calls_by_delegatecall(
     logs = logs_in(chain, executed, safe.address)
     assert topic0s(logs) == [Topic.SAFE_MULTISIG_TRANSACTION, Topic.EXECUTION_SUCCESS]
     details = safe.safe.contract.events.SafeMultiSigTransaction().process_log(logs[0])["args"]
-    library = safe_contracts.multi_send_call_only() if call_only else safe_contracts.multi_send()
+    # Each version's own MultiSend (1.3.0 Safes use 1.4.1's, which safe-eth-py ships).
+    library = (
+        safe_contracts.multi_send_call_only(version)
+        if call_only
+        else safe_contracts.multi_send(version)
+    )
+    if version == "1.5.0":
+        assert library in (safe_contracts.multi_send_v150, safe_contracts.multi_send_call_only_v150)
     assert (details["to"], details["operation"]) == (library, DELEGATE_CALL)
     assert topic0s(logs_in(chain, executed, safe_contracts.token)) == [Topic.ERC20_TRANSFER]
     assert chain.w3.eth.get_balance(ALICE) == 10
@@ -377,7 +444,9 @@ def test_delegatecall_to_an_arbitrary_contract(
     assert topic0s(logs)[-1] == Topic.EXECUTION_SUCCESS
 
 
-def test_failing_inner_call_emits_execution_failure(chain: Anvil, safe: SafeDriver) -> None:
+def test_failing_inner_call_emits_execution_failure(
+    chain: Anvil, safe: SafeDriver, version: SafeVersion
+) -> None:
     executed = safe.failing()
 
     assert not executed.success
@@ -388,9 +457,12 @@ def test_failing_inner_call_emits_execution_failure(chain: Anvil, safe: SafeDriv
     assert HexBytes(executed.safe_tx_hash) in [*logs[1]["topics"][1:], logs[1]["data"][:32]]
     assert safe.nonce() == 1  # a failed execution still uses up its nonce
 
-    # Without safeTxGas (and gasPrice) the same failure reverts the whole transaction instead.
-    with pytest.raises(ContractLogicError, match="GS013"):
-        safe.failing(safe_tx_gas=0)
+    # Without safeTxGas (and gasPrice) the same failure reverts the whole transaction instead:
+    # before 1.5.0 with the Safe's GS013, from 1.5.0 on with the inner call's own revert data.
+    too_much = bytes(HexBytes(safe.token.encode_abi("transfer", args=[ALICE, 1])))
+    expected = "ERC20: transfer amount exceeds balance" if version == "1.5.0" else "GS013"
+    with pytest.raises(ContractLogicError, match=expected):
+        safe.failing(safe.token.address, data=too_much, safe_tx_gas=0)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -404,8 +476,8 @@ def test_owner_and_threshold_changes(
     added = safe.add_owner(newcomer, 2)
     (log,) = logs_in(chain, added, safe.address)[1:-1]  # between SafeMultiSig... and Execution...
     assert log["topics"][0].to_0x_hex() == Topic.ADDED_OWNER
-    # 1.4.1 indexes the owner; 1.3.0 leaves it in the data.
-    if version == "1.4.1":
+    # 1.4.1 and 1.5.0 index the owner; 1.3.0 leaves it in the data.
+    if indexes(version, "AddedOwner"):
         assert log["topics"][1] == word(newcomer.address)
     else:
         assert log["data"] == word(newcomer.address)
@@ -467,8 +539,49 @@ def test_module_guard_and_fallback_handler(
     other: SafeVersion = "1.3.0" if version == "1.4.1" else "1.4.1"
     handler = safe_contracts.fallback_handler(other)
     switched = safe.set_fallback_handler(handler)
-    assert topic0s(logs_in(chain, switched, safe.address))[1:-1] == [Topic.CHANGED_FALLBACK_HANDLER]
+    (log,) = logs_in(chain, switched, safe.address)[1:-1]
+    assert log["topics"][0].to_0x_hex() == Topic.CHANGED_FALLBACK_HANDLER
+    if indexes(version, "ChangedFallbackHandler"):
+        assert log["topics"][1] == word(handler)
+    else:
+        assert log["data"] == word(handler)
     assert safe.safe.retrieve_fallback_handler() == handler
+
+
+def test_module_guard_on_1_5_0(
+    chain: Anvil, safe_contracts: SafeContracts, owners: list[LocalAccount]
+) -> None:
+    safe = SafeDriver(
+        chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2, "1.5.0"), owners
+    )
+    guard = safe_contracts.permissive
+    guarded = safe.set_module_guard(guard)
+    (log,) = logs_in(chain, guarded, safe.address)[1:-1]
+    assert log["topics"] == [HexBytes(Topic.CHANGED_MODULE_GUARD), word(guard)]
+    assert safe.safe.retrieve_all_info().module_guard == guard
+    # Older Safes have no module guard at all.
+    older = SafeDriver(chain, safe_contracts, create_safe(chain, safe_contracts, owners, 2), owners)
+    with pytest.raises(SafeExecutionError, match="setModuleGuard"):
+        older.set_module_guard(guard)
+
+
+def test_safe_1_5_0_lives_alongside_the_others(
+    chain: Anvil, safe_contracts: SafeContracts, owners: list[LocalAccount]
+) -> None:
+    """One driver per version on one chain, each through its own singleton and factory."""
+    drivers = {
+        version: SafeDriver(
+            chain,
+            safe_contracts,
+            create_safe(chain, safe_contracts, owners, 2, version),
+            owners,
+        )
+        for version in SAFE_VERSIONS
+    }
+    for version, driver in drivers.items():
+        assert driver.version == version
+        assert driver.safe.retrieve_master_copy_address() == safe_contracts.singleton(version)
+    assert len({Web3.to_checksum_address(d.address) for d in drivers.values()}) == 3
 
 
 # -- proposing without executing -------------------------------------------------------------
