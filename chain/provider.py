@@ -49,8 +49,9 @@ class TransportProvider(AsyncJSONBaseProvider):
     async def _post(self, request: bytes, method: str) -> Any:
         before = self._transport.requests
         try:
+            # 400 and 413 carry the node's JSON-RPC error (a refused batch, a range too large).
             response = await self._transport.request(
-                "POST", self.url, data=request, headers=_HEADERS, accept=(400,)
+                "POST", self.url, data=request, headers=_HEADERS, accept=(400, 413)
             )
             return response.json()
         except aiohttp.ClientError as exc:

@@ -30,9 +30,11 @@ from chain.events import (
 )
 from chain.node import Answer, ChainNode
 
-# What providers answer when a range holds too much: "query returned more than 10000 results",
-# "block range is too large", "Log response size exceeded", "exceed maximum block range".
-_TOO_MUCH = ("more than", "too large", "too many", "exceed", "limit")
+# What providers answer when a range holds too much: "query returned more than 10000 results"
+# (Infura), "range 1000000 exceeds limit of 10000", "You can make eth_getLogs requests with up to
+# a 500 block range" and "Log response size exceeded" (Alchemy), "eth_getLogs is limited to a
+# 10,000 range" (QuickNode).
+_TOO_MUCH = ("more than", "too large", "too many", "exceed", "limit", "block range")
 MIN_SPLIT_RANGE = 1
 
 

@@ -51,10 +51,11 @@ async def watching(
     safe: SafeDriver,
     *,
     confirmations: int = 0,
+    chain_id: int = 31337,
     **chain_settings: object,
 ) -> AsyncIterator[Watching]:
     chain = {
-        "chain_id": 31337,
+        "chain_id": chain_id,
         "rpc_url": rpc_url,
         "confirmations": confirmations,
         "poll_seconds": 3600,

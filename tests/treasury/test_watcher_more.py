@@ -69,7 +69,7 @@ async def flaky(chain: Anvil) -> AsyncIterator[FlakyRpc]:
     await proxy.stop()
 
 
-@pytest.mark.parametrize("version", ["1.3.0", "1.4.1"])
+@pytest.mark.parametrize("version", ["1.3.0", "1.4.1", "1.5.0"])
 async def test_settings_changes_on_either_version_through_a_flaky_rpc(
     tmp_path: Path,
     db_url: str,
