@@ -1,97 +1,134 @@
-"""JSON-RPC requests per new block while watching 1, 10, 100 and 1,000 Safes on anvil, against
-the naive one-eth_getLogs-per-Safe-per-block approach measured in the same run; and the delay
-in blocks from a transaction to its alert.
+"""HTTP requests and bytes per poll while watching 1, 10, 100 and 1,000 Safes on anvil, against
+the naive one-request-per-Safe approach measured in the same run, through a counting proxy.
 
 One real Safe receives a transfer in every block; the other watched addresses are there to grow
 the watch list (the cost being measured depends on how many addresses are watched, not on
-whether each holds a Safe).
+whether each holds a Safe). Each poll reads one new block. The naive watcher asks the head, then
+the logs of each Safe alone (`address` filter), as a loop over the Safes would. Medians of
+several runs; figures are ratios to the naive approach in the same run.
 
-    .venv/bin/python -m bench.treasury_rpc [--blocks 20] [--confirmations 2]
+    .venv/bin/python -m bench.treasury_rpc [--blocks 20] [--runs 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import time
+import statistics
+from dataclasses import dataclass
 
 from eth_account import Account
 
 from bot.http import HttpClient
-from chain.rpc import JsonRpc
-from chain.watch import read_range
+from chain.node import ChainNode
+from chain.watch import poll_chain
 from tests.support.anvil import Anvil
+from tests.support.rpc_proxy import RpcProxy
 from tests.support.safes import SafeDriver, create_safe, deploy_safe_contracts
 
+CONFIRMATIONS = 2
 
-async def measure(
-    anvil: Anvil, safe: SafeDriver, watched: list[str], blocks: int, confirmations: int
-) -> tuple[float, float, float, float, int]:
-    async with HttpClient() as http:
-        ours, naive = JsonRpc(anvil.url, http), JsonRpc(anvil.url, http)
-        cursor = await ours.block_number() - confirmations
-        ours.requests = 0
-        ours_time = naive_time = 0.0
-        sent_at: dict[str, int] = {}
-        delays = []
+
+@dataclass
+class Cost:
+    requests: float
+    request_bytes: float
+    response_bytes: float
+    alerts_missed: int = 0
+
+
+async def steward_polls(anvil: Anvil, safe: SafeDriver, watched: list[str], blocks: int) -> Cost:
+    async with RpcProxy(anvil.url) as proxy, HttpClient() as http:
+        node = ChainNode(proxy.url, http)
+        head = await node.block_number()
+        cursor = head - CONFIRMATIONS
+        proxy.reset()
+        sent: set[str] = set()
+        seen: set[str] = set()
         for _ in range(blocks):
-            sent = safe.fund_eth(10**12)
-            sent_at[sent.tx_hash.lower()] = sent.block_number
-            head = await ours.block_number()
-            confirmed = head - confirmations
-            started = time.perf_counter()
-            if confirmed > cursor:
-                for activity in await read_range(ours, watched, cursor + 1, confirmed):
-                    if activity.tx_hash.lower() in sent_at:
-                        delays.append(head - sent_at[activity.tx_hash.lower()])
-                cursor = confirmed
-            ours_time += time.perf_counter() - started
-            started = time.perf_counter()
-            await naive.block_number()
-            for address in watched:
-                await naive.get_logs(
-                    {"fromBlock": hex(head), "toBlock": hex(head), "address": address}
-                )
-            naive_time += time.perf_counter() - started
-        return (
-            ours.requests / blocks,
-            naive.requests / blocks,
-            ours_time / blocks,
-            naive_time / blocks,
-            max(delays) if delays else -1,
+            sent.add(safe.fund_eth(10**12).tx_hash.lower())
+            poll = await poll_chain(
+                node,
+                watched,
+                cursor=cursor,
+                known_head=head,
+                confirmations=CONFIRMATIONS,
+                max_range=2000,
+            )
+            head = poll.head
+            cursor = poll.to_block or cursor
+            seen |= {a.tx_hash.lower() for a in poll.activities}
+        for _ in range(CONFIRMATIONS + 1):  # let the last transfers reach depth
+            anvil.mine(1)
+            poll = await poll_chain(
+                node, watched, cursor=cursor, known_head=head, confirmations=CONFIRMATIONS,
+                max_range=2000,
+            )  # fmt: skip
+            head, cursor = poll.head, poll.to_block or cursor
+            seen |= {a.tx_hash.lower() for a in poll.activities}
+        stats = proxy.stats
+        polls = blocks + CONFIRMATIONS + 1
+        return Cost(
+            stats.requests / polls,
+            stats.request_bytes / polls,
+            stats.response_bytes / polls,
+            len(sent - seen),
         )
 
 
-async def main(blocks: int, confirmations: int) -> None:
+async def naive_polls(anvil: Anvil, safe: SafeDriver, watched: list[str], blocks: int) -> Cost:
+    async with RpcProxy(anvil.url) as proxy, HttpClient() as http:
+        node = ChainNode(proxy.url, http)
+        proxy.reset()
+        for _ in range(blocks):
+            safe.fund_eth(10**12)
+            head = await node.block_number()
+            block = hex(head - CONFIRMATIONS)
+            for address in watched:
+                await node.batch(
+                    [("eth_getLogs", [{"fromBlock": block, "toBlock": block, "address": address}])]
+                )
+        stats = proxy.stats
+        return Cost(
+            stats.requests / blocks, stats.request_bytes / blocks, stats.response_bytes / blocks
+        )
+
+
+async def main(blocks: int, runs: int) -> None:
     with Anvil() as anvil:
         contracts = deploy_safe_contracts(anvil)
         owners = anvil.accounts[1:4]
         safe = SafeDriver(anvil, contracts, create_safe(anvil, contracts, owners, 2), owners)
         others = [Account.create().address for _ in range(999)]
+        print(f"{blocks} polls of one new block each, median of {runs} runs")
         print(
-            f"{blocks} blocks, each with a transfer into the Safe; confirmation depth "
-            f"{confirmations}"
-        )
-        print(
-            "| Safes watched | Steward requests/block | naive requests/block | "
-            "Steward ms/block | naive ms/block | naive / Steward (requests) | "
-            "tx → alert (blocks) |"
+            "| Safes watched | Steward requests/poll | Steward request bytes/poll | "
+            "naive requests/poll | naive request bytes/poll | naive / Steward (requests) | "
+            "alerts missed |"
         )
         print("|---:|---:|---:|---:|---:|---:|---:|")
         for count in (1, 10, 100, 1000):
             watched = [safe.address, *others[: count - 1]]
-            ours, naive, ours_ms, naive_ms, delay = await measure(
-                anvil, safe, watched, blocks, confirmations
+            ours = [await steward_polls(anvil, safe, watched, blocks) for _ in range(runs)]
+            naive = [await naive_polls(anvil, safe, watched, blocks) for _ in range(runs)]
+
+            def median(costs: list[Cost], measure: str) -> float:
+                return statistics.median(getattr(c, measure) for c in costs)
+
+            ratio = statistics.median(
+                n.requests / o.requests for n, o in zip(naive, ours, strict=True)
             )
             print(
-                f"| {count:,} | {ours:.1f} | {naive:.1f} | {ours_ms * 1000:.1f} | "
-                f"{naive_ms * 1000:.1f} | {naive / ours:.1f}x | {delay} |"
+                f"| {count:,} | {median(ours, 'requests'):.1f} | "
+                f"{median(ours, 'request_bytes'):,.0f} | {median(naive, 'requests'):.1f} | "
+                f"{median(naive, 'request_bytes'):,.0f} | {ratio:.1f}x | "
+                f"{max(c.alerts_missed for c in ours)} |"
             )
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--blocks", type=int, default=20)
-    parser.add_argument("--confirmations", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    asyncio.run(main(args.blocks, args.confirmations))
+    asyncio.run(main(args.blocks, args.runs))
