@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 
 from summarizer.schema import Citation, DebateSummary, PostInput
+from summarizer.text import prose
 
 _SPACE = re.compile(r"\s+")
 
@@ -15,9 +16,12 @@ def _normal(text: str) -> str:
 
 
 def is_supported(citation: Citation, posts: Mapping[str, PostInput]) -> bool:
+    """The quote is in the post: in its stored text, or in its prose (links by reference)."""
     post = posts.get(citation.post_id)
     quote = _normal(citation.quote)
-    return post is not None and len(quote) >= 3 and quote in _normal(post.text)
+    if post is None or len(quote) < 3:
+        return False
+    return quote in _normal(post.text) or quote in _normal(prose(post.text).text)
 
 
 def verify(summary: DebateSummary, posts: Mapping[str, PostInput]) -> tuple[DebateSummary, int]:
