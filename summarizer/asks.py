@@ -74,7 +74,8 @@ def extract_asks(text: str) -> list[Ask]:
     milestones = {m.group().lower() for m in _MILESTONE.finditer(text)}
     if milestones:
         first = _MILESTONE.search(text)
-        found.append((first.start() if first else 0, Ask("milestone", f"{len(milestones)} milestones")))
+        where = first.start() if first else 0
+        found.append((where, Ask("milestone", f"{len(milestones)} milestones")))
     ordered: list[Ask] = []
     for _, ask in sorted(found, key=lambda pair: pair[0]):
         if all(ask.text.lower() != known.text.lower() for known in ordered):
