@@ -1,8 +1,10 @@
-"""The offline summarizer: extractive, no model, same output shape.
+"""The offline summarizer: extractive, no model, same output shape, built on evidence.
 
-It fills what extraction can honestly fill: the best-ranked sentences, the most-liked posts, who
-takes which side by the words they use, the questions raised. It does not paraphrase, so every
-quote is a sentence of the post it cites.
+Every side shown is carried by a sentence that takes it (see `summarizer.stance`), quoted as the
+poster wrote it; quoted words are their author's, not the quoter's; links are kept by reference,
+never quoted. In a proposal thread the opening post's author is the proposer and is never placed
+against it, and the TL;DR says what is proposed and what it asks for; a thread that is no debate
+(introductions, announcements, questions) gets no sides. A sentence appears once in a summary.
 """
 
 from __future__ import annotations
@@ -13,19 +15,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from summarizer.schema import (
-    Citation,
-    DebateSummary,
-    Point,
-    Position,
-    PostInput,
-    Question,
-    Step,
-)
+from summarizer.asks import asks_phrase, extract_asks
+from summarizer.schema import Citation, DebateSummary, Point, Position, PostInput, Question, Step
+from summarizer.stance import Side, read_stance
+from summarizer.text import is_mostly_link, prose
 
-# A sentence ends at . ! or ? followed by a space or the end, so URLs and decimals stay whole.
+# A sentence ends at . ! or ? followed by a space or the end, so decimals stay whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_WORD = re.compile(r"[a-z][a-z0-9'-]+")
+_WORD = re.compile(r"[^\W\d_][\w'-]+", re.UNICODE)
 _STOP = frozenset(
     (
         "the a an and or but if of to in on for with at by from is are was were be been it this "
@@ -34,94 +31,81 @@ _STOP = frozenset(
         "why about into also more most very all any some such its it's i'm don't"
     ).split()
 )
-_STANCE_WORDS = {
-    "against": (
-        "against",
-        "oppose",
-        "object",
-        "disagree",
-        "too risky",
-        "risk",
-        "reject",
-        "-1",
-        "concern",
-    ),
-    "alternative": (
-        "instead",
-        "alternative",
-        "what about",
-        "rather",
-        "counter-proposal",
-        "propose",
-        "staggered",
-    ),
-    "for": ("support", "in favour", "in favor", "+1", "agree", "for this", "yes", "great idea"),
-}
 _STEP = re.compile(
-    r"\b(next steps?|we should|let's|let us|we need to|put .* to a vote|draft)\b", re.I
+    r"\b(?:next\s+steps?|we\s+should|let'?s|let\s+us|we\s+need\s+to|put\s+(?:it|this)\s+to\s+a\s+"
+    r"vote|move\s+(?:this|it)\s+to\s+(?:a\s+)?(?:vote|snapshot)|i\s+will\s+(?:update|draft|post))\b",
+    re.IGNORECASE,
 )
-_AGREEMENT = re.compile(r"\b(i agree|we agree|agreed|consensus|we all|common ground)\b", re.I)
+_AGREEMENT = re.compile(r"\b(?:i|we)\s+(?:fully\s+|also\s+)?agree\s+with\b", re.IGNORECASE)
+_PROPOSAL_TITLE = re.compile(
+    r"\[(?:rfc|proposal|temp\s*check|arfc|aip|sip|gip|tip|bip|pip|cip|draft|grant|request)|"
+    r"\b(?:rfc|proposal|temp\s*check|request\s+for|funding|grant|budget|renewal|allocation|"
+    r"diversif\w*|incentive)\b",
+    re.IGNORECASE,
+)
+_PROPOSAL_BODY = re.compile(
+    r"\b(?:this\s+proposal|we\s+propose|i\s+propose|proposes|requests?|we\s+are\s+requesting|"
+    r"we\s+ask\s+for|asks?\s+the\s+dao)\b",
+    re.IGNORECASE,
+)
+_NOT_A_DEBATE = re.compile(
+    r"\b(?:introduce\s+yourself|introductions?|welcome|announcement|announcing|announces|"
+    r"meeting\s+notes|recap|ama\b|office\s+hours|newsletter|weekly\s+update|monthly\s+update)\b",
+    re.IGNORECASE,
+)
+_WITHDRAWN = re.compile(
+    r"\b(?:withdraw(?:n|ing)?|retract(?:ed|ing)?)\s+(?:this|the|my|our)\s+(?:proposal|rfc|request)\b",
+    re.IGNORECASE,
+)
+_REJECTED = re.compile(
+    r"\b(?:proposal|vote|snapshot|it)\s+(?:was\s+|has\s+been\s+)?"
+    r"(?:rejected|defeated|voted\s+down|did\s+not\s+pass|failed)\b|\bfailed\s+to\s+reach\s+quorum\b",
+    re.IGNORECASE,
+)
+_PASSED = re.compile(
+    r"\b(?:proposal|vote|snapshot|it)\s+(?:has\s+)?(?:passed|was\s+approved|has\s+been\s+approved|"
+    r"was\s+accepted)\b|\bpassed\s+on\s+snapshot\b",
+    re.IGNORECASE,
+)
+_OUTCOMES = (("withdrawn", _WITHDRAWN), ("rejected", _REJECTED), ("passed", _PASSED))
+MAX_QUOTES_PER_SIDE = 3
+MAX_HOLDERS_SHOWN = 8
 
 
 @dataclass(frozen=True)
 class _Sentence:
     post: PostInput
+    index: int  # position in the thread: posts in order, sentences in order
     text: str
     score: float
-
-
-def stance_of(text: str) -> str | None:
-    """The side a post takes, by its words; None when it takes none."""
-    lowered = text.lower()
-    for stance, words in _STANCE_WORDS.items():
-        if any(word in lowered for word in words):
-            return stance
-    return None
+    side: Side | None
+    strong: bool
 
 
 def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
-    sentences = _ranked_sentences(posts)
-    by_post: dict[str, list[_Sentence]] = {}
-    for sentence in sentences:
-        by_post.setdefault(sentence.post.id, []).append(sentence)
+    sentences = _sentences(posts)
+    opening = posts[0] if posts else None
+    kind = _thread_kind(topic, opening)
+    proposer = opening.author if opening is not None and kind == "proposal" else None
+    used: set[str] = set()
 
-    def best(post: PostInput) -> _Sentence | None:
-        candidates = by_post.get(post.id)
-        return max(candidates, key=lambda s: s.score) if candidates else None
-
-    positions = []
-    for stance in ("for", "against", "alternative"):
-        side = sorted(
-            (p for p in posts if stance_of(p.text) == stance), key=lambda p: (-p.likes, p.id)
-        )
-        tops = [s for s in (best(p) for p in side[:3]) if s is not None]
-        if not tops:
-            continue
-        holders = list(dict.fromkeys(p.author for p in side))[:8]
-        positions.append(
-            Position(
-                stance=stance,
-                summary=tops[0].text,
-                holders=holders,
-                citations=[_cite(s) for s in tops],
-            )
-        )
-    arguments = [Point(point=s.text, citations=[_cite(s)]) for s in _top(sentences, 5)]
+    positions = _positions(sentences, proposer, used) if kind != "other" else []
+    statements = [s for s in sentences if not s.text.endswith("?")]
+    arguments = [Point(point=s.text, citations=[_cite(s)]) for s in _top(statements, 5, used)]
     questions = [
         Question(question=s.text, citations=[_cite(s)])
-        for s in _top([s for s in sentences if s.text.endswith("?")], 5)
+        for s in _top([s for s in sentences if s.text.endswith("?")], 5, used)
     ]
-    statements = [s for s in sentences if not s.text.endswith("?")]
     agreements = [
         Point(point=s.text, citations=[_cite(s)])
-        for s in _top([s for s in statements if _AGREEMENT.search(s.text)], 3)
+        for s in _top([s for s in statements if _AGREEMENT.search(s.text)], 3, used)
     ]
     steps = [
         Step(step=s.text, citations=[_cite(s)])
-        for s in _top([s for s in statements if _STEP.search(s.text)], 3)
+        for s in _top([s for s in statements if _STEP.search(s.text)], 3, used)
     ]
     return DebateSummary(
-        tldr=_tldr(posts, positions, topic),
+        tldr=_tldr(posts, positions, topic, kind, proposer),
         positions=positions,
         arguments=arguments,
         open_questions=questions,
@@ -130,44 +114,110 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
     )
 
 
-def _own_sentences(text: str) -> list[str]:
-    """The post's own sentences: quoted lines are someone else's words."""
-    own = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
-    sentences = []
-    for line in own:
-        line = line.strip().lstrip("-* ").strip()
-        sentences += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
-    return sentences
+def _thread_kind(topic: str, opening: PostInput | None) -> str:
+    """proposal (a motion to take sides on), debate (sides without a formal motion) or other
+    (introductions, announcements, a question: no sides at all)."""
+    if _NOT_A_DEBATE.search(topic):
+        return "other"
+    body = prose(opening.text).own if opening is not None else ""
+    if _PROPOSAL_TITLE.search(topic) or _PROPOSAL_BODY.search(body) or extract_asks(body):
+        return "proposal"
+    if topic.strip().endswith("?"):
+        return "other"
+    return "debate"
 
 
-def _ranked_sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
-    split = [(p, _own_sentences(p.text)) for p in posts]
+def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str]) -> list[Position]:
+    """Each author on one side at most: the side of their latest confident sentence, or of the
+    strongest when their last one is weak; the proposer never against their own proposal."""
+    by_author: dict[str, list[_Sentence]] = {}
+    for sentence in sentences:
+        if sentence.side is not None:
+            by_author.setdefault(sentence.post.author, []).append(sentence)
+    chosen: dict[str, list[_Sentence]] = {"for": [], "against": [], "alternative": []}
+    holders: dict[str, list[tuple[str, int]]] = {"for": [], "against": [], "alternative": []}
+    for author, stated in by_author.items():
+        if author == proposer:
+            stated = [s for s in stated if s.side != "against"]
+        if not stated:
+            continue
+        strong = [s for s in stated if s.strong]
+        last = (strong or stated)[-1]
+        side = last.side
+        if side is None:
+            continue
+        holders[side].append((author, last.post.likes))
+        carrying = [s for s in stated if s.side == side]
+        chosen[side].append(max(carrying, key=lambda s: (s.strong, s.post.likes, s.index)))
+    positions = []
+    sides: tuple[Side, ...] = ("for", "against", "alternative")
+    for stance in sides:
+        quotes = sorted(chosen[stance], key=lambda s: (-s.strong, -s.post.likes, s.index))
+        shown = [s for s in quotes if s.text.lower() not in used][:MAX_QUOTES_PER_SIDE]
+        if not shown:
+            continue
+        used.update(s.text.lower() for s in shown)
+        ordered = sorted(holders[stance], key=lambda pair: -pair[1])
+        positions.append(
+            Position(
+                stance=stance,
+                summary=shown[0].text,
+                holders=[author for author, _ in ordered],
+                citations=[_cite(s) for s in shown],
+            )
+        )
+    return positions
+
+
+def _sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
+    split: list[tuple[PostInput, list[str]]] = []
+    for post in posts:
+        own = prose(post.text).own
+        texts = []
+        for line in own.split("\n"):
+            line = line.strip().lstrip("-*• ").strip()
+            texts += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        split.append((post, texts))
     frequencies = Counter(
         w for _, texts in split for t in texts for w in set(_WORD.findall(t.lower())) - _STOP
     )
-    ranked = []
+    found: list[_Sentence] = []
+    index = 0
     for post, texts in split:
         boost = 1 + math.log1p(post.likes)
         for text in texts:
+            index += 1
+            if is_mostly_link(text):
+                continue
+            reading = read_stance(text)
             words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-            if len(words) < 4 or len(text) > 400:
-                continue  # fragments and walls of text make poor summaries
-            weight = sum(math.log1p(frequencies[w]) for w in words) / math.sqrt(len(words))
-            ranked.append(_Sentence(post, text, weight * boost))
-    return ranked
+            weight = sum(math.log1p(frequencies[w]) for w in words) / math.sqrt(len(words) or 1)
+            # Fragments and walls of text make poor points, but can still carry a stance.
+            readable = len(words) >= 4 and len(text) <= 400
+            found.append(
+                _Sentence(
+                    post,
+                    index,
+                    text,
+                    weight * boost if readable else 0.0,
+                    reading.side,
+                    reading.strong,
+                )
+            )
+    return found
 
 
-def _top(sentences: list[_Sentence], count: int) -> list[_Sentence]:
+def _top(sentences: list[_Sentence], count: int, used: set[str]) -> list[_Sentence]:
+    """The best-ranked sentences not said elsewhere in the summary, one per post."""
     chosen: list[_Sentence] = []
     seen_posts: set[str] = set()
-    seen_texts: set[str] = set()
     for sentence in sorted(sentences, key=lambda s: -s.score):
         key = sentence.text.lower()
-        if sentence.post.id in seen_posts or key in seen_texts:
-            continue  # one point per post, and no point twice when posts repeat each other
+        if sentence.score <= 0 or sentence.post.id in seen_posts or key in used:
+            continue
         chosen.append(sentence)
         seen_posts.add(sentence.post.id)
-        seen_texts.add(key)
+        used.add(key)
         if len(chosen) == count:
             break
     return chosen
@@ -177,13 +227,44 @@ def _cite(sentence: _Sentence) -> Citation:
     return Citation(post_id=sentence.post.id, quote=sentence.text)
 
 
-def _tldr(posts: Sequence[PostInput], positions: list[Position], topic: str) -> str:
-    authors = len({p.author for p in posts})
-    counts = ", ".join(f"{len(p.holders)} {p.stance}" for p in positions) or "no clear sides"
-    first = (
-        f"{len(posts)} posts by {authors} participants on {topic!r}; sides by wording: {counts}."
-    )
-    liked = max(posts, key=lambda p: p.likes, default=None)
-    if liked is None or liked.likes == 0:
-        return first
-    return f"{first} The most-liked post ({liked.likes} likes) is by {liked.author}."
+def _tldr(
+    posts: Sequence[PostInput],
+    positions: list[Position],
+    topic: str,
+    kind: str,
+    proposer: str | None,
+) -> str:
+    people = len({p.author for p in posts})
+    took_part = f"{people} {'person' if people == 1 else 'people'} took part in {len(posts)} posts"
+    parts = []
+    if kind == "proposal" and posts:
+        asked = asks_phrase(extract_asks(prose(posts[0].text).own))
+        asking = f", asking for {asked}" if asked else ""
+        parts.append(f"{topic!r}, proposed by {proposer}{asking}.")
+    else:
+        parts.append(f"{topic!r}.")
+    if positions:
+        balance = ", ".join(f"{len(p.holders)} {_side_words(p.stance)}" for p in positions)
+        parts.append(f"{took_part}; of those with a clear stance: {balance}.")
+    elif kind == "other":
+        parts.append(f"{took_part}; not a debate, so no sides.")
+    else:
+        parts.append(f"{took_part}; no clear sides yet.")
+    outcome = _outcome(posts)
+    if outcome:
+        parts.append(f"Outcome stated in the thread: {outcome}.")
+    return " ".join(parts)
+
+
+def _side_words(side: str) -> str:
+    return {"for": "for", "against": "against", "alternative": "with an alternative"}[side]
+
+
+def _outcome(posts: Sequence[PostInput]) -> str | None:
+    """The latest outcome someone states: withdrawn, rejected or passed."""
+    for post in reversed(posts):
+        own = prose(post.text).own
+        for outcome, pattern in _OUTCOMES:
+            if pattern.search(own):
+                return outcome
+    return None

@@ -1,0 +1,106 @@
+"""Which side a sentence takes on the motion under debate, from the words that carry it.
+
+Stance is read per sentence, never per post: a post that supports the proposal and quotes a
+critic, or praises one part and objects to another, says different things in different
+sentences. Cues match whole words and phrases ("-1" as a vote, never inside "12/12-17" or
+"2022-10-26"; "risk" never inside "Frisky"), negation turns them ("I don't support", "not
+opposed"), hedges and questions take no side, and a sentence with no confident cue takes none:
+better "no clear sides" than a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Side = Literal["for", "against", "alternative"]
+
+# A vote written as a token of its own: at the start or after a space, not inside a number, a
+# date, a range or a word.
+_VOTE_FOR = re.compile(r"(?:^|(?<=[\s(]))(?:\+1|👍|✅)(?=$|[\s.,!;:)])")
+_VOTE_AGAINST = re.compile(r"(?:^|(?<=[\s(]))(?:-1|−1|👎|❌)(?=$|[\s.,!;:)])")
+
+_NEGATED_FOR = re.compile(
+    r"\b(?:i|we)\s+(?:do\s+not|don'?t|can'?t|cannot|won'?t|will\s+not|could\s+not|couldn'?t)\s+"
+    r"(?:yet\s+)?(?:fully\s+)?(?:support|back|endorse|get\s+behind|vote\s+for)\b"
+    r"|\b(?:not|no\s+longer)\s+(?:in\s+favou?r|supportive)\b"
+    r"|\bi'?m\s+not\s+(?:a\s+)?(?:fan|convinced)\b",
+    re.IGNORECASE,
+)
+_NEGATED_AGAINST = re.compile(
+    r"\b(?:not|never|no\s+longer)\s+(?:opposed|against)\b"
+    r"|\b(?:i|we)\s+(?:do\s+not|don'?t)\s+(?:oppose|object)\b"
+    r"|\bno\s+objections?\b",
+    re.IGNORECASE,
+)
+_FOR = re.compile(
+    r"\b(?:i|we)\s+(?:fully\s+|strongly\s+|wholeheartedly\s+|would\s+|will\s+|also\s+|"
+    r"definitely\s+|happily\s+|continue\s+to\s+)?(?:support|endorse|back)\s+"
+    r"(?:this|the\s+(?:proposal|rfc|motion|idea|plan|grant|request)|it|[\w-]+'s\s+proposal|"
+    r"\w+ing\b)\b"
+    r"|\b(?:i\s+am|i'?m|we\s+are|we'?re)\s+(?:fully\s+|strongly\s+|very\s+much\s+|also\s+)?"
+    r"(?:in\s+favou?r|supportive|for\s+this|for\s+it|on\s+board)\b"
+    r"|\bin\s+favou?r\s+of\s+(?:this|the\s+proposal)\b"
+    r"|\b(?:strong|big|easy|clear)\s+yes\b|\byes\s+from\s+(?:me|us)\b|\bcount\s+(?:me|us)\s+in\b"
+    r"|\b(?:i|we)\s+(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:for|yes|in\s+favou?r)\b"
+    r"|\bvoting\s+(?:for|yes|in\s+favou?r)\b"
+    r"|\b(?:great|excellent|solid|good|well[- ]thought[- ]out|strong)\s+"
+    r"(?:proposal|rfc|initiative|idea)\b|\blgtm\b|\blove\s+this\b|\bhappy\s+to\s+support\b"
+    r"|\bfull\s+support\b|\bhas\s+my\s+support\b|\bi\s+lean\s+towards?\s+supporting\b",
+    re.IGNORECASE,
+)
+_AGAINST = re.compile(
+    r"\b(?:i|we)\s+(?:strongly\s+|firmly\s+|must\s+|would\s+|will\s+)?"
+    r"(?:oppose|object\s+to|reject)\b"
+    r"|\b(?:i\s+am|i'?m|we\s+are|we'?re)\s+(?:strongly\s+|firmly\s+)?(?:against|opposed)\b"
+    r"|\b(?:i|we)\s+(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:against|no)\b"
+    r"|\bvoting\s+(?:against|no)\b|\bstrong\s+no\b|\bno\s+from\s+(?:me|us)\b"
+    r"|\bagainst\s+this\s+(?:proposal|rfc|motion)\b"
+    r"|\b(?:bad|terrible|dangerous|reckless)\s+(?:idea|proposal)\b"
+    r"|\bthis\s+(?:proposal\s+)?(?:should|must)\s+not\s+pass\b",
+    re.IGNORECASE,
+)
+_ALTERNATIVE = re.compile(
+    r"\binstead\s+of\b|\b(?:why\s+not|what\s+if\s+we|how\s+about|could\s+we\s+instead|"
+    r"wouldn'?t\s+it\s+be\s+better\s+to)\b|\bcounter[- ]?proposal\b|\balternatively\b"
+    r"|\b(?:an|my|one)\s+alternative\b|\brather\s+than\b"
+    r"|\b(?:i|we)\s+(?:would\s+)?(?:propose|suggest)\s+(?:that\s+we\s+|we\s+|to\s+)?"
+    r"(?:instead|a\s+smaller|halving|splitting|capping|starting\s+with|phasing)\b"
+    r"|\b(?:i|we)\s+would\s+support\s+(?:this\s+)?(?:only\s+)?(?:if|with)\b"
+    r"|\bsmaller\s+(?:amount|grant|allocation|pilot|first\s+tranche)\b",
+    re.IGNORECASE,
+)
+# Uncertainty takes no side, whatever other words the sentence has.
+_UNDECIDED = re.compile(
+    r"\b(?:on\s+the\s+fence|undecided|not\s+sure\s+(?:yet|whether|if)|haven'?t\s+decided|"
+    r"still\s+(?:thinking|making\s+up\s+my\s+mind)|need\s+more\s+(?:time|info|information))\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    side: Side | None
+    # Strong: an explicit vote or "I support / oppose"; weak: a softer cue.
+    strong: bool = False
+
+
+def read_stance(sentence: str) -> Reading:
+    """The side a sentence takes on the motion, or none when it does not clearly take one."""
+    text = sentence.strip()
+    if not text or text.endswith("?") or _UNDECIDED.search(text):
+        return Reading(None)
+    if _NEGATED_FOR.search(text):
+        return Reading("against", strong=True)
+    against = _VOTE_AGAINST.search(text) or _AGAINST.search(text)
+    if against and not _NEGATED_AGAINST.search(text):
+        return Reading("against", strong=True)
+    alternative = _ALTERNATIVE.search(text)
+    if alternative and "would support" in alternative.group().lower():
+        return Reading("alternative", strong=True)  # support on a condition is another plan
+    if _VOTE_FOR.search(text) or _FOR.search(text):
+        return Reading("for", strong=not alternative)
+    if alternative:
+        return Reading("alternative")
+    return Reading(None)
