@@ -1,4 +1,10 @@
-"""Discourse's cooked HTML as clean, readable text: quotes, links and code kept."""
+"""Discourse's cooked HTML as clean, readable text: quotes, links and code kept.
+
+Quoted words (Discourse's `aside.quote`, and a plain `<blockquote>`) are written as "> " lines,
+attributed where the markup says who, so summaries never credit a poster with words they
+quoted. A link keeps its text with the URL in brackets after it; an image (a lightbox) is its
+URL in brackets, never its file name and size.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ class _Converter(HTMLParser):
         self._links: list[tuple[str, int]] = []  # (href, position in out) of open <a>
         self._skip = 0  # inside a quote's title bar or similar chrome
         self._quote_depth = 0
+        self._quote_tags: list[str] = []  # the tag that opened each level of quoting
         self._in_pre = False
+        self._image: str | None = None  # a lightbox's image URL, written when it closes
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -29,6 +37,14 @@ class _Converter(HTMLParser):
             who = attributes.get("data-username")
             self._block(f"> {who} wrote:" if who else "> ")
             self._quote_depth += 1
+            self._quote_tags.append("aside")
+        elif tag == "blockquote" and not (self._quote_tags and self._quote_tags[-1] == "aside"):
+            self._block("")  # someone's words quoted by hand: still not the poster's
+            self._quote_depth += 1
+            self._quote_tags.append("blockquote")
+        elif tag == "a" and "lightbox" in classes:
+            self._image = attributes.get("href") or ""
+            self._skip = 1  # its file name and size are no words of the post
         elif tag == "aside" and "onebox" in classes:
             self._block(f"[link preview: {attributes.get('data-onebox-src') or ''}]".strip())
             self._skip = 1
@@ -55,8 +71,13 @@ class _Converter(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if self._skip:
             self._skip -= tag not in ("img", "br")
+            if not self._skip and self._image is not None:
+                if self._image:
+                    self.out.append(f" ({self._image})")
+                self._image = None
             return
-        if tag == "aside" and self._quote_depth:
+        if tag in ("aside", "blockquote") and self._quote_tags and self._quote_tags[-1] == tag:
+            self._quote_tags.pop()
             self._quote_depth -= 1
             self._block("")
         elif tag == "pre":
