@@ -1,0 +1,38 @@
+"""Stance per sentence, on the phrasings that fooled keyword matching on real threads."""
+
+from __future__ import annotations
+
+import pytest
+
+from summarizer.stance import read_stance
+
+
+@pytest.mark.parametrize(
+    ("sentence", "side"),
+    [
+        ("I support this proposal.", "for"),
+        ("+1, this is overdue.", "for"),
+        ("I lean towards supporting this, but the timeline worries me.", "for"),
+        ("I'm in favour.", "for"),
+        ("I support moving 20% of the treasury into stablecoins.", "for"),
+        ("I am against it, the depeg risk is real.", "against"),
+        ("-1 from me.", "against"),
+        ("I don't support this in its current form.", "against"),
+        ("We cannot support a grant of this size.", "against"),
+        ("I would support this only if the amount were halved.", "alternative"),
+        ("What if we start with a smaller pilot instead of the full amount", "alternative"),
+        ("Rather than selling ETH, we could stake it.", "alternative"),
+        # False friends: no side.
+        ("The hackathon runs 12/12-17 in Lisbon.", None),
+        ("It was posted on 2022-10-26, as proposed above.", None),
+        ("Frisky raised this point last week.", None),
+        ("The only concern is timing.", None),
+        ("I am not against a slot time reduction.", None),
+        ("Not opposed, just curious about the numbers.", None),
+        ("Do you support the smaller amount?", None),
+        ("I'm still on the fence, I support the goal though.", None),
+        ("Our risk-adjusted return was 4%.", None),
+    ],
+)
+def test_the_side_a_sentence_takes(sentence: str, side: str | None) -> None:
+    assert read_stance(sentence).side == side
