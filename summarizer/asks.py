@@ -30,10 +30,10 @@ _CURRENCY_FIRST = re.compile(
 _UNIT_AFTER = re.compile(
     rf"(?<![\w.$€£/-])(?:{_NUMBER})(?:\s?{_SCALE})?\s?(?P<unit>[A-Z][A-Za-z0-9]{{1,7}}|[A-Z]{{2,8}}e?)\b"
 )
-_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.eth\b")
 _RECIPIENT = re.compile(
     r"\b(?:to|into|for|by|recipient:?|paid to|sent to|granted to|allocated to)\s+(?:the\s+)?"
-    r"(?P<who>(?:[A-Z][\w&.-]*\s){0,4}(?:multisig|multi-sig|Safe|safe|wallet|team|committee|"
+    r"(?P<who>(?:[A-Z][\w&.-]*\s){1,4}(?:multisig|multi-sig|Safe|safe|wallet|team|committee|"
     r"Committee|Foundation|foundation|council|Council|treasury|Treasury|DAO|Labs|labs))\b"
 )
 _DURATION = re.compile(
@@ -41,7 +41,10 @@ _DURATION = re.compile(
     r"(?:\d+|one|two|three|four|five|six|nine|twelve|eighteen|twenty-four)\s+"
     r"(?:days?|weeks?|months?|quarters?|years?)\b"
     r"|\b\d+-(?:day|week|month|quarter|year)\b"
-    r"|\b(?:by|until|through|before|from)\s+(?:Q[1-4]\s+)?20\d\d\b",
+    r"|\b(?:by|until|through|before|from)\s+(?:Q[1-4]\s+)?20\d\d\b"
+    r"|\bfrom\s+(?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)(?:\s+20\d\d)?\s+(?:to|until|through)\s+(?:january|february|march|april|"
+    r"may|june|july|august|september|october|november|december)\s+20\d\d\b",
     re.IGNORECASE,
 )
 _MILESTONE = re.compile(r"\b(?:milestone|phase|stage|tranche)\s*#?\s*\d+\b", re.IGNORECASE)
@@ -83,6 +86,33 @@ def extract_asks(text: str) -> list[Ask]:
     return ordered
 
 
+# Words that make a sentence's amounts part of what is asked for, not context.
+_ASK_CUES = re.compile(
+    r"\b(?:request(?:s|ed|ing)?|ask(?:s|ing)?\s+for|seek(?:s|ing)?|fund(?:s|ed|ing)?|budget|"
+    r"grant(?:s|ed)?|allocat\w*|pay(?:s|ing|ment|out)?|paid|spend(?:ing)?|compensat\w*|transfer\w*|"
+    r"sell(?:ing)?|swap\w*|mov(?:e|es|ing)|deploy\w*|distribut\w*|incentives?|prizes?|"
+    r"rewards?|cost(?:s|ing)?|total(?:ling|ing)?|tranche|milestone|per\s+(?:month|year|quarter))\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def proposal_asks(title: str, body: str) -> list[Ask]:
+    """What a proposal asks for: amounts in the title or in sentences that ask, fund, pay or
+    move something (not the treasury's size or last season's spend), with every recipient,
+    duration and milestone of the opening post."""
+    asking = " ".join(sentence for sentence in _SENTENCES.split(body) if _ASK_CUES.search(sentence))
+    in_title = {a.text.lower() for a in extract_asks(title) if a.kind == "amount"}
+    asks = []
+    for ask in extract_asks(body):
+        context = ask.kind == "amount" and ask.text.lower() not in in_title
+        if context and ask.text not in asking:
+            continue
+        asks.append(ask)
+    titled = [a for a in extract_asks(title) if a.kind == "amount"]
+    return [*titled, *(a for a in asks if a.text.lower() not in in_title)]
+
+
 def _looks_like_symbol(unit: str) -> bool:
     """ETH, USDC, ARB, stETH, wETH, DAI: mostly capitals, no ordinary capitalised word."""
     capitals = sum(1 for c in unit if c.isupper())
@@ -96,16 +126,17 @@ def _clean(text: str) -> str:
 def asks_phrase(asks: list[Ask]) -> str:
     """The asks in words for a TL;DR: "$200,000 and 2.5 ETH to the Grants multisig over six
     months in 3 milestones"; empty when there are none."""
-    amounts = [a.text for a in asks if a.kind == "amount"][:4]
+    # The first two amounts: the ask and its other unit or total; a breakdown would bury them.
+    amounts = [a.text for a in asks if a.kind == "amount"][:2]
     if not amounts:
         return ""
     phrase = _join(amounts)
-    recipients = [a.text for a in asks if a.kind == "recipient"][:2]
+    recipients = [a.text for a in asks if a.kind == "recipient"][:3]
     if recipients:
         phrase += f" to {_join(recipients)}"
-    durations = [a.text for a in asks if a.kind == "duration"][:1]
+    durations = [a.text for a in asks if a.kind == "duration"][:2]
     if durations:
-        phrase += f", {durations[0]}"
+        phrase += f", {_join(durations)}"
     milestones = [a.text for a in asks if a.kind == "milestone"]
     if milestones:
         phrase += f", in {milestones[0]}"

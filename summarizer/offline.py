@@ -13,9 +13,9 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from summarizer.asks import asks_phrase, extract_asks
+from summarizer.asks import asks_phrase, extract_asks, proposal_asks
 from summarizer.schema import Citation, DebateSummary, Point, Position, PostInput, Question, Step
 from summarizer.stance import Side, read_stance
 from summarizer.text import is_mostly_link, prose
@@ -38,7 +38,7 @@ _STEP = re.compile(
 )
 _AGREEMENT = re.compile(r"\b(?:i|we)\s+(?:fully\s+|also\s+)?agree\s+with\b", re.IGNORECASE)
 _PROPOSAL_TITLE = re.compile(
-    r"\[(?:rfc|proposal|temp\s*check|arfc|aip|sip|gip|tip|bip|pip|cip|draft|grant|request)|"
+    r"\[(?:rfc|proposal|temp\s*check|arfc|draft|grant|request)|\b[A-Z]{2,5}-\d{1,5}\b|"
     r"\b(?:rfc|proposal|temp\s*check|request\s+for|funding|grant|budget|renewal|allocation|"
     r"diversif\w*|incentive)\b",
     re.IGNORECASE,
@@ -58,13 +58,25 @@ _WITHDRAWN = re.compile(
     re.IGNORECASE,
 )
 _REJECTED = re.compile(
-    r"\b(?:proposal|vote|snapshot|it)\s+(?:was\s+|has\s+been\s+)?"
-    r"(?:rejected|defeated|voted\s+down|did\s+not\s+pass|failed)\b|\bfailed\s+to\s+reach\s+quorum\b",
+    r"\b(?:was|is|has\s+been|were)\s+(?:rejected|defeated|voted\s+down)\b|\bdid\s+not\s+pass\b"
+    r"|\bfailed\s+to\s+(?:pass|reach\s+quorum)\b",
     re.IGNORECASE,
 )
 _PASSED = re.compile(
-    r"\b(?:proposal|vote|snapshot|it)\s+(?:has\s+)?(?:passed|was\s+approved|has\s+been\s+approved|"
-    r"was\s+accepted)\b|\bpassed\s+on\s+snapshot\b",
+    r"\b(?:proposal|vote|snapshot|it|this|renewal|grant|request|[A-Z]{2,5}-\d{1,5})\s+(?:has\s+)?"
+    r"passed\b|\bpassed\s+(?:on|the)\s+\w+|\b(?:was|has\s+been)\s+(?:approved|accepted)\b",
+    re.IGNORECASE,
+)
+# "How do I…?", "Where can I find…?": someone asking for help, not a motion.
+_HELP_QUESTION = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)?(?:how\s+(?:do|can|to|should)\s+i\b|where\s+(?:do|can|is)\b|"
+    r"what\s+is\s+the\s+(?:best\s+)?way\b|is\s+there\s+a\s+way\b|can\s+(?:i|someone)\b|"
+    r"does\s+anyone\b|help\b|question\s*:)",
+    re.IGNORECASE,
+)
+# "Should we…?", "Do we want…?": a debate, though no formal proposal yet.
+_DEBATE_QUESTION = re.compile(
+    r"^\s*(?:\[[^\]]*\]\s*)?(?:should\s+(?:we|the\s+dao)|do\s+we\s+(?:want|need)|is\s+it\s+time)\b",
     re.IGNORECASE,
 )
 _OUTCOMES = (("withdrawn", _WITHDRAWN), ("rejected", _REJECTED), ("passed", _PASSED))
@@ -116,20 +128,26 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
 
 def _thread_kind(topic: str, opening: PostInput | None) -> str:
     """proposal (a motion to take sides on), debate (sides without a formal motion) or other
-    (introductions, announcements, a question: no sides at all)."""
-    if _NOT_A_DEBATE.search(topic):
+    (introductions, announcements, a request for help: no sides at all)."""
+    if _NOT_A_DEBATE.search(topic) or _HELP_QUESTION.search(topic):
         return "other"
-    body = prose(opening.text).own if opening is not None else ""
-    if _PROPOSAL_TITLE.search(topic) or _PROPOSAL_BODY.search(body) or extract_asks(body):
+    if _PROPOSAL_TITLE.search(topic):
         return "proposal"
-    if topic.strip().endswith("?"):
-        return "other"
+    body = prose(opening.text).own if opening is not None else ""
+    if _DEBATE_QUESTION.search(topic) or topic.strip().endswith("?"):
+        return "debate"
+    if _PROPOSAL_BODY.search(body) and extract_asks(body):
+        return "proposal"
     return "debate"
 
 
 def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str]) -> list[Position]:
     """Each author on one side at most: the side of their latest confident sentence, or of the
-    strongest when their last one is weak; the proposer never against their own proposal."""
+    strongest when their last one is weak. The proposer is never against, nor an alternative to,
+    their own proposal (their revisions are the proposal). Someone seconding another ("+1 to
+    @dana") takes that person's side. A side is quoted with sentences that say something (a bare
+    "+1" counts its author, but is no quote)."""
+    sentences = _resolve_seconds(sentences, proposer)
     by_author: dict[str, list[_Sentence]] = {}
     for sentence in sentences:
         if sentence.side is not None:
@@ -138,7 +156,7 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
     holders: dict[str, list[tuple[str, int]]] = {"for": [], "against": [], "alternative": []}
     for author, stated in by_author.items():
         if author == proposer:
-            stated = [s for s in stated if s.side != "against"]
+            stated = [s for s in stated if s.side == "for"]
         if not stated:
             continue
         strong = [s for s in stated if s.strong]
@@ -147,8 +165,9 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
         if side is None:
             continue
         holders[side].append((author, last.post.likes))
-        carrying = [s for s in stated if s.side == side]
-        chosen[side].append(max(carrying, key=lambda s: (s.strong, s.post.likes, s.index)))
+        carrying = [s for s in stated if s.side == side and _says_something(s.text)]
+        if carrying:
+            chosen[side].append(max(carrying, key=lambda s: (s.strong, s.post.likes, s.index)))
     positions = []
     sides: tuple[Side, ...] = ("for", "against", "alternative")
     for stance in sides:
@@ -167,6 +186,40 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
             )
         )
     return positions
+
+
+_SECONDS = re.compile(
+    r"(?:^|\s)(?:\+1|agree(?:d)?|seconding|same\s+as|exactly\s+what)\s+(?:to\s+|with\s+)?"
+    r"(?:a\s+\w+\s+approach\s+as\s+|the\s+\w+\s+(?:idea|suggestion)\s+(?:of|from)\s+|"
+    r"what\s+)?@(?P<who>[\w.-]+)",
+    re.IGNORECASE,
+)
+
+
+def _resolve_seconds(sentences: list[_Sentence], proposer: str | None) -> list[_Sentence]:
+    """A sentence that seconds another poster takes that poster's side: the side of their
+    latest confident sentence before it (the proposal's side when it is the proposer)."""
+    resolved = []
+    for sentence in sentences:
+        match = _SECONDS.search(sentence.text)
+        if match is None:
+            resolved.append(sentence)
+            continue
+        who = match.group("who").lower()
+        side: Side | None = "for" if proposer is not None and who == proposer.lower() else None
+        if sentence.side == "alternative":
+            side = "alternative"  # "+1 to @dana's staggered approach": the approach, not Dana
+        for earlier in reversed(resolved):
+            if side is not None:
+                break
+            if earlier.post.author.lower() == who and earlier.side is not None:
+                side = earlier.side
+        resolved.append(replace(sentence, side=side, strong=side is not None))
+    return resolved
+
+
+def _says_something(text: str) -> bool:
+    return len(_WORD.findall(text)) >= 4
 
 
 def _sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
@@ -238,7 +291,7 @@ def _tldr(
     took_part = f"{people} {'person' if people == 1 else 'people'} took part in {len(posts)} posts"
     parts = []
     if kind == "proposal" and posts:
-        asked = asks_phrase(extract_asks(prose(posts[0].text).own))
+        asked = asks_phrase(proposal_asks(topic, prose(posts[0].text).own))
         asking = f", asking for {asked}" if asked else ""
         parts.append(f"{topic!r}, proposed by {proposer}{asking}.")
     else:

@@ -43,10 +43,13 @@ _FOR = re.compile(
     r"(?:in\s+favou?r|supportive|for\s+this|for\s+it|on\s+board)\b"
     r"|\bin\s+favou?r\s+of\s+(?:this|the\s+proposal)\b"
     r"|\b(?:strong|big|easy|clear)\s+yes\b|\byes\s+from\s+(?:me|us)\b|\bcount\s+(?:me|us)\s+in\b"
-    r"|\b(?:i|we)\s+(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:for|yes|in\s+favou?r)\b"
-    r"|\bvoting\s+(?:for|yes|in\s+favou?r)\b"
-    r"|\b(?:great|excellent|solid|good|well[- ]thought[- ]out|strong)\s+"
-    r"(?:proposal|rfc|initiative|idea)\b|\blgtm\b|\blove\s+this\b|\bhappy\s+to\s+support\b"
+    r"|\b(?:i|we)\s+(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:yes\b|(?:for|in\s+favou?r)"
+    r"(?:\s+(?:of\s+)?(?:this|it|the\s+proposal)\b|\s*[.!,;]|\s*$))"
+    r"|\bvoting\s+(?:yes\b|(?:for|in\s+favou?r)(?:\s+(?:of\s+)?(?:this|it|the\s+proposal)\b|"
+    r"\s*[.!,;]|\s*$))"
+    r"|^(?:this\s+is\s+a\s+|what\s+a\s+|a\s+)?(?:great|excellent|solid|good|well[- ]thought[- ]out|"
+    r"strong)\s+(?:proposal|rfc|initiative|idea)\b|\blgtm\b|\blove\s+this\b"
+    r"|\bhappy\s+to\s+support\b"
     r"|\bfull\s+support\b|\bhas\s+my\s+support\b|\bi\s+lean\s+towards?\s+supporting\b",
     re.IGNORECASE,
 )
@@ -68,7 +71,29 @@ _ALTERNATIVE = re.compile(
     r"|\b(?:i|we)\s+(?:would\s+)?(?:propose|suggest)\s+(?:that\s+we\s+|we\s+|to\s+)?"
     r"(?:instead|a\s+smaller|halving|splitting|capping|starting\s+with|phasing)\b"
     r"|\b(?:i|we)\s+would\s+support\s+(?:this\s+)?(?:only\s+)?(?:if|with)\b"
-    r"|\bsmaller\s+(?:amount|grant|allocation|pilot|first\s+tranche)\b",
+    r"|\bsmaller\s+(?:amount|grant|allocation|pilot|first\s+tranche)\b"
+    r"|\b(?:staggered|phased)\s+(?:approach|sale|sales|rollout|plan)\b|\bmore\s+reasonable\s+than\b"
+    # the same in Spanish, Portuguese, German and French
+    r"|\b(?:en\s+lugar\s+de|em\s+vez\s+de|stattdessen|au\s+lieu\s+de|ich\s+würde\s+(?:eher|lieber)?)\b",
+    re.IGNORECASE,
+)
+# A bare vote: "For." or "Against!" as a sentence of its own.
+_BARE_VOTE = re.compile(r"^(?P<side>for|against|yes|no)\s*[.!]*$", re.IGNORECASE)
+# The same in the other languages DAO forums see most (Spanish, Portuguese, German, French).
+_FOR_ELSEWHERE = re.compile(
+    r"\b(?:estoy\s+a\s+favor|a\s+favor\s+de\s+(?:la|esta)\s+propuesta|apoyo\s+(?:la|esta)\s+propuesta|"
+    r"apoio\s+(?:a|esta)\s+proposta|sou\s+a\s+favor|ich\s+bin\s+dafür|ich\s+unterstütze|"
+    r"je\s+suis\s+pour|je\s+soutiens)\b",
+    re.IGNORECASE,
+)
+_AGAINST_ELSEWHERE = re.compile(
+    r"\b(?:estoy\s+en\s+contra|en\s+contra\s+de\s+(?:la|esta)\s+propuesta|sou\s+contra|"
+    r"ich\s+bin\s+dagegen|je\s+suis\s+contre)\b",
+    re.IGNORECASE,
+)
+# Support "in principle" announces a "but": a weak side, which the next sentence may change.
+_IN_PRINCIPLE = re.compile(
+    r"\b(?:in\s+principle|grundsätzlich|en\s+principio|em\s+princípio|en\s+principe)\b",
     re.IGNORECASE,
 )
 # Uncertainty takes no side, whatever other words the sentence has.
@@ -91,8 +116,16 @@ def read_stance(sentence: str) -> Reading:
     text = sentence.strip()
     if not text or text.endswith("?") or _UNDECIDED.search(text):
         return Reading(None)
-    if _NEGATED_FOR.search(text):
+    if _IN_PRINCIPLE.search(text) and not _NEGATED_FOR.search(text):
+        return Reading("for")  # support with reservations to follow: weak
+    bare = _BARE_VOTE.match(text)
+    if bare:
+        side = bare.group("side").lower()
+        return Reading("for" if side in ("for", "yes") else "against", strong=True)
+    if _NEGATED_FOR.search(text) or _AGAINST_ELSEWHERE.search(text):
         return Reading("against", strong=True)
+    if _FOR_ELSEWHERE.search(text):
+        return Reading("for", strong=True)
     against = _VOTE_AGAINST.search(text) or _AGAINST.search(text)
     if against and not _NEGATED_AGAINST.search(text):
         return Reading("against", strong=True)
