@@ -37,20 +37,23 @@ _NEGATED_AGAINST = re.compile(
 _FOR = re.compile(
     r"\b(?:i|we)\s+(?:fully\s+|strongly\s+|wholeheartedly\s+|would\s+|will\s+|also\s+|"
     r"definitely\s+|happily\s+|continue\s+to\s+)?(?:support|endorse|back)\s+"
-    r"(?:this|the\s+(?:proposal|rfc|motion|idea|plan|grant|request)|it|[\w-]+'s\s+proposal|"
-    r"\w+ing\b)\b"
+    r"(?:this|the\s+(?:proposal|rfc|motion|idea|plan|grant|request|direction|renewal|program|"
+    r"programme|initiative|change|sale|budget|allocation|extension|goal|aip|kip)|it|"
+    r"[\w-]+'s\s+proposal|\w+ing\b)\b"
     r"|\b(?:i\s+am|i'?m|we\s+are|we'?re)\s+(?:fully\s+|strongly\s+|very\s+much\s+|also\s+)?"
     r"(?:in\s+favou?r|supportive|for\s+this|for\s+it|on\s+board)\b"
     r"|\bin\s+favou?r\s+of\s+(?:this|the\s+proposal)\b"
     r"|\b(?:strong|big|easy|clear)\s+yes\b|\byes\s+from\s+(?:me|us)\b|\bcount\s+(?:me|us)\s+in\b"
-    r"|\b(?:i|we)\s+(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:yes\b|(?:for|in\s+favou?r)"
+    r"|\b(?:i|we)\s*(?:will\s+|am\s+going\s+to\s+|'ll\s+)?vote\s+(?:yes\b|for\s+(?:on|in)\b|(?:for|in\s+favou?r)"
     r"(?:\s+(?:of\s+)?(?:this|it|the\s+proposal)\b|\s*[.!,;]|\s*$))"
     r"|\bvoting\s+(?:yes\b|(?:for|in\s+favou?r)(?:\s+(?:of\s+)?(?:this|it|the\s+proposal)\b|"
     r"\s*[.!,;]|\s*$))"
     r"|^(?:this\s+is\s+a\s+|what\s+a\s+|a\s+)?(?:great|excellent|solid|good|well[- ]thought[- ]out|"
     r"strong)\s+(?:proposal|rfc|initiative|idea)\b|\blgtm\b|\blove\s+this\b"
     r"|\bhappy\s+to\s+support\b"
-    r"|\bfull\s+support\b|\bhas\s+my\s+support\b|\bi\s+lean\s+towards?\s+supporting\b",
+    r"|\bfull\s+support\b|\bhas\s+my\s+support\b|\bi\s+lean\s+towards?\s+supporting\b"
+    r"|\blong\s+overdue\b|\b(?:the\s+)?(?:plan|proposal|rfc)\s+is\s+(?:sound|solid|reasonable|sensible)\b"
+    r"|\b(?:i|we)(?:'ll|\s+will)\s+support\b",
     re.IGNORECASE,
 )
 _AGAINST = re.compile(
@@ -73,12 +76,24 @@ _ALTERNATIVE = re.compile(
     r"|\b(?:i|we)\s+would\s+support\s+(?:this\s+)?(?:only\s+)?(?:if|with)\b"
     r"|\bsmaller\s+(?:amount|grant|allocation|pilot|first\s+tranche)\b"
     r"|\b(?:staggered|phased)\s+(?:approach|sale|sales|rollout|plan)\b|\bmore\s+reasonable\s+than\b"
+    r"|\binstead\b|\bpilot\b|\bmiddle\s+ground\b|\bcompromise\b|\bi'?d\s+rather\b"
+    r"|\bcut\s+it\s+to\b|\b(?:could|would)\s+(?:vote\s+for|support)\s+(?:a|an|that)\b"
+    r"|\bsomething\s+i\s+could\s+(?:vote\s+for|support)\b"
+    r"|\bwould\s+support\s+a\s+(?:smaller|reduced|revised|different)\b"
     # the same in Spanish, Portuguese, German and French
     r"|\b(?:en\s+lugar\s+de|em\s+vez\s+de|stattdessen|au\s+lieu\s+de|ich\s+würde\s+(?:eher|lieber)?)\b",
     re.IGNORECASE,
 )
-# A bare vote: "For." or "Against!" as a sentence of its own.
-_BARE_VOTE = re.compile(r"^(?P<side>for|against|yes|no)\s*[.!]*$", re.IGNORECASE)
+# A bare vote: "For." or "Strongly against!" as a sentence of its own; "Against unless…".
+_BARE_VOTE = re.compile(
+    r"^(?:(?:strongly|still|firmly|definitely|also)\s+)?(?P<side>for|against|yes|no)\s*[.!]*$",
+    re.IGNORECASE,
+)
+_LEADING_AGAINST = re.compile(r"^(?:strongly\s+|still\s+)?against\b(?!\s+(?:the\s+)?\w+ing\b)",
+                              re.IGNORECASE)  # fmt: skip
+# "I'm not against X, but <objection>": the objection is what is meant.
+_NOT_AGAINST_BUT = re.compile(r"\bnot\s+(?:against|opposed\s+to)\b[^.;]*,\s+but\b", re.IGNORECASE)
+_NOT_OPPOSED = re.compile(r"^(?:i'?m\s+|i\s+am\s+|we\s+are\s+)?not\s+opposed\b", re.IGNORECASE)
 # The same in the other languages DAO forums see most (Spanish, Portuguese, German, French).
 _FOR_ELSEWHERE = re.compile(
     r"\b(?:estoy\s+a\s+favor|a\s+favor\s+de\s+(?:la|esta)\s+propuesta|apoyo\s+(?:la|esta)\s+propuesta|"
@@ -94,6 +109,11 @@ _AGAINST_ELSEWHERE = re.compile(
 # Support "in principle" announces a "but": a weak side, which the next sentence may change.
 _IN_PRINCIPLE = re.compile(
     r"\b(?:in\s+principle|grundsätzlich|en\s+principio|em\s+princípio|en\s+principe)\b",
+    re.IGNORECASE,
+)
+_SUGGESTION = re.compile(
+    r"^(?:what\s+about|why\s+not|how\s+about|could\s+we\s+instead|wouldn'?t\s+it\s+be\s+better)\b|"
+    r"\binstead\s*\?$",
     re.IGNORECASE,
 )
 # Uncertainty takes no side, whatever other words the sentence has.
@@ -113,15 +133,24 @@ class Reading:
 
 def read_stance(sentence: str) -> Reading:
     """The side a sentence takes on the motion, or none when it does not clearly take one."""
-    text = sentence.strip()
-    if not text or text.endswith("?") or _UNDECIDED.search(text):
+    text = sentence.strip().replace("\u2019", "'").replace("\u2018", "'")
+    if not text or _UNDECIDED.search(text):
         return Reading(None)
+    if text.endswith("?"):
+        # A question takes no side, unless it puts forward another course ("Why not X?").
+        return Reading("alternative") if _SUGGESTION.search(text) else Reading(None)
+    if _NOT_AGAINST_BUT.search(text):
+        return Reading("against")
+    if _NOT_OPPOSED.search(text):
+        return Reading("for")
     if _IN_PRINCIPLE.search(text) and not _NEGATED_FOR.search(text):
         return Reading("for")  # support with reservations to follow: weak
     bare = _BARE_VOTE.match(text)
     if bare:
         side = bare.group("side").lower()
         return Reading("for" if side in ("for", "yes") else "against", strong=True)
+    if _LEADING_AGAINST.search(text):
+        return Reading("against", strong=True)
     if _NEGATED_FOR.search(text) or _AGAINST_ELSEWHERE.search(text):
         return Reading("against", strong=True)
     if _FOR_ELSEWHERE.search(text):

@@ -28,10 +28,18 @@ from summarizer.stance import read_stance
         ("Frisky raised this point last week.", None),
         ("The only concern is timing.", None),
         ("I am not against a slot time reduction.", None),
-        ("Not opposed, just curious about the numbers.", None),
+        ("Not opposed, just curious about the numbers.", "for"),  # the labelling rule: weak for
         ("Do you support the smaller amount?", None),
         ("I'm still on the fence, I support the goal though.", None),
         ("Our risk-adjusted return was 4%.", None),
+        # Curly apostrophes, as real forums write them.
+        ("I don\u2019t support this in its current form.", "against"),
+        ("Strongly against.", "against"),
+        ("I am not against lowering it, but 250k MRD is too low.", "against"),
+        ("What about moving on-chain voting to our L2 deployment instead?", "alternative"),
+        ("For 2025 a change of provider during the v3 launch is the bigger risk.", None),
+        ("Ich bin dagegen.", "against"),
+        ("Apoio a proposta.", "for"),
     ],
 )
 def test_the_side_a_sentence_takes(sentence: str, side: str | None) -> None:
