@@ -16,7 +16,7 @@ from dataclasses import dataclass
 _LINK_AFTER_TEXT = re.compile(r"\s?\((https?://[^\s)]+)\)")
 # A markdown link, as chat messages and some bots write them: "[text](https://…)".
 _MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^\s)]+)\)")
-_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\"']+", re.IGNORECASE)
+_BARE_URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
 _IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|svg)(?:\?\S*)?$", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t]{2,}")
 

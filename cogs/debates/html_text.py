@@ -63,6 +63,10 @@ class _Converter(HTMLParser):
                 self.out.append(alt)
         elif tag == "br":
             self.out.append("\n")
+        elif tag in ("td", "th"):
+            self.out.append(" | ")  # cells apart, so a table does not read as one run-on word
+        elif tag == "tr":
+            self._block("")
         elif tag == "li":
             self._block("- ")
         elif tag in _BLOCKS or tag == "blockquote":
