@@ -1,6 +1,13 @@
-"""The hand-labelled evaluation set (bench/eval/forum/) is consistent with its own data: every
-sentence of every post is labelled, every label is a sentence the harness really cuts from that
-post, asks are the opening post's words, and the set is as large and as varied as promised.
+"""The hand-labelled evaluation sets are consistent with their own data.
+
+Forum threads (bench/eval/forum/, and the held-out bench/eval/forum-heldout/): every sentence of
+every post is labelled, every label is a sentence the harness really cuts from that post, asks
+are the opening post's words, and each set is as large and as varied as promised; the held-out
+threads share no people, forums or titles with the tuning set.
+
+Chat windows (bench/eval/chat/): ids are unique, replies answer messages that exist, every
+labelled sentence is said in its message, every sentence of a topic's messages has a stance, and
+the set holds the windows and labels promised.
 
 The summarizer's quality is not asserted here: `bench/summary_quality.py` reports it.
 """
@@ -15,25 +22,38 @@ from datetime import datetime
 import pytest
 
 from bench.summary_quality import (
+    CHAT_DIR,
     DEBATES,
     EVAL_DIR,
+    HELDOUT_DIR,
     KINDS,
+    PLATFORMS,
     SIDES,
     STANCES,
+    ChatWindow,
     Thread,
+    chat_sentences,
     evaluate,
+    load_chat_windows,
     load_threads,
     own_sentences,
     quoted_sentences,
 )
 
 THREADS = load_threads()
+HELDOUT = load_threads(HELDOUT_DIR)
+ALL_THREADS = THREADS + HELDOUT
+WINDOWS = load_chat_windows()
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
 
 
 def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _thread_id(thread: Thread) -> str:
+    return f"{thread.path.parent.name}/{thread.path.stem}"
 
 
 def test_the_set_is_as_large_and_varied_as_promised() -> None:
@@ -48,7 +68,7 @@ def test_the_set_is_as_large_and_varied_as_promised() -> None:
     assert sum(len(t.asks) for t in THREADS) >= 20
 
 
-@pytest.mark.parametrize("thread", THREADS, ids=lambda t: t.path.stem)
+@pytest.mark.parametrize("thread", ALL_THREADS, ids=_thread_id)
 def test_a_thread_file_has_the_agreed_shape(thread: Thread) -> None:
     data = json.loads(thread.path.read_text(encoding="utf-8"))
     assert set(data) == {"title", "provenance", "kind", "proposer", "outcome", "posts", "labels"}
@@ -66,7 +86,7 @@ def test_a_thread_file_has_the_agreed_shape(thread: Thread) -> None:
     assert {label.stance for label in thread.labels} <= set(STANCES)
 
 
-@pytest.mark.parametrize("thread", THREADS, ids=lambda t: t.path.stem)
+@pytest.mark.parametrize("thread", ALL_THREADS, ids=_thread_id)
 def test_every_sentence_is_labelled_once_and_every_label_is_a_sentence(thread: Thread) -> None:
     numbers = {p.number for p in thread.posts}
     assert {label.post for label in thread.labels} <= numbers
@@ -88,14 +108,14 @@ def test_every_sentence_is_labelled_once_and_every_label_is_a_sentence(thread: T
         assert not twice or all(text in quoted for text in twice), f"#{post.number} {twice}"
 
 
-@pytest.mark.parametrize("thread", THREADS, ids=lambda t: t.path.stem)
+@pytest.mark.parametrize("thread", ALL_THREADS, ids=_thread_id)
 def test_asks_are_written_in_the_opening_post(thread: Thread) -> None:
     opening = _normal(thread.posts[0].text)
     for ask in thread.asks:
         assert ask.strip() and _normal(ask) in opening, ask
 
 
-@pytest.mark.parametrize("thread", THREADS, ids=lambda t: t.path.stem)
+@pytest.mark.parametrize("thread", ALL_THREADS, ids=_thread_id)
 def test_sides_only_in_debates_and_never_the_proposer_against(thread: Thread) -> None:
     sided = [label for label in thread.labels if label.stance in SIDES]
     if thread.kind not in DEBATES:
@@ -117,3 +137,114 @@ def test_the_benchmark_scores_every_thread() -> None:
     assert report.overall.labelled_sides == sum(
         label.stance in SIDES for t in THREADS for label in t.labels
     )
+
+
+def test_the_held_out_set_is_as_large_and_varied_as_promised() -> None:
+    assert len(HELDOUT) >= 8
+    kinds = Counter(t.kind for t in HELDOUT)
+    assert kinds["proposal"] >= 5
+    assert any(t.kind == "discussion" and "temp" in t.title.lower() for t in HELDOUT)
+    assert any(t.kind not in DEBATES for t in HELDOUT), "a thread with no debate"
+    assert any(t.outcome for t in HELDOUT), "a thread whose outcome is stated"
+    sided = sum(label.stance in SIDES for t in HELDOUT for label in t.labels)
+    assert sided >= 100
+    assert {label.stance for t in HELDOUT for label in t.labels} == set(STANCES)
+    asks = [ask for t in HELDOUT for ask in t.asks]
+    assert len(asks) >= 20
+    for written in ("€", "million DAI", "$OP"):
+        assert any(written in ask for ask in asks), written
+    assert any(len(t.asks) >= 6 for t in HELDOUT), "a proposal with several recipients"
+
+
+def test_the_held_out_set_was_written_apart_from_the_tuning_set() -> None:
+    def people(threads: list[Thread]) -> set[str]:
+        return {post.username for t in threads for post in t.posts}
+
+    def forums(threads: list[Thread]) -> set[str]:
+        hosts = set()
+        for t in threads:
+            hosts.update(re.findall(r"https?://([\w.-]+\.example)\b", t.path.read_text()))
+        return hosts
+
+    assert not people(THREADS) & people(HELDOUT)
+    assert not forums(THREADS) & forums(HELDOUT)
+    assert not {t.title for t in THREADS} & {t.title for t in HELDOUT}
+    assert all("not a real thread" in t.provenance for t in HELDOUT)
+
+
+def test_the_benchmark_scores_every_held_out_thread() -> None:
+    report = evaluate(HELDOUT_DIR)
+    assert report.overall.threads == len(HELDOUT)
+    assert report.overall.asks == sum(len(t.asks) for t in HELDOUT)
+    assert report.overall.labelled_sides == sum(
+        label.stance in SIDES for t in HELDOUT for label in t.labels
+    )
+
+
+def test_the_chat_set_is_as_large_and_varied_as_promised() -> None:
+    assert len(WINDOWS) >= 6
+    assert {w.platform for w in WINDOWS} == set(PLATFORMS)
+    assert all(30 <= len(w.messages) <= 80 for w in WINDOWS)
+    topics = [topic for w in WINDOWS for topic in w.topics]
+    stances = [s.stance for topic in topics for s in topic.stances]
+    assert len(stances) >= 150
+    assert sum(stance in SIDES for stance in stances) >= 100
+    assert set(stances) == set(STANCES)
+    assert sum(len(topic.decisions) for topic in topics) >= 8
+    assert sum(len(topic.action_items) for topic in topics) >= 10
+    assert sum(len(topic.questions) for topic in topics) >= 20
+    undecided = [w for w in WINDOWS if not any(t.decisions or t.action_items for t in w.topics)]
+    assert undecided, "a window where nothing is decided"
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: w.path.stem)
+def test_a_chat_window_has_the_agreed_shape(window: ChatWindow) -> None:
+    data = json.loads(window.path.read_text(encoding="utf-8"))
+    assert set(data) == {"title", "provenance", "platform", "messages", "labels"}
+    assert "not a real conversation" in window.provenance
+    ids = [m.id for m in window.messages]
+    assert len(ids) == len(set(ids)), "message ids are unique"
+    earlier: set[int] = set()
+    for message in window.messages:
+        assert message.reply_to is None or message.reply_to in earlier, message
+        earlier.add(message.id)
+    times = [datetime.fromisoformat(m.created_at.replace("Z", "+00:00")) for m in window.messages]
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: w.path.stem)
+def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
+    window: ChatWindow,
+) -> None:
+    ids = {m.id for m in window.messages}
+    in_topics = [i for topic in window.topics for i in topic.messages]
+    assert len(in_topics) == len(set(in_topics)), "a message belongs to one topic at most"
+    authors = {m.author for m in window.messages}
+    for topic in window.topics:
+        assert set(topic.messages) <= ids
+        labels = [*topic.stances, *topic.decisions, *topic.action_items, *topic.questions]
+        for label in labels:
+            text = window.message(label.message).text
+            assert label.message in topic.messages
+            assert label.text in text, f"{label.text!r} is not in message {label.message}"
+            assert label.text in chat_sentences(text), f"{label.text!r} is no whole sentence"
+        for message_id in topic.messages:
+            said = Counter(chat_sentences(window.message(message_id).text))
+            labelled = Counter(s.text for s in topic.stances if s.message == message_id)
+            assert said == labelled, f"message {message_id}: {said} labelled {labelled}"
+        if topic.motion is None:
+            assert all(s.stance == "none" for s in topic.stances), "no motion, no sides"
+        else:
+            assert topic.motion in {s.text for s in topic.stances}
+        for decision in topic.decisions:
+            assert decision.by.strip()
+        for item in topic.action_items:
+            assert item.owner in authors or item.owner in window.message(item.message).text
+        order = {m.id: n for n, m in enumerate(window.messages)}
+        for question in topic.questions:
+            answer = question.answered_by
+            assert answer is None or order[answer] > order[question.message]
+
+
+def test_the_chat_set_is_loaded_from_its_directory() -> None:
+    assert len(WINDOWS) == len(list(CHAT_DIR.glob("*.json")))
