@@ -6,13 +6,15 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from pydantic import ValidationError
 
 from summarizer.errors import ModelError
 from summarizer.schema import DebateSummary, json_schema
+
+if TYPE_CHECKING:
+    import openai
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +39,12 @@ class Usage:
         return (self.prompt_tokens * price_in + self.completion_tokens * price_out) / 1_000_000
 
 
-_RETRYABLE = (
-    openai.RateLimitError,
-    openai.InternalServerError,
-    openai.APITimeoutError,
-    openai.APIConnectionError,
-)
+def _openai() -> Any:
+    """The openai package, imported at the first model call: it takes some 13 MB and a second
+    to import, which a Steward without a model (the default) never needs."""
+    import openai
+
+    return openai
 
 
 class LanguageModel:
@@ -57,27 +59,39 @@ class LanguageModel:
         backoff: float = 0.5,
     ) -> None:
         self.model = model
-        # The SDK's own retries are off: ours also cover malformed answers, and live here only.
-        self._client = openai.AsyncOpenAI(
-            api_key=api_key, base_url=base_url, timeout=timeout, max_retries=0
-        )
+        self._options: dict[str, Any] = {
+            "api_key": api_key,
+            "base_url": base_url,
+            "timeout": timeout,
+            # The SDK's own retries are off: ours also cover malformed answers, and live here.
+            "max_retries": 0,
+        }
+        self._client: openai.AsyncOpenAI | None = None
         self._attempts = attempts
         self._backoff = backoff
 
     async def close(self) -> None:
-        await self._client.close()
+        if self._client is not None:
+            await self._client.close()
 
     async def summarize(self, messages: list[dict[str, str]]) -> tuple[DebateSummary, Usage]:
+        openai = _openai()
+        retryable = (
+            openai.RateLimitError,
+            openai.InternalServerError,
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+        )
         last: Exception | None = None
         for attempt in range(self._attempts):
             try:
                 return await self._call(messages)
             except openai.APIStatusError as exc:
-                if not isinstance(exc, _RETRYABLE):
+                if not isinstance(exc, retryable):
                     raise ModelError(_describe(exc), retryable=False) from exc
                 last = exc
                 delay = _retry_after(exc) or self._delay(attempt)
-            except (*_RETRYABLE, ValidationError, ValueError) as exc:
+            except (*retryable, ValidationError, ValueError) as exc:
                 last = exc
                 delay = self._delay(attempt)
             log.warning(
@@ -93,6 +107,8 @@ class LanguageModel:
             "type": "json_schema",
             "json_schema": {"name": "debate_summary", "schema": json_schema(), "strict": True},
         }
+        if self._client is None:
+            self._client = _openai().AsyncOpenAI(**self._options)
         response = await self._client.chat.completions.create(
             model=self.model,
             messages=cast(Any, messages),
@@ -125,7 +141,7 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
 
 
 def _describe(exc: Exception | None) -> str:
-    if isinstance(exc, openai.APIStatusError):
+    if isinstance(exc, _openai().APIStatusError):
         return f"HTTP {exc.status_code}: {exc.message}"
     if isinstance(exc, ValidationError):
         return "the answer did not match the summary schema"

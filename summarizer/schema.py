@@ -94,6 +94,16 @@ class PostInput(BaseModel):
     created_at: datetime | None = None
 
 
+class Window(BaseModel):
+    """The recent part of a long thread that a summary read, when it did not read all of it."""
+
+    posts: int  # posts read
+    total: int  # posts the thread holds (in the period asked for, if one was)
+    since: datetime  # when the oldest post read was written
+    capped: bool = False  # the period asked for holds more posts than one summary reads
+    more: str | None = None  # a `since` to ask for more, like "30d"
+
+
 class Provenance(BaseModel):
     """What a summary was built from, shown in its footer and stored with it."""
 
@@ -108,3 +118,4 @@ class Provenance(BaseModel):
     fallback_reason: str | None = None
     # Id of the last post of each chunk, so the next run can cut at the same places.
     boundaries: list[str] = []
+    window: Window | None = None

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.commands.reply import Reply
 from bot.commands.sanitize import neutralize_all_mentions, strip_invites
-from cogs.debates.models import Post, Summary
-from summarizer.schema import Citation, DebateSummary, Provenance
+from cogs.debates.models import Summary
+from summarizer.schema import Citation, DebateSummary, Provenance, Window
 
 _STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative"}
+
+
+@dataclass(frozen=True)
+class PostRef:
+    """What a summary links a cited post by, and weighs it with."""
+
+    url: str
+    number: int | None
+    likes: int
 
 
 def clean(text: str) -> str:
@@ -20,7 +30,7 @@ def clean(text: str) -> str:
     return strip_invites(neutralize_all_mentions(text))
 
 
-def _links(citations: Sequence[Citation], posts: Mapping[str, Post]) -> str:
+def _links(citations: Sequence[Citation], posts: Mapping[str, PostRef]) -> str:
     links = []
     for citation in citations[:4]:
         post = posts.get(citation.post_id)
@@ -31,7 +41,7 @@ def _links(citations: Sequence[Citation], posts: Mapping[str, Post]) -> str:
     return f" ({', '.join(links)})" if links else ""
 
 
-def gauge(summary: DebateSummary, posts: Mapping[str, Post]) -> list[tuple[str, int]]:
+def gauge(summary: DebateSummary, posts: Mapping[str, PostRef]) -> list[tuple[str, int]]:
     """Rough support per stance: the likes and reactions on the posts each side cites."""
     support: dict[str, int] = {}
     for position in summary.positions:
@@ -48,7 +58,8 @@ def changes(summary: DebateSummary, provenance: Provenance, previous: Summary | 
     before = DebateSummary.model_validate(previous.content.get("summary", {}))
     lines = []
     grown = provenance.posts_covered - previous.posts_covered
-    if grown:
+    if grown > 0 or (grown < 0 and provenance.window is None):
+        # A window that moved on reads fewer posts, not because any were removed.
         lines.append(f"{grown:+d} posts since the last summary")
     old_stances = {p.stance for p in before.positions}
     lines += [
@@ -72,10 +83,12 @@ def render_summary(
     url: str,
     summary: DebateSummary,
     provenance: Provenance,
-    posts: Mapping[str, Post],
+    posts: Mapping[str, PostRef],
     previous: Summary | None,
 ) -> Reply:
     parts = [f"**TL;DR** {clean(summary.tldr)}"]
+    if provenance.window is not None:
+        parts.insert(0, window_note(provenance.window, target=url or title, chat=not url))
     if provenance.extractive:
         parts.insert(0, "_Extractive summary: sentences picked from the posts, not paraphrased._")
     if summary.positions:
@@ -106,6 +119,20 @@ def render_summary(
     return Reply(
         title=f"Debate: {clean(title)}"[:250], body="\n\n".join(parts), footer=footer(provenance)
     )
+
+
+def window_note(window: Window, *, target: str, chat: bool) -> str:
+    """What part of a long thread was read, and how to ask for more: "Last 2,000 messages (since
+    3 May 2026) of 100,000; /summarize #channel since=30d for more."."""
+    noun = "messages" if chat else "posts"
+    day = f"{window.since.day} {window.since:%b %Y}"
+    if window.capped:
+        return (
+            f"_Newest {window.posts:,} of the {window.total:,} {noun} of that period "
+            f"(since {day}): the most one summary reads._"
+        )
+    more = f"; `/summarize {clean(target)} since={window.more}` for more" if window.more else ""
+    return f"_Last {window.posts:,} {noun} (since {day}) of {window.total:,}{more}._"
 
 
 def footer(provenance: Provenance) -> str:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import logging
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import cache
 
+from sqlalchemy import ColumnElement, Row, func
+from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 
 from bot.clock import Clock
@@ -22,15 +29,25 @@ from cogs.debates.discourse import DiscourseClient
 from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
 from cogs.debates.models import Author as AuthorRow
 from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
+from cogs.debates.render import PostRef
 from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel, Usage
 from summarizer.mapreduce import MapReduceSummarizer
 from summarizer.offline import summarize_offline
 from summarizer.prompts import PROMPT_VERSION
-from summarizer.schema import DebateSummary, PostInput, Provenance
+from summarizer.schema import DebateSummary, PostInput, Provenance, Window
 from summarizer.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
+
+# Posts a summary reads by default: the most recent ones. The window's start moves in steps, so
+# it stays put while new posts arrive and re-summaries reuse what the model already read.
+DEFAULT_WINDOW = 2_000
+WINDOW_STEP = 500
+# The most posts one summary reads, whatever period is asked for.
+MAX_POSTS = 20_000
+# Periods suggested to read more than the window: the first longer than what was read.
+_MORE_DAYS = (7, 30, 90, 365)
 
 
 @dataclass(frozen=True)
@@ -38,8 +55,19 @@ class SummaryResult:
     thread: Thread
     summary: DebateSummary
     provenance: Provenance
-    posts: dict[str, Post]
+    posts: dict[str, PostRef]
     previous: Summary | None
+
+
+@dataclass
+class _Read:
+    """What a summary read from the store: its posts, in order, and what to link them by."""
+
+    posts: list[PostInput]
+    refs: dict[str, PostRef]
+    last_post_id: int
+    window: Window | None
+    opening: bool  # posts[0] is the thread's opening post, a forum topic's first
 
 
 class DebateService:
@@ -213,24 +241,27 @@ class DebateService:
         since: timedelta | None,
         command: str,
     ) -> SummaryResult:
-        posts = await self._posts(thread, since)
-        if not posts and since is not None:
+        read = await self._posts(thread, since)
+        if not read.posts and since is not None:
             raise UserError(
                 f"No posts there in the last {format_duration(since)}; try a longer since."
             )
-        if not posts:
+        if not read.posts:
             raise UserError("There are no stored posts to summarize there yet.")
-        inputs = [self._input(post, author) for post, author in posts]
-        by_id = {f"P{post.id}": post for post, _ in posts}
         previous = await self._previous(thread)
         boundaries = previous.content.get("provenance", {}) if previous else {}
         summary, provenance = await self._summarize(
             community,
-            inputs,
+            read.posts,
             thread.title,
             command,
             list(boundaries.get("boundaries", [])) if isinstance(boundaries, dict) else [],
+            opening=read.opening,
         )
+        provenance = provenance.model_copy(update={"window": read.window})
+        cited = {c.post_id for c in summary.citations()}
+        by_id = {post_id: ref for post_id, ref in read.refs.items() if post_id in cited}
+        _release_freed_memory()
         async with self._db.transaction() as session:
             session.add(
                 Summary(
@@ -239,13 +270,13 @@ class DebateService:
                     model=provenance.model,
                     prompt_version=provenance.prompt_version,
                     posts_covered=provenance.posts_covered,
-                    last_post_id=max(p.id or 0 for p, _ in posts),
+                    last_post_id=read.last_post_id,
                     prompt_tokens=provenance.prompt_tokens,
                     completion_tokens=provenance.completion_tokens,
                     extractive=provenance.extractive,
                     content={
                         "summary": summary.model_dump(),
-                        "provenance": provenance.model_dump(),
+                        "provenance": provenance.model_dump(mode="json"),
                     },
                 )
             )
@@ -258,18 +289,21 @@ class DebateService:
         topic: str,
         command: str,
         boundaries: list[str],
+        *,
+        opening: bool,
     ) -> tuple[DebateSummary, Provenance]:
         ai_allowed = community.get("ai") != "off"
         reason = None if ai_allowed else "model use is off for this community"
         if self._model is not None and ai_allowed:
+            # The first count in a process loads the vocabulary: off the event loop.
+            counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
             mapper = MapReduceSummarizer(
-                self._model,
-                TokenCounter(self._model.model),
-                self._cache,
-                self._llm.context_budget,
+                self._model, counter, self._cache, self._llm.context_budget
             )
             try:
-                summary, provenance, calls = await mapper.summarize(posts, topic, boundaries)
+                summary, provenance, calls = await mapper.summarize(
+                    posts, topic, boundaries, opening=opening
+                )
             except ModelError as exc:
                 reason = f"the language model failed ({exc})"
                 log.warning(
@@ -325,17 +359,72 @@ class DebateService:
             for (command, model), v in sorted(totals.items())
         ]
 
-    async def _posts(self, thread: Thread, since: timedelta | None) -> list[tuple[Post, AuthorRow]]:
+    async def _posts(self, thread: Thread, since: timedelta | None) -> _Read:
+        """The posts a summary reads, chosen in SQL: by default the most recent window of a long
+        thread, else those of the period asked for, at most MAX_POSTS; a forum topic's opening
+        post always, first. Rows are streamed as plain columns, never loaded as ORM objects."""
+        cutoff = self._clock.now() - since if since is not None else None
+        live: list[ColumnElement[bool]] = [
+            col(Post.thread_id) == thread.id,
+            col(Post.deleted).is_(False),
+        ]
+        if cutoff is not None:
+            live.append(col(Post.created_at) >= cutoff)
         async with self._db.read() as session:
-            query = (
-                select(Post, AuthorRow)
-                .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
-                .where(Post.thread_id == thread.id, col(Post.deleted).is_(False))
-                .order_by(col(Post.created_at), col(Post.id))
+            source = await session.get(Source, thread.source_id)
+            total = (await session.exec(select(func.count(col(Post.id))).where(*live))).one()
+            wanted = min(total, MAX_POSTS)
+            if cutoff is None and total > DEFAULT_WINDOW:
+                wanted = total - (total - DEFAULT_WINDOW) // WINDOW_STEP * WINDOW_STEP
+            columns = (
+                col(Post.id),
+                col(Post.number),
+                col(Post.text),
+                col(Post.likes),
+                col(Post.url),
+                col(Post.created_at),
+                col(AuthorRow.name),
             )
-            if since is not None:
-                query = query.where(col(Post.created_at) >= self._clock.now() - since)
-            return [(post, author) for post, author in (await session.exec(query)).all()]
+            newest_first = (
+                select_columns(*columns)
+                .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
+                .where(*live)
+                .order_by(col(Post.created_at).desc(), col(Post.id).desc())
+                .limit(wanted)
+                .execution_options(yield_per=1000)
+            )
+            posts: list[PostInput] = []
+            refs: dict[str, PostRef] = {}
+            last_post_id = 0
+            async for rows in (await session.stream(newest_first)).partitions():
+                for row in rows:
+                    posts.append(_input(row))
+                    refs[posts[-1].id] = PostRef(row.url, row.number, row.likes)
+                    last_post_id = max(last_post_id, row.id or 0)
+            posts.reverse()
+            first = None
+            if posts and source is not None and source.kind == "discourse":
+                opening = (
+                    select_columns(*columns)
+                    .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
+                    .where(col(Post.number) == 1, *live[:2])
+                )
+                first = await (await session.stream(opening)).first()
+        window = None
+        if posts and len(posts) < total:
+            since_time = posts[0].created_at or self._clock.now()
+            window = Window(
+                posts=len(posts),
+                total=total,
+                since=since_time,
+                capped=cutoff is not None,
+                more=None if cutoff is not None else _more(self._clock.now() - since_time),
+            )
+        if first is not None and f"P{first.id}" not in refs:
+            # The proposal, when the window or the period asked for starts after it.
+            posts.insert(0, _input(first))
+            refs[posts[0].id] = PostRef(first.url, first.number, first.likes)
+        return _Read(posts, refs, last_post_id, window, opening=first is not None)
 
     async def _previous(self, thread: Thread) -> Summary | None:
         async with self._db.read() as session:
@@ -346,13 +435,37 @@ class DebateService:
             )
             return (await session.exec(query)).first()
 
-    @staticmethod
-    def _input(post: Post, author: AuthorRow) -> PostInput:
-        return PostInput(
-            id=f"P{post.id}",
-            author=author.name,
-            text=post.text,
-            likes=post.likes,
-            url=post.url,
-            created_at=as_utc(post.created_at),
-        )
+
+def _input(row: Row[int | None, int | None, str, int, str, datetime, str]) -> PostInput:
+    return PostInput(
+        id=f"P{row.id}",
+        author=row.name,
+        text=row.text,
+        likes=row.likes,
+        url=row.url,
+        created_at=as_utc(row.created_at),
+    )
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None  # not Linux with glibc: nothing to do
+    return trim
+
+
+def _release_freed_memory() -> None:
+    """Give the system back the heap pages a summary used and freed. A long thread's rows,
+    prompts and answers take tens of MB for a moment; Python frees them, but glibc keeps the
+    pages unless asked, and the process would idle at its peak."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _more(read: timedelta) -> str:
+    """A period to ask for, to read more than the window did."""
+    days = math.ceil(read / timedelta(days=1))
+    return f"{next((d for d in _MORE_DAYS if d > days), 2 * days)}d"

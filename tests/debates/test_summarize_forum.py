@@ -17,11 +17,14 @@ from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.commands.spec import Role
 from cogs.debates.models import Post, Summary
+from summarizer.asks import extract_asks
+from summarizer.checks import names_an_amount, same_person
 from summarizer.schema import DebateSummary
-from summarizer.tokens import TokenCounter
+from summarizer.text import prose
 from tests.fakes.discourse_forum import Forum, generate_forum
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
-from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.openai_server import FakeOpenAI, parse_prompt
+from tests.summarizer.reference import reference_counter
 from tests.support.apps import make_settings, running_app
 
 BUDGET = 8000
@@ -51,8 +54,7 @@ async def stack(tmp_path: Path, db_url: str) -> AsyncIterator[Stack]:
     forum = generate_forum(seed=0)
     discourse = FakeDiscourse(forum, limits=RateLimits.off())
     await discourse.start()
-    counter = TokenCounter("gpt-4o-mini")
-    llm = FakeOpenAI(count_tokens=counter.count, max_prompt_tokens=BUDGET)
+    llm = FakeOpenAI(count_tokens=reference_counter("gpt-4o-mini"), max_prompt_tokens=BUDGET)
     await llm.start()
     injection = forum.posts_by_id[forum.injection_post_id or 0]
     settings = make_settings(
@@ -89,10 +91,14 @@ async def test_summarize_a_forum_debate_with_checked_citations(stack: Stack) -> 
         assert heading in reply
     assert "**For**" in reply and "**Against**" in reply
     assert "@everyone" not in reply
-    assert re.search(r"gpt-4o-mini · prompt debate-v1 · \d+ posts · \d+ calls", reply)
+    assert re.search(r"gpt-4o-mini · prompt debate-v2 · \d+ posts · \d+ calls", reply)
     kinds = stack.llm.calls_by_kind()
-    assert kinds["map"] >= 2 and kinds["reduce"] >= 1, "the debate is larger than the budget"
+    assert kinds["map"] == 1 and kinds["update"] >= 2, "the debate is larger than the budget"
     assert all(r.prompt_tokens <= BUDGET for r in stack.llm.requests)
+    # Links stay out of the prompts; the opening post goes to every later part.
+    for request in stack.llm.requests:
+        assert "http" not in request.body["messages"][1]["content"]
+        assert parse_prompt(request.body).posts[0].id == "1"
 
     # Every citation points to a stored post that contains the quoted words.
     async with stack.app.db.read() as session:
@@ -101,8 +107,16 @@ async def test_summarize_a_forum_debate_with_checked_citations(stack: Stack) -> 
     summary = DebateSummary.model_validate(summary_row.content["summary"])
     assert summary.citations()
     for citation in summary.citations():
-        post = posts[citation.post_id]
-        assert " ".join(citation.quote.split()).lower() in " ".join(post.text.split()).lower()
+        text = prose(posts[citation.post_id].text).text
+        assert " ".join(citation.quote.split()).lower() in " ".join(text.split()).lower()
+    # The model's answer gets the offline summary's checks: the proposer is not against, and the
+    # TL;DR says what the proposal asks for.
+    opening = min(posts.values(), key=lambda p: p.number or 0)
+    proposer = stack.forum.users[stack.forum.posts_by_id[int(opening.external_id)].user_id]
+    for position in summary.positions:
+        if position.stance == "against":
+            assert not any(same_person(h, proposer.username) for h in position.holders)
+    assert names_an_amount(summary.tldr, extract_asks(prose(opening.text).own))
     # ... and the reply links each point to those posts.
     linked = {post.url for post in posts.values() if f"]({post.url})" in reply}
     assert linked and linked <= {posts[c.post_id].url for c in summary.citations()}
@@ -125,8 +139,8 @@ async def test_resummarizing_after_new_posts_reuses_cached_chunks(stack: Stack) 
     reply = await stack.run(f"/summarize {stack.topic_url}")
 
     assert "+20 posts since the last summary" in reply
-    assert re.search(r"\d+ cached", reply)
-    assert stack.llm.total_prompt_tokens - first_tokens < first_tokens / 2
+    assert re.search(r"1 calls, \d+ cached", reply), "one call: the new posts"
+    assert stack.llm.total_prompt_tokens - first_tokens < first_tokens / 10
 
 
 async def test_a_failing_model_falls_back_to_the_offline_summarizer_and_says_so(

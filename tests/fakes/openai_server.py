@@ -26,15 +26,23 @@ and answered with a 400 carrying every breach of that request, so the client see
     * ``response_format`` is a strict ``json_schema`` whose schema follows OpenAI's strict-mode
       rules (every object has ``additionalProperties: false`` and requires all its properties),
       because production rejects what a lenient fake would let through;
-    * untrusted text is delimited: user messages hold ``<posts><post id= author= likes=>TEXT
-      </post>...</posts>`` (map) or ``<partials><partial index=>JSON</partial>...</partials>``
-      (reduce), with ``& < >`` escaped in bodies and ``& < > "`` in attribute values; every
-      occurrence of a string in ``fake.untrusted`` (raw or escaped) must lie inside such a block
-      of a user message; blocks must be balanced and well-formed.
+    * untrusted text is delimited: user messages hold posts inside ``<posts>...</posts>``,
+      either as blocks ``<post id= author= likes=>TEXT</post>`` (``& < >`` escaped in bodies,
+      ``& < > "`` in attribute values) or as a transcript, one post per line ``ID AUTHOR: TEXT``
+      with the post's further lines indented by two spaces (``&`` and ``<`` escaped: nothing in
+      it can close the block, and no line of a post can pass for another post's header); and
+      earlier summaries inside ``<partials><partial index=>BODY</partial>...</partials>`` (``&``
+      and ``<`` escaped), BODY being JSON or the compact summary (lines ``TL;DR: ...``,
+      ``For (a, b): ... [1, 2]``, ``Argument: ... [3]``, ``Question:``, ``Agreement:``,
+      ``Next step:``). Every occurrence
+      of a string in ``fake.untrusted`` (raw or escaped) must lie inside such a block of a user
+      message; blocks must be balanced and well-formed.
 
 Default "model" (``default_responder``): keyword-classifies posts into for/against/alternative
 positions, takes arguments (numbers/links), open questions ("?"), next steps
-(should/next/let's) from sentences, and merges partials on reduce calls. Citation quotes are
+(should/next/let's) from sentences (map calls: posts only), merges partials (reduce calls:
+partials only), and merges the summary of the posts into the partials (update calls: both);
+citations it carries over from a compact partial have an empty quote, as asked. Citation quotes are
 verbatim substrings of the unescaped post text, so they may contain anything a post contains,
 ``@everyone`` included; every other string is written by the fake and has ``@`` mentions
 defanged, so instructions in posts are never obeyed. Steward sanitizes the output before it
@@ -70,7 +78,7 @@ from aiohttp import web
 
 JSON = dict[str, Any]
 Responder = Callable[[JSON], JSON | str | Awaitable[JSON | str]]
-Kind = Literal["map", "reduce", "other"]
+Kind = Literal["map", "update", "reduce", "other"]
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
 MAX_ITEMS = 6
@@ -153,8 +161,9 @@ class Prompt:
 
     @property
     def kind(self) -> Kind:
-        # A request with posts is a map call even if it also carries partials.
-        return "map" if self.posts else "reduce" if self.partials else "other"
+        if self.posts:
+            return "update" if self.partials else "map"
+        return "reduce" if self.partials else "other"
 
 
 def message_text(message: object) -> str:
@@ -201,6 +210,13 @@ def _scan_user_message(number: int, text: str, prompt: Prompt) -> None:
             continue
         child = name[:-1]
         pos = match.start() + len(container)
+        if name == "posts" and not text[pos:].lstrip().startswith("<post"):
+            end = _scan_transcript(where, text, pos, prompt)
+            if end is None:
+                return
+            prompt.blocks.append((number, match.start(), end))
+            pos = end
+            continue
         # Inside a container the next '<' must open a child block or close the container; post
         # bodies hold no '<' at all, so the first '<' after an open tag must be its close tag.
         while True:
@@ -232,11 +248,53 @@ def _scan_user_message(number: int, text: str, prompt: Prompt) -> None:
                 _add_block(child, attributes, inner, prompt)
 
 
+_HEADER = re.compile(r"(?P<id>[^\s:]+) (?P<author>[^:\n]+): ?(?P<text>.*)")
+
+
+def _scan_transcript(where: str, text: str, start: int, prompt: Prompt) -> int | None:
+    """Posts as a transcript, from `start` (just after ``<posts>``); returns where the block ends,
+    or None when it is malformed."""
+    close = text.find("</posts>", start)
+    if close < 0:
+        prompt.problems.append(f"{where}: unclosed <posts>")
+        return None
+    body = text[start:close]
+    if "<" in body:
+        snippet = body[body.index("<") : body.index("<") + 30]
+        prompt.problems.append(f"{where}: unescaped '<' in <posts> transcript: {snippet!r}")
+        return None
+    if _BARE_AMP.search(body):
+        prompt.problems.append(f"{where}: unescaped '&' in <posts> transcript")
+        return None
+    posts: list[Post] = []
+    for line in body.split("\n"):
+        if not line.strip():
+            continue
+        if line.startswith("  ") and posts:
+            posts[-1].text += "\n" + unescape(line[2:])
+            continue
+        header = _HEADER.fullmatch(line)
+        if header is None:
+            prompt.problems.append(f"{where}: line in <posts> is no post header: {line[:40]!r}")
+            return None
+        posts.append(
+            Post(
+                id=header["id"],
+                author=unescape(header["author"]),
+                text=unescape(header["text"]),
+                attributes={"id": header["id"], "author": header["author"]},
+            )
+        )
+    prompt.posts += posts
+    return close + len("</posts>")
+
+
 def _block_is_well_formed(
     where: str, label: str, attributes: dict[str, str], inner: str, prompt: Prompt
 ) -> bool:
     problems = []
-    if ">" in inner:
+    # A post block is HTML-escaped; a partial needs only '&' and '<' escaped: '>' closes nothing.
+    if ">" in inner and label.startswith("<post "):
         problems.append(f"{where}: unescaped '>' in {label}")
     if any(_BARE_AMP.search(value) for value in (inner, *attributes.values())):
         problems.append(f"{where}: unescaped '&' in {label}")
@@ -280,7 +338,53 @@ def _load_partial(inner: str) -> JSON | None:
         if isinstance(data, dict):
             result = _unescape_strings(data) if attempt is inner else data
             return result if isinstance(result, dict) else None
-    return None
+    return _load_compact(inner)
+
+
+_COMPACT_LINE = re.compile(
+    r"(?P<label>TL;DR|For|Against|Alternative|Argument|Question|Agreement|Next step)"
+    r"(?: \((?P<holders>[^)]*)\))?: (?P<text>.*?)(?: \[(?P<cites>[^\]]*)\])?"
+)
+_COMPACT_SECTIONS = {
+    "Argument": ("arguments", "point"),
+    "Question": ("open_questions", "question"),
+    "Agreement": ("agreements", "point"),
+    "Next step": ("next_steps", "step"),
+}
+
+
+def _load_compact(inner: str) -> JSON | None:
+    """A summary written one item a line, citations as post ids only (their quotes empty)."""
+    data: JSON = {"tldr": "", "positions": [], **{s: [] for s, _ in _COMPACT_SECTIONS.values()}}
+    lines = [line for line in inner.split("\n") if line.strip()]
+    if not lines:
+        return None
+    for line in lines:
+        match = _COMPACT_LINE.fullmatch(line.strip())
+        if match is None:
+            return None
+        label, text = match["label"], unescape(match["text"])
+        citations = [
+            {"post_id": cite.strip(), "quote": ""}
+            for cite in (match["cites"] or "").split(",")
+            if cite.strip()
+        ]
+        if label == "TL;DR":
+            data["tldr"] = text
+        elif label in _COMPACT_SECTIONS:
+            section, key = _COMPACT_SECTIONS[label]
+            data[section].append({key: text, "citations": citations})
+        else:
+            holders = [unescape(h.strip()) for h in (match["holders"] or "").split(",")]
+            data["positions"].append(
+                {
+                    "stance": label.lower(),
+                    "summary": text,
+                    "holders": [h for h in holders if h],
+                    "citations": citations,
+                }
+            )
+    return data
 
 
 def _unescape_strings(value: Any) -> Any:
@@ -310,7 +414,12 @@ def canary_leaks(body: JSON, prompt: Prompt, canaries: Iterable[str]) -> list[st
         form: canary
         for canary in canaries
         if canary
-        for form in (canary, escape(canary), escape(canary, attribute=True))
+        for form in (
+            canary,
+            escape(canary),
+            escape(canary, attribute=True),
+            canary.replace("&", "&amp;").replace("<", "&lt;"),
+        )
     }
     blocks: dict[int, list[tuple[int, int]]] = {}
     for number, start, end in prompt.blocks:
@@ -607,6 +716,9 @@ def default_responder(body: JSON) -> JSON:
     prompt = parse_prompt(body)
     if prompt.kind == "map":
         return summarize_posts(prompt.posts)
+    if prompt.kind == "update":
+        latest = Partial(len(prompt.partials) + 1, summarize_posts(prompt.posts))
+        return merge_partials([*prompt.partials, latest])
     if prompt.kind == "reduce":
         return merge_partials(prompt.partials)
     return {
