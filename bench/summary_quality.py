@@ -12,9 +12,12 @@ or Alternative is looked up among the labelled sentences of the post it cites.
 it has none), and the labels that match no sentence: the way to label a new or edited thread.
 It always exits 0: it is a report. Tests call `evaluate()`.
 
-The summarizer was tuned on bench/eval/forum/, so the report scores bench/eval/forum-heldout/
-(threads written apart from it, never used for tuning) in a table of its own: the held-out figures
-are the ones that say how far the tuning carries. bench/eval/chat/ holds labelled chat windows;
+The summarizer was tuned on bench/eval/forum/, so the report scores the held-out sets, written
+apart from it, in tables of their own. bench/eval/forum-heldout/ was read once and its misses
+(how asks are written: "$OP", month ranges, Spanish deadlines, per-recipient shares; "half the
+amount" as a counter-proposal) were fixed in general form, so it is no longer blind.
+bench/eval/forum-heldout-2/ was written after that fix and never used for tuning: its figures
+say how far the tuning carries. bench/eval/chat/ holds labelled chat windows;
 `load_chat_windows()` loads and checks them (they are not scored yet).
 """
 
@@ -38,6 +41,11 @@ from summarizer.text import is_mostly_link, prose
 
 EVAL_DIR = Path(__file__).parent / "eval" / "forum"
 HELDOUT_DIR = Path(__file__).parent / "eval" / "forum-heldout"
+BLIND_DIR = Path(__file__).parent / "eval" / "forum-heldout-2"
+HELDOUT_SETS = (
+    (HELDOUT_DIR, "Held-out set 1: read once to fix misses in general form, no longer blind"),
+    (BLIND_DIR, "Held-out set 2: blind, never used for tuning"),
+)
 CHAT_DIR = Path(__file__).parent / "eval" / "chat"
 PLATFORMS = ("discord", "telegram")
 KINDS = ("proposal", "discussion", "introductions", "announcement", "question")
@@ -593,14 +601,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     sentences = sum(len(t.labels) for t in threads)
     print(f"{len(threads)} labelled threads, {sentences} labelled sentences ({EVAL_DIR})\n")
     print(render(evaluate(), args.verbose))
-    heldout = load_threads(HELDOUT_DIR)
-    if heldout:
+    for directory, heading in HELDOUT_SETS:
+        heldout = load_threads(directory) if directory.is_dir() else []
+        if not heldout:
+            continue
         sentences = sum(len(t.labels) for t in heldout)
         print(
-            f"\n## Held-out set: not used for tuning\n\n{len(heldout)} labelled threads, "
-            f"{sentences} labelled sentences ({HELDOUT_DIR})\n"
+            f"\n## {heading}\n\n{len(heldout)} labelled threads, "
+            f"{sentences} labelled sentences ({directory})\n"
         )
-        print(render(evaluate(HELDOUT_DIR), args.verbose))
+        print(render(evaluate(directory), args.verbose))
     windows = load_chat_windows()
     if windows:
         stances = sum(len(t.stances) for w in windows for t in w.topics)

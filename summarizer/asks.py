@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-AskKind = Literal["amount", "recipient", "duration", "milestone"]
+AskKind = Literal["amount", "share", "recipient", "duration", "milestone"]
 
 # Words that follow a number but are not a currency or token.
 _NOT_UNITS = frozenset(
@@ -22,29 +22,65 @@ _NOT_UNITS = frozenset(
     THE A AN IS ARE X""".split()
 )
 _SCALE = r"(?:k|K|m|M|mm|MM|b|B|bn|BN|thousand|million|billion)"
-_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# 200,000 · 1.5 · 85 000 and 85\u202f000 (spaces between thousands, as French and SI write them)
+_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d)|\d+(?:\.\d+)?"
 # $200,000 · €50k · $1.2M · US$ 30,000 · 200k USD · 2.5 ETH · 45M ARB · 1,000,000 USDC
 _CURRENCY_FIRST = re.compile(
-    rf"(?<![\w.])(?:US)?[$€£]\s?(?:{_NUMBER})(?:\s?{_SCALE}\b)?", re.UNICODE
+    rf"(?<![\w.])(?:(?:US)?[$€£]\s?|(?:USD|EUR|GBP|CHF)\s)(?:{_NUMBER})(?:\s?{_SCALE}\b)?",
+    re.UNICODE,
 )
+# "250,000 $OP": a token's ticker is often written with a dollar sign.
 _UNIT_AFTER = re.compile(
-    rf"(?<![\w.$€£/-])(?:{_NUMBER})(?:\s?{_SCALE})?\s?(?P<unit>[A-Z][A-Za-z0-9]{{1,7}}|[A-Z]{{2,8}}e?)\b"
+    rf"(?<![\w.$€£/-])(?:{_NUMBER})(?:\s?{_SCALE})?\s?\$?"
+    rf"(?P<unit>[A-Z][A-Za-z0-9]{{1,7}}|[A-Z]{{2,8}}e?)\b"
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.eth\b")
-_RECIPIENT = re.compile(
-    r"\b(?:to|into|for|by|recipient:?|paid to|sent to|granted to|allocated to)\s+(?:the\s+)?"
-    r"(?P<who>(?:[A-Z][\w&.-]*\s){1,4}(?:multisig|multi-sig|Safe|safe|wallet|team|committee|"
-    r"Committee|Foundation|foundation|council|Council|treasury|Treasury|DAO|Labs|labs))\b"
+_ROLE = (
+    r"(?:multisig|multi-sig|safe|wallet|team|committee|foundation|council|treasury|dao|labs|"
+    r"working\s+group|association|associação|asociación|fundación|fundação|stiftung|e\.\s?V\.|"
+    r"ltd\.?|llc|inc\.?|gmbh)"
 )
+_NAME = r"[A-ZÀ-Ý][\w&.'’-]*"
+_RECIPIENT = re.compile(
+    r"\b(?:to|into|for|by|recipient:?|paid to|sent to|granted to|allocated to)\s+"
+    r"(?:(?:the|a|a\s+new|our|their)\s+)?"
+    rf"(?P<who>(?:{_NAME}\s){{1,4}}(?i:{_ROLE}))(?!\w)"
+    # "€85.000 to Associação Casa Norte": a named receiver right after the amount
+    rf"|(?:{_NUMBER})(?:\s?[A-Za-z$]{{1,8}})?\s+to\s+(?P<org>(?:{_NAME}\s?){{2,4}})(?<!\s)"
+    # "la multisig de Ceiba Argentina", "die Safe der Stiftung X"
+    rf"|(?P<of>\b(?i:multisig|multi-sig|safe|wallet|billetera|carteira)\s+(?:de|da|do|du|der|von)\s+"
+    rf"(?:la\s+|el\s+)?(?:{_NAME}\s?){{1,4}})(?<!\s)"
+)
+_MONTH = (
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)"
+)
+_MES = (  # Spanish, Portuguese, French and German months
+    r"(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|"
+    r"diciembre|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro|"
+    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
+    r"januar|februar|märz|juni|juli|oktober|dezember)"
+)
+_COUNT = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)"
+)
+_PERIOD = r"(?:days?|weeks?|months?|quarters?|years?)"
 _DURATION = re.compile(
-    r"\b(?:over|for|during|within|across)\s+(?:the\s+next\s+)?"
-    r"(?:\d+|one|two|three|four|five|six|nine|twelve|eighteen|twenty-four)\s+"
-    r"(?:days?|weeks?|months?|quarters?|years?)\b"
-    r"|\b\d+-(?:day|week|month|quarter|year)\b"
-    r"|\b(?:by|until|through|before|from)\s+(?:Q[1-4]\s+)?20\d\d\b"
-    r"|\bfrom\s+(?:january|february|march|april|may|june|july|august|september|october|"
-    r"november|december)(?:\s+20\d\d)?\s+(?:to|until|through)\s+(?:january|february|march|april|"
-    r"may|june|july|august|september|october|november|december)\s+20\d\d\b",
+    rf"\b(?:over|for|during|within|across)\s+(?:the\s+next\s+|a\s+period\s+of\s+)?{_COUNT}\s+{_PERIOD}\b"
+    rf"|\b{_COUNT}-(?:day|week|month|quarter|year)\b"
+    rf"|\b(?:for\s+(?:an?|the)\s+(?:initial\s+|first\s+)?)?(?:term|period|duration|pilot|mandate)"
+    rf"\s+of\s+{_COUNT}\s+{_PERIOD}\b"
+    r"|\b(?:by|until|through|before|from)\s+(?:the\s+end\s+of\s+)?(?:Q[1-4]\s+)?20\d\d\b"
+    r"|\bfor\s+(?:the\s+)?20\d\d(?:\s+(?:season|term|cycle|edition|calendar\s+year))?\b"
+    # July–December 2025 · from July 2025 to June 2026 · Q1–Q2 2027
+    rf"|\b(?:from\s+)?{_MONTH}(?:\s+20\d\d)?\s*(?:[–—-]|to|until|through)\s*{_MONTH}\s+20\d\d\b"
+    r"|\bQ[1-4]\s*(?:20\d\d\s*)?[–—-]\s*Q[1-4]\s+20\d\d\b"
+    # by 30 November 2025 · before November 30, 2025 · through end of March 2027
+    rf"|\b(?:by|before|until|through)\s+(?:the\s+)?(?:end\s+of\s+)?(?:\d{{1,2}}\s+)?{_MONTH}"
+    r"(?:\s+\d{1,2},?)?\s+20\d\d\b"
+    # antes del 30 de noviembre de 2025 · até 30 de novembro de 2025 · bis 30. November 2025
+    rf"|\b(?:antes\s+del?|hasta\s+el|até|avant\s+le|bis\s+(?:zum\s+)?)\s*\d{{1,2}}\.?\s+"
+    rf"(?:de\s+)?{_MES}\s+(?:de\s+)?20\d\d\b",
     re.IGNORECASE,
 )
 _MILESTONE = re.compile(r"\b(?:milestone|phase|stage|tranche)\s*#?\s*\d+\b", re.IGNORECASE)
@@ -56,22 +92,35 @@ class Ask:
     text: str
 
 
+# "US$ 100,000 per month": a rate stays with its amount.
+_RATE = re.compile(
+    r"\s?(?:(?:per|a|/)\s?(?:month|year|quarter|week|mo|yr)\b|(?:monthly|annually|yearly|quarterly)\b)",
+    re.IGNORECASE,
+)
+
+
+def _with_rate(text: str, match: re.Match[str]) -> str:
+    rate = _RATE.match(text, match.end())
+    return _clean(match.group() + (rate.group() if rate else ""))
+
+
 def extract_asks(text: str) -> list[Ask]:
     """Every ask in the text, in order of first appearance, each once."""
     found: list[tuple[int, Ask]] = []
     for match in _CURRENCY_FIRST.finditer(text):
-        found.append((match.start(), Ask("amount", _clean(match.group()))))
+        found.append((match.start(), Ask("amount", _with_rate(text, match))))
     for match in _UNIT_AFTER.finditer(text):
         unit = match.group("unit")
         if unit.upper() in _NOT_UNITS or not _looks_like_symbol(unit):
             continue
         if any(start <= match.start() < start + len(a.text) + 3 for start, a in found):
             continue  # "$200,000 USDC": the currency form already has it
-        found.append((match.start(), Ask("amount", _clean(match.group()))))
+        found.append((match.start(), Ask("amount", _with_rate(text, match))))
     for match in _ADDRESS.finditer(text):
         found.append((match.start(), Ask("recipient", match.group())))
     for match in _RECIPIENT.finditer(text):
-        found.append((match.start("who"), Ask("recipient", _clean(match.group("who")))))
+        group = next(name for name in ("who", "org", "of") if match.group(name))
+        found.append((match.start(group), Ask("recipient", _clean(match.group(group)))))
     for match in _DURATION.finditer(text):
         found.append((match.start(), Ask("duration", _clean(match.group()))))
     milestones = {m.group().lower() for m in _MILESTONE.finditer(text)}
@@ -97,20 +146,58 @@ _ASK_CUES = re.compile(
 _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
+# An amount right after these words is a threshold or a past figure, not what is asked for:
+# "falls below 75,000 USDC", "capped at $500k", "fell from 9,100 OP to 6,300 OP".
+_CONTEXT_BEFORE = re.compile(
+    r"\b(?:below|above|under|over|exceed(?:s|ing)?|than|capped\s+at|a\s+cap\s+of|at\s+most|at\s+least|"
+    r"up\s+to|(?:fell|rose|dropped|grew|went|increased|decreased|was|were|down|up)\s+from"
+    r"(?:\s+[$€£]?[\d.,]+\s?[kKmM]?\s?\$?[A-Za-z]{0,8}\s+to)?)\s*$",
+    re.IGNORECASE,
+)
+# "- Basalt: 50 ETH, for a setup guide": one recipient's share of the ask, on a line of its own.
+_SHARE_LINE = re.compile(
+    rf"^\s*(?:[-*•]\s*)?(?P<who>{_NAME}(?:\s{_NAME}){{0,3}})\s*[:–—]\s*(?P<amount>.+)$",
+    re.MULTILINE,
+)
+
+
 def proposal_asks(title: str, body: str) -> list[Ask]:
     """What a proposal asks for: amounts in the title or in sentences that ask, fund, pay or
-    move something (not the treasury's size or last season's spend), with every recipient,
-    duration and milestone of the opening post."""
+    move something (not the treasury's size, a threshold or last season's figures), each named
+    recipient's share where the title names them, and every recipient, duration and milestone
+    of the opening post."""
     asking = " ".join(sentence for sentence in _SENTENCES.split(body) if _ASK_CUES.search(sentence))
-    in_title = {a.text.lower() for a in extract_asks(title) if a.kind == "amount"}
+    titled = [a for a in extract_asks(title) if a.kind == "amount"]
+    in_title = {a.text.lower() for a in titled}
+    shares = _shares(title, body)
+    shared = {amount.lower() for _, amount in shares}
     asks = []
     for ask in extract_asks(body):
-        context = ask.kind == "amount" and ask.text.lower() not in in_title
-        if context and ask.text not in asking:
-            continue
+        if ask.kind == "amount":
+            if ask.text.lower() in in_title or ask.text.lower() in shared:
+                continue
+            if ask.text not in asking or _after_context(body, ask.text):
+                continue
         asks.append(ask)
-    titled = [a for a in extract_asks(title) if a.kind == "amount"]
-    return [*titled, *(a for a in asks if a.text.lower() not in in_title)]
+    share_asks = [Ask("share", f"{who} ({amount})") for who, amount in shares]
+    return [*titled, *share_asks, *asks]
+
+
+def _after_context(body: str, amount: str) -> bool:
+    """Whether every mention of the amount follows a threshold or past-figure phrase."""
+    starts = [m.start() for m in re.finditer(re.escape(amount), body)]
+    return bool(starts) and all(_CONTEXT_BEFORE.search(body[max(0, at - 40) : at]) for at in starts)
+
+
+def _shares(title: str, body: str) -> list[tuple[str, str]]:
+    """(recipient, amount) for breakdown lines whose recipient the title names."""
+    shares = []
+    for match in _SHARE_LINE.finditer(body):
+        who = match.group("who")
+        amounts = [a for a in extract_asks(match.group("amount")) if a.kind == "amount"]
+        if amounts and re.search(rf"(?<!\w){re.escape(who)}(?!\w)", title):
+            shares.append((who, amounts[0].text))
+    return shares
 
 
 def _looks_like_symbol(unit: str) -> bool:
@@ -126,12 +213,14 @@ def _clean(text: str) -> str:
 def asks_phrase(asks: list[Ask]) -> str:
     """The asks in words for a TL;DR: "$200,000 and 2.5 ETH to the Grants multisig over six
     months in 3 milestones"; empty when there are none."""
-    # The first two amounts: the ask and its other unit or total; a breakdown would bury them.
-    amounts = [a.text for a in asks if a.kind == "amount"][:2]
+    # The ask and its other unit or total; a breakdown would bury them.
+    amounts = _headline_amounts([a.text for a in asks if a.kind == "amount"])
     if not amounts:
         return ""
     phrase = _join(amounts)
-    recipients = [a.text for a in asks if a.kind == "recipient"][:3]
+    # Named shares ("Basalt (50 ETH)") say who gets what; otherwise the recipients.
+    shares = [a.text for a in asks if a.kind == "share"][:4]
+    recipients = shares or [a.text for a in asks if a.kind == "recipient"][:3]
     if recipients:
         phrase += f" to {_join(recipients)}"
     durations = [a.text for a in asks if a.kind == "duration"][:2]
@@ -141,6 +230,45 @@ def asks_phrase(asks: list[Ask]) -> str:
     if milestones:
         phrase += f", in {milestones[0]}"
     return phrase
+
+
+_SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
+           "billion": 1e9}  # fmt: skip
+_CURRENCIES = {"us$": "$", "usd": "$", "eur": "€", "gbp": "£", "chf": "chf"}
+_AMOUNT = re.compile(
+    r"^(?P<currency>us\$|[$€£]|usd\s|eur\s|gbp\s|chf\s)?\s?(?P<number>\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<scale>thousand|million|billion|mm|bn|k|m|b)\b)?\s?\$?(?P<unit>[a-z][a-z0-9]*)?$"
+)
+# 75.000 and 1.250.000 are thousands as much of Europe writes them; 1.5 and 0.500 are not.
+_DOT_THOUSANDS = re.compile(r"\b[1-9]\d{0,2}(?:\.\d{3})+\b(?!\.\d|,\d)")
+
+
+_RATE_AT_END = re.compile(rf"(?:{_RATE.pattern})$", re.IGNORECASE)
+
+
+def amount_value(amount: str) -> tuple[float, str] | None:
+    """An amount as (value, unit), so "$200k", "$200,000" and "200,000 USD" compare equal, and
+    "75.000 USDC" is seventy-five thousand; None when it is no amount."""
+    text = _DOT_THOUSANDS.sub(lambda m: m.group().replace(".", ""), _RATE_AT_END.sub("", amount))
+    text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", text)
+    match = _AMOUNT.match(" ".join(text.replace(",", "").split()).casefold())
+    if match is None:
+        return None
+    unit = (match["currency"] or match["unit"] or "").strip()
+    value = float(match["number"]) * _SCALES.get(match["scale"] or "", 1.0)
+    return round(value, 6), _CURRENCIES.get(unit, unit)
+
+
+def _headline_amounts(amounts: list[str]) -> list[str]:
+    """The ask and, if there is one, its other unit or its total: a second amount in the same
+    unit that is smaller than the first is a part (a tranche, a month), so it is left out."""
+    if len(amounts) < 2:
+        return amounts
+    first, second = amount_value(amounts[0]), amount_value(amounts[1])
+    is_rate = _RATE_AT_END.search(amounts[0]) or _RATE_AT_END.search(amounts[1])
+    if first and second and first[1] == second[1] and second[0] <= first[0] and not is_rate:
+        return amounts[:1]
+    return amounts[:2]
 
 
 def _join(items: list[str]) -> str:

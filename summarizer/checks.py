@@ -13,38 +13,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from summarizer.asks import Ask, asks_phrase, extract_asks
+from summarizer.asks import Ask, amount_value, asks_phrase, extract_asks, proposal_asks
 from summarizer.citations import verify
 from summarizer.schema import DebateSummary, PostInput
 from summarizer.text import prose
 
-_SCALES = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mm": 1e6,
-    "million": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-}
-_CURRENCIES = {"us$": "$", "usd": "$", "eur": "€", "gbp": "£"}
-_AMOUNT = re.compile(
-    r"^(?P<currency>us\$|[$€£])?\s?(?P<number>\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<scale>thousand|million|billion|mm|bn|k|m|b)\b)?\s?(?P<unit>[a-z][a-z0-9]*)?$"
-)
 _NOT_NAME = re.compile(r"[\W_]+")
 
 
 def check(
-    summary: DebateSummary, posts: Sequence[PostInput], opening: PostInput | None = None
+    summary: DebateSummary,
+    posts: Sequence[PostInput],
+    opening: PostInput | None = None,
+    topic: str = "",
 ) -> DebateSummary:
-    """All the checks; `opening` is the thread's opening post when it is a proposal's."""
+    """All the checks; `opening` is the thread's opening post when it is a proposal's, and
+    `topic` its title (where an ask is often stated)."""
     by_id = {post.id: post for post in posts}
     summary, _ = verify(summary, by_id)
     if opening is not None:
         summary = proposer_not_against(summary, opening.author, by_id)
-        summary = asks_in_tldr(summary, opening.text)
+        summary = asks_in_tldr(summary, opening.text, topic)
     return summary
 
 
@@ -76,8 +65,8 @@ def proposer_not_against(
     return summary.model_copy(update={"positions": positions})
 
 
-def asks_in_tldr(summary: DebateSummary, opening_text: str) -> DebateSummary:
-    asks = extract_asks(prose(opening_text).own)
+def asks_in_tldr(summary: DebateSummary, opening_text: str, topic: str = "") -> DebateSummary:
+    asks = proposal_asks(topic, prose(opening_text).own)
     phrase = asks_phrase(asks)
     if not phrase or names_an_amount(summary.tldr, asks):
         return summary
@@ -94,18 +83,11 @@ def names_an_amount(text: str, asks: Sequence[Ask]) -> bool:
     flat = _flat(text)
     if any(_flat(amount) in flat for amount in amounts):
         return True
-    written = {_value(a.text) for a in extract_asks(text) if a.kind == "amount"}
-    return any(_value(amount) in written for amount in amounts if _value(amount) is not None)
+    written = {amount_value(a.text) for a in extract_asks(text) if a.kind == "amount"}
+    return any(
+        amount_value(amount) in written for amount in amounts if amount_value(amount) is not None
+    )
 
 
 def _flat(text: str) -> str:
     return re.sub(r"[\s,]", "", text).casefold()
-
-
-def _value(amount: str) -> tuple[float, str] | None:
-    match = _AMOUNT.match(" ".join(amount.replace(",", "").split()).casefold())
-    if match is None:
-        return None
-    unit = match["currency"] or match["unit"] or ""
-    value = float(match["number"]) * _SCALES.get(match["scale"] or "", 1.0)
-    return round(value, 6), _CURRENCIES.get(unit, unit)

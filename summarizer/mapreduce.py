@@ -133,6 +133,7 @@ class MapReduceSummarizer:
             _renumbered(_capped(so_far or _EMPTY, holders=None), numbered),
             posts,
             posts[0] if opening else None,
+            topic,
         )
         provenance = Provenance(
             posts_covered=len(posts),

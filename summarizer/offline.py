@@ -40,12 +40,17 @@ _AGREEMENT = re.compile(r"\b(?:i|we)\s+(?:fully\s+|also\s+)?agree\s+with\b", re.
 _PROPOSAL_TITLE = re.compile(
     r"\[(?:rfc|proposal|temp\s*check|arfc|draft|grant|request)|\b[A-Z]{2,5}-\d{1,5}\b|"
     r"\b(?:rfc|proposal|temp\s*check|request\s+for|funding|grant|budget|renewal|allocation|"
-    r"diversif\w*|incentive)\b",
+    r"diversif\w*|incentive|"
+    # Spanish, Portuguese, French, German
+    r"propuesta|proposta|proposition|vorschlag|antrag|solicitud|solicitação|financiamiento|"
+    r"financiamento|subvención|demande\s+de\s+financement|förderantrag)\b",
     re.IGNORECASE,
 )
 _PROPOSAL_BODY = re.compile(
     r"\b(?:this\s+proposal|we\s+propose|i\s+propose|proposes|requests?|we\s+are\s+requesting|"
-    r"we\s+ask\s+for|asks?\s+the\s+dao)\b",
+    r"we\s+ask\s+for|asks?\s+the\s+dao|"
+    r"pedimos|solicitamos|proponemos|propomos|solicitamos|nous\s+demandons|nous\s+proposons|"
+    r"wir\s+beantragen|wir\s+schlagen\s+vor)\b",
     re.IGNORECASE,
 )
 _NOT_A_DEBATE = re.compile(

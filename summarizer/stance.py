@@ -84,6 +84,15 @@ _ALTERNATIVE = re.compile(
     r"|\b(?:en\s+lugar\s+de|em\s+vez\s+de|stattdessen|au\s+lieu\s+de|ich\s+würde\s+(?:eher|lieber)?)\b",
     re.IGNORECASE,
 )
+# Support for another amount or schedule is a counter-proposal: "half the amount", "half now,
+# half after a report", "a third upfront".
+_COUNTER_AMOUNT = re.compile(
+    r"\b(?:support|fund|approve|grant|pay|start\s+with|go\s+with|vote\s+for|back|release)\s+(?:only\s+)?"
+    r"(?:half|a\s+third|a\s+quarter|part)\s+(?:of\s+)?(?:the\s+)?(?:amount|ask|budget|grant|sum)\b"
+    r"|\b(?:half|a\s+third|a\s+quarter|part)\s+(?:now|upfront|up\s+front|first)\b"
+    r"|\b(?:in|as)\s+(?:two|three|four|\d)\s+tranches\b|\bmilestone-based\b",
+    re.IGNORECASE,
+)
 # A bare vote: "For." or "Strongly against!" as a sentence of its own; "Against unless…".
 _BARE_VOTE = re.compile(
     r"^(?:(?:strongly|still|firmly|definitely|also)\s+)?(?P<side>for|against|yes|no)\s*[.!]*$",
@@ -158,6 +167,8 @@ def read_stance(sentence: str) -> Reading:
     against = _VOTE_AGAINST.search(text) or _AGAINST.search(text)
     if against and not _NEGATED_AGAINST.search(text):
         return Reading("against", strong=True)
+    if _COUNTER_AMOUNT.search(text):
+        return Reading("alternative", strong=True)  # support for a different amount or schedule
     alternative = _ALTERNATIVE.search(text)
     if alternative and "would support" in alternative.group().lower():
         return Reading("alternative", strong=True)  # support on a condition is another plan

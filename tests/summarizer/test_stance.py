@@ -44,3 +44,19 @@ from summarizer.stance import read_stance
 )
 def test_the_side_a_sentence_takes(sentence: str, side: str | None) -> None:
     assert read_stance(sentence).side == side
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Happy to support half the amount, with the rest after the first report.",
+        "Agree with @gus_anders: half now, half after a report.",
+        "Pay it in two tranches instead.",
+    ],
+)
+def test_support_for_another_amount_or_schedule_is_an_alternative(sentence: str) -> None:
+    assert read_stance(sentence).side == "alternative"
+
+
+def test_a_share_of_the_budget_stated_is_no_counter_proposal() -> None:
+    assert read_stance("Stipends are a third of the budget.").side is None
