@@ -31,7 +31,7 @@ _CURRENCY_FIRST = re.compile(
 )
 # "250,000 $OP": a token's ticker is often written with a dollar sign.
 _UNIT_AFTER = re.compile(
-    rf"(?<![\w.$€£/-])(?:{_NUMBER})(?:\s?{_SCALE})?\s?\$?"
+    rf"(?<![\w.$€£/-])(?:\d{{1,2}}\s?[x×]\s?)?(?:{_NUMBER})(?:\s?{_SCALE})?\s?\$?"
     rf"(?P<unit>[A-Z][A-Za-z0-9]{{1,7}}|[A-Z]{{2,8}}e?)\b"
 )
 _ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{40}\b|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.eth\b")
@@ -67,10 +67,12 @@ _COUNT = (
 _PERIOD = r"(?:days?|weeks?|months?|quarters?|years?)"
 _DURATION = re.compile(
     rf"\b(?:over|for|during|within|across)\s+(?:the\s+next\s+|a\s+period\s+of\s+)?{_COUNT}\s+{_PERIOD}\b"
-    rf"|\b{_COUNT}-(?:day|week|month|quarter|year)\b"
+    rf"|\b(?:an?\s+)?{_COUNT}-(?:day|week|month|quarter|year)(?:\s+(?:pilot|term|trial|mandate|"
+    r"program(?:me)?|contract|retainer|engagement|renewal|season|extension))?\b"
+    r"|\bfrom\s+20\d\d-\d\d-\d\d\s*(?:to|until|through|[–—-])\s*20\d\d-\d\d-\d\d\b"
     rf"|\b(?:for\s+(?:an?|the)\s+(?:initial\s+|first\s+)?)?(?:term|period|duration|pilot|mandate)"
     rf"\s+of\s+{_COUNT}\s+{_PERIOD}\b"
-    r"|\b(?:by|until|through|before|from)\s+(?:the\s+end\s+of\s+)?(?:Q[1-4]\s+)?20\d\d\b"
+    r"|\b(?:by|until|through|before|from)\s+(?:the\s+end\s+of\s+)?(?:Q[1-4]\s+)?20\d\d\b(?!-\d)"
     r"|\bfor\s+(?:the\s+)?20\d\d(?:\s+(?:season|term|cycle|edition|calendar\s+year))?\b"
     # July–December 2025 · from July 2025 to June 2026 · Q1–Q2 2027
     rf"|\b(?:from\s+)?{_MONTH}(?:\s+20\d\d)?\s*(?:[–—-]|to|until|through)\s*{_MONTH}\s+20\d\d\b"
@@ -150,6 +152,8 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+|\n+")
 # "falls below 75,000 USDC", "capped at $500k", "fell from 9,100 OP to 6,300 OP".
 _CONTEXT_BEFORE = re.compile(
     r"\b(?:below|above|under|over|exceed(?:s|ing)?|than|capped\s+at|a\s+cap\s+of|at\s+most|at\s+least|"
+    r"(?:spend|spending|burn|revenue|balance|tvl|runway|holds|worth)\s+\(?(?:is|was|are|were|of|at)?\s*"
+    r"(?:about|around|roughly|approximately|nearly|~)?|"
     r"up\s+to|(?:fell|rose|dropped|grew|went|increased|decreased|was|were|down|up)\s+from"
     r"(?:\s+[$€£]?[\d.,]+\s?[kKmM]?\s?\$?[A-Za-z]{0,8}\s+to)?)\s*$",
     re.IGNORECASE,
@@ -197,7 +201,7 @@ def _shares(title: str, body: str) -> list[tuple[str, str]]:
         amounts = [a for a in extract_asks(match.group("amount")) if a.kind == "amount"]
         if amounts and re.search(rf"(?<!\w){re.escape(who)}(?!\w)", title):
             shares.append((who, amounts[0].text))
-    return shares
+    return shares if len(shares) >= 2 else []  # a breakdown has lines; one line is a heading
 
 
 def _looks_like_symbol(unit: str) -> bool:
@@ -211,25 +215,31 @@ def _clean(text: str) -> str:
 
 
 def asks_phrase(asks: list[Ask]) -> str:
-    """The asks in words for a TL;DR: "$200,000 and 2.5 ETH to the Grants multisig over six
-    months in 3 milestones"; empty when there are none."""
-    # The ask and its other unit or total; a breakdown would bury them.
+    """The asks in words for a TL;DR: "$200,000 and 2.5 ETH to the Grants multisig, over six
+    months, in 3 milestones"; a motion that asks for no money gets its period ("a 6-month
+    pilot"); empty when there is nothing."""
     amounts = _headline_amounts([a.text for a in asks if a.kind == "amount"])
-    if not amounts:
-        return ""
-    phrase = _join(amounts)
     # Named shares ("Basalt (50 ETH)") say who gets what; otherwise the recipients.
     shares = [a.text for a in asks if a.kind == "share"][:4]
     recipients = shares or [a.text for a in asks if a.kind == "recipient"][:3]
+    durations = [a.text for a in asks if a.kind == "duration"]
+    # "6-month" alone is the weakest way to say a period; shown only when nothing says more.
+    durations = [d for d in durations if not _BARE_PERIOD.fullmatch(d)] or durations
+    durations = durations[:3]
+    milestones = [a.text for a in asks if a.kind == "milestone"]
+    if not amounts:
+        return _join(durations) if durations else ""
+    phrase = _join(amounts)
     if recipients:
         phrase += f" to {_join(recipients)}"
-    durations = [a.text for a in asks if a.kind == "duration"][:2]
     if durations:
         phrase += f", {_join(durations)}"
-    milestones = [a.text for a in asks if a.kind == "milestone"]
     if milestones:
         phrase += f", in {milestones[0]}"
     return phrase
+
+
+_BARE_PERIOD = re.compile(rf"(?:an?\s+)?{_COUNT}-(?:day|week|month|quarter|year)", re.IGNORECASE)
 
 
 _SCALES = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9,
@@ -249,6 +259,11 @@ _RATE_AT_END = re.compile(rf"(?:{_RATE.pattern})$", re.IGNORECASE)
 def amount_value(amount: str) -> tuple[float, str] | None:
     """An amount as (value, unit), so "$200k", "$200,000" and "200,000 USD" compare equal, and
     "75.000 USDC" is seventy-five thousand; None when it is no amount."""
+    times = _TIMES.match(amount)
+    if times:
+        each = amount_value(amount[times.end() :])
+        factor = int(re.sub(r"\D", "", times.group()))
+        return None if each is None else (round(each[0] * factor, 6), each[1])
     text = _DOT_THOUSANDS.sub(lambda m: m.group().replace(".", ""), _RATE_AT_END.sub("", amount))
     text = re.sub(r"(?<=\d)[ \u00a0\u202f](?=\d{3}(?!\d))", "", text)
     match = _AMOUNT.match(" ".join(text.replace(",", "").split()).casefold())
@@ -260,15 +275,48 @@ def amount_value(amount: str) -> tuple[float, str] | None:
 
 
 def _headline_amounts(amounts: list[str]) -> list[str]:
-    """The ask and, if there is one, its other unit or its total: a second amount in the same
-    unit that is smaller than the first is a part (a tranche, a month), so it is left out."""
-    if len(amounts) < 2:
-        return amounts
-    first, second = amount_value(amounts[0]), amount_value(amounts[1])
-    is_rate = _RATE_AT_END.search(amounts[0]) or _RATE_AT_END.search(amounts[1])
-    if first and second and first[1] == second[1] and second[0] <= first[0] and not is_rate:
-        return amounts[:1]
-    return amounts[:2]
+    """Up to three amounts: the ask, its other units, its total and its rate. An amount in a
+    unit already shown and no larger is a part (a tranche, a line of the budget) and is left
+    out, unless it is a rate ("per month"). A schedule that adds up to an amount shown ("3 x
+    25,000 USDC") follows it in brackets."""
+    shown: list[str] = []
+    schedules = [a for a in amounts if _TIMES.match(a)]
+    for amount in amounts:
+        value = amount_value(amount)
+        if amount in schedules:
+            continue
+        is_part = value is not None and any(
+            (kept := amount_value(other)) is not None
+            and kept[1] == value[1]
+            and value[0] <= kept[0]
+            for other in shown
+        )
+        if is_part and not _RATE_AT_END.search(amount):
+            continue
+        shown.append(amount)
+        if len(shown) == 3:
+            break
+    for schedule in schedules:
+        total = _comparable(schedule)
+        for at, amount in enumerate(shown):
+            if total is not None and _comparable(amount) == total:
+                shown[at] = f"{amount} ({schedule})"
+                break
+    return shown
+
+
+# Stablecoins count as dollars when amounts are compared: "USD 75,000" is "3 x 25,000 USDC".
+_DOLLARS = frozenset({"$", "usdc", "usdt", "dai", "usds", "gho", "lusd", "pyusd", "frax"})
+
+
+def _comparable(amount: str) -> tuple[float, str] | None:
+    value = amount_value(amount)
+    if value is None:
+        return None
+    return value[0], "$" if value[1] in _DOLLARS else value[1]
+
+
+_TIMES = re.compile(r"\d{1,2}\s?[x×]\s?")
 
 
 def _join(items: list[str]) -> str:

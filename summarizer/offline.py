@@ -40,7 +40,8 @@ _AGREEMENT = re.compile(r"\b(?:i|we)\s+(?:fully\s+|also\s+)?agree\s+with\b", re.
 _PROPOSAL_TITLE = re.compile(
     r"\[(?:rfc|proposal|temp\s*check|arfc|draft|grant|request)|\b[A-Z]{2,5}-\d{1,5}\b|"
     r"\b(?:rfc|proposal|temp\s*check|request\s+for|funding|grant|budget|renewal|allocation|"
-    r"diversif\w*|incentive|"
+    r"diversif\w*|incentive|retroactive|retro\s+funding|reimbursement|compensation|mandate|"
+    r"election|renew|swap|parameter|fee\s+(?:cut|change|switch)|"
     # Spanish, Portuguese, French, German
     r"propuesta|proposta|proposition|vorschlag|antrag|solicitud|solicitação|financiamiento|"
     r"financiamento|subvención|demande\s+de\s+financement|förderantrag)\b",
@@ -82,6 +83,13 @@ _HELP_QUESTION = re.compile(
 # "Should we…?", "Do we want…?": a debate, though no formal proposal yet.
 _DEBATE_QUESTION = re.compile(
     r"^\s*(?:\[[^\]]*\]\s*)?(?:should\s+(?:we|the\s+dao)|do\s+we\s+(?:want|need)|is\s+it\s+time)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# Words before an outcome that make it hypothetical, wished for or put in someone's mouth.
+_NOT_STATED = re.compile(
+    r"\b(?:if|unless|once|when|whether|would|will|should|could|might|say|says|saying|said|claim\w*|"
+    r"hope|until|before|ignore|pretend|assume|even\s+if)\b",
     re.IGNORECASE,
 )
 _OUTCOMES = (("withdrawn", _WITHDRAWN), ("rejected", _REJECTED), ("passed", _PASSED))
@@ -139,11 +147,12 @@ def _thread_kind(topic: str, opening: PostInput | None) -> str:
     if _PROPOSAL_TITLE.search(topic):
         return "proposal"
     body = prose(opening.text).own if opening is not None else ""
-    if _DEBATE_QUESTION.search(topic) or topic.strip().endswith("?"):
+    if _DEBATE_QUESTION.search(topic):
         return "debate"
     if _PROPOSAL_BODY.search(body) and extract_asks(body):
         return "proposal"
-    return "debate"
+    # Any other question ("Voting power shows 0 after bridging?") asks for help, not for sides.
+    return "other" if topic.strip().endswith("?") else "debate"
 
 
 def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str]) -> list[Position]:
@@ -194,7 +203,8 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
 
 
 _SECONDS = re.compile(
-    r"(?:^|\s)(?:\+1|agree(?:d)?|seconding|same\s+as|exactly\s+what)\s+(?:to\s+|with\s+)?"
+    r"(?:^|\s)(?:\+1|agree(?:d)?|seconding|same\s+as|same\s+concerns?\s+as|exactly\s+what)\s+"
+    r"(?:to\s+|with\s+)?"
     r"(?:a\s+\w+\s+approach\s+as\s+|the\s+\w+\s+(?:idea|suggestion)\s+(?:of|from)\s+|"
     r"what\s+)?@(?P<who>[\w.-]+)",
     re.IGNORECASE,
@@ -319,10 +329,14 @@ def _side_words(side: str) -> str:
 
 
 def _outcome(posts: Sequence[PostInput]) -> str | None:
-    """The latest outcome someone states: withdrawn, rejected or passed."""
+    """The latest outcome someone states as a fact: withdrawn, rejected or passed. "If it
+    passed…", "say the proposal passed", "will it pass?" state nothing."""
     for post in reversed(posts):
-        own = prose(post.text).own
-        for outcome, pattern in _OUTCOMES:
-            if pattern.search(own):
-                return outcome
+        for sentence in reversed(_SENTENCE_END.split(prose(post.text).own)):
+            if sentence.strip().endswith("?"):
+                continue
+            for outcome, pattern in _OUTCOMES:
+                found = pattern.search(sentence)
+                if found and not _NOT_STATED.search(sentence[: found.start()]):
+                    return outcome
     return None

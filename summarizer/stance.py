@@ -25,7 +25,7 @@ _NEGATED_FOR = re.compile(
     r"\b(?:i|we)\s+(?:do\s+not|don'?t|can'?t|cannot|won'?t|will\s+not|could\s+not|couldn'?t)\s+"
     r"(?:yet\s+)?(?:fully\s+)?(?:support|back|endorse|get\s+behind|vote\s+for)\b"
     r"|\b(?:not|no\s+longer)\s+(?:in\s+favou?r|supportive)\b"
-    r"|\bi'?m\s+not\s+(?:a\s+)?(?:fan|convinced)\b",
+    r"|\bi'?m\s+not\s+(?:a\s+)?(?:fan|convinced)\b|^(?:still\s+)?not\s+convinced\b",
     re.IGNORECASE,
 )
 _NEGATED_AGAINST = re.compile(
@@ -76,7 +76,7 @@ _ALTERNATIVE = re.compile(
     r"|\b(?:i|we)\s+would\s+support\s+(?:this\s+)?(?:only\s+)?(?:if|with)\b"
     r"|\bsmaller\s+(?:amount|grant|allocation|pilot|first\s+tranche)\b"
     r"|\b(?:staggered|phased)\s+(?:approach|sale|sales|rollout|plan)\b|\bmore\s+reasonable\s+than\b"
-    r"|\binstead\b|\bpilot\b|\bmiddle\s+ground\b|\bcompromise\b|\bi'?d\s+rather\b"
+    r"|\binstead\b|\b(?:start\s+with|as|run\s+it\s+as)\s+a\s+(?:smaller\s+)?pilot\b|\bmiddle\s+ground\b|\bcompromise\b|\bi'?d\s+rather\b"
     r"|\bcut\s+it\s+to\b|\b(?:could|would)\s+(?:vote\s+for|support)\s+(?:a|an|that)\b"
     r"|\bsomething\s+i\s+could\s+(?:vote\s+for|support)\b"
     r"|\bwould\s+support\s+a\s+(?:smaller|reduced|revised|different)\b"
@@ -93,12 +93,21 @@ _COUNTER_AMOUNT = re.compile(
     r"|\b(?:in|as)\s+(?:two|three|four|\d)\s+tranches\b|\bmilestone-based\b",
     re.IGNORECASE,
 )
+# "instead of" and "rather than" put forward another course only when someone speaks: "we
+# should pay on delivery instead of upfront", not "the proceeds go to X instead of Y".
+_DESCRIBES = re.compile(r"^(?:instead\s+of|rather\s+than)$", re.IGNORECASE)
+_SPEAKER = re.compile(
+    r"\b(?:i|we|i'?d|we'?d|let'?s|us|you|should|why\s+not|suggest|prefer|propose)\b|^\+1\b",
+    re.IGNORECASE,
+)
+_PLUS_ONE_TO_A_PLAN = re.compile(r"(?:^|\s)\+1\s+(?:to|for|on)\s+(?!@)", re.IGNORECASE)
 # A bare vote: "For." or "Strongly against!" as a sentence of its own; "Against unless…".
 _BARE_VOTE = re.compile(
     r"^(?:(?:strongly|still|firmly|definitely|also)\s+)?(?P<side>for|against|yes|no)\s*[.!]*$",
     re.IGNORECASE,
 )
-_LEADING_AGAINST = re.compile(r"^(?:strongly\s+|still\s+)?against\b(?!\s+(?:the\s+)?\w+ing\b)",
+_LEADING_AGAINST = re.compile(r"^(?:strongly\s+|still\s+)?against\b(?!\s+(?:the\s+)?\w+ing\b)"
+                              r"(?!\s+(?:all\s+)?(?:the\s+|my\s+|our\s+)?(?:odds|expectations?|clock))",
                               re.IGNORECASE)  # fmt: skip
 # "I'm not against X, but <objection>": the objection is what is meant.
 _NOT_AGAINST_BUT = re.compile(r"\bnot\s+(?:against|opposed\s+to)\b[^.;]*,\s+but\b", re.IGNORECASE)
@@ -172,6 +181,10 @@ def read_stance(sentence: str) -> Reading:
     alternative = _ALTERNATIVE.search(text)
     if alternative and "would support" in alternative.group().lower():
         return Reading("alternative", strong=True)  # support on a condition is another plan
+    if alternative and _DESCRIBES.search(alternative.group()) and not _SPEAKER.search(text):
+        alternative = None  # "The proceeds go to X instead of Y" describes; nobody proposes
+    if alternative and _PLUS_ONE_TO_A_PLAN.search(text):
+        return Reading("alternative")  # "+1 to paying on delivery instead": another plan
     if _VOTE_FOR.search(text) or _FOR.search(text):
         return Reading("for", strong=not alternative)
     if alternative:

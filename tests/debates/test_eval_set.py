@@ -18,10 +18,12 @@ import json
 import re
 from collections import Counter
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from bench.summary_quality import (
+    BLIND_DIR,
     CHAT_DIR,
     DEBATES,
     EVAL_DIR,
@@ -42,7 +44,8 @@ from bench.summary_quality import (
 
 THREADS = load_threads()
 HELDOUT = load_threads(HELDOUT_DIR)
-ALL_THREADS = THREADS + HELDOUT
+BLIND = load_threads(BLIND_DIR)
+ALL_THREADS = THREADS + HELDOUT + BLIND
 WINDOWS = load_chat_windows()
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
@@ -156,7 +159,10 @@ def test_the_held_out_set_is_as_large_and_varied_as_promised() -> None:
     assert any(len(t.asks) >= 6 for t in HELDOUT), "a proposal with several recipients"
 
 
-def test_the_held_out_set_was_written_apart_from_the_tuning_set() -> None:
+@pytest.mark.parametrize(("earlier", "later"), [(THREADS, HELDOUT), (THREADS + HELDOUT, BLIND)])
+def test_each_held_out_set_was_written_apart_from_the_sets_before_it(
+    earlier: list[Thread], later: list[Thread]
+) -> None:
     def people(threads: list[Thread]) -> set[str]:
         return {post.username for t in threads for post in t.posts}
 
@@ -166,18 +172,21 @@ def test_the_held_out_set_was_written_apart_from_the_tuning_set() -> None:
             hosts.update(re.findall(r"https?://([\w.-]+\.example)\b", t.path.read_text()))
         return hosts
 
-    assert not people(THREADS) & people(HELDOUT)
-    assert not forums(THREADS) & forums(HELDOUT)
-    assert not {t.title for t in THREADS} & {t.title for t in HELDOUT}
-    assert all("not a real thread" in t.provenance for t in HELDOUT)
+    assert later
+    assert not people(earlier) & people(later)
+    assert not forums(earlier) & forums(later)
+    assert not {t.title for t in earlier} & {t.title for t in later}
+    assert all("not a real thread" in t.provenance for t in later)
 
 
-def test_the_benchmark_scores_every_held_out_thread() -> None:
-    report = evaluate(HELDOUT_DIR)
-    assert report.overall.threads == len(HELDOUT)
-    assert report.overall.asks == sum(len(t.asks) for t in HELDOUT)
+@pytest.mark.parametrize("directory", [HELDOUT_DIR, BLIND_DIR], ids=lambda d: d.name)
+def test_the_benchmark_scores_every_held_out_thread(directory: Path) -> None:
+    threads = load_threads(directory)
+    report = evaluate(directory)
+    assert report.overall.threads == len(threads) >= 8
+    assert report.overall.asks == sum(len(t.asks) for t in threads)
     assert report.overall.labelled_sides == sum(
-        label.stance in SIDES for t in HELDOUT for label in t.labels
+        label.stance in SIDES for t in threads for label in t.labels
     )
 
 

@@ -112,3 +112,37 @@ def test_dates_and_counts_are_no_amounts() -> None:
         texts("Vote 2022-10-26 ended 12/12-17 with 45 votes and 3 PRs at 10 AM UTC.", "amount")
         == []
     )
+
+
+def test_a_schedule_follows_the_amount_it_adds_up_to() -> None:
+    asks = proposal_asks(
+        "Nimbus Research: liquidation study (USD 75,000)",
+        "We request USD 75,000, paid as 3 x 25,000 USDC at the end of each phase.",
+    )
+    assert asks_phrase(asks) == "USD 75,000 (3 x 25,000 USDC)"
+
+
+def test_a_total_in_another_unit_is_shown_and_a_line_of_the_budget_is_not() -> None:
+    body = (
+        "We request 85 000 USDC and 40k DAI, $125,000 in total, from 2027-01-01 to 2027-06-30.\n"
+        "- Stipends: 5 × 8k DAI, paid monthly\n- Tooling: 10k DAI, paid once"
+    )
+    phrase = asks_phrase(proposal_asks("Season 3 (85 000 USDC + 40k DAI)", body))
+    assert phrase.startswith("85 000 USDC, 40k DAI (5 × 8k DAI) and $125,000")
+    assert "10k DAI" not in phrase
+    assert phrase.endswith("from 2027-01-01 to 2027-06-30")
+
+
+def test_a_motion_without_money_is_summed_up_by_its_period() -> None:
+    asks = proposal_asks(
+        "Cut the swap fee to 0.01%", "We propose a 6-month pilot of the lower fee."
+    )
+    assert asks_phrase(asks) == "a 6-month pilot"
+
+
+def test_a_single_heading_line_is_no_breakdown() -> None:
+    title = "OIP-19: Swap 1.2M $ARB for USDC"
+    body = (
+        "OIP-19: Swap 1.2M $ARB for USDC over 4 weeks.\nWe propose to swap it to the Ops Multisig."
+    )
+    assert [a.kind for a in proposal_asks(title, body)].count("share") == 0

@@ -60,3 +60,18 @@ def test_support_for_another_amount_or_schedule_is_an_alternative(sentence: str)
 
 def test_a_share_of_the_budget_stated_is_no_counter_proposal() -> None:
     assert read_stance("Stipends are a third of the budget.").side is None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "side"),
+    [
+        ("Against all my expectations, it shows 12,400 KST now.", None),
+        ("The proceeds go to the Ops Multisig instead of the Treasury Safe.", None),
+        ("We should pay on delivery instead of upfront.", "alternative"),
+        ("+1 to paying on delivery instead of at the start of each phase.", "alternative"),
+        ("Keeper uptime during the pilot, from the public status page:", None),
+        ("Not convinced we need to sell anything.", "against"),
+    ],
+)
+def test_descriptions_are_not_taken_for_sides(sentence: str, side: str | None) -> None:
+    assert read_stance(sentence).side == side
