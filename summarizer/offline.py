@@ -185,11 +185,15 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
     positions = []
     sides: tuple[Side, ...] = ("for", "against", "alternative")
     for stance in sides:
-        quotes = sorted(chosen[stance], key=lambda s: (-s.strong, -s.post.likes, s.index))
-        shown = [s for s in quotes if s.text.lower() not in used][:MAX_QUOTES_PER_SIDE]
+        # A seconding sentence ("+1 to @dana's plan") names a side but not why: quoted last.
+        quotes = sorted(
+            chosen[stance],
+            key=lambda s: (bool(_SECONDS.search(s.text)), -s.strong, -s.post.likes, s.index),
+        )
+        shown = [s for s in quotes if _same_words(s.text) not in used][:MAX_QUOTES_PER_SIDE]
         if not shown:
             continue
-        used.update(s.text.lower() for s in shown)
+        used.update(_same_words(s.text) for s in shown)
         ordered = sorted(holders[stance], key=lambda pair: -pair[1])
         positions.append(
             Position(
@@ -280,7 +284,7 @@ def _top(sentences: list[_Sentence], count: int, used: set[str]) -> list[_Senten
     chosen: list[_Sentence] = []
     seen_posts: set[str] = set()
     for sentence in sorted(sentences, key=lambda s: -s.score):
-        key = sentence.text.lower()
+        key = _same_words(sentence.text)
         if sentence.score <= 0 or sentence.post.id in seen_posts or key in used:
             continue
         chosen.append(sentence)
@@ -289,6 +293,15 @@ def _top(sentences: list[_Sentence], count: int, used: set[str]) -> list[_Senten
         if len(chosen) == count:
             break
     return chosen
+
+
+_ADDRESSED = re.compile(r"^(?:@[\w.-]+[\s,:]*)+")
+
+
+def _same_words(text: str) -> str:
+    """A sentence as compared for repeats: "@nadia what is the argument…?" repeats "What is
+    the argument…?"."""
+    return " ".join(re.findall(r"\w+", _ADDRESSED.sub("", text.strip()).lower()))
 
 
 def _cite(sentence: _Sentence) -> Citation:

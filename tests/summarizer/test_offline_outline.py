@@ -44,3 +44,13 @@ def test_an_outcome_put_in_someone_s_mouth_is_not_stated() -> None:
     assert (
         "Outcome stated in the thread: passed" in summarize_offline(posts, "[Proposal] Audits").tldr
     )
+
+
+def test_a_question_asked_again_at_someone_is_shown_once() -> None:
+    posts = thread(
+        ("ana", "This proposal requests $50,000 for audits."),
+        ("bo", "What is the argument for paying before the audit ships?"),
+        ("cy", "@ana what is the argument for paying before the audit ships?"),
+    )
+    questions = summarize_offline(posts, "[Proposal] Audits").open_questions
+    assert len(questions) == 1
