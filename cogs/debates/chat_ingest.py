@@ -3,14 +3,28 @@
 Which chats are ingested: Telegram groups the bot is in, and the Discord channels stewards chose
 with /ingest channel (and the threads inside them). Each message is stored once, keyed by its id
 in its channel, whatever order the new, edited and deleted events arrive in.
+
+Live events are not written one transaction each: they wait in memory, in arrival order, and one
+writer stores them together every FLUSH_SECONDS (sooner when FLUSH_MESSAGES are waiting), in one
+transaction with one bulk statement per chat. Within a batch, the events of one message become
+one: the newest text wins and a delete deletes it, whether it came before, with or after it. An
+edit applies only if it is at least as new as the stored text, and a delete of a message not
+stored yet is remembered for when the message arrives. `close()` (or leaving `async with`) stores
+what is waiting; messages that come after it are stored one by one.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.community import CommunityContext, CommunityService
 from bot.commands.options import ChannelRef
@@ -26,6 +40,25 @@ log = logging.getLogger(__name__)
 
 CHANNELS_SETTING = "ingest_channels"
 BACKFILL_BATCH = 100
+FLUSH_SECONDS = 0.1  # the longest a live message waits before it is written
+FLUSH_MESSAGES = 500  # or as soon as this many wait
+WRITE_LIMIT = 2_000  # events per transaction, so no write holds the database for long
+MAX_PENDING = 10_000  # beyond this, events wait for the writer instead of piling up
+TOMBSTONES = 10_000  # deletes of messages not stored (yet) that are remembered
+RETRY_SECONDS = 1.0  # after a failed write; the messages stay queued
+
+Pending = tuple[CommunityContext, ChatMessage]
+
+
+@dataclass
+class _Learned:
+    """Rows a write created or found, kept for later writes once it is committed."""
+
+    sources: dict[tuple[int, str, str], int] = field(default_factory=dict)
+    threads: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
+    authors: dict[int, store.Known] = field(default_factory=dict)
+    tombstones: set[tuple[int, str]] = field(default_factory=set)
+    new: int = 0
 
 
 class ChatIngest:
@@ -35,11 +68,34 @@ class ChatIngest:
         communities: CommunityService,
         frontends: FrontEnds,
         debates: DebateService,
+        *,
+        flush_seconds: float = FLUSH_SECONDS,
+        flush_messages: int = FLUSH_MESSAGES,
     ) -> None:
         self._db = db
         self._communities = communities
         self._frontends = frontends
         self._debates = debates
+        self._flush_seconds = flush_seconds
+        self._flush_messages = flush_messages
+        self._pending: list[Pending] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._write_lock = asyncio.Lock()
+        self._closed = False
+        # Rows already committed, so a batch looks up only what it has not seen.
+        self._sources: dict[tuple[int, str, str], int] = {}
+        self._threads: dict[tuple[int, str], tuple[int, str]] = {}
+        self._authors: dict[int, store.Known] = {}
+        self._tombstones: OrderedDict[tuple[int, str], None] = OrderedDict()
+
+    async def __aenter__(self) -> ChatIngest:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # Live events -------------------------------------------------------------------------------
 
     async def handle(self, message: ChatMessage) -> None:
         community = await self._communities.resolve(
@@ -47,7 +103,7 @@ class ChatIngest:
         )
         if not self.wanted(community, message):
             return
-        await self.store([message], community)
+        await self.submit(message, community)
 
     @staticmethod
     def wanted(community: CommunityContext, message: ChatMessage) -> bool:
@@ -58,54 +114,187 @@ class ChatIngest:
             message.parent is not None and message.parent.id in chosen
         )
 
-    async def store(self, messages: list[ChatMessage], community: CommunityContext) -> int:
-        """Store a batch of messages of one channel; returns how many were new.
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
 
-        Events for one channel arrive concurrently; when two create the same source, thread,
-        author or message at once, the loser's unique-key violation is retried and then finds
-        the winner's row, so nothing is stored twice.
-        """
+    async def submit(self, message: ChatMessage, community: CommunityContext) -> None:
+        """Queue a live event; it is written within FLUSH_SECONDS, with the others."""
+        if self._closed:
+            await self.store([message], community)
+            return
+        self._pending.append((community, message))
+        if len(self._pending) >= self._flush_messages:
+            self._wake.set()
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_loop(), name="chat-ingest-writer")
+        if len(self._pending) >= MAX_PENDING:
+            await self.flush()  # the database is behind: wait for it rather than grow
+
+    async def _write_loop(self) -> None:
+        """Runs while events wait; ends when none do (the next event starts it again)."""
+        while self._pending and not self._closed:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._flush_seconds)
+            self._wake.clear()
+            if self._closed:
+                return  # close() writes what is left
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("chat messages not stored yet", extra={"waiting": self.pending})
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), RETRY_SECONDS)
+
+    async def flush(self) -> None:
+        """Write the events queued now, in arrival order, WRITE_LIMIT to a transaction; on
+        failure they stay queued, in order."""
+        async with self._write_lock:
+            left = len(self._pending)
+            while left > 0 and self._pending:
+                batch = self._pending[:WRITE_LIMIT]
+                del self._pending[:WRITE_LIMIT]
+                left -= len(batch)
+                try:
+                    await self._write(batch)
+                except BaseException:
+                    self._pending[:0] = batch
+                    raise
+
+    async def close(self) -> None:
+        """Store what is waiting. Events after this are stored one by one as they come."""
+        self._closed = True
+        self._wake.set()
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                await self._writer
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("chat messages lost at shutdown", extra={"count": self.pending})
+            raise
+
+    # Writing -----------------------------------------------------------------------------------
+
+    async def store(self, messages: list[ChatMessage], community: CommunityContext) -> int:
+        """Store messages now, in one transaction; returns how many were new."""
+        async with self._write_lock:
+            return await self._write([(community, m) for m in messages])
+
+    async def _write(self, batch: list[Pending], checkpoint: str | None = None) -> int:
+        """Events for one source, thread or author created at once by someone else (a backfill
+        next to live events, another process) lose on a unique key; the retry finds theirs."""
         for attempt in range(3):
             try:
-                return await self._store_once(messages, community)
+                return await self._write_once(batch, checkpoint)
             except IntegrityError:
+                self._forget()
                 if attempt == 2:
                     raise
         return 0
 
-    async def _store_once(self, messages: list[ChatMessage], community: CommunityContext) -> int:
-        if not messages:
+    async def _write_once(self, batch: list[Pending], checkpoint: str | None) -> int:
+        if not batch:
             return 0
-        first = messages[0]
-        new = 0
+        groups: dict[tuple[int, str, str], dict[str, list[ChatMessage]]] = {}
+        spaces: dict[tuple[int, str, str], ChatMessage] = {}
+        for community, message in batch:
+            key = (community.id, message.platform, message.space.id)
+            spaces.setdefault(key, message)
+            groups.setdefault(key, {}).setdefault(message.channel.id, []).append(message)
+        learned = _Learned()
         async with self._db.transaction() as session:
-            source = await store.ensure_source(
-                session, community.id, first.platform, first.space.id, first.space.name
-            )
-            thread = await store.ensure_thread(
-                session, source.id or 0, first.channel.id, first.channel.display or first.channel.id
-            )
-            deleted = [m.message_id for m in messages if m.deleted and not m.author_id]
-            incoming = [
+            for key, channels in groups.items():
+                source_id = self._sources.get(key)
+                if source_id is None:
+                    first = spaces[key]
+                    source = await store.ensure_source(
+                        session, key[0], first.platform, first.space.id, first.space.name
+                    )
+                    source_id = learned.sources[key] = source.id or 0
+                await self._store_source(session, source_id, channels, learned, checkpoint)
+        self._remember(learned)
+        return learned.new
+
+    async def _thread_id(
+        self, session: AsyncSession, source_id: int, messages: list[ChatMessage], learned: _Learned
+    ) -> int:
+        channel = messages[0].channel
+        title = next((m.channel.display for m in messages if m.channel.display), "")
+        cached = self._threads.get((source_id, channel.id))
+        if cached is not None and (not title or title == cached[1]):
+            return cached[0]
+        thread = await store.ensure_thread(session, source_id, channel.id, title)
+        learned.threads[(source_id, channel.id)] = (thread.id or 0, thread.title)
+        return thread.id or 0
+
+    async def _store_source(
+        self,
+        session: AsyncSession,
+        source_id: int,
+        channels: dict[str, list[ChatMessage]],
+        learned: _Learned,
+        checkpoint: str | None,
+    ) -> None:
+        """The messages of one source's channels, in one statement."""
+        now = datetime.now(UTC)
+        posts: dict[int, list[store.IncomingPost]] = {}
+        elsewhere: dict[int, set[str]] = {}
+        for messages in channels.values():
+            thread_id = await self._thread_id(session, source_id, messages, learned)
+            deletes = {m.message_id for m in messages if m.deleted and not m.author_id}
+            posts[thread_id] = [
                 store.IncomingPost(
                     external_id=m.message_id,
                     author_id=m.author_id,
                     author_name=m.author_name,
-                    created_at=m.created_at or datetime.now(UTC),
-                    updated_at=m.edited_at or m.created_at or datetime.now(UTC),
+                    created_at=m.created_at or now,
+                    updated_at=m.edited_at or m.created_at or now,
                     text=m.text,
                     reply_to=m.reply_to,
                     likes=m.reactions,
                     url=m.url,
-                    deleted=m.deleted,
+                    # A delete before, with or after its message in this batch deletes it.
+                    deleted=m.deleted
+                    or m.message_id in deletes
+                    or (thread_id, m.message_id) in self._tombstones,
                 )
                 for m in messages
                 if m.author_id
             ]
-            result = await store.upsert_posts(session, thread, incoming)
-            await store.mark_deleted(session, thread.id or 0, deleted)
-            new = result.new
-        return new
+            elsewhere[thread_id] = deletes - {p.external_id for p in posts[thread_id]}
+        result = await store.upsert_posts(
+            session, source_id, posts, known_authors=self._authors.get(source_id)
+        )
+        learned.authors.setdefault(source_id, {}).update(result.authors or {})
+        learned.new += result.new
+        connection = await session.connection()
+        for thread_id, ids in elsewhere.items():
+            marked = await store.mark_deleted(session, thread_id, ids)
+            # Deletes of messages not stored (yet): remembered for when they arrive.
+            learned.tombstones.update((thread_id, i) for i in ids - marked)
+            if checkpoint is not None:
+                threads = store.THREADS
+                await connection.execute(
+                    update(threads).where(threads.c.id == thread_id).values(checkpoint=checkpoint)
+                )
+
+    def _remember(self, learned: _Learned) -> None:
+        self._sources.update(learned.sources)
+        self._threads.update(learned.threads)
+        for source_id, authors in learned.authors.items():
+            self._authors.setdefault(source_id, {}).update(authors)
+        for key in learned.tombstones:
+            self._tombstones[key] = None
+        while len(self._tombstones) > TOMBSTONES:
+            self._tombstones.popitem(last=False)
+
+    def _forget(self) -> None:
+        self._sources.clear()
+        self._threads.clear()
+        self._authors.clear()
+
+    # Backfill ----------------------------------------------------------------------------------
 
     async def backfill(self, community: CommunityContext, channel: ChannelRef) -> tuple[int, int]:
         """Read a channel's history from the stored checkpoint on; (new messages, read)."""
@@ -132,15 +321,11 @@ class ChatIngest:
     async def _store_batch(self, community: CommunityContext, batch: list[ChatMessage]) -> int:
         if not batch:
             return 0
-        new = await self.store(batch, community)
-        # The checkpoint moves only after the batch is committed, so a crash re-reads, never skips.
-        async with self._db.transaction() as session:
-            source = await store.ensure_source(
-                session, community.id, batch[0].platform, batch[0].space.id, batch[0].space.name
+        # The checkpoint moves in the batch's own transaction, so a crash re-reads, never skips.
+        async with self._write_lock:
+            return await self._write(
+                [(community, m) for m in batch], checkpoint=batch[-1].message_id
             )
-            thread = await store.ensure_thread(session, source.id or 0, batch[0].channel.id, "")
-            thread.checkpoint = batch[-1].message_id
-        return new
 
     async def _remember_channel(self, community: CommunityContext, channel: ChannelRef) -> None:
         chosen = {

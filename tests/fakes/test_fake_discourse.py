@@ -218,6 +218,35 @@ async def test_big_topic_first_chunk_then_the_rest_by_post_ids(
 
 
 @pytest.mark.asyncio
+async def test_a_topic_read_at_its_last_post_has_its_last_chunk_and_the_whole_stream(
+    forum: Forum, http: aiohttp.ClientSession
+) -> None:
+    """GET /t/{id}/{post_number}.json, as reference/discourse-api/t_2108_post_452.json shows
+    it: the topic with the 20 posts up to that number and the ids of all its posts. A sync
+    reads a changed topic this way to get its new posts and the stream in one request."""
+    topic = debate(forum)
+    forum.advance(minutes=5)
+    forum.add_posts(topic.id, 3)
+    edited = forum.edit_post(topic.posts[-6].id, "Edited after the fact, with a new stance.")
+    highest = topic.highest_post_number
+
+    data = await get(http, f"/t/{topic.id}/{highest}.json")
+
+    assert data.keys() >= REAL_TOPIC_KEYS
+    assert data["current_post_number"] == highest == data["highest_post_number"] == 603
+    posts = data["post_stream"]["posts"]
+    assert [p["post_number"] for p in posts] == list(range(highest - 19, highest + 1))
+    assert data["post_stream"]["stream"] == [p.id for p in topic.posts]
+    # Each post says which version it is, so an edit on this page is seen without more.
+    shown = next(p for p in posts if p["id"] == edited.id)
+    assert shown["version"] == 2 and shown["updated_at"] == iso(edited.updated_at)
+    assert shown["cooked"] == edited.cooked
+    # A number past the end (or a slug-less path) still answers with the last chunk.
+    beyond = await get(http, f"/t/{topic.id}/99999999.json")
+    assert [p["id"] for p in beyond["post_stream"]["posts"]] == [p["id"] for p in posts]
+
+
+@pytest.mark.asyncio
 async def test_posts_carry_quotes_likes_and_reactions_in_the_real_shapes(
     forum: Forum, http: aiohttp.ClientSession
 ) -> None:
