@@ -51,7 +51,8 @@ async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]
         ctx.events.subscribe(ingest.handle)
         every = timedelta(minutes=ctx.config.sync_minutes)
         ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
-        yield Debates(service, ingest)
+        async with ingest:  # writes the queued chat messages at shutdown
+            yield Debates(service, ingest)
     finally:
         await service.close()
 

@@ -169,7 +169,9 @@ class DebateService:
 
     async def sync(self, source: Source, *, full: bool = False) -> SyncReport:
         try:
-            return await ForumSync(self._db, self.client_for(source), source).run(full=full)
+            return await ForumSync(self._db, self.client_for(source), source, self._clock).run(
+                full=full
+            )
         except UpstreamError as exc:
             async with self._db.transaction() as session:
                 row = await session.get(Source, source.id)

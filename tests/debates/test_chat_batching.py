@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from cogs.debates.chat_ingest import ChatIngest
 from cogs.debates.config import DebatesConfig
 from cogs.debates.models import Post, Thread
 from cogs.debates.service import DebateService
-from tests.support.apps import feature_migrations
+from tests.support.apps import feature_migrations, make_settings, running_app
 from tests.support.clock import ManualClock
 
 T0 = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -221,3 +222,22 @@ async def test_a_backfill_next_to_live_events_stores_each_message_once(env: Env)
 
     posts = await env.posts()
     assert sorted(int(p.external_id) for p in posts) == list(range(1, 601))
+
+
+async def test_stopping_the_bot_stores_the_messages_still_waiting(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Through the app's own lifespan: messages still in the batch when the bot stops are
+    written before the database closes."""
+    community = {"slug": "test-dao", "name": "Test DAO", "telegram_chat_ids": [GROUP.id]}
+    settings = make_settings(tmp_path, db_url, communities=[community])
+    async with running_app(settings) as app:
+        for n in range(1, 301):
+            await app.events.publish(said(n))
+    db = Database(db_url)
+    try:
+        async with db.read() as session:
+            texts = (await session.exec(select(Post.text).order_by(col(Post.id)))).all()
+    finally:
+        await db.close()
+    assert list(texts) == [f"message {n}" for n in range(1, 301)]
