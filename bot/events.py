@@ -14,9 +14,33 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: stored and shown as a link, never read as text."""
+
+    name: str
+    content_type: str = ""
+    size: int = 0
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Mention:
+    """Someone a message mentions, by the platform's id, with the name shown for them then.
+    Stored as ids; shown as names at display time, never as a ping."""
+
+    id: str
+    name: str = ""
+    kind: str = "user"  # user, role, channel
+
+
+@dataclass(frozen=True)
 class ChatMessage:
-    """A message seen in a chat, new, edited or deleted. `channel` is where it was posted (a
-    Discord thread counts as a channel); `parent` the channel a thread belongs to."""
+    """A message seen in a chat, new, edited or deleted. `channel` is where it was posted: a
+    Discord thread, a forum channel's post and a Telegram forum topic each count as a channel
+    (a topic's id is "<chat id>/<message_thread_id>"); `parent` is the channel a thread or topic
+    belongs to. `channel.display` is the channel's name or chat's title when the event carries
+    one, else "" (a delete carries none): an empty name never replaces a stored one. `text` is
+    the message's own words without its attachments; `channel_kind` says what the channel is."""
 
     platform: str
     space: Space
@@ -32,6 +56,9 @@ class ChatMessage:
     url: str = ""
     parent: ChannelRef | None = None
     deleted: bool = False
+    attachments: tuple[Attachment, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+    channel_kind: str = "channel"  # channel, thread, forum_post, topic
 
 
 Listener = Callable[[ChatMessage], Awaitable[None]]

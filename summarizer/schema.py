@@ -61,6 +61,58 @@ class DebateSummary(Strict):
         return found
 
 
+class Decision(Strict):
+    decision: str
+    by: str = Field(description="Who took it: the author, or the body the sentence names")
+    citations: list[Citation]
+
+
+class ActionItem(Strict):
+    task: str
+    owner: str = Field(description="Who does it: the author taking it on, or the person asked")
+    citations: list[Citation]
+
+
+class ChatTopic(Strict):
+    """One conversation of a chat window: what was asked or proposed, and what came of it."""
+
+    title: str
+    # The message that raised what the topic asks or proposes, in its words; None when the
+    # topic only asks and answers or announces: then there are no positions either.
+    motion: Point | None
+    positions: list[Position]  # stances relative to the motion, never without one
+    arguments: list[Point]
+    decisions: list[Decision]
+    action_items: list[ActionItem]
+    open_questions: list[Question]
+    agreements: list[Point]  # people agreeing with each other on a stated point
+    post_ids: list[str]  # the messages the topic is made of
+
+    def citations(self) -> list[Citation]:
+        found: list[Citation] = list(self.motion.citations) if self.motion else []
+        for group in (
+            self.positions,
+            self.arguments,
+            self.decisions,
+            self.action_items,
+            self.open_questions,
+            self.agreements,
+        ):
+            for item in group:
+                found.extend(item.citations)
+        return found
+
+
+class ChatSummary(Strict):
+    """A chat window's summary: one entry per topic, busiest first."""
+
+    tldr: str
+    topics: list[ChatTopic]
+
+    def citations(self) -> list[Citation]:
+        return [c for topic in self.topics for c in topic.citations()]
+
+
 def json_schema() -> dict[str, Any]:
     """DebateSummary as the strict JSON schema OpenAI-compatible servers accept."""
     schema = DebateSummary.model_json_schema()
@@ -92,6 +144,10 @@ class PostInput(BaseModel):
     likes: int = 0
     url: str = ""
     created_at: datetime | None = None
+    # Chat: the message this one replies to, and the names of the people it mentions (its text
+    # shows them as "@name"); used to split a window into topics.
+    reply_to: str | None = None
+    mentions: tuple[str, ...] = ()
 
 
 class Window(BaseModel):
