@@ -5,9 +5,10 @@ every post is labelled, every label is a sentence the harness really cuts from t
 are the opening post's words, and each set is as large and as varied as promised; the held-out
 threads share no people, forums or titles with the tuning set.
 
-Chat windows (bench/eval/chat/): ids are unique, replies answer messages that exist, every
-labelled sentence is said in its message, every sentence of a topic's messages has a stance, and
-the set holds the windows and labels promised.
+Chat windows (bench/eval/chat/, and the held-out bench/eval/chat-heldout/): ids are unique,
+replies answer messages that exist, every labelled sentence is said in its message, every sentence
+of a topic's messages has a stance, and each set holds the windows and labels promised; the
+held-out windows share no people, hosts or titles with the tuning windows.
 
 The summarizer's quality is not asserted here: `bench/summary_quality.py` reports it.
 """
@@ -47,6 +48,9 @@ HELDOUT = load_threads(HELDOUT_DIR)
 BLIND = load_threads(BLIND_DIR)
 ALL_THREADS = THREADS + HELDOUT + BLIND
 WINDOWS = load_chat_windows()
+CHAT_HELDOUT_DIR = CHAT_DIR.parent / "chat-heldout"
+HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
+ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
 
@@ -57,6 +61,10 @@ def _normal(text: str) -> str:
 
 def _thread_id(thread: Thread) -> str:
     return f"{thread.path.parent.name}/{thread.path.stem}"
+
+
+def _window_id(window: ChatWindow) -> str:
+    return f"{window.path.parent.name}/{window.path.stem}"
 
 
 def test_the_set_is_as_large_and_varied_as_promised() -> None:
@@ -206,7 +214,7 @@ def test_the_chat_set_is_as_large_and_varied_as_promised() -> None:
     assert undecided, "a window where nothing is decided"
 
 
-@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: w.path.stem)
+@pytest.mark.parametrize("window", ALL_WINDOWS, ids=_window_id)
 def test_a_chat_window_has_the_agreed_shape(window: ChatWindow) -> None:
     data = json.loads(window.path.read_text(encoding="utf-8"))
     assert set(data) == {"title", "provenance", "platform", "messages", "labels"}
@@ -221,7 +229,7 @@ def test_a_chat_window_has_the_agreed_shape(window: ChatWindow) -> None:
     assert times == sorted(times)
 
 
-@pytest.mark.parametrize("window", WINDOWS, ids=lambda w: w.path.stem)
+@pytest.mark.parametrize("window", ALL_WINDOWS, ids=_window_id)
 def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
     window: ChatWindow,
 ) -> None:
@@ -255,5 +263,29 @@ def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
             assert answer is None or order[answer] > order[question.message]
 
 
-def test_the_chat_set_is_loaded_from_its_directory() -> None:
-    assert len(WINDOWS) == len(list(CHAT_DIR.glob("*.json")))
+@pytest.mark.parametrize(
+    ("windows", "directory"),
+    [(WINDOWS, CHAT_DIR), (HELDOUT_WINDOWS, CHAT_HELDOUT_DIR)],
+    ids=["chat", "chat-heldout"],
+)
+def test_the_chat_set_is_loaded_from_its_directory(
+    windows: list[ChatWindow], directory: Path
+) -> None:
+    assert windows and len(windows) == len(list(directory.glob("*.json")))
+
+
+def test_the_held_out_chat_set_was_written_apart_from_the_tuning_set() -> None:
+    def people(windows: list[ChatWindow]) -> set[str]:
+        return {m.author for w in windows for m in w.messages}
+
+    def hosts(windows: list[ChatWindow]) -> set[str]:
+        found = set()
+        for w in windows:
+            found.update(re.findall(r"https?://([\w.-]+)", w.path.read_text(encoding="utf-8")))
+        return found
+
+    assert HELDOUT_WINDOWS
+    assert not people(WINDOWS) & people(HELDOUT_WINDOWS)
+    assert not hosts(WINDOWS) & hosts(HELDOUT_WINDOWS)
+    assert not {w.title for w in WINDOWS} & {w.title for w in HELDOUT_WINDOWS}
+    assert all("not a real conversation" in w.provenance for w in HELDOUT_WINDOWS)
