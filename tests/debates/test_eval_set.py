@@ -198,11 +198,12 @@ def test_the_benchmark_scores_every_held_out_thread(directory: Path) -> None:
     )
 
 
-def test_the_chat_set_is_as_large_and_varied_as_promised() -> None:
-    assert len(WINDOWS) >= 6
-    assert {w.platform for w in WINDOWS} == set(PLATFORMS)
-    assert all(30 <= len(w.messages) <= 80 for w in WINDOWS)
-    topics = [topic for w in WINDOWS for topic in w.topics]
+@pytest.mark.parametrize("windows", [WINDOWS, HELDOUT_WINDOWS], ids=["chat", "chat-heldout"])
+def test_the_chat_set_is_as_large_and_varied_as_promised(windows: list[ChatWindow]) -> None:
+    assert len(windows) >= 6
+    assert {w.platform for w in windows} == set(PLATFORMS)
+    assert all(30 <= len(w.messages) <= 80 for w in windows)
+    topics = [topic for w in windows for topic in w.topics]
     stances = [s.stance for topic in topics for s in topic.stances]
     assert len(stances) >= 150
     assert sum(stance in SIDES for stance in stances) >= 100
@@ -210,8 +211,12 @@ def test_the_chat_set_is_as_large_and_varied_as_promised() -> None:
     assert sum(len(topic.decisions) for topic in topics) >= 8
     assert sum(len(topic.action_items) for topic in topics) >= 10
     assert sum(len(topic.questions) for topic in topics) >= 20
-    undecided = [w for w in WINDOWS if not any(t.decisions or t.action_items for t in w.topics)]
+    undecided = [w for w in windows if not any(t.decisions or t.action_items for t in w.topics)]
     assert undecided, "a window where nothing is decided"
+
+
+def test_the_held_out_chat_set_has_a_window_with_no_motion_at_all() -> None:
+    assert any(all(t.motion is None for t in w.topics) for w in HELDOUT_WINDOWS)
 
 
 @pytest.mark.parametrize("window", ALL_WINDOWS, ids=_window_id)
