@@ -17,8 +17,9 @@ apart from it by someone who had not read the summarizer, in tables of their own
 at its first reading; its misses were then fixed in general form (how asks are written, cues
 that describe rather than take a side), so it is no longer blind. The first reading's figures,
 the honest estimate of how far the tuning carries to threads nobody tuned on, are printed under
-each table (`FIRST_READINGS`). bench/eval/chat/ holds labelled chat windows;
-`load_chat_windows()` loads and checks them (they are not scored yet).
+each table (`FIRST_READINGS`). Chat is reported apart, after the forums: `bench/chat_quality.py`
+scores the labelled chat windows of bench/eval/chat/ (and of bench/eval/chat-heldout/, when it
+has windows, in a table of its own).
 """
 
 from __future__ import annotations
@@ -54,8 +55,6 @@ FIRST_READINGS = {
         "(a help question)."
     ),
 }
-CHAT_DIR = Path(__file__).parent / "eval" / "chat"
-PLATFORMS = ("discord", "telegram")
 KINDS = ("proposal", "discussion", "introductions", "announcement", "question")
 DEBATES = frozenset(("proposal", "discussion"))
 SIDES = ("for", "against", "alternative")
@@ -440,163 +439,6 @@ def label_view(path: Path) -> str:
     return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class ChatMessage:
-    id: int
-    author: str
-    created_at: str
-    text: str
-    reply_to: int | None
-
-
-@dataclass(frozen=True)
-class ChatStance:
-    message: int
-    text: str
-    stance: str
-
-
-@dataclass(frozen=True)
-class ChatDecision:
-    message: int
-    text: str
-    by: str
-
-
-@dataclass(frozen=True)
-class ChatActionItem:
-    message: int
-    text: str
-    owner: str
-
-
-@dataclass(frozen=True)
-class ChatQuestion:
-    message: int
-    text: str
-    answered_by: int | None
-
-
-@dataclass(frozen=True)
-class ChatTopic:
-    messages: tuple[int, ...]
-    motion: str | None
-    stances: tuple[ChatStance, ...]
-    decisions: tuple[ChatDecision, ...]
-    action_items: tuple[ChatActionItem, ...]
-    questions: tuple[ChatQuestion, ...]
-
-
-@dataclass(frozen=True)
-class ChatWindow:
-    path: Path
-    title: str
-    provenance: str
-    platform: str
-    messages: tuple[ChatMessage, ...]
-    topics: tuple[ChatTopic, ...]
-
-    def message(self, message_id: int) -> ChatMessage:
-        return next(m for m in self.messages if m.id == message_id)
-
-
-def chat_sentences(text: str) -> list[str]:
-    """A chat message's own sentences, cut as a forum post's are (`split_sentences`) from its raw
-    text, links and mentions kept: every one is a substring of the message. Lines quoted with
-    "> " are someone else's words and left out."""
-    own = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
-    return split_sentences("\n".join(own))
-
-
-def load_chat_window(path: Path) -> ChatWindow:
-    """One labelled chat window, checked: a ValueError names the first thing that is wrong."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-
-    def check(ok: object, problem: str) -> None:
-        if not ok:
-            raise ValueError(f"{path.name}: {problem}")
-
-    check(set(data) == {"title", "provenance", "platform", "messages", "labels"}, "keys")
-    check(data["platform"] in PLATFORMS, f"platform {data['platform']!r}")
-    check(str(data["provenance"]).strip(), "no provenance")
-    check(set(data["labels"]) == {"topics"}, "label keys")
-    messages: list[ChatMessage] = []
-    seen: dict[int, ChatMessage] = {}
-    for raw in data["messages"]:
-        check(set(raw) == {"id", "author", "created_at", "text", "reply_to"}, f"message {raw}")
-        message = ChatMessage(
-            raw["id"], raw["author"], raw["created_at"], raw["text"], raw["reply_to"]
-        )
-        check(isinstance(message.id, int) and message.id not in seen, f"id {message.id}")
-        check(message.author and message.text.strip(), f"message {message.id} is empty")
-        check(message.reply_to is None or message.reply_to in seen, f"reply_to {message.reply_to}")
-        datetime.fromisoformat(message.created_at.replace("Z", "+00:00"))
-        seen[message.id] = message
-        messages.append(message)
-    order = {m.id: n for n, m in enumerate(messages)}
-    topics: list[ChatTopic] = []
-    placed: set[int] = set()
-    for raw in data["labels"]["topics"]:
-        check(
-            set(raw) == {"messages", "motion", "stances", "decisions", "action_items", "questions"},
-            f"topic keys {sorted(raw)}",
-        )
-        ids = tuple(raw["messages"])
-        check(ids and set(ids) <= set(seen), f"topic messages {ids}")
-        check(not placed & set(ids), f"messages in two topics: {placed & set(ids)}")
-        placed.update(ids)
-
-        def labelled(item: dict, ids: tuple[int, ...] = ids) -> None:
-            check(item["message"] in ids, f"{item} is not on a message of its topic")
-            check(item["text"] and item["text"] in seen[item["message"]].text, f"{item} not said")
-
-        motion = raw["motion"]
-        check(motion is None or any(motion in seen[i].text for i in ids), f"motion {motion!r}")
-        stances = []
-        for item in raw["stances"]:
-            labelled(item)
-            check(item["stance"] in STANCES, f"stance {item}")
-            check(motion is not None or item["stance"] == "none", f"a side with no motion: {item}")
-            stances.append(ChatStance(item["message"], item["text"], item["stance"]))
-        decisions = []
-        for item in raw["decisions"]:
-            labelled(item)
-            check(str(item["by"]).strip(), f"decision by nobody: {item}")
-            decisions.append(ChatDecision(item["message"], item["text"], item["by"]))
-        actions = []
-        for item in raw["action_items"]:
-            labelled(item)
-            owner = item["owner"]
-            authors = {m.author for m in messages}
-            check(
-                owner in authors or owner in seen[item["message"]].text,
-                f"owner {owner!r} is no author and not named in the message",
-            )
-            actions.append(ChatActionItem(item["message"], item["text"], owner))
-        questions = []
-        for item in raw["questions"]:
-            labelled(item)
-            answer = item["answered_by"]
-            check(
-                answer is None or (answer in seen and order[answer] > order[item["message"]]),
-                f"answered_by {answer}",
-            )
-            questions.append(ChatQuestion(item["message"], item["text"], answer))
-        topics.append(
-            ChatTopic(
-                ids, motion, tuple(stances), tuple(decisions), tuple(actions), tuple(questions)
-            )
-        )
-    return ChatWindow(
-        path, data["title"], data["provenance"], data["platform"], tuple(messages), tuple(topics)
-    )
-
-
-def load_chat_windows(directory: Path = CHAT_DIR) -> list[ChatWindow]:
-    """The labelled chat windows (bench/eval/chat/), each checked as it loads."""
-    return [load_chat_window(path) for path in sorted(directory.glob("*.json"))]
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="list every wrongly placed quote")
@@ -620,14 +462,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(render(evaluate(directory), args.verbose))
         print(f"\n{FIRST_READINGS[directory]}")
-    windows = load_chat_windows()
-    if windows:
-        stances = sum(len(t.stances) for w in windows for t in w.topics)
-        messages = sum(len(w.messages) for w in windows)
-        print(
-            f"\n{len(windows)} labelled chat windows, {messages} messages, {stances} labelled "
-            f"sentences ({CHAT_DIR}): loaded and checked, not scored yet."
-        )
+    from bench.chat_quality import CHAT_SETS, chat_report_text  # chat imports this module
+
+    for directory, heading in CHAT_SETS:
+        text = chat_report_text(directory, heading, args.verbose)
+        if text:
+            print(f"\n{text}")
     return 0
 
 

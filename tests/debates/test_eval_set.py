@@ -23,21 +23,25 @@ from pathlib import Path
 
 import pytest
 
+from bench.chat_quality import (
+    CHAT_DIR,
+    CHAT_HELDOUT_DIR,
+    PLATFORMS,
+    ChatWindow,
+    chat_sentences,
+    load_chat_windows,
+    score_chat,
+)
 from bench.summary_quality import (
     BLIND_DIR,
-    CHAT_DIR,
     DEBATES,
     EVAL_DIR,
     HELDOUT_DIR,
     KINDS,
-    PLATFORMS,
     SIDES,
     STANCES,
-    ChatWindow,
     Thread,
-    chat_sentences,
     evaluate,
-    load_chat_windows,
     load_threads,
     own_sentences,
     quoted_sentences,
@@ -48,7 +52,6 @@ HELDOUT = load_threads(HELDOUT_DIR)
 BLIND = load_threads(BLIND_DIR)
 ALL_THREADS = THREADS + HELDOUT + BLIND
 WINDOWS = load_chat_windows()
-CHAT_HELDOUT_DIR = CHAT_DIR.parent / "chat-heldout"
 HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
 ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
@@ -222,7 +225,11 @@ def test_the_held_out_chat_set_has_a_window_with_no_motion_at_all() -> None:
 @pytest.mark.parametrize("window", ALL_WINDOWS, ids=_window_id)
 def test_a_chat_window_has_the_agreed_shape(window: ChatWindow) -> None:
     data = json.loads(window.path.read_text(encoding="utf-8"))
-    assert set(data) == {"title", "provenance", "platform", "messages", "labels"}
+    keys = {"title", "provenance", "platform", "messages", "labels"}
+    assert keys <= set(data) <= keys | {"people"}
+    if "people" in data:
+        mentioned = {i for m in window.messages for i in re.findall(r"<@!?(\d+)>", m.text)}
+        assert mentioned <= set(window.people), "every Discord mention has its person's name"
     assert "not a real conversation" in window.provenance
     ids = [m.id for m in window.messages]
     assert len(ids) == len(set(ids)), "message ids are unique"
@@ -294,3 +301,26 @@ def test_the_held_out_chat_set_was_written_apart_from_the_tuning_set() -> None:
     assert not hosts(WINDOWS) & hosts(HELDOUT_WINDOWS)
     assert not {w.title for w in WINDOWS} & {w.title for w in HELDOUT_WINDOWS}
     assert all("not a real conversation" in w.provenance for w in HELDOUT_WINDOWS)
+
+
+def test_the_chat_figures_on_the_tuning_set_meet_their_goals() -> None:
+    """The offline chat summary on the windows it was tuned on: a regression fails here."""
+    report = score_chat(WINDOWS)
+    figures = report.overall
+    assert figures.windows == len(WINDOWS)
+    assert figures.decisions == sum(len(t.decisions) for w in WINDOWS for t in w.topics)
+    assert figures.action_items == sum(len(t.action_items) for w in WINDOWS for t in w.topics)
+    assert figures.shown >= 25, "sides are shown, not abstained on wholesale"
+    assert figures.goals_met() == dict.fromkeys(figures.goals_met(), True), report.misses
+    assert figures.sides_without_motion == 0
+    assert figures.owners_right == figures.action_items_found
+
+
+def test_the_chat_held_out_set_is_scored_by_the_same_code() -> None:
+    """bench/eval/chat-heldout/ is written blind: only that it loads and scores is checked
+    here, never its figures (tuning on it would make it a tuning set)."""
+    report = score_chat(HELDOUT_WINDOWS)
+    assert report.overall.windows == len(HELDOUT_WINDOWS)
+    assert report.overall.decisions == sum(
+        len(t.decisions) for w in HELDOUT_WINDOWS for t in w.topics
+    )

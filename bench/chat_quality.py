@@ -1,0 +1,564 @@
+"""How far an offline chat summary can be trusted: scored against the hand-labelled chat windows
+in bench/eval/chat/ (see bench/eval/README.md, "Chat set").
+
+Each window's messages become what the chat ingest hands the summarizer (`PostInput`, Discord's
+"<@id>" mentions shown as "@name"), `summarize_chat_offline` summarizes them, and the summary is
+scored against the labels:
+
+- **precision of sides**: each quote under For, Against or Alternative is looked up among the
+  labelled sentences of the message it cites; shown next to what precision hides (labelled sides
+  not shown, holders right, holders found);
+- **recall of decisions and of action items**: a labelled one counts found when an item of that
+  section cites its message with a quote that overlaps the labelled sentence; owners are checked
+  too;
+- **motions** found, **sides without a labelled motion**, **duplicate quotes** and **URL-only
+  quotes**, and open questions that were in fact answered.
+
+    .venv/bin/python -m bench.chat_quality [--verbose] [DIRECTORY]
+
+`score_chat(windows)` scores any labelled windows; `CHAT_HELDOUT_DIR` holds windows written apart
+from the summarizer (never tuned on), printed in a table of their own when it has files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from bench.summary_quality import SIDES, STANCES, is_url_quote, split_sentences
+from summarizer.chat_offline import summarize_chat_offline
+from summarizer.schema import ChatSummary, PostInput
+from summarizer.text import prose
+
+CHAT_DIR = Path(__file__).parent / "eval" / "chat"
+CHAT_HELDOUT_DIR = Path(__file__).parent / "eval" / "chat-heldout"
+PLATFORMS = ("discord", "telegram")
+CHAT_GOALS = {
+    "precision": 0.85,
+    "decisions": 0.80,
+    "action_items": 0.80,
+    "duplicates": 0,
+    "url_quotes": 0,
+}
+
+SummarizeChat = Callable[[Sequence[PostInput], str], ChatSummary]
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    id: int
+    author: str
+    created_at: str
+    text: str
+    reply_to: int | None
+
+
+@dataclass(frozen=True)
+class ChatStance:
+    message: int
+    text: str
+    stance: str
+
+
+@dataclass(frozen=True)
+class ChatDecision:
+    message: int
+    text: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ChatActionItem:
+    message: int
+    text: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class ChatQuestion:
+    message: int
+    text: str
+    answered_by: int | None
+
+
+@dataclass(frozen=True)
+class ChatTopicLabels:
+    messages: tuple[int, ...]
+    motion: str | None
+    stances: tuple[ChatStance, ...]
+    decisions: tuple[ChatDecision, ...]
+    action_items: tuple[ChatActionItem, ...]
+    questions: tuple[ChatQuestion, ...]
+
+
+@dataclass(frozen=True)
+class ChatWindow:
+    path: Path
+    title: str
+    provenance: str
+    platform: str
+    messages: tuple[ChatMessage, ...]
+    topics: tuple[ChatTopicLabels, ...]
+    # Discord mention ids to names, as the platform's mention objects carry them ("<@id>" in a
+    # message is "@name" to a reader); Telegram's "@username" needs none.
+    people: dict[str, str] = field(default_factory=dict)
+
+    def message(self, message_id: int) -> ChatMessage:
+        return next(m for m in self.messages if m.id == message_id)
+
+
+def chat_sentences(text: str) -> list[str]:
+    """A chat message's own sentences, cut as a forum post's are (`split_sentences`) from its raw
+    text, links and mentions kept: every one is a substring of the message. Lines quoted with
+    "> " are someone else's words and left out."""
+    own = [line for line in text.split("\n") if not line.lstrip().startswith(">")]
+    return split_sentences("\n".join(own))
+
+
+def load_chat_window(path: Path) -> ChatWindow:
+    """One labelled chat window, checked: a ValueError names the first thing that is wrong."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+
+    def check(ok: object, problem: str) -> None:
+        if not ok:
+            raise ValueError(f"{path.name}: {problem}")
+
+    keys = {"title", "provenance", "platform", "messages", "labels"}
+    check(keys <= set(data) <= keys | {"people"}, "keys")
+    people = data.get("people", {})
+    check(
+        isinstance(people, dict) and all(isinstance(n, str) and n for n in people.values()),
+        "people is a map of mention ids to names",
+    )
+    check(data["platform"] in PLATFORMS, f"platform {data['platform']!r}")
+    check(str(data["provenance"]).strip(), "no provenance")
+    check(set(data["labels"]) == {"topics"}, "label keys")
+    messages: list[ChatMessage] = []
+    seen: dict[int, ChatMessage] = {}
+    for raw in data["messages"]:
+        check(set(raw) == {"id", "author", "created_at", "text", "reply_to"}, f"message {raw}")
+        message = ChatMessage(
+            raw["id"], raw["author"], raw["created_at"], raw["text"], raw["reply_to"]
+        )
+        check(isinstance(message.id, int) and message.id not in seen, f"id {message.id}")
+        check(message.author and message.text.strip(), f"message {message.id} is empty")
+        check(message.reply_to is None or message.reply_to in seen, f"reply_to {message.reply_to}")
+        datetime.fromisoformat(message.created_at.replace("Z", "+00:00"))
+        seen[message.id] = message
+        messages.append(message)
+    order = {m.id: n for n, m in enumerate(messages)}
+    topics: list[ChatTopicLabels] = []
+    placed: set[int] = set()
+    for raw in data["labels"]["topics"]:
+        check(
+            set(raw) == {"messages", "motion", "stances", "decisions", "action_items", "questions"},
+            f"topic keys {sorted(raw)}",
+        )
+        ids = tuple(raw["messages"])
+        check(ids and set(ids) <= set(seen), f"topic messages {ids}")
+        check(not placed & set(ids), f"messages in two topics: {placed & set(ids)}")
+        placed.update(ids)
+
+        def labelled(item: dict, ids: tuple[int, ...] = ids) -> None:
+            check(item["message"] in ids, f"{item} is not on a message of its topic")
+            check(item["text"] and item["text"] in seen[item["message"]].text, f"{item} not said")
+
+        motion = raw["motion"]
+        check(motion is None or any(motion in seen[i].text for i in ids), f"motion {motion!r}")
+        stances = []
+        for item in raw["stances"]:
+            labelled(item)
+            check(item["stance"] in STANCES, f"stance {item}")
+            check(motion is not None or item["stance"] == "none", f"a side with no motion: {item}")
+            stances.append(ChatStance(item["message"], item["text"], item["stance"]))
+        decisions = []
+        for item in raw["decisions"]:
+            labelled(item)
+            check(str(item["by"]).strip(), f"decision by nobody: {item}")
+            decisions.append(ChatDecision(item["message"], item["text"], item["by"]))
+        actions = []
+        for item in raw["action_items"]:
+            labelled(item)
+            owner = item["owner"]
+            authors = {m.author for m in messages}
+            check(
+                owner in authors or owner in seen[item["message"]].text,
+                f"owner {owner!r} is no author and not named in the message",
+            )
+            actions.append(ChatActionItem(item["message"], item["text"], owner))
+        questions = []
+        for item in raw["questions"]:
+            labelled(item)
+            answer = item["answered_by"]
+            check(
+                answer is None or (answer in seen and order[answer] > order[item["message"]]),
+                f"answered_by {answer}",
+            )
+            questions.append(ChatQuestion(item["message"], item["text"], answer))
+        topics.append(
+            ChatTopicLabels(
+                ids, motion, tuple(stances), tuple(decisions), tuple(actions), tuple(questions)
+            )
+        )
+    return ChatWindow(
+        path,
+        data["title"],
+        data["provenance"],
+        data["platform"],
+        tuple(messages),
+        tuple(topics),
+        dict(people),
+    )
+
+
+def load_chat_windows(directory: Path = CHAT_DIR) -> list[ChatWindow]:
+    """The labelled chat windows (bench/eval/chat/), each checked as it loads."""
+    return [load_chat_window(path) for path in sorted(directory.glob("*.json"))]
+
+
+_DISCORD_MENTION = re.compile(r"<@!?(\d+)>")
+_CHANNEL_MENTION = re.compile(r"<#(\d+)>")
+
+
+def post_inputs(window: ChatWindow) -> list[PostInput]:
+    """The window as the chat ingest hands it to the summarizer: mentions as "@name" (Discord's
+    "<@id>" through the window's people), replies by id."""
+
+    def shown(match: re.Match[str]) -> str:
+        return "@" + window.people.get(match.group(1), match.group(1))
+
+    posts = []
+    for message in window.messages:
+        text = _CHANNEL_MENTION.sub(lambda m: "#" + m.group(1), message.text)
+        mentions = [window.people.get(i, i) for i in _DISCORD_MENTION.findall(text)]
+        mentions += re.findall(r"(?<![\w@])@([\w.-]*\w)", text)
+        posts.append(
+            PostInput(
+                id=str(message.id),
+                author=message.author,
+                text=_DISCORD_MENTION.sub(shown, text),
+                created_at=datetime.fromisoformat(message.created_at.replace("Z", "+00:00")),
+                reply_to=None if message.reply_to is None else str(message.reply_to),
+                mentions=tuple(dict.fromkeys(mentions)),
+            )
+        )
+    return posts
+
+
+_MENTION_ANY = re.compile(r"<[@#]!?\d+>|(?<![\w@])[@#][\w.-]*\w")
+_NOT_WORD = re.compile(r"[^\w%]+")
+
+
+def chat_normal(text: str) -> str:
+    """A quote or labelled sentence for comparison: links by reference, mentions and
+    punctuation out, lower case."""
+    text = _MENTION_ANY.sub(" ", prose(text).text.replace("[link]", " "))
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+def overlaps(quote: str, sentence: str) -> bool:
+    """The quote shows the sentence: one holds the other, or they share most of the
+    sentence's words."""
+    a, b = chat_normal(quote), chat_normal(sentence)
+    if not a or not b:
+        return False
+    if a in b or b in a:
+        return True
+    words_b = b.split()
+    return len(set(a.split()) & set(words_b)) >= 0.6 * len(set(words_b))
+
+
+def _matched(quote: str, labels: Sequence[ChatStance]) -> list[ChatStance]:
+    wanted = chat_normal(quote)
+    if not wanted:
+        return []
+    equal = [s for s in labels if chat_normal(s.text) == wanted]
+    if equal:
+        return equal[:1]
+    contained = [s for s in labels if chat_normal(s.text) and chat_normal(s.text) in wanted]
+    if contained:
+        return contained
+    return [s for s in labels if wanted in chat_normal(s.text)][:1]
+
+
+def _judged(matched: Sequence[ChatStance]) -> str | None:
+    sides = {s.stance for s in matched if s.stance != "none"}
+    if len(sides) == 1:
+        return sides.pop()
+    if sides:
+        return "mixed"
+    return "none" if matched else None
+
+
+@dataclass
+class ChatScore:
+    windows: int = 0
+    topics_labelled: int = 0
+    topics_found: int = 0
+    motions: int = 0  # labelled motions
+    motions_found: int = 0  # of those, the motion of a summary topic
+    sides_without_motion: int = 0  # positions under a motion that is no labelled motion
+    shown: int = 0  # quotes under For, Against or Alternative
+    correct: int = 0
+    labelled_sides: int = 0
+    abstentions: int = 0  # labelled for/against/alternative sentences shown under no side
+    holders: int = 0
+    right_holders: int = 0  # holders with a labelled sentence on that side
+    sided_authors: int = 0  # (author, side) pairs the labels show
+    found_authors: int = 0  # of those, listed as holders of that side
+    decisions: int = 0
+    decisions_found: int = 0
+    decisions_shown: int = 0
+    action_items: int = 0
+    action_items_found: int = 0
+    action_items_shown: int = 0
+    owners_right: int = 0  # of the action items found, with the labelled owner
+    open_questions_shown: int = 0
+    answered_shown_open: int = 0  # shown as open, but labelled answered (or no question)
+    duplicates: int = 0
+    url_quotes: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        return self.correct / self.shown if self.shown else None
+
+    @property
+    def decision_recall(self) -> float | None:
+        return self.decisions_found / self.decisions if self.decisions else None
+
+    @property
+    def action_recall(self) -> float | None:
+        return self.action_items_found / self.action_items if self.action_items else None
+
+    def goals_met(self) -> dict[str, bool]:
+        def at_least(value: float | None, goal: float) -> bool:
+            return value is None or value >= goal
+
+        return {
+            "precision": self.precision is not None and self.precision >= CHAT_GOALS["precision"],
+            "decisions": at_least(self.decision_recall, CHAT_GOALS["decisions"]),
+            "action items": at_least(self.action_recall, CHAT_GOALS["action_items"]),
+            "duplicates": self.duplicates <= CHAT_GOALS["duplicates"],
+            "URL quotes": self.url_quotes <= CHAT_GOALS["url_quotes"],
+        }
+
+    def add(self, other: ChatScore) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class ChatReport:
+    overall: ChatScore
+    by_window: dict[str, ChatScore] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)  # what went wrong, one line each
+
+
+def score_window(window: ChatWindow, summary: ChatSummary, report: ChatReport) -> ChatScore:
+    score = ChatScore(windows=1, topics_labelled=len(window.topics))
+    score.topics_found = len(summary.topics)
+    name = window.path.stem
+    author = {str(m.id): m.author for m in window.messages}
+    stances: dict[str, list[ChatStance]] = {}
+    for topic in window.topics:
+        for stance in topic.stances:
+            stances.setdefault(str(stance.message), []).append(stance)
+    labelled_motions = [t.motion for t in window.topics if t.motion]
+    score.motions = len(labelled_motions)
+    summary_motions = [t.motion.citations[0].quote for t in summary.topics if t.motion]
+    score.motions_found = sum(
+        any(overlaps(found, motion) for found in summary_motions) for motion in labelled_motions
+    )
+    shown: set[ChatStance] = set()
+    for topic in summary.topics:
+        motion_quote = topic.motion.citations[0].quote if topic.motion else ""
+        if topic.positions and not any(overlaps(motion_quote, m) for m in labelled_motions):
+            score.sides_without_motion += len(topic.positions)
+            report.misses.append(f"[{name}] sides on {motion_quote!r}, no labelled motion")
+        for position in topic.positions:
+            for citation in position.citations:
+                matched = _matched(citation.quote, stances.get(citation.post_id, []))
+                judged = _judged(matched)
+                score.shown += 1
+                if judged == position.stance:
+                    score.correct += 1
+                    shown.update(m for m in matched if m.stance == position.stance)
+                else:
+                    shown.update(m for m in matched if m.stance in SIDES)
+                    report.misses.append(
+                        f"[{name}] {citation.post_id[-6:]} under {position.stance}, labelled "
+                        f"{judged or 'unlabelled'}: {citation.quote!r}"
+                    )
+            for holder in position.holders:
+                said = {
+                    s.stance
+                    for ss in stances.values()
+                    for s in ss
+                    if author[str(s.message)] == holder
+                }
+                score.holders += 1
+                score.right_holders += position.stance in said
+    labelled = [s for ss in stances.values() for s in ss]
+    sided = {(author[str(s.message)], s.stance) for s in labelled if s.stance in SIDES}
+    listed = {(h, p.stance) for t in summary.topics for p in t.positions for h in p.holders}
+    score.sided_authors = len(sided)
+    score.found_authors = len(sided & listed)
+    score.labelled_sides = sum(s.stance in SIDES for s in labelled)
+    score.abstentions = sum(s.stance in SIDES and s not in shown for s in labelled)
+    decisions = [(c, d) for t in summary.topics for d in t.decisions for c in d.citations]
+    actions = [(c, a) for t in summary.topics for a in t.action_items for c in a.citations]
+    score.decisions_shown = sum(len(t.decisions) for t in summary.topics)
+    score.action_items_shown = sum(len(t.action_items) for t in summary.topics)
+    for topic_labels in window.topics:
+        for decision in topic_labels.decisions:
+            score.decisions += 1
+            if any(
+                c.post_id == str(decision.message) and overlaps(c.quote, decision.text)
+                for c, _ in decisions
+            ):
+                score.decisions_found += 1
+            else:
+                report.misses.append(f"[{name}] decision missed: {decision.text!r}")
+        for item in topic_labels.action_items:
+            score.action_items += 1
+            found = [
+                a
+                for c, a in actions
+                if c.post_id == str(item.message) and overlaps(c.quote, item.text)
+            ]
+            if found:
+                score.action_items_found += 1
+                if any(_same_name(a.owner, item.owner) for a in found):
+                    score.owners_right += 1
+                else:
+                    report.misses.append(
+                        f"[{name}] owner {found[0].owner!r}, labelled {item.owner!r}: {item.text!r}"
+                    )
+            else:
+                report.misses.append(f"[{name}] action item missed: {item.text!r}")
+    open_labels = {
+        (str(q.message), q.text)
+        for t in window.topics
+        for q in t.questions
+        if q.answered_by is None
+    }
+    for topic in summary.topics:
+        for question in topic.open_questions:
+            score.open_questions_shown += 1
+            citation = question.citations[0]
+            if not any(
+                post == citation.post_id and overlaps(citation.quote, text)
+                for post, text in open_labels
+            ):
+                score.answered_shown_open += 1
+                report.misses.append(f"[{name}] shown open, labelled answered or no question: "
+                                     f"{citation.quote!r}")  # fmt: skip
+    quotes = Counter(chat_normal(c.quote) for c in summary.citations())
+    for quote, count in quotes.items():
+        if count > 1:
+            score.duplicates += count - 1
+            report.misses.append(f"[{name}] quoted {count} times: {quote!r}")
+    for citation in summary.citations():
+        if is_url_quote(citation.quote) or not chat_normal(citation.quote):
+            score.url_quotes += 1
+            report.misses.append(f"[{name}] URL quote {citation.quote!r}")
+    return score
+
+
+def _same_name(a: str, b: str) -> bool:
+    def flat(name: str) -> str:
+        return re.sub(r"[\W_]+", "", name).casefold()
+
+    return flat(a) == flat(b) or (len(flat(b)) >= 4 and flat(b) in flat(a))
+
+
+def score_chat(
+    windows: Sequence[ChatWindow], summarize: SummarizeChat = summarize_chat_offline
+) -> ChatReport:
+    """Summarize every labelled window and score the summaries."""
+    report = ChatReport(ChatScore())
+    for window in windows:
+        summary = summarize(post_inputs(window), window.title)
+        score = score_window(window, summary, report)
+        report.by_window[window.path.stem] = score
+        report.overall.add(score)
+    return report
+
+
+def _share(part: int, whole: int) -> str:
+    return "n/a" if not whole else f"{part / whole:.0%} ({part}/{whole})"
+
+
+def render_chat(report: ChatReport, verbose: bool = False) -> str:
+    lines = [
+        "| window | precision of sides | abstentions | holders right | holders found "
+        "| decisions found | action items found | owners right | motions found "
+        "| sides without motion | answered shown open | duplicate quotes | URL quotes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in [*report.by_window.items(), ("**all**", report.overall)]:
+        lines.append(
+            f"| {name} | {_share(s.correct, s.shown)} | {s.abstentions}/{s.labelled_sides} "
+            f"| {_share(s.right_holders, s.holders)} | {_share(s.found_authors, s.sided_authors)} "
+            f"| {_share(s.decisions_found, s.decisions)} "
+            f"| {_share(s.action_items_found, s.action_items)} "
+            f"| {_share(s.owners_right, s.action_items_found)} "
+            f"| {_share(s.motions_found, s.motions)} | {s.sides_without_motion} "
+            f"| {s.answered_shown_open}/{s.open_questions_shown} | {s.duplicates} "
+            f"| {s.url_quotes} |"
+        )
+    lines.append(
+        f"| goal | ≥ {CHAT_GOALS['precision']:.0%} | | | | ≥ {CHAT_GOALS['decisions']:.0%} "
+        f"| ≥ {CHAT_GOALS['action_items']:.0%} | | | | | {CHAT_GOALS['duplicates']} "
+        f"| {CHAT_GOALS['url_quotes']} |"
+    )
+    met = [
+        f"{goal} {'met' if ok else 'NOT met'}" for goal, ok in report.overall.goals_met().items()
+    ]
+    lines += ["", "Goals: " + ", ".join(met) + "."]
+    if verbose:
+        lines += ["", f"Misses ({len(report.misses)}):"] + [f"- {m}" for m in report.misses]
+    return "\n".join(lines)
+
+
+def chat_report_text(directory: Path, heading: str, verbose: bool = False) -> str | None:
+    """The report on one directory of labelled windows; None when it holds none."""
+    windows = load_chat_windows(directory) if directory.is_dir() else []
+    if not windows:
+        return None
+    stances = sum(len(t.stances) for w in windows for t in w.topics)
+    messages = sum(len(w.messages) for w in windows)
+    return (
+        f"## {heading}\n\n{len(windows)} labelled chat windows, {messages} messages, {stances} "
+        f"labelled sentences ({directory})\n\n{render_chat(score_chat(windows), verbose)}"
+    )
+
+
+CHAT_SETS = (
+    (CHAT_DIR, "Chat: tuning set"),
+    (CHAT_HELDOUT_DIR, "Chat: held-out set (never tuned on)"),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="list every miss")
+    parser.add_argument("directory", nargs="?", type=Path, help="one directory of windows")
+    args = parser.parse_args(argv)
+    sets = ((args.directory, str(args.directory)),) if args.directory else CHAT_SETS
+    for directory, heading in sets:
+        text = chat_report_text(directory, heading, args.verbose)
+        if text:
+            print(text, end="\n\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

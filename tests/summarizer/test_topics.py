@@ -1,0 +1,86 @@
+"""Splitting a chat window into its conversations."""
+
+from __future__ import annotations
+
+from summarizer.topics import split_topics
+from tests.summarizer.chat_support import Chat
+
+
+def ids(topics: list[list[object]]) -> list[list[str]]:
+    return [[post.id for post in topic] for topic in topics]  # type: ignore[attr-defined]
+
+
+def test_replies_stay_with_the_message_they_answer_across_other_conversations() -> None:
+    chat = Chat()
+    question = chat.say("ana", "is the relayer down? my votes are not going through")
+    proposal = chat.say("ben", "Proposal: we move the grants call to Wednesdays at 15:00 UTC.")
+    answer = chat.say("caro", "yes, the relayer is restarting, give it ten minutes", reply=question)
+    vote = chat.say("dev", "+1, Wednesdays suit everyone in Asia", reply=proposal)
+    thanks = chat.say("ana", "ok thanks, the relayer works again", reply=answer, minutes=12)
+    assert ids(split_topics(chat.posts)) == [[question, answer, thanks], [proposal, vote]]
+
+
+def test_a_message_to_someone_who_just_spoke_joins_their_conversation() -> None:
+    chat = Chat()
+    first = chat.say("ana", "the indexer lags two hours behind the chain since this morning")
+    second = chat.say("kwame", "looking at the indexer lag, the disk filled up on node 2")
+    addressed = chat.say(
+        "ana", "@kwame can you add an alert on disk usage?", minutes=8, mentions=("kwame",)
+    )
+    topics = ids(split_topics(chat.posts))
+    assert topics == [[first, second, addressed]]
+
+
+def test_a_long_pause_and_new_words_start_a_new_topic() -> None:
+    chat = Chat()
+    a = chat.say("ana", "who is paying the auditors for the vault upgrade this quarter?")
+    b = chat.say("ben", "the security budget covers the vault audit", reply=a)
+    c = chat.say(
+        "caro", "does anyone have the recording of yesterday's community call?", minutes=90
+    )
+    d = chat.say("dev", "the recording is on the forum under community call notes", reply=c)
+    assert ids(split_topics(chat.posts)) == [[a, b], [c, d]]
+
+
+def test_shared_terms_join_a_message_that_replies_to_nothing() -> None:
+    chat = Chat()
+    a = chat.say("ana", "I think we should push the mainnet activation to the 28th.")
+    b = chat.say("ben", "agree, the poster fix needs a week of soak", reply=a)
+    c = chat.say("caro", "+1 to the 28th for the activation", minutes=9)
+    assert ids(split_topics(chat.posts)) == [[a, b, c]]
+
+
+def test_an_opener_starts_a_topic_even_right_after_another() -> None:
+    chat = Chat()
+    a = chat.say("tess", "item 1: the grants council proposes to open Season 6 on June 3.")
+    b = chat.say("hye", "June 3 works, the rubric is done", reply=a)
+    c = chat.say("tess", "item 2: analytics. our dashboard contract ends in June.")
+    d = chat.say("quen", "yes to an RFP for analytics", reply=c)
+    assert ids(split_topics(chat.posts)) == [[a, b], [c, d]]
+
+
+def test_greetings_emoji_bots_and_bare_links_belong_to_no_topic() -> None:
+    chat = Chat()
+    chat.say("hal", "gm")
+    chat.say("wagmi", "🚀🚀🚀")
+    chat.say("forum_bot", "📢 New forum post: TIP-88 https://forum.example/t/tip-88/1204")
+    chat.say("lin", "https://grafana.example/d/seq")
+    a = chat.say("ana", "should we raise the proposal threshold to 2M tokens?")
+    b = chat.say("ben", "no, 2M locks out every delegate below the top ten", reply=a)
+    chat.say("hal", "gm frens")
+    assert ids(split_topics(chat.posts)) == [[a, b]]
+
+
+def test_a_vote_token_is_no_chatter() -> None:
+    chat = Chat()
+    a = chat.say("ana", "Proposal: we cap sponsored votes at 30 per address a month.")
+    b = chat.say("ben", "+1", reply=a)
+    c = chat.say("caro", "👍", reply=a)
+    assert ids(split_topics(chat.posts)) == [[a, b, c]]
+
+
+def test_side_chatter_that_asks_and_decides_nothing_is_left_out() -> None:
+    chat = Chat()
+    a = chat.say("walt", "PUF looking spicy this morning 📈")
+    chat.say("nyx", "don't jinx it", reply=a)
+    assert split_topics(chat.posts) == []
