@@ -53,6 +53,17 @@ class HistoryReader(Protocol):
         ...
 
 
+@runtime_checkable
+class ChannelFinder(Protocol):
+    """A front end that can name a space's channels (Discord: a guild's text and forum channels
+    and active threads; Telegram: the chat itself and its forum topics)."""
+
+    async def find_channels(self, space_id: str, name: str) -> list[ChannelRef]:
+        """The space's channels called `name` (case-insensitive, with or without '#'); several
+        when the name is ambiguous, none when nothing matches."""
+        ...
+
+
 class FrontEnds:
     """The front ends this process serves, by platform."""
 
@@ -71,6 +82,10 @@ class FrontEnds:
     def history_reader(self, platform: str) -> HistoryReader | None:
         frontend = self._by_platform.get(platform)
         return frontend if isinstance(frontend, HistoryReader) else None
+
+    def channel_finder(self, platform: str) -> ChannelFinder | None:
+        frontend = self._by_platform.get(platform)
+        return frontend if isinstance(frontend, ChannelFinder) else None
 
     async def space_of(self, channel: ChannelRef) -> str | None:
         frontend = self._by_platform.get(channel.platform)

@@ -20,6 +20,7 @@ import yarl
 from discord import app_commands
 
 from bot.adapters import discord_render
+from bot.adapters.discord_chat import DiscordChat
 from bot.app import App
 from bot.commands.caller import Caller, Role, Space
 from bot.commands.dispatch import CommandRequest, Outcome
@@ -83,47 +84,43 @@ class DiscordFrontEnd:
         self.tree.error(self._on_tree_error)
         for command in build_commands(self._app, self._handle):
             self.tree.add_command(command)
+        self.chat = DiscordChat(client)
         client.event(self.on_message)
         client.event(self.on_raw_message_edit)
         client.event(self.on_raw_message_delete)
 
     async def on_message(self, message: discord.Message) -> None:
-        if message.guild is None or message.author == self.client.user:
-            return
-        await self._app.events.publish(_chat_message(message))
+        if self.chat.is_chat(message):
+            await self._app.events.publish(await self.chat.message(message))
 
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
-        if payload.guild_id is None or payload.message.author == self.client.user:
-            return
-        await self._app.events.publish(_chat_message(payload.message))
+        if payload.guild_id is not None and self.chat.is_chat(payload.message):
+            await self._app.events.publish(await self.chat.message(payload.message))
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        if payload.guild_id is None:
-            return
-        guild = self.client.get_guild(payload.guild_id)
-        await self._app.events.publish(
-            ChatMessage(
-                platform="discord",
-                space=Space("discord", str(payload.guild_id), guild.name if guild else ""),
-                channel=ChannelRef("discord", str(payload.channel_id)),
-                message_id=str(payload.message_id),
-                deleted=True,
-            )
-        )
+        if payload.guild_id is not None:
+            await self._app.events.publish(self.chat.deleted(payload))
 
     async def history(self, channel: ChannelRef, after: str | None) -> AsyncIterator[ChatMessage]:
-        target = self.client.get_channel(int(channel.id))
+        """The channel's messages after `after`, with those of its threads (a forum channel's
+        posts), oldest first."""
+        if not channel.id.isdigit():
+            raise UserError(f"{channel.display or channel.id} is not a Discord channel")
         try:
+            target = self.client.get_channel(int(channel.id)) or await self.chat.lookup(
+                None, int(channel.id)
+            )
             if target is None:
-                target = await self.client.fetch_channel(int(channel.id))
+                raise UserError(f"I cannot see channel {channel.display or channel.id}")
+            if not isinstance(target, discord.abc.Messageable | discord.ForumChannel):
+                raise UserError(f"{channel.display or channel.id} has no messages to read")
+            async for message in self.chat.history(target, int(after) if after else None):
+                yield self.chat.translate(message)
         except discord.HTTPException as exc:
             raise UpstreamError("Discord", f"channel {channel.id}: {exc}") from exc
-        if not isinstance(target, discord.abc.Messageable):
-            raise UserError(f"{channel.display or channel.id} has no messages to read")
-        start = discord.Object(id=int(after)) if after else None
-        async for message in target.history(limit=None, after=start, oldest_first=True):
-            if message.guild is not None and message.author != self.client.user:
-                yield _chat_message(message)
+
+    async def find_channels(self, space_id: str, name: str) -> list[ChannelRef]:
+        return self.chat.find_channels(space_id, name)
 
     async def _sync_commands(self) -> None:
         if self._settings.guild_ids:
@@ -477,28 +474,6 @@ def _to_core(value: Any) -> Any:
     if isinstance(value, discord.abc.GuildChannel | discord.Thread):
         return ChannelRef("discord", str(value.id), f"#{value.name}")
     return value
-
-
-def _chat_message(message: discord.Message) -> ChatMessage:
-    channel = message.channel
-    parent = getattr(channel, "parent", None)
-    guild = message.guild
-    reference = message.reference
-    return ChatMessage(
-        platform="discord",
-        space=Space("discord", str(guild.id) if guild else "", guild.name if guild else ""),
-        channel=ChannelRef("discord", str(channel.id), f"#{getattr(channel, 'name', channel.id)}"),
-        parent=ChannelRef("discord", str(parent.id), f"#{parent.name}") if parent else None,
-        message_id=str(message.id),
-        author_id=str(message.author.id),
-        author_name=message.author.display_name,
-        text=message.clean_content,
-        created_at=message.created_at,
-        edited_at=message.edited_at,
-        reply_to=str(reference.message_id) if reference and reference.message_id else None,
-        reactions=sum(r.count for r in message.reactions),
-        url=message.jump_url,
-    )
 
 
 def _caller(interaction: discord.Interaction) -> Caller:

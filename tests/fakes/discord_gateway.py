@@ -36,6 +36,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
 from aiohttp import WSMsgType, web
@@ -104,6 +105,7 @@ class FakeUser:
     id: str
     username: str
     bot: bool = False
+    global_name: str | None = None  # the display name; None shows the username
 
     def payload(self) -> JsonDict:
         # discord.py reads ``avatar`` and ``discriminator`` with [], so both keys must be present.
@@ -111,7 +113,7 @@ class FakeUser:
             "id": self.id,
             "username": self.username,
             "discriminator": "0",
-            "global_name": self.username,
+            "global_name": self.global_name or self.username,
             "avatar": None,
             "bot": self.bot,
         }
@@ -138,29 +140,40 @@ class FakeRole:
         }
 
 
+# Channel types (Discord's channel object): text, DM, announcement, the three thread kinds, forum.
+GUILD_TEXT, DM, GUILD_ANNOUNCEMENT = 0, 1, 5
+ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD, GUILD_FORUM = 10, 11, 12, 15
+THREAD_TYPES = frozenset({ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD})
+
+
 @dataclass
 class FakeChannel:
     id: str
     name: str
-    type: int = 0  # 0 = GUILD_TEXT, 1 = DM
+    type: int = GUILD_TEXT
     position: int = 0
     guild_id: str | None = None
     recipient: FakeUser | None = None  # DM channels only
     # Threads (types 10-12) and posts of forum channels belong to a parent channel.
     parent_id: str | None = None
+    owner_id: str = BOT_USER_ID  # threads: who started it
+    archived: bool = False  # threads: archived threads leave the gateway's active list
+    archive_timestamp: str = "2024-01-01T00:00:00+00:00"  # threads: last (un)archive
+    last_message_id: str | None = None
+    message_count: int = 0  # threads: messages sent in it, as Discord counts them
 
     @property
     def is_thread(self) -> bool:
-        return self.type in (10, 11, 12)
+        return self.type in THREAD_TYPES
 
     def payload(self, permissions: int | None = None) -> JsonDict:
-        if self.type == 1:
+        if self.type == DM:
             assert self.recipient is not None
             return {
                 "id": self.id,
-                "type": 1,
+                "type": DM,
                 "recipients": [self.recipient.payload()],
-                "last_message_id": None,
+                "last_message_id": self.last_message_id,
                 "flags": 0,
             }
         data: JsonDict = {
@@ -173,27 +186,45 @@ class FakeChannel:
             "nsfw": False,
             "permission_overwrites": [],
             "rate_limit_per_user": 0,
-            "last_message_id": None,
+            "last_message_id": self.last_message_id,
             "flags": 0,
         }
         if self.guild_id is not None:
             data["guild_id"] = self.guild_id
-        if self.is_thread:
+        if self.type == GUILD_FORUM:  # what a forum channel adds (tags, default reaction, ...)
             data.update(
-                owner_id=BOT_USER_ID,
-                message_count=0,
+                available_tags=[],
+                default_reaction_emoji=None,
+                default_sort_order=None,
+                default_forum_layout=0,
+                default_thread_rate_limit_per_user=0,
+            )
+        if self.is_thread:
+            del data["position"], data["permission_overwrites"], data["topic"]
+            metadata: JsonDict = {
+                "archived": self.archived,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": self.archive_timestamp,
+                "locked": False,
+                "create_timestamp": _snowflake_time(self.id),
+            }
+            if self.type == PRIVATE_THREAD:
+                metadata["invitable"] = True
+            data.update(
+                owner_id=self.owner_id,
+                message_count=self.message_count,
                 member_count=1,
-                total_message_sent=0,
-                thread_metadata={
-                    "archived": False,
-                    "auto_archive_duration": 1440,
-                    "archive_timestamp": "2024-01-01T00:00:00+00:00",
-                    "locked": False,
-                },
+                total_message_sent=self.message_count,
+                thread_metadata=metadata,
             )
         if permissions is not None:  # interaction channels and resolved channels carry them
             data["permissions"] = str(permissions)
         return data
+
+
+def _snowflake_time(value: str) -> str:
+    millis = (int(value) >> 22) + _DISCORD_EPOCH_MS
+    return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
 
 
 @dataclass
@@ -201,6 +232,7 @@ class FakeMember:
     user: FakeUser
     role_ids: list[str] = field(default_factory=list)
     joined_at: str = "2024-01-01T00:00:00+00:00"
+    nick: str | None = None  # the member's nickname in this guild
 
     def payload(self, *, with_user: bool = True, permissions: int | None = None) -> JsonDict:
         # ``flags`` is read with [] by discord.py's Member; without it the client task dies.
@@ -208,7 +240,7 @@ class FakeMember:
             "roles": list(self.role_ids),
             "joined_at": self.joined_at,
             "flags": 0,
-            "nick": None,
+            "nick": self.nick,
             "avatar": None,
             "premium_since": None,
             "pending": False,
@@ -281,7 +313,8 @@ class FakeGuild:
                 member_count=len(self.members),
                 presences=[],
                 voice_states=[],
-                threads=[c.payload() for c in self.channels if c.is_thread],
+                # Active threads only: archived ones are listed by the REST endpoints.
+                threads=[c.payload() for c in self.channels if c.is_thread and not c.archived],
                 stage_instances=[],
                 guild_scheduled_events=[],
                 channels=[c.payload() for c in self.channels if not c.is_thread],

@@ -36,9 +36,18 @@ Driving the bot (each returns once the event is dispatched, or queued during an 
   registered option types, and user/channel/role options get Discord's ``resolved`` data.
 * ``await fake.autocomplete(name, options, focused="opt")`` -> the choices of the type-8 reply.
 * ``await fake.click(message_id, custom_id, user=, values=None)`` -> InteractionRecord.
-* ``await fake.post_user_message(channel, user, content)``, ``edit_user_message(id, content)``,
-  ``delete_user_message(id)``: MESSAGE_CREATE / UPDATE / DELETE. As on Discord, without the
-  message_content intent the bot gets empty content unless it is mentioned or it is a DM.
+* ``await fake.post_user_message(channel, user, content, attachments=, reply_to=)``,
+  ``edit_user_message(id, content)``, ``delete_user_message(id)``: MESSAGE_CREATE / UPDATE /
+  DELETE. As on Discord, without the message_content intent the bot gets empty content unless
+  it is mentioned or it is a DM. ``<@id>`` mentions come with the guild member (nick), ``<@&id>``
+  fill ``mention_roles``.
+* Threads and forums: ``await fake.create_thread(parent, name, user=, private=False)`` (types
+  11/12/10, THREAD_CREATE), ``create_forum(name)`` (type 15, CHANNEL_CREATE),
+  ``create_forum_post(forum, user, title, content)`` (a thread whose first message has its id),
+  ``archive_thread(thread)`` (THREAD_UPDATE; a new message unarchives). REST:
+  ``GET /guilds/{id}/threads/active``, ``GET /channels/{id}/threads/archived/public`` and
+  ``.../private`` (403 without Manage Threads), paged by archive time as Discord does.
+  ``FakeMember.nick`` and ``FakeUser.global_name`` set display names.
 * ``async with fake.outage():`` drops the socket (4000) and keeps the client out; what is
   dispatched meanwhile is replayed after its RESUME. ``await fake.drop_connection(code)`` only
   drops. ``await fake.dispatch(event, data)`` sends any gateway event. All three take
@@ -98,7 +107,7 @@ import time
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import yarl
@@ -111,8 +120,14 @@ with warnings.catch_warnings():
     import discord
 
     from tests.fakes.discord_gateway import (
+        ANNOUNCEMENT_THREAD,
         FLAG_EPHEMERAL,
         FLAG_LOADING,
+        GUILD_ANNOUNCEMENT,
+        GUILD_FORUM,
+        GUILD_TEXT,
+        PRIVATE_THREAD,
+        PUBLIC_THREAD,
         FakeChannel,
         FakeGateway,
         FakeGuild,
@@ -151,10 +166,21 @@ INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+MANAGE_THREADS = 1 << 34
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+_last_archive = datetime.min.replace(tzinfo=UTC)
+
+
+def _archive_stamp() -> str:
+    """An archive timestamp later than every earlier one, so archived threads page in order."""
+    global _last_archive
+    _last_archive = max(datetime.now(UTC), _last_archive + timedelta(microseconds=1))
+    return _last_archive.isoformat()
 
 
 # --------------------------------------------------------------------------- HTTP plumbing
@@ -593,21 +619,138 @@ class FakeDiscord:
         content: str,
         *,
         embeds: list[JsonDict] | None = None,
+        attachments: list[JsonDict] | None = None,
+        reply_to: str | None = None,
+        message_id: str | None = None,
     ) -> JsonDict:
-        """A user writes in a channel: stored, then MESSAGE_CREATE (if the intents allow it)."""
+        """A user writes in a channel or thread: stored, then MESSAGE_CREATE (if the intents
+        allow it). ``attachments``: ``{"filename", "content_type", "size"}`` each, as uploaded.
+        ``reply_to``: the id of the message answered (type 19 with ``message_reference`` and
+        ``referenced_message``). ``<@id>`` in the content comes back in ``mentions`` (users, each
+        with a partial guild ``member``, as the gateway sends them), ``<@&id>`` in
+        ``mention_roles``; ``<#id>`` stays in the content only, as on Discord. Writing in an
+        archived thread unarchives it first (THREAD_UPDATE)."""
         target, author = self.channel(channel), self.user(user)
-        message = self._new_message(target, author, {"content": content, "embeds": embeds or []})
+        if target.is_thread and target.archived:
+            await self._set_archived(target, archived=False)
+        body: JsonDict = {
+            "content": content,
+            "embeds": embeds or [],
+            "attachments": attachments or [],
+        }
+        kind = 0
+        referenced: JsonDict | None = None
+        if reply_to is not None:
+            referenced = self._messages[reply_to]
+            reference: JsonDict = {"type": 0, "message_id": reply_to, "channel_id": target.id}
+            if target.guild_id is not None:
+                reference["guild_id"] = target.guild_id
+            body["message_reference"] = reference
+            kind = 19  # REPLY
+        message = self._new_message(target, author, body, kind=kind, message_id=message_id)
+        if referenced is not None:
+            message["referenced_message"] = json.loads(json.dumps(referenced))
         guild = self.world.find_guild(target.guild_id)
         member = guild.member(author.id) if guild else None
         if member is not None:
             message["member"] = member.payload(with_user=False)
         known = {u.id: u for u in self.world.users()}
-        message["mentions"] = [
-            known[uid].payload() for uid in re.findall(r"<@!?(\d+)>", content) if uid in known
-        ]
-        message["mention_roles"] = re.findall(r"<@&(\d+)>", content)
+        mentions = []
+        for user_id in dict.fromkeys(re.findall(r"<@!?(\d+)>", content)):
+            if user_id not in known:
+                continue
+            mentioned = known[user_id].payload()
+            in_guild = guild.member(user_id) if guild else None
+            if in_guild is not None:
+                mentioned["member"] = in_guild.payload(with_user=False)
+            mentions.append(mentioned)
+        message["mentions"] = mentions
+        message["mention_roles"] = list(dict.fromkeys(re.findall(r"<@&(\d+)>", content)))
+        message["mention_everyone"] = "@everyone" in content or "@here" in content
         await self._store_message(message)
         return message
+
+    # ---- threads and forums, as members make them
+
+    async def create_thread(
+        self,
+        parent: FakeChannel | str,
+        name: str,
+        *,
+        user: FakeUser | str = "alice",
+        private: bool = False,
+    ) -> FakeChannel:
+        """A member starts a thread in a text or announcement channel: a type 11 (public), 12
+        (private) or 10 (announcement) channel whose ``parent_id`` is that channel, announced
+        by THREAD_CREATE with ``newly_created``."""
+        source, owner = self.channel(parent), self.user(user)
+        if source.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT):
+            raise ValueError(f"threads start in text channels, not type {source.type}")
+        kind = PRIVATE_THREAD if private else PUBLIC_THREAD
+        if source.type == GUILD_ANNOUNCEMENT and not private:
+            kind = ANNOUNCEMENT_THREAD
+        return await self._open_thread(source, name, kind, owner)
+
+    async def create_forum(self, name: str, *, guild: FakeGuild | None = None) -> FakeChannel:
+        """A forum channel (type 15) is added to the guild: CHANNEL_CREATE."""
+        target = guild or self.guild
+        forum = FakeChannel(
+            snowflake(), name, GUILD_FORUM, position=len(target.channels), guild_id=target.id
+        )
+        target.channels.append(forum)
+        await self.dispatch("CHANNEL_CREATE", forum.payload())
+        return forum
+
+    async def create_forum_post(
+        self,
+        forum: FakeChannel | str,
+        user: FakeUser | str,
+        title: str,
+        content: str,
+        *,
+        attachments: list[JsonDict] | None = None,
+    ) -> tuple[FakeChannel, JsonDict]:
+        """A member opens a post in a forum channel: a public thread (type 11) whose parent is
+        the forum and whose first message has the thread's own id; THREAD_CREATE, then that
+        message's MESSAGE_CREATE, as Discord sends them."""
+        source, owner = self.channel(forum), self.user(user)
+        if source.type != GUILD_FORUM:
+            raise ValueError(f"{source.name} is not a forum channel")
+        thread = await self._open_thread(source, title, PUBLIC_THREAD, owner)
+        message = await self.post_user_message(
+            thread, owner, content, attachments=attachments, message_id=thread.id
+        )
+        source.last_message_id = thread.id  # a forum's last message id is its newest post
+        return thread, message
+
+    async def archive_thread(self, thread: FakeChannel | str) -> None:
+        """The thread is archived (THREAD_UPDATE): it leaves the active lists and is found by
+        the archived-threads endpoints; a new message unarchives it."""
+        await self._set_archived(self.channel(thread), archived=True)
+
+    async def _open_thread(
+        self, parent: FakeChannel, name: str, kind: int, owner: FakeUser
+    ) -> FakeChannel:
+        guild = self.world.find_guild(parent.guild_id)
+        if guild is None:
+            raise ValueError(f"{parent.name} is not in a guild")
+        thread = FakeChannel(
+            snowflake(),
+            name,
+            kind,
+            guild_id=guild.id,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            archive_timestamp=_archive_stamp(),
+        )
+        guild.channels.append(thread)
+        await self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
+        return thread
+
+    async def _set_archived(self, thread: FakeChannel, *, archived: bool) -> None:
+        thread.archived = archived
+        thread.archive_timestamp = _archive_stamp()  # Discord's: the last (un)archive
+        await self.dispatch("THREAD_UPDATE", thread.payload())
 
     async def edit_user_message(self, message_id: str, content: str) -> JsonDict:
         """A user edits a message: MESSAGE_UPDATE."""
@@ -706,15 +849,16 @@ class FakeDiscord:
         *,
         kind: int = 0,
         webhook: bool = False,
+        message_id: str | None = None,
     ) -> JsonDict:
         message: JsonDict = {
-            "id": snowflake(),
+            "id": message_id or snowflake(),
             "type": kind,
             "channel_id": channel.id,
             "author": author.payload(),
             "content": body.get("content") or "",
             "embeds": body.get("embeds") or [],
-            "attachments": self._attachment_objects(body.get("attachments") or [], []),
+            "attachments": self._attachment_objects(channel.id, body.get("attachments") or [], []),
             "components": body.get("components") or [],
             "mentions": [],
             "mention_roles": [],
@@ -735,31 +879,39 @@ class FakeDiscord:
         self._messages[message["id"]] = message
         return message
 
-    def _attachment_objects(self, entries: list[JsonDict], old: list[JsonDict]) -> list[JsonDict]:
-        """New uploads become attachment objects; ``{id}``-only entries keep an old attachment."""
+    def _attachment_objects(
+        self, channel_id: str, entries: list[JsonDict], old: list[JsonDict]
+    ) -> list[JsonDict]:
+        """New uploads become attachment objects (CDN url under the channel, ``content_type``
+        when known); ``{id}``-only entries keep an old attachment."""
         result: list[JsonDict] = []
         for entry in entries:
             if "filename" not in entry:
                 result.extend(a for a in old if str(a["id"]) == str(entry.get("id")))
                 continue
             attachment_id = snowflake()
-            url = f"https://cdn.discordapp.com/attachments/0/{attachment_id}/{entry['filename']}"
-            result.append(
-                {
-                    "id": attachment_id,
-                    "filename": entry["filename"],
-                    "size": entry.get("size", 0),
-                    "url": url,
-                    "proxy_url": url,
-                    "description": entry.get("description"),
-                }
-            )
+            path = f"attachments/{channel_id}/{attachment_id}/{entry['filename']}"
+            attachment: JsonDict = {
+                "id": attachment_id,
+                "filename": entry["filename"],
+                "size": entry.get("size", 0),
+                "url": f"https://cdn.discordapp.com/{path}",
+                "proxy_url": f"https://media.discordapp.net/{path}",
+                "description": entry.get("description"),
+            }
+            if entry.get("content_type"):
+                attachment["content_type"] = entry["content_type"]
+            result.append(attachment)
         return result
 
     async def _store_message(self, message: JsonDict) -> None:
         if message["flags"] & FLAG_EPHEMERAL:
             return  # ephemeral messages live only in the interaction record
         self._channel_log.setdefault(message["channel_id"], []).append(message["id"])
+        with contextlib.suppress(KeyError):
+            channel = self.channel(message["channel_id"])
+            channel.last_message_id = message["id"]
+            channel.message_count += 1
         if self._may_see(message):
             await self.dispatch("MESSAGE_CREATE", self._as_seen_by_bot(message))
 
@@ -771,7 +923,7 @@ class FakeDiscord:
             message["allowed_mentions"] = body["allowed_mentions"]
         if "attachments" in body:
             message["attachments"] = self._attachment_objects(
-                body["attachments"] or [], message["attachments"]
+                message["channel_id"], body["attachments"] or [], message["attachments"]
             )
         message["flags"] = int(message["flags"]) & ~FLAG_LOADING  # an edit ends "thinking..."
         message["edited_timestamp"] = _now()
@@ -871,6 +1023,16 @@ class FakeDiscord:
             ("PATCH", webhook_message, self._edit_webhook_message),
             ("DELETE", webhook_message, self._delete_webhook_message),
             ("GET", "/channels/{channel_id}", self._get_channel),
+            (
+                "GET",
+                "/channels/{channel_id}/threads/archived/public",
+                functools.partial(self._archived_threads, private=False),
+            ),
+            (
+                "GET",
+                "/channels/{channel_id}/threads/archived/private",
+                functools.partial(self._archived_threads, private=True),
+            ),
             ("POST", "/channels/{channel_id}/typing", self._typing),
             ("GET", "/channels/{channel_id}/messages", self._list_messages),
             ("POST", "/channels/{channel_id}/messages", self._create_message),
@@ -881,7 +1043,20 @@ class FakeDiscord:
             (
                 "GET",
                 "/guilds/{guild_id}/channels",
-                self._guild_reply(lambda g: [c.payload() for c in g.channels]),
+                # Threads are not guild channels here: they come from the thread endpoints.
+                self._guild_reply(lambda g: [c.payload() for c in g.channels if not c.is_thread]),
+            ),
+            (
+                "GET",
+                "/guilds/{guild_id}/threads/active",
+                self._guild_reply(
+                    lambda g: {
+                        "threads": [
+                            c.payload() for c in g.channels if c.is_thread and not c.archived
+                        ],
+                        "members": [],
+                    }
+                ),
             ),
             (
                 "GET",
@@ -1049,6 +1224,38 @@ class FakeDiscord:
     async def _get_channel(self, call: _ApiCall) -> _Reply:
         channel = self._find_channel(call)
         return (200, channel.payload()) if channel else _error(404, 10003, "Unknown Channel")
+
+    async def _archived_threads(self, call: _ApiCall, *, private: bool) -> _Reply:
+        """Archived threads of a text, announcement or forum channel, newest archive first, as
+        Discord pages them: ``before`` is an ISO 8601 archive timestamp, ``limit`` 2-100
+        (default 50), and ``has_more`` says whether older ones remain. Private ones need the
+        bot to have Manage Threads (Discord's 403 Missing Permissions otherwise)."""
+        channel = self._find_channel(call)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        if channel.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT, GUILD_FORUM):
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        guild = self.world.find_guild(channel.guild_id)
+        if guild is None:
+            return _error(404, 10003, "Unknown Channel")
+        bot = guild.member(self.bot_user.id)
+        if private and not (bot and guild.permissions_of(bot) & MANAGE_THREADS):
+            return _error(403, 50013, "Missing Permissions")
+        limit = int(call.query.get("limit", 50))
+        if not 2 <= limit <= 100:
+            return _invalid_form("limit", "NUMBER_TYPE_MAX", "Must be between 2 and 100.")
+        kind = PRIVATE_THREAD if private else PUBLIC_THREAD
+        if not private and channel.type == GUILD_ANNOUNCEMENT:
+            kind = ANNOUNCEMENT_THREAD
+        found = [
+            c for c in guild.channels if c.parent_id == channel.id and c.archived and c.type == kind
+        ]
+        if "before" in call.query:
+            before = datetime.fromisoformat(call.query["before"])
+            found = [c for c in found if datetime.fromisoformat(c.archive_timestamp) < before]
+        found.sort(key=lambda c: datetime.fromisoformat(c.archive_timestamp), reverse=True)
+        threads = [c.payload() for c in found[:limit]]
+        return 200, {"threads": threads, "members": [], "has_more": len(found) > limit}
 
     async def _typing(self, call: _ApiCall) -> _Reply:
         return (204, None) if self._find_channel(call) else _error(404, 10003, "Unknown Channel")

@@ -689,3 +689,96 @@ async def test_invalid_shard_is_closed_with_4010(fake: FakeDiscord) -> None:
             pass
     assert info.value.code == 4010
     assert fake.identify_count == 0
+
+
+async def test_threads_and_forum_posts_as_discord_py_sees_them(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    general = fake.channel("general")
+    thread = await fake.create_thread(general, "fee-switch", user="bob")
+    forum = await fake.create_forum("proposals")
+    post, opening = await fake.create_forum_post(forum, "carol", "Grants cap", "Cap at 5%.")
+    await _until(lambda: bot.get_channel(int(post.id)) is not None)
+
+    guild = bot.get_guild(int(fake.guild.id))
+    assert guild is not None
+    cached_thread = guild.get_thread(int(thread.id))
+    assert isinstance(cached_thread, discord.Thread)
+    assert cached_thread.parent == guild.get_channel(int(general.id))
+    assert cached_thread.owner_id == int(fake.user("bob").id)
+    cached_forum = guild.get_channel(int(forum.id))
+    assert isinstance(cached_forum, discord.ForumChannel)
+    cached_post = guild.get_thread(int(post.id))
+    assert cached_post is not None and cached_post.parent == cached_forum
+    assert opening["id"] == post.id and opening["channel_id"] == post.id
+    await _until(lambda: ("message", "Cap at 5%.") in bot.events)
+
+    # Archiving drops a thread from discord.py's cache; the REST endpoints still list it.
+    await fake.archive_thread(thread)
+    await _until(lambda: guild.get_thread(int(thread.id)) is None)
+    archived = [t async for t in cached_forum.archived_threads()]
+    assert archived == []
+    channel = guild.get_channel(int(general.id))
+    assert isinstance(channel, discord.TextChannel)
+    assert [t.id async for t in channel.archived_threads()] == [int(thread.id)]
+    with pytest.raises(discord.Forbidden):  # private archives need Manage Threads
+        [t async for t in channel.archived_threads(private=True)]
+    active = {t.id for t in await guild.active_threads()}
+    assert active == {int(fake.channel("treasury-rfc").id), int(post.id)}
+
+    # Writing in an archived thread unarchives it (THREAD_UPDATE), as on Discord.
+    await fake.post_user_message(thread, "alice", "reopened")
+    await _until(lambda: guild.get_thread(int(thread.id)) is not None)
+    assert [t async for t in channel.archived_threads()] == []
+
+
+async def test_archived_threads_page_by_archive_time(fake: FakeDiscord, bot: SampleBot) -> None:
+    general = fake.channel("general")
+    threads = [await fake.create_thread(general, f"t{i}") for i in range(3)]
+    for thread in threads:
+        await fake.archive_thread(thread)
+    first = await bot.http.get_public_archived_threads(general.id, limit=2)
+    assert [t["id"] for t in first["threads"]] == [threads[2].id, threads[1].id]
+    assert first["has_more"] is True
+    before = first["threads"][-1]["thread_metadata"]["archive_timestamp"]
+    rest = await bot.http.get_public_archived_threads(general.id, before=before, limit=2)
+    assert [t["id"] for t in rest["threads"]] == [threads[0].id]
+    assert rest["has_more"] is False
+    channel = bot.get_channel(int(general.id))
+    assert isinstance(channel, discord.TextChannel)
+    assert [t.id async for t in channel.archived_threads(limit=None)] == [
+        int(t.id) for t in reversed(threads)
+    ]
+
+
+async def test_user_messages_carry_attachments_mentions_and_replies(
+    fake: FakeDiscord, bot: SampleBot
+) -> None:
+    general = fake.channel("general")
+    steward = fake.guild.role("Steward")
+    assert steward is not None
+    member = fake.guild.member(fake.user("bob").id)
+    assert member is not None
+    member.nick = "Bobby"
+    first = await fake.post_user_message(general, "alice", "question")
+    content = f"<@{fake.user('bob').id}> <@&{steward.id}> <#{general.id}>"
+    files = [{"filename": "a.pdf", "content_type": "application/pdf", "size": 10}]
+    sent = await fake.post_user_message(
+        general, "carol", content, attachments=files, reply_to=first["id"]
+    )
+    assert sent["type"] == 19 and sent["message_reference"]["message_id"] == first["id"]
+    assert sent["mentions"][0]["member"]["nick"] == "Bobby"
+    assert sent["mention_roles"] == [steward.id]
+    channel = bot.get_channel(int(general.id))
+    assert isinstance(channel, discord.TextChannel)
+    message = await channel.fetch_message(int(sent["id"]))
+    assert [(a.filename, a.content_type, a.size) for a in message.attachments] == [
+        ("a.pdf", "application/pdf", 10)
+    ]
+    assert message.attachments[0].url.startswith(
+        f"https://cdn.discordapp.com/attachments/{general.id}/"
+    )
+    assert [r.id for r in message.role_mentions] == [int(steward.id)]
+    assert message.raw_channel_mentions == [int(general.id)]
+    assert message.reference is not None and message.reference.message_id == int(first["id"])
+    assert message.type == discord.MessageType.reply
