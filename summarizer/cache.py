@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from summarizer.schema import DebateSummary
 
 
@@ -14,3 +16,16 @@ class MemoryCache:
 
     async def put(self, key: str, summary: DebateSummary) -> None:
         self.entries[key] = summary
+
+
+class MemoryAnswerCache:
+    """Model answers of the chat summarizer, by key, as JSON-ready dicts."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, dict[str, Any]] = {}
+
+    async def get(self, key: str) -> dict[str, Any] | None:
+        return self.entries.get(key)
+
+    async def put(self, key: str, answer: dict[str, Any]) -> None:
+        self.entries[key] = answer

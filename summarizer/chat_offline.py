@@ -132,7 +132,7 @@ def _quotable(sentence: str) -> str:
 def summarize_chat_offline(posts: Sequence[PostInput], channel: str) -> ChatSummary:
     topics = [_topic(topic, posts) for topic in split_topics(posts)]
     topics.sort(key=lambda t: -len(t.post_ids))
-    return ChatSummary(tldr=_tldr(channel, posts, topics), topics=topics)
+    return ChatSummary(tldr=chat_tldr(channel, posts, topics), topics=topics)
 
 
 def _topic(messages: list[PostInput], window: Sequence[PostInput]) -> ChatTopic:
@@ -423,7 +423,9 @@ def _plural(count: int, word: str) -> str:
 _SIDE_WORDS = {"for": "for", "against": "against", "alternative": "with an alternative"}
 
 
-def _tldr(channel: str, posts: Sequence[PostInput], topics: list[ChatTopic]) -> str:
+def chat_tldr(channel: str, posts: Sequence[PostInput], topics: Sequence[ChatTopic]) -> str:
+    """Counts of topics, decisions, action items and open questions, and each motion's sides,
+    taken from every holder and item, never from a list cut for display."""
     people = len({p.author for p in posts})
     counts = [
         _plural(len(topics), "topic"),

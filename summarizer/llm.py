@@ -6,17 +6,19 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from summarizer.errors import ModelError
-from summarizer.schema import DebateSummary, json_schema
+from summarizer.schema import DebateSummary, strict_json_schema
 
 if TYPE_CHECKING:
     import openai
 
 log = logging.getLogger(__name__)
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 # USD per million tokens (input, output). Unknown models, such as local ones, cost nothing.
 PRICES: dict[str, tuple[float, float]] = {
@@ -75,6 +77,13 @@ class LanguageModel:
             await self._client.close()
 
     async def summarize(self, messages: list[dict[str, str]]) -> tuple[DebateSummary, Usage]:
+        """A debate summary, in DebateSummary's shape."""
+        return await self.answer(messages, DebateSummary, "debate_summary")
+
+    async def answer(
+        self, messages: list[dict[str, str]], shape: type[Answer], name: str
+    ) -> tuple[Answer, Usage]:
+        """An answer in `shape` (structured output, strict), retried here as every call is."""
         openai = _openai()
         retryable = (
             openai.RateLimitError,
@@ -85,7 +94,7 @@ class LanguageModel:
         last: Exception | None = None
         for attempt in range(self._attempts):
             try:
-                return await self._call(messages)
+                return await self._call(messages, shape, name)
             except openai.APIStatusError as exc:
                 if not isinstance(exc, retryable):
                     raise ModelError(_describe(exc), retryable=False) from exc
@@ -102,10 +111,12 @@ class LanguageModel:
                 await asyncio.sleep(delay)
         raise ModelError(_describe(last)) from last
 
-    async def _call(self, messages: list[dict[str, str]]) -> tuple[DebateSummary, Usage]:
+    async def _call(
+        self, messages: list[dict[str, str]], shape: type[Answer], name: str
+    ) -> tuple[Answer, Usage]:
         response_format: Any = {
             "type": "json_schema",
-            "json_schema": {"name": "debate_summary", "schema": json_schema(), "strict": True},
+            "json_schema": {"name": name, "schema": strict_json_schema(shape), "strict": True},
         }
         if self._client is None:
             self._client = _openai().AsyncOpenAI(**self._options)
@@ -118,7 +129,7 @@ class LanguageModel:
         content = response.choices[0].message.content if response.choices else None
         if not content:
             raise ValueError("the model returned no content")
-        summary = DebateSummary.model_validate_json(content)
+        summary = shape.model_validate_json(content)
         usage = response.usage
         return summary, Usage(
             prompt_tokens=usage.prompt_tokens if usage else 0,

@@ -115,7 +115,12 @@ class ChatSummary(Strict):
 
 def json_schema() -> dict[str, Any]:
     """DebateSummary as the strict JSON schema OpenAI-compatible servers accept."""
-    schema = DebateSummary.model_json_schema()
+    return strict_json_schema(DebateSummary)
+
+
+def strict_json_schema(shape: type[BaseModel]) -> dict[str, Any]:
+    """A model's JSON schema as strict structured outputs accept it."""
+    schema = shape.model_json_schema()
     _strictify(schema)
     return schema
 
