@@ -22,6 +22,7 @@ from summarizer.text import is_mostly_link, prose
 
 # A sentence ends at . ! or ? followed by a space or the end, so decimals stay whole.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_LIST_MARK = re.compile(r"^[-*•]\s+")
 _WORD = re.compile(r"[^\W\d_][\w'-]+", re.UNICODE)
 _STOP = frozenset(
     (
@@ -114,7 +115,7 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
     proposer = opening.author if opening is not None and kind == "proposal" else None
     used: set[str] = set()
 
-    positions = _positions(sentences, proposer, used) if kind != "other" else []
+    positions, counts = _positions(sentences, proposer, used) if kind != "other" else ([], {})
     statements = [s for s in sentences if not s.text.endswith("?")]
     arguments = [Point(point=s.text, citations=[_cite(s)]) for s in _top(statements, 5, used)]
     questions = [
@@ -130,7 +131,7 @@ def summarize_offline(posts: Sequence[PostInput], topic: str) -> DebateSummary:
         for s in _top([s for s in statements if _STEP.search(s.text)], 3, used)
     ]
     return DebateSummary(
-        tldr=_tldr(posts, positions, topic, kind, proposer),
+        tldr=_tldr(posts, counts, topic, kind, proposer),
         positions=positions,
         arguments=arguments,
         open_questions=questions,
@@ -155,7 +156,9 @@ def _thread_kind(topic: str, opening: PostInput | None) -> str:
     return "other" if topic.strip().endswith("?") else "debate"
 
 
-def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str]) -> list[Position]:
+def _positions(
+    sentences: list[_Sentence], proposer: str | None, used: set[str]
+) -> tuple[list[Position], dict[Side, int]]:
     """Each author on one side at most: the side of their latest confident sentence, or of the
     strongest when their last one is weak. The proposer is never against, nor an alternative to,
     their own proposal (their revisions are the proposal). Someone seconding another ("+1 to
@@ -203,7 +206,9 @@ def _positions(sentences: list[_Sentence], proposer: str | None, used: set[str])
                 citations=[_cite(s) for s in shown],
             )
         )
-    return positions
+    # Every holder counts, also on a side with nothing quotable ("+1" and "-1" alone).
+    counts: dict[Side, int] = {side: len(holders[side]) for side in sides if holders[side]}
+    return positions, counts
 
 
 _SECONDS = re.compile(
@@ -247,7 +252,7 @@ def _sentences(posts: Sequence[PostInput]) -> list[_Sentence]:
         own = prose(post.text).own
         texts = []
         for line in own.split("\n"):
-            line = line.strip().lstrip("-*• ").strip()
+            line = _LIST_MARK.sub("", line.strip())  # "- point", never the "-" of "-1"
             texts += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
         split.append((post, texts))
     frequencies = Counter(
@@ -310,7 +315,7 @@ def _cite(sentence: _Sentence) -> Citation:
 
 def _tldr(
     posts: Sequence[PostInput],
-    positions: list[Position],
+    counts: dict[Side, int],
     topic: str,
     kind: str,
     proposer: str | None,
@@ -324,8 +329,8 @@ def _tldr(
         parts.append(f"{topic!r}, proposed by {proposer}{asking}.")
     else:
         parts.append(f"{topic!r}.")
-    if positions:
-        balance = ", ".join(f"{len(p.holders)} {_side_words(p.stance)}" for p in positions)
+    if counts:
+        balance = ", ".join(f"{n} {_side_words(side)}" for side, n in counts.items())
         parts.append(f"{took_part}; of those with a clear stance: {balance}.")
     elif kind == "other":
         parts.append(f"{took_part}; not a debate, so no sides.")

@@ -54,3 +54,23 @@ def test_a_question_asked_again_at_someone_is_shown_once() -> None:
     )
     questions = summarize_offline(posts, "[Proposal] Audits").open_questions
     assert len(questions) == 1
+
+
+def test_tldr_counts_every_holder_also_on_a_side_with_nothing_to_quote() -> None:
+    """80 for, 79 against: counted from every holder, never from the names or quotes shown,
+    and a side of bare "-1"s (nothing quotable) still counts."""
+    posts = [
+        PostInput(id="P1", author="alice", text="We propose a grant of $200,000 to the team."),
+        *(
+            PostInput(
+                id=f"F{n}", author=f"fan{n}", text=f"I support this proposal, team {n} delivered."
+            )
+            for n in range(80)
+        ),
+        *(PostInput(id=f"A{n}", author=f"critic{n}", text="-1") for n in range(79)),
+    ]
+    summary = summarize_offline(posts, "[Proposal] Grant for the team")
+    assert "80 for, 79 against" in summary.tldr
+    shown = {p.stance: p for p in summary.positions}
+    assert len(shown["for"].holders) == 80
+    assert len(shown["for"].citations) <= 3
