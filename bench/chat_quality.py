@@ -316,9 +316,11 @@ class ChatScore:
     decisions: int = 0
     decisions_found: int = 0
     decisions_shown: int = 0
+    decisions_right: int = 0  # of those shown, a labelled decision
     action_items: int = 0
     action_items_found: int = 0
     action_items_shown: int = 0
+    action_items_right: int = 0  # of those shown, a labelled action item
     owners_right: int = 0  # of the action items found, with the labelled owner
     open_questions_shown: int = 0
     answered_shown_open: int = 0  # shown as open, but labelled answered (or no question)
@@ -443,6 +445,26 @@ def score_window(window: ChatWindow, summary: ChatSummary, report: ChatReport) -
                     )
             else:
                 report.misses.append(f"[{name}] action item missed: {item.text!r}")
+    labelled_decisions = [d for t in window.topics for d in t.decisions]
+    labelled_actions = [a for t in window.topics for a in t.action_items]
+    for citation, _ in decisions:
+        if any(
+            citation.post_id == str(d.message) and overlaps(citation.quote, d.text)
+            for d in labelled_decisions
+        ):
+            score.decisions_right += 1
+        else:
+            report.misses.append(f"[{name}] shown as a decision, labelled none: {citation.quote!r}")
+    for citation, _ in actions:
+        if any(
+            citation.post_id == str(a.message) and overlaps(citation.quote, a.text)
+            for a in labelled_actions
+        ):
+            score.action_items_right += 1
+        else:
+            report.misses.append(
+                f"[{name}] shown as an action item, labelled none: {citation.quote!r}"
+            )
     open_labels = {
         (str(q.message), q.text)
         for t in window.topics
@@ -499,24 +521,27 @@ def _share(part: int, whole: int) -> str:
 def render_chat(report: ChatReport, verbose: bool = False) -> str:
     lines = [
         "| window | precision of sides | abstentions | holders right | holders found "
-        "| decisions found | action items found | owners right | motions found "
+        "| decisions found | decisions right | action items found | action items right "
+        "| owners right | motions found "
         "| sides without motion | answered shown open | duplicate quotes | URL quotes |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, s in [*report.by_window.items(), ("**all**", report.overall)]:
         lines.append(
             f"| {name} | {_share(s.correct, s.shown)} | {s.abstentions}/{s.labelled_sides} "
             f"| {_share(s.right_holders, s.holders)} | {_share(s.found_authors, s.sided_authors)} "
             f"| {_share(s.decisions_found, s.decisions)} "
+            f"| {_share(s.decisions_right, s.decisions_shown)} "
             f"| {_share(s.action_items_found, s.action_items)} "
+            f"| {_share(s.action_items_right, s.action_items_shown)} "
             f"| {_share(s.owners_right, s.action_items_found)} "
             f"| {_share(s.motions_found, s.motions)} | {s.sides_without_motion} "
             f"| {s.answered_shown_open}/{s.open_questions_shown} | {s.duplicates} "
             f"| {s.url_quotes} |"
         )
     lines.append(
-        f"| goal | ≥ {CHAT_GOALS['precision']:.0%} | | | | ≥ {CHAT_GOALS['decisions']:.0%} "
-        f"| ≥ {CHAT_GOALS['action_items']:.0%} | | | | | {CHAT_GOALS['duplicates']} "
+        f"| goal | ≥ {CHAT_GOALS['precision']:.0%} | | | | ≥ {CHAT_GOALS['decisions']:.0%} | "
+        f"| ≥ {CHAT_GOALS['action_items']:.0%} | | | | | | {CHAT_GOALS['duplicates']} "
         f"| {CHAT_GOALS['url_quotes']} |"
     )
     met = [

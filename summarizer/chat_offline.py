@@ -54,14 +54,17 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _AT = re.compile(r"(?<![\w@])@([\w.-]*\w)")
 
 _DECISION = re.compile(
-    r"^\W*(?:decision|decided|resolution|outcome|decisión|decisão|entscheidung|décision)\s*:"
+    r"^\W*(?:final\s+)?(?:decision|decided|resolution|resolved|outcome|decisión|decisão|"
+    r"entscheidung|décision)\s*:|\bit'?s\s+decided\b"
     r"|\bagreed\s+on\s+the\s+call\b"
     r"|\b(?:we|(?:the|our)\s+(?P<body>[a-z]+(?:\s+[a-z]+)?))\s+(?:have\s+|has\s+)?"
     r"(?:decided|agreed)\s+(?:on\s+the\s+\w+\s+(?:call|meeting)\s+)?(?:to|on|that|not)\b"
     r"|\bwe\s+(?:keep|are\s+keeping|go\s+with|are\s+going\s+with)\b"
     r"|\bwe(?:'ll|\s+will)\s+(?:not\s+)?(?:also\s+)?(?:launch|move|replace|keep|roll|ship|go\s+with|"
     r"switch|delay|postpone|extend|cancel|stop|open|close|pause|hold|use)\b"
-    r"|\b(?:goes|go)\s+live\s+on\b|\bmoves?\s+to\s+(?:the\s+)?\d|\bstays?\s+at\s+\d"
+    r"|\b(?:goes|go)\s+live\s+on\b|\bmoves?\s+to\s+(?:the\s+)?(?:\d|\w+day\b|next\s+week)"
+    r"|\b(?:stays?|remains?|will\s+(?:stay|remain))\s+(?:at|below|under|above)\s+\d"
+    r"|^\W*(?:confirmed|locked\s+in)\s*:|\bwe'?re\s+going\s+ahead\s+with\b"
     r"|\bstarts?\s+on\s+(?:day\s+one|\w+day\b|\d)|\b(?:is|are)\s+(?:moved|postponed)\s+to\b"
     r"|^\W*(?:ok|okay|so|alright)\s*:\s*\S",
     re.IGNORECASE,
@@ -69,15 +72,17 @@ _DECISION = re.compile(
 _TAKES_ON = re.compile(
     r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|(?:@[\w.-]+\s+)?and\s+i\s+will)\s+(?:also\s+)?"
     r"(?!be\b|live\b|take\s+that|see\b|think\b|believe\b|admit\b|say\b|bet\b|pass\b|wait\b)\w+"
-    r"|^\W*(?:on\s+it|will\s+do)\b",
+    r"|^\W*(?:(?:i'?m\s+)?on\s+it|will\s+do)\b|\bi\s+can\s+(?:take|own|handle|draft|write|do)\s+(?:this|that|it|"
+    r"the)\b|^\W*let\s+me\s+(?!know\b|be\b|see\s+if\s+i\s+understand)\w+",
     re.IGNORECASE,
 )
-_ON_IT = re.compile(r"^\W*(?:on\s+it|will\s+do)\b", re.IGNORECASE)
+_TASK_LABEL = re.compile(r"^\W*(?:action\s+items?|ai|todo|task)\s*:\s*", re.IGNORECASE)
+_ON_IT = re.compile(r"^\W*(?:(?:i'?m\s+)?on\s+it|will\s+do)\b", re.IGNORECASE)
 _REQUEST = re.compile(
     r"^\W*(?P<names>(?:@[\w.-]*\w[\s,]*(?:and\s+)?)+)[\s,:]*(?P<rest>.*)$", re.IGNORECASE
 )
 _ASKS_TO_DO = re.compile(
-    r"^(?:can|could|would|will)\s+you\b|^please\b|^(?:you'?re|you\s+are)\s+on\b|^will\s+\w+"
+    r"^(?:can|could|would|will)\s+you\b|^to\s+\w+|^you\s+(?:own|take|handle|drive|lead)\b|^please\b|^(?:you'?re|you\s+are)\s+on\b|^will\s+\w+"
     r"|^(?:pls|plz)\b",
     re.IGNORECASE,
 )
@@ -85,7 +90,11 @@ _NAME_WILL = re.compile(
     r"^\W*(?P<who>[\w.-]+)\s+(?:will|is\s+going\s+to|'ll)\s+(?:also\s+)?(?!be\b)\w+",
     re.IGNORECASE,
 )
-_WH = re.compile(r"^(?:what|why|how|when|where|who|which|is|are|do|does|did|any)\b", re.IGNORECASE)
+_WH = re.compile(
+    r"^(?:what(?!\s+if\s+we)|why|how(?!\s+about\s+we)|when|where|who|which|is|are|do|does|did|"
+    r"any)\b",
+    re.IGNORECASE,
+)
 _AGREEMENT = re.compile(
     r"^\W*(?:(?:i\s+)?agree(?:d)?\s+with\s+@?[\w.-]+|fair\s+point|good\s+point|that'?s\s+fair|"
     r"(?:ok\s+)?fair,|you'?re\s+(?:probably\s+)?right|i\s+take\s+the\s+point)",
@@ -212,10 +221,14 @@ def _actions(
 
 def _owner(sentence: _Said, by_id: dict[str, PostInput]) -> str | None:
     text = sentence.text.replace("\u2019", "'")
+    labelled = _TASK_LABEL.match(text)
+    text = text[labelled.end() :] if labelled else text  # "Action item: @quen updates…"
     request = _REQUEST.match(text)
     if request is not None:
         rest = request.group("rest").strip()
         names = _AT.findall(request.group("names"))
+        if names and labelled:
+            return str(names[0])
         if re.match(r"^and\s+i\s+will\b", rest, re.IGNORECASE):
             return sentence.post.author  # "@jbaxter and I will do the sequencer side"
         short_ask = sentence.question and len(rest.split()) <= 5 and not _WH.match(rest)

@@ -43,7 +43,17 @@ _AGAINST_VOTE = r"(?:-\d+|👎|❌)"
 # "+1", "agree", "yes please", "same", "exactly", "this": seconding what is answered.
 _SECONDING = re.compile(
     rf"^\W*(?:{_VOTE}|yes(?:\s+please)?|yep|yeah|agree[d]?|exactly|same|this|absolutely|"
-    r"100%|sgtm|lgtm|makes\s+sense|fair\s+enough|strongly\s+agree)(?=[\s,.!]|$)",
+    r"100%|sgtm|lgtm|makes\s+sense|fair\s+enough|strongly\s+agree|sounds\s+(?:good|great)|"
+    r"love\s+(?:it|this|that)|(?:great|good|excellent)\s+idea|let'?s\s+do\s+(?:it|this)|"
+    r"ship\s+it|count\s+me\s+in|i'?m\s+for\s+(?:it|this))(?=[\s,.!]|$)",
+    re.IGNORECASE,
+)
+# "nope", "hard pass", "no, …" answering the motion; "I disagree" answering it or a side.
+_REFUSAL = re.compile(r"^\W*(?:nope|nah|no|hard\s+pass|pass)(?=[\s,.!]|$)", re.IGNORECASE)
+_DISAGREE = re.compile(r"^\W*(?:i\s+)?(?:strongly\s+)?disagree\b", re.IGNORECASE)
+_THINK_NOT = re.compile(
+    r"\bi\s+(?:don'?t|do\s+not)\s+think\s+(?:we\s+should|(?:this|it|that)(?:'s|\s+is)\s+a\s+good\s+"
+    r"idea|(?:this|it)\s+(?:is\s+)?(?:needed|necessary|worth\s+it))\b",
     re.IGNORECASE,
 )
 # "+1 to the 28th", "yes to RFP", "-1 on removing", "I'm fine with removing it".
@@ -161,6 +171,16 @@ def read_chat_stance(
             side = _object_side(approved.group("x"), context)
             if side is not None:
                 return Reading(side, strong=True)
+    if _THINK_NOT.search(text):
+        return Reading("against", strong=True)
+    if _REFUSAL.match(text) and answers_motion:
+        return Reading("against", strong=True)
+    if _DISAGREE.match(text):
+        if answers_motion or answered_side == "for":
+            return Reading("against", strong=True)
+        if answered_side == "against":
+            return Reading("for", strong=True)
+        return Reading(None)
     if _SECONDING.match(text) or _FINE_BY_ME.search(text):
         if answers_motion:
             return Reading("for", strong=True)

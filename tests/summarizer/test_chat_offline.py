@@ -223,3 +223,81 @@ def test_other_languages_use_the_forum_cues() -> None:
     found = sides(topic_with(summary, motion))
     assert sorted(found["for"]) == ["joao", "lea"]
     assert found["against"] == ["karl"]
+
+
+def call_time(*replies: tuple[str, str]) -> tuple[ChatSummary, dict[str, str]]:
+    """A motion about the call's time, each reply answering it: {author: side or ""}."""
+    chat = Chat()
+    motion = chat.say("tess", "Proposal: we move the community call to 14:00 UTC for APAC folks.")
+    for author, text in replies:
+        chat.say(author, text, reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#community-call")
+    topic = topic_with(summary, motion)
+    return summary, {h: p.stance for p in topic.positions for h in p.holders}
+
+
+def test_the_ways_chat_says_yes_and_no_to_a_motion() -> None:
+    _, found = call_time(
+        ("a1", "sounds good to me"),
+        ("a2", "love it"),
+        ("a3", "great idea, 01:00 is brutal for us"),
+        ("a4", "let's do it"),
+        ("b1", "nope"),
+        ("b2", "hard pass, 14:00 clashes with the delegates' call"),
+        ("b3", "I don't think we should move it, EU folks are in meetings then"),
+        ("b4", "I disagree, most of the regulars are in the Americas"),
+        ("b5", "I'm not convinced this helps APAC much."),
+        ("c1", "what about 13:00 instead?"),
+        ("c2", "how about we alternate the time every other week?"),
+        ("n1", "not sure yet, need to check my calendar"),
+        ("n2", "the recording of last week's call is on youtube"),
+    )
+    assert {a for a, side in found.items() if side == "for"} == {"a1", "a2", "a3", "a4"}
+    assert {a for a, side in found.items() if side == "against"} == {"b1", "b2", "b3", "b4", "b5"}
+    assert {a for a, side in found.items() if side == "alternative"} == {"c1", "c2"}
+    assert "n1" not in found and "n2" not in found
+
+
+def test_the_ways_chat_states_a_motion() -> None:
+    for opener in (
+        "RFC: we cap sponsored votes at 30 a month.",
+        "what if we capped sponsored votes at 30 a month?",
+        "let's cap sponsored votes at 30 a month",
+        "I suggest we cap sponsored votes at 30 a month.",
+        "Idea: cap sponsored votes at 30 a month.",
+    ):
+        chat = Chat()
+        first = chat.say("nika", opener)
+        chat.say("ben", "+1", reply=first)
+        topic = topic_with(summarize_chat_offline(chat.posts, "#portal"), first)
+        assert topic.motion is not None, opener
+        assert sides(topic) == {"for": ["ben"]}, opener
+
+
+def test_the_ways_chat_decides_and_hands_out_tasks() -> None:
+    chat = Chat()
+    asked = chat.say("tess", "who can own the dashboard rewrite?")
+    decided = [
+        chat.say("tess", "Final decision: the call moves to 14:00 UTC from next week."),
+        chat.say("tess", "Resolved: the RFP runs for the rest of the year."),
+        chat.say("tess", "ok, it's decided: June 3 it is."),
+        chat.say("tess", "We decided to go with the smaller grant."),
+        chat.say("leo", "The community call moves to Wednesday from next week."),
+        chat.say("leo", "The performance fee remains at 10% through 2027."),
+        chat.say("leo", "Confirmed: the audit contest ends on March 7."),
+    ]
+    tasks = {
+        chat.say("tess", "@ravi to send the notes tonight.", mentions=("ravi",)): "ravi",
+        chat.say("dana", "I can take the RFP draft.", reply=asked): "dana",
+        chat.say("kofi", "let me check the safe's history and get back to you"): "kofi",
+        chat.say(
+            "tess", "Action item: @quen updates the budget sheet.", mentions=("quen",)
+        ): "quen",
+        chat.say("olu", "I'm on it, fixing the calendar invite now"): "olu",
+        chat.say("tess", "@hye you own the rubric for S6.", mentions=("hye",)): "hye",
+    }
+    summary = summarize_chat_offline(chat.posts, "#community-call")
+    decisions = {d.citations[0].post_id for t in summary.topics for d in t.decisions}
+    owners = {a.citations[0].post_id: a.owner for t in summary.topics for a in t.action_items}
+    assert set(decided) <= decisions
+    assert {k: v for k, v in owners.items() if k in tasks} == tasks
