@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from summarizer.chat_stance import Context, read_chat_stance, words
 from summarizer.schema import (
@@ -40,7 +41,7 @@ from summarizer.schema import (
     Question,
 )
 from summarizer.stance import Side
-from summarizer.topics import PROPOSING, is_chatter, split_topics
+from summarizer.topics import PROPOSING, is_chatter, message_time, split_topics, terms
 
 MAX_QUOTES_PER_SIDE = 3
 MAX_ARGUMENTS = 3
@@ -390,7 +391,17 @@ def _answered(sentence: _Said, messages: list[PostInput], window: Sequence[PostI
         return True
     asked = _named(sentence.post)
     later = messages[sentence.order + 1 :]
-    return bool(asked) and any(p.author.lower() in asked for p in later)
+    if asked and any(p.author.lower() in asked for p in later):
+        return True
+    # Answered without the reply button: the next message, someone else's, soon after, and
+    # about the same thing ("when is OIP-15 going to a vote?" / "OIP-15 goes to a vote…").
+    following = next((p for p in later if p.author != asker), None)
+    if following is None or following.reply_to not in (None, sentence.post.id):
+        return False
+    if "?" in following.text or None in (sentence.post.created_at, following.created_at):
+        return False
+    soon = message_time(following) - message_time(sentence.post) <= timedelta(minutes=15)
+    return soon and bool(terms(following.text) & terms(sentence.text))
 
 
 def _arguments(said: list[_Said], used: set[tuple[str, str]]) -> list[Point]:

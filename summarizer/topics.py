@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from summarizer.schema import PostInput
 from summarizer.text import is_mostly_link, prose
@@ -127,7 +127,7 @@ def terms(text: str) -> set[str]:
 def split_topics(posts: Sequence[PostInput]) -> list[list[PostInput]]:
     """The window's conversations, each in the order its messages were written, ordered by
     their first message. Side chatter is in none of them."""
-    ordered = sorted(enumerate(posts), key=lambda pair: (_time(pair[1]), pair[0]))
+    ordered = sorted(enumerate(posts), key=lambda pair: (message_time(pair[1]), pair[0]))
     messages = [post for _, post in ordered]
     document_frequency = Counter(w for post in messages for w in terms(post.text))
     common = max(4, len(messages) // 4)
@@ -145,11 +145,11 @@ def split_topics(posts: Sequence[PostInput]) -> list[list[PostInput]]:
         if topic is None:
             topics.append([])
             vocabulary.append(set())
-            last_at.append(_time(post))
+            last_at.append(message_time(post))
             topic = len(topics) - 1
         topics[topic].append(post)
         vocabulary[topic] |= distinctive(post)
-        last_at[topic] = max(last_at[topic], _time(post))
+        last_at[topic] = max(last_at[topic], message_time(post))
         topic_of[post.id] = topic
         last_by[post.author.lower()] = (post, topic)
 
@@ -175,10 +175,10 @@ def _topic_for(
     own = prose(post.text).own.strip()
     if _NEW_TOPIC.search(own):
         return None
-    at = _time(post)
+    at = message_time(post)
     for name in mentioned(post):
         latest = last_by.get(name)
-        if latest is not None and at - _time(latest[0]) <= ADDRESSED:
+        if latest is not None and at - message_time(latest[0]) <= ADDRESSED:
             return latest[1]
     proposing = bool(PROPOSING.search(own)) and not own.endswith("?")
     recent = max(range(len(topics)), key=lambda i: last_at[i]) if topics else None
@@ -196,7 +196,7 @@ def _topic_for(
     previous = last_by.get(post.author.lower())
     if (
         previous is not None
-        and at - _time(previous[0]) <= SAME_AUTHOR
+        and at - message_time(previous[0]) <= SAME_AUTHOR
         and (best is None or best[0] < shared[previous[1]] + 2)
     ):
         return previous[1]  # the same person going on, unless plainly about another topic
@@ -224,5 +224,10 @@ def _has_substance(topic: list[PostInput]) -> bool:
     )
 
 
-def _time(post: PostInput) -> datetime:
-    return post.created_at or datetime.min
+def message_time(post: PostInput) -> datetime:
+    """When a message was written, comparable with any other: naive times are taken as UTC,
+    and a message without one is as old as can be (it joins topics only by reply)."""
+    if post.created_at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    at = post.created_at
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)

@@ -158,9 +158,12 @@ def test_an_answered_question_is_not_open_and_an_unanswered_one_is() -> None:
     asked = chat.say("tomo", "is v0.9.1 going to need a db migration?")
     chat.say("jb", "no migration, drop-in replacement", reply=asked)
     still = chat.say("rafa", "and when will v0.9.1 be tagged for the operators?")
+    vote = chat.say("felix", "when is OIP-15 going to a vote?", minutes=30)
+    chat.say("kofi", "OIP-15 goes to a vote mid-September if the forum discussion goes well.")
     summary = summarize_chat_offline(chat.posts, "#releases")
     open_ids = {q.citations[0].post_id for t in summary.topics for q in t.open_questions}
     assert open_ids == {still}
+    assert vote not in open_ids, "answered without the reply button"
     assert "1 open question" in summary.tldr
 
 

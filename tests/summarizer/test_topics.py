@@ -84,3 +84,21 @@ def test_side_chatter_that_asks_and_decides_nothing_is_left_out() -> None:
     a = chat.say("walt", "PUF looking spicy this morning 📈")
     chat.say("nyx", "don't jinx it", reply=a)
     assert split_topics(chat.posts) == []
+
+
+def test_messages_without_a_time_or_with_a_naive_one_are_still_placed() -> None:
+    from datetime import datetime
+
+    from summarizer.schema import PostInput
+
+    posts = [
+        PostInput(id="1", author="ana", text="should we raise the quorum to 5%?"),
+        PostInput(id="2", author="ben", text="no, turnout is 3% on a good day", reply_to="1"),
+        PostInput(
+            id="3",
+            author="caro",
+            text="is the quorum vote on snapshot yet?",
+            created_at=datetime(2026, 4, 29, 14, 0),
+        ),
+    ]
+    assert [[p.id for p in t] for t in split_topics(posts)] == [["1", "2"], ["3"]]
