@@ -1,8 +1,16 @@
 """Chat messages into the debates store: live from the gateway or polling, and backfilled.
 
-Which chats are ingested: Telegram groups the bot is in, and the Discord channels stewards chose
-with /ingest channel (and the threads inside them). Each message is stored once, keyed by its id
-in its channel, whatever order the new, edited and deleted events arrive in.
+Which chats are ingested: Telegram groups the bot is in (with their forum topics), and the
+Discord channels stewards chose with /ingest channel (with the threads inside them, and the posts
+of a forum channel). Each message is stored once, keyed by its id in its channel, whatever order
+the new, edited and deleted events arrive in.
+
+A thread, a forum channel's post and a Telegram topic are threads of their own in the store,
+under their channel's (`Thread.parent_id`). A channel's title comes from the events that name it:
+a delete names none, and a channel the client does not know is named by its id; neither renames
+a stored channel. A message's attachments and mentions are stored with it; a message with
+attachments only is stored with text "". Each thread records when it was first followed live
+(`live_at`) and when it was last backfilled (`backfilled_at`).
 
 Live events are not written one transaction each: they wait in memory, in arrival order, and one
 writer stores them together every FLUSH_SECONDS (sooner when FLUSH_MESSAGES are waiting), in one
@@ -29,7 +37,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.commands.community import CommunityContext, CommunityService
 from bot.commands.options import ChannelRef
 from bot.errors import UserError
-from bot.events import ChatMessage
+from bot.events import Attachment, ChatMessage, Mention
 from bot.frontend import FrontEnds
 from bot.storage.database import Database
 from cogs.debates import store
@@ -48,6 +56,18 @@ TOMBSTONES = 10_000  # deletes of messages not stored (yet) that are remembered
 RETRY_SECONDS = 1.0  # after a failed write; the messages stay queued
 
 Pending = tuple[CommunityContext, ChatMessage]
+# A backfill's batch: the channel being read, and the newest message id read so far.
+Checkpoint = tuple[ChannelRef, str]
+
+
+@dataclass(frozen=True)
+class _KnownThread:
+    """A committed thread row as the ingest last wrote it."""
+
+    id: int
+    title: str
+    kind: str
+    parent_id: int | None
 
 
 @dataclass
@@ -55,10 +75,31 @@ class _Learned:
     """Rows a write created or found, kept for later writes once it is committed."""
 
     sources: dict[tuple[int, str, str], int] = field(default_factory=dict)
-    threads: dict[tuple[int, str], tuple[int, str]] = field(default_factory=dict)
+    threads: dict[tuple[int, str], _KnownThread] = field(default_factory=dict)
     authors: dict[int, store.Known] = field(default_factory=dict)
     tombstones: set[tuple[int, str]] = field(default_factory=set)
+    live: set[int] = field(default_factory=set)
     new: int = 0
+
+
+def _kind(message: ChatMessage) -> str:
+    """What the message's channel is; a channel with a parent is at least a thread."""
+    if message.channel_kind == "channel" and message.parent is not None:
+        return "thread"
+    return message.channel_kind
+
+
+def _attachment(attachment: Attachment) -> dict[str, object]:
+    return {
+        "name": attachment.name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "url": attachment.url,
+    }
+
+
+def _mention(mention: Mention) -> dict[str, object]:
+    return {"id": mention.id, "name": mention.name, "kind": mention.kind}
 
 
 class ChatIngest:
@@ -85,8 +126,9 @@ class ChatIngest:
         self._closed = False
         # Rows already committed, so a batch looks up only what it has not seen.
         self._sources: dict[tuple[int, str, str], int] = {}
-        self._threads: dict[tuple[int, str], tuple[int, str]] = {}
+        self._threads: dict[tuple[int, str], _KnownThread] = {}
         self._authors: dict[int, store.Known] = {}
+        self._live: set[int] = set()  # threads whose live_at is set
         self._tombstones: OrderedDict[tuple[int, str], None] = OrderedDict()
 
     async def __aenter__(self) -> ChatIngest:
@@ -181,7 +223,7 @@ class ChatIngest:
         async with self._write_lock:
             return await self._write([(community, m) for m in messages])
 
-    async def _write(self, batch: list[Pending], checkpoint: str | None = None) -> int:
+    async def _write(self, batch: list[Pending], checkpoint: Checkpoint | None = None) -> int:
         """Events for one source, thread or author created at once by someone else (a backfill
         next to live events, another process) lose on a unique key; the retry finds theirs."""
         for attempt in range(3):
@@ -193,7 +235,7 @@ class ChatIngest:
                     raise
         return 0
 
-    async def _write_once(self, batch: list[Pending], checkpoint: str | None) -> int:
+    async def _write_once(self, batch: list[Pending], checkpoint: Checkpoint | None) -> int:
         if not batch:
             return 0
         groups: dict[tuple[int, str, str], dict[str, list[ChatMessage]]] = {}
@@ -219,13 +261,56 @@ class ChatIngest:
     async def _thread_id(
         self, session: AsyncSession, source_id: int, messages: list[ChatMessage], learned: _Learned
     ) -> int:
+        """The thread of one channel's messages. Only a message's own event (not a delete,
+        which has no author) says what the channel is and where it belongs."""
         channel = messages[0].channel
-        title = next((m.channel.display for m in messages if m.channel.display), "")
-        cached = self._threads.get((source_id, channel.id))
-        if cached is not None and (not title or title == cached[1]):
-            return cached[0]
-        thread = await store.ensure_thread(session, source_id, channel.id, title)
-        learned.threads[(source_id, channel.id)] = (thread.id or 0, thread.title)
+        title = next(
+            (
+                m.channel.display
+                for m in reversed(messages)
+                if store.is_name(m.channel.display, channel.id)
+            ),
+            "",
+        )
+        full = next((m for m in reversed(messages) if m.author_id), None)
+        kind: str | None = None
+        parent_id: int | None = None
+        if full is not None:
+            kind = _kind(full)
+            if full.parent is not None and full.parent.id != channel.id:
+                parent_kind = "forum" if kind == "forum_post" else None
+                parent = full.parent
+                parent_id = await self._ensure_thread(
+                    session, source_id, parent.id, parent.display, parent_kind, None, learned
+                )
+        return await self._ensure_thread(
+            session, source_id, channel.id, title, kind, parent_id, learned
+        )
+
+    async def _ensure_thread(
+        self,
+        session: AsyncSession,
+        source_id: int,
+        external_id: str,
+        title: str,
+        kind: str | None,
+        parent_id: int | None,
+        learned: _Learned,
+    ) -> int:
+        key = (source_id, external_id)
+        cached = learned.threads.get(key) or self._threads.get(key)
+        if (
+            cached is not None
+            and (not store.is_name(title, external_id) or title.strip() == cached.title)
+            and (kind is None or (kind, parent_id) == (cached.kind, cached.parent_id))
+        ):
+            return cached.id
+        thread = await store.ensure_thread(
+            session, source_id, external_id, title, kind=kind, parent_id=parent_id
+        )
+        learned.threads[key] = _KnownThread(
+            thread.id or 0, thread.title, thread.kind, thread.parent_id
+        )
         return thread.id or 0
 
     async def _store_source(
@@ -234,7 +319,7 @@ class ChatIngest:
         source_id: int,
         channels: dict[str, list[ChatMessage]],
         learned: _Learned,
-        checkpoint: str | None,
+        checkpoint: Checkpoint | None,
     ) -> None:
         """The messages of one source's channels, in one statement."""
         now = datetime.now(UTC)
@@ -250,10 +335,12 @@ class ChatIngest:
                     author_name=m.author_name,
                     created_at=m.created_at or now,
                     updated_at=m.edited_at or m.created_at or now,
-                    text=m.text,
+                    text=m.text if m.text.strip() else "",
                     reply_to=m.reply_to,
                     likes=m.reactions,
                     url=m.url,
+                    attachments=tuple(_attachment(a) for a in m.attachments),
+                    mentions=tuple(_mention(x) for x in m.mentions),
                     # A delete before, with or after its message in this batch deletes it.
                     deleted=m.deleted
                     or m.message_id in deletes
@@ -273,15 +360,37 @@ class ChatIngest:
             marked = await store.mark_deleted(session, thread_id, ids)
             # Deletes of messages not stored (yet): remembered for when they arrive.
             learned.tombstones.update((thread_id, i) for i in ids - marked)
-            if checkpoint is not None:
-                threads = store.THREADS
+        threads = store.THREADS
+        if checkpoint is not None:
+            # The channel read moves its checkpoint, whether this batch held its own messages
+            # or only its threads'; every thread written here was backfilled.
+            channel, last_read = checkpoint
+            channel_id = await self._ensure_thread(
+                session, source_id, channel.id, channel.display, None, None, learned
+            )
+            await connection.execute(
+                update(threads)
+                .where(threads.c.id == channel_id)
+                .values(checkpoint=last_read, backfilled_at=now)
+            )
+            await connection.execute(
+                update(threads).where(threads.c.id.in_(sorted(posts))).values(backfilled_at=now)
+            )
+        else:
+            # Followed live from now on: recorded once per thread.
+            first_live = sorted(set(posts) - self._live)
+            if first_live:
                 await connection.execute(
-                    update(threads).where(threads.c.id == thread_id).values(checkpoint=checkpoint)
+                    update(threads)
+                    .where(threads.c.id.in_(first_live), threads.c.live_at.is_(None))
+                    .values(live_at=now)
                 )
+                learned.live.update(first_live)
 
     def _remember(self, learned: _Learned) -> None:
         self._sources.update(learned.sources)
         self._threads.update(learned.threads)
+        self._live.update(learned.live)
         for source_id, authors in learned.authors.items():
             self._authors.setdefault(source_id, {}).update(authors)
         for key in learned.tombstones:
@@ -293,6 +402,7 @@ class ChatIngest:
         self._sources.clear()
         self._threads.clear()
         self._authors.clear()
+        self._live.clear()
 
     # Backfill ----------------------------------------------------------------------------------
 
@@ -313,18 +423,28 @@ class ChatIngest:
             batch.append(message)
             read += 1
             if len(batch) == BACKFILL_BATCH:
-                new += await self._store_batch(community, batch)
+                new += await self._store_batch(community, channel, batch)
                 batch = []
-        new += await self._store_batch(community, batch)
+        new += await self._store_batch(community, channel, batch)
+        await self._backfilled(community, channel)
         return new, read
 
-    async def _store_batch(self, community: CommunityContext, batch: list[ChatMessage]) -> int:
+    async def _backfilled(self, community: CommunityContext, channel: ChannelRef) -> None:
+        """A backfill read the channel to its end: recorded even when nothing was new."""
+        async with self._write_lock, self._db.transaction() as session:
+            await store.mark_backfilled(
+                session, community.id, channel.platform, channel.id, datetime.now(UTC)
+            )
+
+    async def _store_batch(
+        self, community: CommunityContext, channel: ChannelRef, batch: list[ChatMessage]
+    ) -> int:
         if not batch:
             return 0
         # The checkpoint moves in the batch's own transaction, so a crash re-reads, never skips.
         async with self._write_lock:
             return await self._write(
-                [(community, m) for m in batch], checkpoint=batch[-1].message_id
+                [(community, m) for m in batch], checkpoint=(channel, batch[-1].message_id)
             )
 
     async def _remember_channel(self, community: CommunityContext, channel: ChannelRef) -> None:

@@ -9,11 +9,11 @@ from bot.commands.options import ChannelRef, Duration, Url, parse_channel
 from bot.commands.reply import Field, Reply, Tone
 from bot.commands.spec import Opt, Role, command
 from bot.errors import InvalidOption, UpstreamError, UserError
-from cogs.debates.forum_sync import as_utc
 from cogs.debates.models import Thread
 from cogs.debates.render import render_summary
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
+from cogs.debates.sources_render import render_sources
 from cogs.debates.targets import forum_topic, same_forum
 
 
@@ -81,30 +81,11 @@ async def sync(
     return Reply(title="Forum sync", fields=tuple(fields))
 
 
-@command("sources", help="What this community's store holds, and when it last synced")
+@command("sources", help="What this community's store holds, per forum and per chat channel")
 async def sources(inv: Invocation[Debates]) -> Reply:
-    rows = await inv.feature.service.sources(inv.community.id)
-    if not rows:
-        return Reply(body="Nothing is ingested yet. Stewards: /forum add <url>.")
-    fields = []
-    for source, count in rows:
-        synced = as_utc(source.last_synced_at)
-        when = (
-            synced.strftime("%Y-%m-%d %H:%M UTC")
-            if synced
-            else "live"
-            if source.kind != ("discourse")
-            else "never"
-        )
-        problem = f"\nlast error: {source.last_error}" if source.last_error else ""
-        removed = " · removed, posts kept" if source.options.get("removed") else ""
-        fields.append(
-            Field(
-                f"{source.kind}: {source.name}",
-                f"{count} posts · synced {when}{removed}{problem}",
-            )
-        )
-    return Reply(title="Sources", fields=tuple(fields))
+    service = inv.feature.service
+    rows = await service.sources(inv.community.id)
+    return render_sources(rows, await service.chat_channels(inv.community.id))
 
 
 @command(

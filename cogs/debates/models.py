@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import timestamp
@@ -28,8 +28,17 @@ class Source(SQLModel, table=True):
     created_at: datetime = timestamp()
 
 
+# Kinds of threads: a forum's topic, and the chat kinds of bot.events.ChatMessage.channel_kind
+# (a Discord channel or Telegram group, a Discord thread, a forum channel's post, a Telegram
+# forum topic), plus "forum" for a Discord forum channel, which holds posts but no messages.
+THREAD_KINDS = ("forum_topic", "channel", "thread", "forum_post", "topic", "forum")
+# What a JSON list column holds for rows written before it existed, or without it.
+EMPTY_LIST = text("'[]'")
+
+
 class Thread(SQLModel, table=True):
-    """A forum topic, a chat channel, or a chat thread."""
+    """A forum topic, a chat channel, or a chat thread. A Discord thread, a forum channel's post
+    and a Telegram topic point at the channel they belong to (`parent_id`)."""
 
     __table_args__ = (UniqueConstraint("source_id", "external_id"),)
 
@@ -43,6 +52,14 @@ class Thread(SQLModel, table=True):
     highest_number: int = 0
     # Chat backfill: the newest message id already stored.
     checkpoint: str | None = Field(default=None, max_length=64)
+    kind: str = Field(
+        default="channel", max_length=16, sa_column_kwargs={"server_default": "channel"}
+    )
+    parent_id: int | None = Field(default=None, foreign_key="thread.id", index=True)
+    # When the first message seen live was stored (None: never followed live), and when a
+    # backfill of its history last completed (None: never backfilled).
+    live_at: datetime | None = timestamp(default=None, nullable=True)
+    backfilled_at: datetime | None = timestamp(default=None, nullable=True)
 
 
 class Author(SQLModel, table=True):
@@ -56,7 +73,12 @@ class Author(SQLModel, table=True):
 
 class Post(SQLModel, table=True):
     """One forum post or chat message; (thread, external id) is unique, whatever the order of
-    events that delivered it."""
+    events that delivered it.
+
+    `text` is the message's own words, mentions in the platform's raw form (`<@123>`, `<#789>`,
+    Telegram's `@username`); "" means a message without text (attachments only), which is stored
+    but is not a text post (see store.is_text_post). `attachments` holds {name, content_type,
+    size, url} per file and `mentions` {id, name, kind} per mention, as JSON lists."""
 
     __table_args__ = (UniqueConstraint("thread_id", "external_id"),)
 
@@ -72,6 +94,14 @@ class Post(SQLModel, table=True):
     url: str = Field(default="", max_length=500)
     text: str
     deleted: bool = False
+    attachments: list[dict[str, object]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST),
+    )
+    mentions: list[dict[str, object]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default=EMPTY_LIST),
+    )
 
 
 class Summary(SQLModel, table=True):

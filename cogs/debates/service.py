@@ -30,6 +30,7 @@ from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
 from cogs.debates.models import Author as AuthorRow
 from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
 from cogs.debates.render import PostRef
+from cogs.debates.sources_render import ChannelRow
 from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel, Usage
 from summarizer.mapreduce import MapReduceSummarizer
@@ -198,6 +199,32 @@ class DebateService:
             sources = await store.sources_of(session, community_id)
             counts = await store.post_counts(session, [s.id or 0 for s in sources])
         return [(source, counts.get(source.id or 0, 0)) for source in sources]
+
+    async def chat_channels(self, community_id: int) -> dict[int, list[ChannelRow]]:
+        """Per chat source (by id), its channels, threads, forum posts and topics with what
+        they hold, busiest first; those with nothing stored and never backfilled are left out
+        (a delete seen in a channel Steward never stored makes an empty one)."""
+        out: dict[int, list[ChannelRow]] = {}
+        async with self._db.read() as session:
+            for source in await store.sources_of(session, community_id):
+                if source.kind == "discourse":
+                    continue
+                threads = await store.chat_threads(session, community_id, source.kind)
+                threads = [t for t in threads if t.source_id == source.id]
+                titles = {t.id: t.title for t in threads}
+                stats = await store.thread_stats(session, [t.id or 0 for t in threads])
+                rows = [
+                    ChannelRow(
+                        t,
+                        stats.get(t.id or 0, store.ThreadStats(0, None, None)),
+                        titles.get(t.parent_id) if t.parent_id is not None else None,
+                    )
+                    for t in threads
+                    if t.id in stats or t.backfilled_at is not None or t.checkpoint is not None
+                ]
+                rows.sort(key=lambda r: (-r.stats.messages, r.thread.title, r.thread.id or 0))
+                out[source.id or 0] = rows
+        return out
 
     async def forum_sources(self, community_id: int) -> list[Source]:
         return [

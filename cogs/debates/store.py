@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, case, func, not_, or_, update
+from sqlalchemy import ColumnElement, Table, and_, case, func, not_, or_, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -26,6 +26,7 @@ from cogs.debates.models import Author, Post, Source, Thread
 POSTS: Table = Post.__table__  # type: ignore[attr-defined]
 AUTHORS: Table = Author.__table__  # type: ignore[attr-defined]
 THREADS: Table = Thread.__table__  # type: ignore[attr-defined]
+SOURCES: Table = Source.__table__  # type: ignore[attr-defined]
 # Ids per IN (...) list: far below SQLite's limit of 32,766 bound parameters.
 IN_CHUNK = 500
 
@@ -91,8 +92,12 @@ def _upsert_posts_statement(dialect: str) -> Any:
         index_elements=[POSTS.c.thread_id, POSTS.c.external_id],
         set_={
             "text": case((newer, excluded.text), else_=POSTS.c.text),
+            "attachments": case((newer, excluded.attachments), else_=POSTS.c.attachments),
+            "mentions": case((newer, excluded.mentions), else_=POSTS.c.mentions),
             "updated_at": case((newer, excluded.updated_at), else_=POSTS.c.updated_at),
             "likes": excluded.likes,
+            # A reply stays a reply, whichever event (live, edit, backfill) carried the reference.
+            "reply_to": func.coalesce(excluded.reply_to, POSTS.c.reply_to),
             "deleted": or_(POSTS.c.deleted, excluded.deleted),
         },
     )
@@ -131,20 +136,48 @@ async def sources_of(session: AsyncSession, community_id: int) -> list[Source]:
     return list((await session.exec(query)).all())
 
 
+def is_name(title: str, external_id: str) -> bool:
+    """Whether a channel name an event carried is a name: a delete carries none (""), and a
+    channel the platform client does not know is named by its id ("123" or "#123")."""
+    name = title.strip()
+    return bool(name) and name.removeprefix("#") != external_id
+
+
 async def ensure_thread(
-    session: AsyncSession, source_id: int, external_id: str, title: str, url: str = ""
+    session: AsyncSession,
+    source_id: int,
+    external_id: str,
+    title: str,
+    url: str = "",
+    *,
+    kind: str | None = None,
+    parent_id: int | None = None,
 ) -> Thread:
-    """The thread, created when missing; an empty title never renames one (a delete event
-    carries no channel name)."""
+    """The thread, created when missing. A name renames it; no name (an empty one, or the id)
+    never does, so a delete or an event about an unknown channel keeps the stored title.
+    `kind` None (an event that does not say what the channel is) changes neither its kind nor
+    its parent."""
     query = select(Thread).where(Thread.source_id == source_id, Thread.external_id == external_id)
     thread = (await session.exec(query)).first()
+    named = is_name(title, external_id)
     if thread is None:
-        thread = Thread(source_id=source_id, external_id=external_id, title=title or external_id)
+        thread = Thread(
+            source_id=source_id,
+            external_id=external_id,
+            title=title.strip() if named else external_id,
+            kind=kind or "channel",
+            parent_id=parent_id,
+        )
         thread.url = url
         session.add(thread)
         await session.flush()
-    elif title and (thread.title != title or (url and thread.url != url)):
-        thread.title, thread.url = title, url or thread.url
+        return thread
+    if named and thread.title != title.strip():
+        thread.title = title.strip()
+    if named and url and thread.url != url:
+        thread.url = url
+    if kind is not None and (thread.kind, thread.parent_id) != (kind, parent_id):
+        thread.kind, thread.parent_id = kind, parent_id
     return thread
 
 
@@ -152,7 +185,11 @@ async def upsert_thread(
     session: AsyncSession, source_id: int, external_id: str, values: Mapping[str, Any]
 ) -> int:
     """Insert or update a forum topic's thread (THREAD_FIELDS) in one statement; its id."""
-    row = {"source_id": source_id, "external_id": external_id}
+    row: dict[str, Any] = {
+        "source_id": source_id,
+        "external_id": external_id,
+        "kind": "forum_topic",
+    }
     row.update({name: values[name] for name in THREAD_FIELDS})
     result = await (await _connection(session)).execute(_statement(session, "thread"), row)
     return int(result.scalar_one())
@@ -197,8 +234,15 @@ async def ensure_authors(
     return out
 
 
+Attachments = tuple[Mapping[str, object], ...]  # {name, content_type, size, url} each
+Mentions = tuple[Mapping[str, object], ...]  # {id, name, kind} each
+
+
 @dataclass(frozen=True)
 class IncomingPost:
+    """A post or message as a source delivered it. `text` is "" for a message with attachments
+    only; `attachments` and `mentions` belong to the version `text` comes from."""
+
     external_id: str
     author_id: str
     author_name: str
@@ -210,6 +254,8 @@ class IncomingPost:
     likes: int = 0
     url: str = ""
     deleted: bool = False
+    attachments: Attachments = ()
+    mentions: Mentions = ()
 
 
 @dataclass
@@ -230,11 +276,15 @@ def fold(incoming: Iterable[IncomingPost]) -> list[IncomingPost]:
         if seen is None:
             folded[item.external_id] = item
             continue
-        newer = utc(item.updated_at) >= utc(seen.updated_at)
+        newer = utc(item.updated_at) >= utc(seen.updated_at) and not item.deleted
+        version = item if newer else seen
         folded[item.external_id] = replace(
             seen,
-            text=item.text if newer and not item.deleted else seen.text,
-            updated_at=item.updated_at if newer and not item.deleted else seen.updated_at,
+            text=version.text,
+            attachments=version.attachments,
+            mentions=version.mentions,
+            updated_at=version.updated_at,
+            reply_to=seen.reply_to or item.reply_to,
             likes=item.likes,
             deleted=seen.deleted or item.deleted,
         )
@@ -269,19 +319,29 @@ async def upsert_posts(
     for thread_id, items in folded.items():
         stored = {} if thread_id in fresh else await _stored(connection, thread_id, items)
         for item in items:
+            attachments = [dict(a) for a in item.attachments]
+            mentions = [dict(m) for m in item.mentions]
             old = stored.get(item.external_id)
             if old is None:
                 result.new += 1
             else:
-                text, deleted, likes, updated_at = old
                 edited = (
-                    not item.deleted and utc(item.updated_at) >= updated_at and item.text != text
+                    not item.deleted
+                    and utc(item.updated_at) >= old.updated_at
+                    and (item.text, attachments, mentions)
+                    != (old.text, old.attachments, old.mentions)
                 )
-                if item.deleted and not deleted:
+                replied = item.reply_to is not None and old.reply_to is None
+                if item.deleted and not old.deleted:
                     result.deleted += 1
-                elif edited and not deleted:
+                elif edited and not old.deleted:
                     result.updated += 1
-                elif not edited and likes == item.likes and (deleted or not item.deleted):
+                elif (
+                    not edited
+                    and not replied
+                    and old.likes == item.likes
+                    and (old.deleted or not item.deleted)
+                ):
                     continue  # nothing changed: no write
             rows.append(
                 {
@@ -296,6 +356,8 @@ async def upsert_posts(
                     "url": item.url,
                     "text": item.text,
                     "deleted": item.deleted,
+                    "attachments": attachments,
+                    "mentions": mentions,
                 }
             )
     if rows:
@@ -303,18 +365,42 @@ async def upsert_posts(
     return result
 
 
+@dataclass(frozen=True)
+class _StoredPost:
+    text: str
+    deleted: bool
+    likes: int
+    updated_at: datetime
+    reply_to: str | None
+    attachments: list[dict[str, object]]
+    mentions: list[dict[str, object]]
+
+
 async def _stored(
     connection: AsyncConnection, thread_id: int, items: Sequence[IncomingPost]
-) -> dict[str, tuple[str, bool, int, datetime]]:
-    stored: dict[str, tuple[str, bool, int, datetime]] = {}
+) -> dict[str, _StoredPost]:
+    stored: dict[str, _StoredPost] = {}
     for part in chunks([p.external_id for p in items]):
         query = core_select(
-            POSTS.c.external_id, POSTS.c.text, POSTS.c.deleted, POSTS.c.likes, POSTS.c.updated_at
+            POSTS.c.external_id,
+            POSTS.c.text,
+            POSTS.c.deleted,
+            POSTS.c.likes,
+            POSTS.c.updated_at,
+            POSTS.c.reply_to,
+            POSTS.c.attachments,
+            POSTS.c.mentions,
         ).where(POSTS.c.thread_id == thread_id, POSTS.c.external_id.in_(part))
-        for external_id, text, deleted, likes, updated_at in (
-            await connection.execute(query)
-        ).all():
-            stored[external_id] = (text, bool(deleted), likes, utc(updated_at))
+        for row in (await connection.execute(query)).all():
+            stored[row.external_id] = _StoredPost(
+                row.text,
+                bool(row.deleted),
+                row.likes,
+                utc(row.updated_at),
+                row.reply_to,
+                list(row.attachments or []),
+                list(row.mentions or []),
+            )
     return stored
 
 
@@ -342,16 +428,116 @@ async def mark_deleted(
     return marked
 
 
+async def mark_backfilled(
+    session: AsyncSession, community_id: int, platform: str, external_id: str, when: datetime
+) -> None:
+    """Record that a chat channel's history was read to its end at `when`."""
+    sources = core_select(SOURCES.c.id).where(
+        SOURCES.c.community_id == community_id, SOURCES.c.kind == platform
+    )
+    await (await _connection(session)).execute(
+        update(THREADS)
+        .where(THREADS.c.source_id.in_(sources), THREADS.c.external_id == external_id)
+        .values(backfilled_at=when)
+    )
+
+
 async def stored_ids(session: AsyncSession, thread_id: int) -> set[str]:
     query = select(Post.external_id).where(Post.thread_id == thread_id)
     return set((await session.exec(query)).all())
 
 
+def is_text_post() -> ColumnElement[bool]:
+    """Posts with words of their own, not deleted: what summaries read and /sources counts. A
+    message with attachments only is stored with text "" and is not one."""
+    return and_(col(Post.text) != "", col(Post.deleted).is_(False))
+
+
 async def post_counts(session: AsyncSession, source_ids: Sequence[int]) -> dict[int, int]:
+    """Text posts per source."""
     query = (
         select(Thread.source_id, func.count(col(Post.id)))
         .join(Post, col(Post.thread_id) == col(Thread.id))
-        .where(col(Thread.source_id).in_(source_ids), col(Post.deleted).is_(False))
+        .where(col(Thread.source_id).in_(source_ids), is_text_post())
         .group_by(col(Thread.source_id))
     )
     return {source_id: count for source_id, count in (await session.exec(query)).all()}
+
+
+# Threads of chat -------------------------------------------------------------------------------
+
+
+async def chat_threads(session: AsyncSession, community_id: int, platform: str) -> list[Thread]:
+    """Every channel, thread, forum post and topic of a community on a platform, with its
+    title, kind and parent (`parent_id`), channels first."""
+    query = (
+        select(Thread)
+        .join(Source, col(Source.id) == col(Thread.source_id))
+        .where(Source.community_id == community_id, Source.kind == platform)
+        .order_by(col(Thread.parent_id).is_not(None), col(Thread.title), col(Thread.id))
+    )
+    return list((await session.exec(query)).all())
+
+
+async def children(session: AsyncSession, thread_id: int) -> list[Thread]:
+    """The threads, forum posts or topics that belong to a channel (not their own children:
+    chat nests one level)."""
+    query = select(Thread).where(Thread.parent_id == thread_id).order_by(col(Thread.id))
+    return list((await session.exec(query)).all())
+
+
+@dataclass(frozen=True)
+class ThreadStats:
+    """What a thread holds: text posts (not deleted), and the first and last message's time
+    (any message not deleted, attachments-only ones too)."""
+
+    messages: int
+    first: datetime | None
+    last: datetime | None
+
+
+async def thread_stats(session: AsyncSession, thread_ids: Sequence[int]) -> dict[int, ThreadStats]:
+    """Per thread, in one grouped query per IN_CHUNK threads; threads without posts are left
+    out."""
+    out: dict[int, ThreadStats] = {}
+    text_posts = func.count(case((col(Post.text) != "", 1)))
+    for part in chunks(list(thread_ids)):
+        query = (
+            select(
+                Post.thread_id,
+                text_posts,
+                func.min(col(Post.created_at)),
+                func.max(col(Post.created_at)),
+            )
+            .where(col(Post.thread_id).in_(part), col(Post.deleted).is_(False))
+            .group_by(col(Post.thread_id))
+        )
+        for thread_id, messages, first, last in (await session.exec(query)).all():
+            out[thread_id] = ThreadStats(
+                int(messages), utc(first) if first else None, utc(last) if last else None
+            )
+    return out
+
+
+async def mention_names(
+    session: AsyncSession, source_id: int, mentions: Iterable[Mapping[str, object]]
+) -> dict[str, str]:
+    """The latest names Steward knows for the people and channels some mentions name, by id:
+    a stored author's current name, a stored channel's title without its '#'. Ids it does not
+    store are left out (display_text then uses the name the message carried)."""
+    people = {str(m.get("id")) for m in mentions if m.get("kind", "user") == "user"}
+    channels = {str(m.get("id")) for m in mentions if m.get("kind") == "channel"}
+    names: dict[str, str] = {}
+    for part in chunks(sorted(people)):
+        query = select(Author.external_id, Author.name).where(
+            Author.source_id == source_id, col(Author.external_id).in_(part)
+        )
+        names.update((await session.exec(query)).all())
+    for part in chunks(sorted(channels)):
+        threads = select(Thread.external_id, Thread.title).where(
+            Thread.source_id == source_id, col(Thread.external_id).in_(part)
+        )
+        for external_id, title in (await session.exec(threads)).all():
+            if is_name(title, external_id):
+                names[external_id] = title.removeprefix("#")
+    return names
