@@ -60,8 +60,7 @@ def _forum(source: Source, count: int) -> Field:
 
 
 def _chat(source: Source, count: int, rows: Sequence[ChannelRow]) -> Field:
-    plural = "" if len(rows) == 1 else "s"
-    lines = [f"{count} messages in {len(rows)} channel{plural}"]
+    lines = [f"{_count(count, 'message')} in {_count(len(rows), 'channel')}"]
     shown = 0
     for row in rows[:CHANNEL_LINES]:
         line = _channel_line(row)
@@ -72,7 +71,7 @@ def _chat(source: Source, count: int, rows: Sequence[ChannelRow]) -> Field:
     rest = rows[shown:]
     if rest:
         messages = sum(row.stats.messages for row in rest)
-        lines.append(f"… and {len(rest)} more ({messages} messages)")
+        lines.append(f"… and {len(rest)} more ({_count(messages, 'message')})")
     return Field(f"{source.kind}: {source.name}", "\n".join(lines))
 
 
@@ -80,7 +79,7 @@ def _channel_line(row: ChannelRow) -> str:
     thread, stats = row.thread, row.stats
     name = f"{row.parent_title} › {thread.title}" if row.parent_title else thread.title
     kind = {"forum_post": " (forum post)", "topic": " (topic)", "forum": " (forum)"}
-    parts = [f"{name}{kind.get(thread.kind, '')}: {stats.messages} messages"]
+    parts = [f"{name}{kind.get(thread.kind, '')}: {_count(stats.messages, 'message')}"]
     if stats.first is not None and stats.last is not None:
         first, last = _day(stats.first), _day(stats.last)
         parts.append(first if first == last else f"{first} → {last}")
@@ -101,6 +100,10 @@ def _origin(thread: Thread) -> str:
     elif not backfilled:
         said.append("live")
     return " + ".join(said)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _day(moment: datetime | None) -> str:
