@@ -50,6 +50,7 @@ MAX_TITLE = 90
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^[-*•]\s+")
+_VOTE_ONLY = re.compile(r"^(?:👍|👎|✅|❌|🙌|💯)+(?:\s*(?:👍|👎|✅|❌|🙌|💯)+)*$")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>()\[\]\"']+", re.IGNORECASE)
 _LETTERS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _AT = re.compile(r"(?<![\w@])@([\w.-]*\w)")
@@ -67,7 +68,7 @@ _DECISION = re.compile(
     r"|\b(?:stays?|remains?|will\s+(?:stay|remain))\s+(?:at|below|under|above)\s+\d"
     r"|^\W*(?:confirmed|locked\s+in)\s*:|\bwe'?re\s+going\s+ahead\s+with\b"
     r"|\bstarts?\s+on\s+(?:day\s+one|\w+day\b|\d)|\b(?:is|are)\s+(?:moved|postponed)\s+to\b"
-    r"|^\W*(?:ok|okay|so|alright)\s*:\s*\S",
+    r"|^\W*(?:ok(?:ay)?|so|alright)(?:,?\s+so)?\s*:\s*\S",
     re.IGNORECASE,
 )
 _TAKES_ON = re.compile(
@@ -101,6 +102,11 @@ _AGREEMENT = re.compile(
     r"(?:ok\s+)?fair,|you'?re\s+(?:probably\s+)?right|i\s+take\s+the\s+point)",
     re.IGNORECASE,
 )
+# Words that turn an argument: what follows is no longer the stance before it.
+_TURN = re.compile(
+    r"^\W*(?:but|however|though|although|still|that\s+said|then\s+again|otoh|on\s+the\s+other)\b",
+    re.IGNORECASE,
+)
 _AGENDA = re.compile(
     r"^\W*(?:item\s+\d+|agenda\b|call\s+starts|notes\s+are\s+up|reminder\b|posted\s*:|"
     r"new\s+forum\s+post|forum\s+(?:post|write-up)\s+is\s+up)",
@@ -128,6 +134,8 @@ def sentences(post: PostInput, order: int = 0) -> list[_Said]:
             piece = piece.strip()
             if piece and re.search(r"[^\W_]", piece):
                 found.append(_Said(post, order, piece, _quotable(piece), piece.endswith("?")))
+            elif _VOTE_ONLY.match(piece):
+                found.append(_Said(post, order, piece, "", False))  # 👍: a vote, no quote
     return found
 
 
@@ -136,6 +144,8 @@ def _quotable(sentence: str) -> str:
     links, when it says something ("status page still says all systems operational lol")."""
     pieces = [p.strip(" \t:–—-,;") for p in _URL.split(sentence)]
     best = max(pieces, key=len) if pieces else ""
+    if not re.search(r"[^\W_]", best):
+        return ""  # emoji alone: nothing to quote
     return best if len(_LETTERS.findall(best)) >= 3 or (best == sentence.strip()) else ""
 
 
@@ -280,11 +290,13 @@ def _positions(
     context = Context(words(motion.text), alternative_words, side_of)
     readings: list[tuple[_Said, Side, bool]] = []
     after = False
+    carried: tuple[str, Side] | None = None  # (message, side) a stance sentence set
     for sentence in said:
         if sentence is motion:
             after = True
             continue
         if not after or _key(sentence) in used:
+            carried = None
             continue
         parent = sentence.post.reply_to
         reading = read_chat_stance(
@@ -294,10 +306,19 @@ def _positions(
             answered_side=by_message.get(parent or ""),
         )
         side = reading.side
+        strong = reading.strong
+        if side is None and carried is not None and carried[0] == sentence.post.id:
+            # "hard no from me. gasless voting is the only reason most small holders vote":
+            # the reason after a stance in the same message argues for it, until a turn
+            if sentence.question or _TURN.match(sentence.text):
+                carried = None
+            else:
+                side, strong = carried[1], False
         author = sentence.post.author
         if side is None or (author == mover and side != "for"):
             continue
-        readings.append((sentence, side, reading.strong))
+        carried = (sentence.post.id, side)
+        readings.append((sentence, side, strong))
         by_message[sentence.post.id] = side
         if side == "alternative":
             alternative_words.update(words(sentence.text))

@@ -38,8 +38,8 @@ _STOP = frozenset(
         "okay ok sure great one idea version plan option"
     ).split()
 )
-_VOTE = r"(?:\+\d+|👍|✅|🙌|💯)"
-_AGAINST_VOTE = r"(?:-\d+|👎|❌)"
+_VOTE = r"(?:\+\d+|(?:👍|✅|🙌|💯)+)"
+_AGAINST_VOTE = r"(?:-\d+|(?:👎|❌)+)"
 # "+1", "agree", "yes please", "same", "exactly", "this": seconding what is answered.
 _SECONDING = re.compile(
     rf"^\W*(?:{_VOTE}|yes(?:\s+please)?|yep|yeah|agree[d]?|exactly|same|this|absolutely|"

@@ -51,7 +51,7 @@ _GREETING = re.compile(
     r"(?:[\s,!.]+(?:all|everyone|guys|frens|fren|ser|team|folks|puffins))*[\s!.?]*$",
     re.IGNORECASE,
 )
-_VOTE_TOKEN = re.compile(r"(?:^|\s)(?:[+-]\d+|👍|👎|✅|❌)(?=$|[\s.,!;:)])")
+_VOTE_TOKEN = re.compile(r"(?:^|\s)(?:[+-]\d+|(?:👍|👎|✅|❌)+)(?=$|[\s.,!;:)])")
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _BOT = re.compile(r"(?:^|[_.-])bot$|bot$", re.IGNORECASE)
 _BOT_NOTICE = re.compile(
@@ -183,6 +183,14 @@ def _topic_for(
     proposing = bool(PROPOSING.search(own)) and not own.endswith("?")
     recent = max(range(len(topics)), key=lambda i: last_at[i]) if topics else None
     shared = [len(words & vocabulary_of) for vocabulary_of in vocabulary]
+    previous = last_by.get(post.author.lower())
+    if (
+        previous is not None
+        and recent is not None
+        and topics[recent][-1] is previous[0]
+        and at - message_time(previous[0]) <= SAME_AUTHOR
+    ):
+        return recent  # the same person going on, nobody in between: one message in parts
     if proposing and (
         recent is None or at - last_at[recent] > PROPOSAL_PAUSE or shared[recent] < 2
     ):
@@ -193,7 +201,6 @@ def _topic_for(
         close = (count >= 1 and gap <= SHARED_SOON) or (count >= 2 and gap <= SHARED_LATER)
         if close and (best is None or (count, last_at[index]) > best[:2]):
             best = (count, last_at[index], index)
-    previous = last_by.get(post.author.lower())
     if (
         previous is not None
         and at - message_time(previous[0]) <= SAME_AUTHOR

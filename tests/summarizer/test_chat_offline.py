@@ -304,3 +304,37 @@ def test_the_ways_chat_decides_and_hands_out_tasks() -> None:
     owners = {a.citations[0].post_id: a.owner for t in summary.topics for a in t.action_items}
     assert set(decided) <= decisions
     assert {k: v for k, v in owners.items() if k in tasks} == tasks
+
+
+def test_the_reason_after_a_stance_argues_for_it_until_the_argument_turns() -> None:
+    chat = Chat()
+    motion = chat.say("marek", "I propose we cut LP emissions by half starting next epoch.")
+    chat.say(
+        "pim",
+        "Disagree. Cutting in half overnight will crash the pool depth, we saw that on Orca.",
+        reply=motion,
+    )
+    chat.say(
+        "ibra",
+        "Strong yes. Mercenary LPs leave anyway. But the listing timing worries me a lot.",
+        reply=motion,
+    )
+    summary = summarize_chat_offline(chat.posts, "#acme-gov")
+    topic = topic_with(summary, motion)
+    assert quoted(topic, "against") == [
+        "Cutting in half overnight will crash the pool depth, we saw that on Orca."
+    ]
+    assert all("listing timing" not in q for p in topic.positions for q in quoted(topic, p.stance))
+
+
+def test_an_emoji_vote_counts_its_author_but_is_never_quoted() -> None:
+    chat = Chat()
+    motion = chat.say("marek", "Proposal: we cut LP emissions by 10% per epoch.")
+    chat.say("jules", "+1, the mercenary LPs leave the day rewards drop anyway", reply=motion)
+    chat.say("pim", "👍", reply=motion)
+    chat.say("kenta", "👍👍", reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#acme-gov")
+    topic = topic_with(summary, motion)
+    assert sorted(sides(topic)["for"]) == ["jules", "kenta", "pim"]
+    assert quoted(topic, "for") == ["+1, the mercenary LPs leave the day rewards drop anyway"]
+    assert "3 for" in summary.tldr
