@@ -91,7 +91,7 @@ _SUGGESTS = re.compile(
     r"(?:why\s+not|how\s+about|what\s+about|what\s+if\s+we)\b|"
     r"or\s+(?:give|do|make|use|move|keep|add|just|run|launch|redirect|this\s+one|we|you)\b|"
     r"maybe\s+(?!not\b)\w+.*\?$)"
-    r"|\binstead\b.*\?$|\bas\s+a\s+start\b|\b(?:like|prefer)\s+(?:this|that|the\s+\w+)\s+"
+    r"|\binstead\b.*\?$|\bas\s+a\s+start\b|\bi'?d\s+rather\s+(?:we|you)\s+(?!not\b)\w+|\b(?:like|prefer)\s+(?:this|that|the\s+\w+)\s+"
     r"(?:version|idea|approach|option|one)\b|\bgood\s+compromise\b|\bmiddle\s+ground\b",
     re.IGNORECASE,
 )

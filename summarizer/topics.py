@@ -47,8 +47,13 @@ _STOP = frozenset(
 _GREETING = re.compile(
     r"^(?:gm|gn|gm\s+\w+|good\s+(?:morning|night|evening)|hi|hey|hello|hi\s+all|hey\s+all|"
     r"hello\s+all|morning|thanks(?:\s+all)?|thank\s+you|ty|thx|tysm|cheers|lol|lmao|haha|nice|"
-    r"wow|welcome|brb|back|o/|see\s+you(?:\s+there)?|bye|gg|wagmi|lfg|ser|fren|frens|puffins)"
-    r"(?:[\s,!.]+(?:all|everyone|guys|frens|fren|ser|team|folks|puffins))*[\s!.?]*$",
+    r"wow|welcome|brb|back|o/|see\s+you(?:\s+there)?|bye|gg|wagmi|lfg|ser|fren|frens|puffins|"
+    # the same in the other languages DAO chats see most
+    r"bom\s+dia|boa\s+tarde|boa\s+noite|ol[áa]|oi|buen[oa]s(?:\s+(?:d[íi]as|tardes|noches))?|hola|"
+    r"gracias|obrigad[oa]|ciao|hallo|servus|moin|danke|salut|bonjour|bonsoir|merci|"
+    r"k{3,}|(?:ja){2,}|(?:ha){2,}|(?:he){2,}|xd+)"
+    r"(?:[\s,!.]+(?:all|everyone|guys|frens|fren|ser|team|folks|puffins|pessoal|gente|todos|"
+    r"a\s+todos|chicos|zusammen|tout\s+le\s+monde))*[\s!.?]*$",
     re.IGNORECASE,
 )
 _VOTE_TOKEN = re.compile(r"(?:^|\s)(?:[+-]\d+|(?:👍|👎|✅|❌)+)(?=$|[\s.,!;:)])")
@@ -192,7 +197,9 @@ def _topic_for(
     ):
         return recent  # the same person going on, nobody in between: one message in parts
     if proposing and (
-        recent is None or at - last_at[recent] > PROPOSAL_PAUSE or shared[recent] < 2
+        recent is None
+        or at - last_at[recent] > PROPOSAL_PAUSE
+        or shared[recent] < (1 if at - last_at[recent] <= CONTINUES else 2)
     ):
         return None  # a proposal opens a conversation, unless it answers the one going on
     best: tuple[int, datetime, int] | None = None
@@ -202,18 +209,18 @@ def _topic_for(
         if close and (best is None or (count, last_at[index]) > best[:2]):
             best = (count, last_at[index], index)
     if (
-        previous is not None
-        and at - message_time(previous[0]) <= SAME_AUTHOR
-        and (best is None or best[0] < shared[previous[1]] + 2)
-    ):
-        return previous[1]  # the same person going on, unless plainly about another topic
-    if (
         recent is not None
         and at - last_at[recent] <= CONTINUES
         and not _FRESH_QUESTION.search(own)
         and (best is None or best[0] < shared[recent] + 2)
     ):
         return recent  # the conversation going on, unless plainly about an earlier one
+    if (
+        previous is not None
+        and at - message_time(previous[0]) <= SAME_AUTHOR
+        and (best is None or best[0] < shared[previous[1]] + 2)
+    ):
+        return previous[1]  # the same person going on, unless plainly about another topic
     return best[2] if best is not None else None
 
 

@@ -102,3 +102,15 @@ def test_messages_without_a_time_or_with_a_naive_one_are_still_placed() -> None:
         ),
     ]
     assert [[p.id for p in t] for t in split_topics(posts)] == [["1", "2"], ["3"]]
+
+
+def test_greetings_in_other_languages_and_laughter_are_chatter() -> None:
+    chat = Chat()
+    chat.say("bruno", "boa tarde pessoal")
+    chat.say("diego", "buenos días a todos")
+    chat.say("lea", "bonjour tout le monde")
+    chat.say("bruno", "kkkkk")
+    a = chat.say("carla", "should we translate the governance docs to Portuguese and Spanish?")
+    b = chat.say("bruno", "sou a favor, muita gente não lê inglês")
+    c = chat.say("nik", "honestly I'd rather we fix the English docs first, they are outdated")
+    assert ids(split_topics(chat.posts)) == [[a, b, c]]
