@@ -47,6 +47,7 @@ MAX_QUOTES_PER_SIDE = 3
 MAX_ARGUMENTS = 3
 MAX_QUESTIONS = 5
 MAX_TITLE = 90
+TLDR_DEBATES = 3  # topics whose sides the TL;DR names; the others are counted
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^[-*•]\s+")
@@ -479,11 +480,12 @@ def chat_tldr(channel: str, posts: Sequence[PostInput], topics: Sequence[ChatTop
         _plural(sum(len(t.open_questions) for t in topics), "open question"),
     ]
     parts = [f"{channel}: {len(posts)} messages from {people} people; {'; '.join(counts)}."]
-    for topic in topics:
-        if topic.motion is None or not topic.positions:
-            continue
+    debated = [t for t in topics if t.motion is not None and t.positions]
+    for topic in debated[:TLDR_DEBATES]:
         balance = ", ".join(
             f"{len(p.holders)} {_SIDE_WORDS[p.stance]}" for p in topic.positions
         )  # from every holder, not from a list cut for display
         parts.append(f"On “{topic.title}”: {balance}.")
+    if len(debated) > TLDR_DEBATES:
+        parts.append(f"Sides on {len(debated) - TLDR_DEBATES} more topics below.")
     return " ".join(parts)

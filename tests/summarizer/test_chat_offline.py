@@ -338,3 +338,18 @@ def test_an_emoji_vote_counts_its_author_but_is_never_quoted() -> None:
     assert sorted(sides(topic)["for"]) == ["jules", "kenta", "pim"]
     assert quoted(topic, "for") == ["+1, the mercenary LPs leave the day rewards drop anyway"]
     assert "3 for" in summary.tldr
+
+
+def test_a_long_window_keeps_its_tldr_short_and_its_counts_whole() -> None:
+    chat = Chat()
+    for n in range(6):
+        motion = chat.say(
+            f"lead{n}", f"Proposal: we fund meetup number {n} in city {n}.", minutes=90
+        )
+        for k in range(n + 2):
+            chat.say(f"fan{n}{k}", f"+1, meetup {n} brought delegates last year", reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#events")
+    assert "6 topics;" in summary.tldr
+    assert summary.tldr.count("On “") == 3
+    assert "Sides on 3 more topics below." in summary.tldr
+    assert "7 for" in summary.tldr, "the busiest topic first, every holder counted"
