@@ -261,8 +261,9 @@ class ChatIngest:
     async def _thread_id(
         self, session: AsyncSession, source_id: int, messages: list[ChatMessage], learned: _Learned
     ) -> int:
-        """The thread of one channel's messages. Only a message's own event (not a delete,
-        which has no author) says what the channel is and where it belongs."""
+        """The thread of one channel's messages. Only a message's own event that names the
+        channel says what it is and where it belongs: a delete has no author, and an event
+        that knows the channel only by its id does not know its kind or parent either."""
         channel = messages[0].channel
         title = next(
             (
@@ -272,7 +273,14 @@ class ChatIngest:
             ),
             "",
         )
-        full = next((m for m in reversed(messages) if m.author_id), None)
+        full = next(
+            (
+                m
+                for m in reversed(messages)
+                if m.author_id and store.is_name(m.channel.display, channel.id)
+            ),
+            None,
+        )
         kind: str | None = None
         parent_id: int | None = None
         if full is not None:

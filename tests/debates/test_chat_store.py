@@ -278,6 +278,10 @@ async def test_forum_posts_and_telegram_topics_are_threads_of_their_channel(
         return any(p.deleted for p in await stored(world.app, "telegram"))
 
     assert await eventually(deleted)
+    # Nor does a message whose event knows the topic only by its id.
+    unnamed = ChannelRef("telegram", topic.id)
+    await world.app.events.publish(message(world, "telegram", unnamed, "9003", "Still here."))
+    await wait_stored(world.app, "telegram", 3)
     after = (await threads(world, "telegram"))[topic.id]
     assert (after.kind, after.title, after.parent_id) == (
         "topic",
