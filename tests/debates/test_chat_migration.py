@@ -132,3 +132,28 @@ async def test_the_upgrade_keeps_0002_rows_and_ingest_carries_on(db_url: str) ->
             assert listed[1].live_at is not None
     finally:
         await db.close()
+
+
+async def test_the_downgrade_keeps_threads_and_posts(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        await db.migrate(feature_migrations())
+        async with db.engine.begin() as connection:
+            for statement in OLD_ROWS:
+                await connection.execute(text(statement), {"t": T0})
+            await connection.execute(text("UPDATE thread SET parent_id = 2 WHERE id = 1"))
+            await connection.run_sync(
+                lambda sync: command.downgrade(alembic_config(sync, feature_migrations()), BEFORE)
+            )
+        async with db.read() as session:
+            rows = await session.exec(text("SELECT id FROM post ORDER BY id"))  # type: ignore[call-overload]
+            assert [row[0] for row in rows.all()] == [1, 2, 3]
+        await db.migrate(feature_migrations())  # and up again
+        async with db.read() as session:
+            threads = (await session.exec(select(Thread).order_by(col(Thread.id)))).all()
+        assert [(t.kind, t.parent_id) for t in threads] == [
+            ("forum_topic", None),
+            ("channel", None),
+        ]
+    finally:
+        await db.close()

@@ -51,10 +51,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("post") as post:
-        post.drop_column("mentions")
-        post.drop_column("attachments")
+    # Plain DROP COLUMN (SQLite 3.35+): rebuilding `thread` would trip the posts' references.
+    op.drop_column("post", "mentions")
+    op.drop_column("post", "attachments")
     op.drop_index(op.f("ix_thread_parent_id"), table_name="thread")
-    with op.batch_alter_table("thread") as thread:
-        for column in ("backfilled_at", "live_at", "parent_id", "kind"):
-            thread.drop_column(column)
+    for column in ("backfilled_at", "live_at", "parent_id", "kind"):
+        op.drop_column("thread", column)
