@@ -38,7 +38,9 @@ and answered with a 400 carrying every breach of that request, so the client see
       of a string in ``fake.untrusted`` (raw or escaped) must lie inside such a block of a user
       message; blocks must be balanced and well-formed.
 
-Default "model" (``default_responder``): keyword-classifies posts into for/against/alternative
+Default "model" (``default_responder``): for Steward's chat schema (``chat_summary``), one
+entry per topic the request names ("topic N: messages A-B"), from the same rules; otherwise it
+keyword-classifies posts into for/against/alternative
 positions, takes arguments (numbers/links), open questions ("?"), next steps
 (should/next/let's) from sentences (map calls: posts only), merges partials (reduce calls:
 partials only), and merges the summary of the posts into the partials (update calls: both);
@@ -711,8 +713,72 @@ def merge_partials(partials: list[Partial]) -> JSON:
     }
 
 
+_TOPIC_SPAN = re.compile(r"topic (\d+): messages (\d+)-(\d+)")
+_REPLY_MARK = re.compile(r"^\[re \d+\] ")
+_MOTION = re.compile(r"\b(?:propos\w*|should|let'?s)\b", re.IGNORECASE)
+_DECISION = re.compile(r"^(?:decision|decided|agreed)\b", re.IGNORECASE)
+_TASK = re.compile(r"\b(?:i'?ll|i\s+will|on\s+it)\b", re.IGNORECASE)
+
+
+def summarize_chat(body: JSON) -> JSON:
+    """Steward's chat prompt ("topic N: messages A-B" before the block): one entry per topic, in
+    the chat schema, from the same keyword rules as a map step."""
+    prompt = parse_prompt(body)
+    user = next((message_text(m) for m in body.get("messages", []) if m.get("role") == "user"), "")
+    by_id = {post.id: post for post in prompt.posts}
+    topics = []
+    for number, first, last in _TOPIC_SPAN.findall(user.split("\n")[0]):
+        posts = [
+            Post(p.id, p.author, _REPLY_MARK.sub("", p.text))
+            for n in range(int(first), int(last) + 1)
+            if (p := by_id.get(str(n))) is not None
+        ]
+        mapped = summarize_posts(posts)
+        opening = sentences(posts[0].text)[:1] if posts else []
+        motion = None
+        if opening and _MOTION.search(opening[0]):
+            motion = {"point": _own_words(opening[0]), "citations": [_cite(posts[0], opening[0])]}
+        decisions, tasks = [], []
+        for post in posts:
+            for sentence in sentences(post.text):
+                cited = [_cite(post, sentence)]
+                if _DECISION.search(sentence):
+                    by = _MENTION.sub("", post.author)
+                    decisions.append(
+                        {"decision": _own_words(sentence), "by": by, "citations": cited}
+                    )
+                elif _TASK.search(sentence):
+                    owner = _MENTION.sub("", post.author)
+                    tasks.append({"task": _own_words(sentence), "owner": owner, "citations": cited})
+        topics.append(
+            {
+                "topic": int(number),
+                "title": _own_words(opening[0]) if opening else f"Topic {number}",
+                "motion": motion,
+                "positions": mapped["positions"] if motion else [],
+                "arguments": mapped["arguments"][:3],
+                "decisions": decisions,
+                "action_items": tasks,
+                "open_questions": mapped["open_questions"],
+                "agreements": [],
+            }
+        )
+    return {"topics": topics}
+
+
+def _schema_name(body: JSON) -> str:
+    response_format = body.get("response_format")
+    if not isinstance(response_format, dict):
+        return ""
+    schema = response_format.get("json_schema")
+    return str(schema.get("name", "")) if isinstance(schema, dict) else ""
+
+
 def default_responder(body: JSON) -> JSON:
-    """The deterministic stand-in for the model: map, reduce, or an empty summary."""
+    """The deterministic stand-in for the model: map, reduce, or an empty summary; a chat
+    window by topic when the request asks for the chat schema."""
+    if _schema_name(body) == "chat_summary":
+        return summarize_chat(body)
     prompt = parse_prompt(body)
     if prompt.kind == "map":
         return summarize_posts(prompt.posts)

@@ -322,3 +322,18 @@ async def test_a_failing_model_raises_model_error_for_the_caller_to_fall_back(
     fake.fail_next(500, count=2)
     with pytest.raises(ModelError):
         await summarizer(model).summarize(chat.posts, "#mainnet")
+
+
+async def test_the_fake_models_own_answer_passes_the_checks(
+    fake: FakeOpenAI, model: LanguageModel
+) -> None:
+    """The shared fake answers the chat schema by itself, so end-to-end tests can use it."""
+    chat, ids = debate()
+    summary, provenance, _ = await summarizer(model).summarize(chat.posts, "#mainnet")
+    assert provenance.model_calls == 1 and fake.responder_errors == []
+    topic = next(t for t in summary.topics if ids["motion"] in t.post_ids)
+    assert topic.motion is not None and topic.motion.citations[0].post_id == ids["motion"]
+    assert [d.citations[0].post_id for d in topic.decisions] == [ids["decision"]]
+    texts = {p.id: p.text for p in chat.posts}
+    for citation in summary.citations():
+        assert citation.quote.lower() in texts[citation.post_id].lower()
