@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -53,13 +54,19 @@ class HistoryReader(Protocol):
         ...
 
 
+def channel_name_key(name: str) -> str:
+    """How channel names compare: without '#', case-insensitive, with spaces, hyphens and
+    underscores alike (a Telegram chat "Test DAO" is found as #test-dao)."""
+    return re.sub(r"[\s_-]+", "-", name.strip().removeprefix("#").casefold()).strip("-")
+
+
 @runtime_checkable
 class ChannelFinder(Protocol):
     """A front end that can name a space's channels (Discord: a guild's text and forum channels
     and active threads; Telegram: the chat itself and its forum topics)."""
 
     async def find_channels(self, space_id: str, name: str) -> list[ChannelRef]:
-        """The space's channels called `name` (case-insensitive, with or without '#'); several
+        """The space's channels called `name` (as `channel_name_key` compares them); several
         when the name is ambiguous, none when nothing matches."""
         ...
 

@@ -18,6 +18,7 @@ import discord
 from bot.commands.caller import Space
 from bot.commands.options import ChannelRef
 from bot.events import Attachment, ChatMessage, Mention
+from bot.frontend import channel_name_key
 
 # Threads remembered beyond discord.py's cache (archived ones, fetched ones), newest kept.
 KNOWN_THREADS = 5000
@@ -194,14 +195,14 @@ class DiscordChat:
 
     def find_channels(self, space_id: str, name: str) -> list[ChannelRef]:
         """Text and announcement channels, forum channels and active threads of the guild
-        whose name is `name` (case-insensitive, with or without '#')."""
+        whose name is `name` (case-insensitive, with or without '#', see channel_name_key)."""
         guild = self._client.get_guild(int(space_id)) if space_id.isdigit() else None
         if guild is None:
             return []
-        wanted = name.strip().removeprefix("#").casefold()
+        wanted = channel_name_key(name)
         places: list[Place] = [*guild.text_channels, *guild.forums]
         places += [t for t in guild.threads if not t.archived]
-        return [_ref(p) for p in places if p.name.casefold() == wanted]
+        return [_ref(p) for p in places if channel_name_key(p.name) == wanted]
 
 
 def _ref(place: Place) -> ChannelRef:

@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from bot.adapters import telegram_render
+from bot.adapters.telegram_chat import TelegramChat, split_channel
 from bot.app import App
 from bot.commands.caller import Caller, Role, Space
 from bot.commands.dispatch import CommandRequest, Outcome
@@ -45,7 +46,6 @@ from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, error_reply
 from bot.errors import UpstreamError, UserError
-from bot.events import ChatMessage
 from bot.frontend import Health
 from bot.settings import TelegramSettings
 
@@ -77,6 +77,7 @@ class TelegramFrontEnd:
         # Button presses carry a short token; the command line (and, for a member of several
         # communities writing in a DM, the community they picked) it stands for is kept here.
         self._pending: dict[str, tuple[str, str | None]] = {}
+        self.chat = TelegramChat()
         self._build_application()
 
     def _build_application(self) -> None:
@@ -93,8 +94,10 @@ class TelegramFrontEnd:
         for name in self._app.registry.top_level_names():
             self.application.add_handler(CommandHandler(name, self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
-        group_text = filters.ChatType.GROUPS & filters.TEXT & ~filters.COMMAND
-        self.application.add_handler(MessageHandler(group_text, self._on_group_message))
+        said = filters.TEXT | filters.CAPTION | filters.ATTACHMENT
+        topics = filters.StatusUpdate.FORUM_TOPIC_CREATED | filters.StatusUpdate.FORUM_TOPIC_EDITED
+        group_chat = filters.ChatType.GROUPS & ~filters.COMMAND & (said | topics)
+        self.application.add_handler(MessageHandler(group_chat, self._on_group_message))
         self.application.add_error_handler(self._on_error)
 
     async def run(self) -> None:
@@ -141,7 +144,8 @@ class TelegramFrontEnd:
     async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
         # The Bot API has no idempotency key; the outbox's lock and record keep posts single.
         try:
-            await self._send(int(channel.id), reply)
+            chat_id, topic = split_channel(channel.id)
+            await self._send(chat_id, reply, topic=topic)
         except TelegramError as exc:
             raise _posting_failed(f"posting to chat {channel.id}", exc) from exc
 
@@ -152,12 +156,20 @@ class TelegramFrontEnd:
             raise _posting_failed(f"a direct message to {user_id}", exc) from exc
 
     async def space_of(self, channel: ChannelRef) -> str | None:
-        """A Telegram chat is its own space: it must be a chat the bot is in."""
+        """A Telegram chat is its own space (and its topics'): it must be a chat the bot is in."""
         try:
-            chat = await self.application.bot.get_chat(int(channel.id))
+            chat = await self.application.bot.get_chat(split_channel(channel.id)[0])
         except (TelegramError, ValueError):
             return None
         return str(chat.id)
+
+    async def find_channels(self, space_id: str, name: str) -> list[ChannelRef]:
+        """The chat itself when its title is `name`, and its forum topics of that name."""
+        try:
+            chat = await self.application.bot.get_chat(int(space_id))
+        except (TelegramError, ValueError):
+            return []
+        return self.chat.find(chat, name)
 
     async def member_spaces(self, user_id: str, spaces: Sequence[str]) -> list[str]:
         found = []
@@ -197,25 +209,14 @@ class TelegramFrontEnd:
         await self._run_line(update, message.text, reply_to=message)
 
     async def _on_group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-        if message is None or chat is None or user is None or message.text is None:
+        message = update.effective_message
+        if message is None:
             return
-        reply = message.reply_to_message
-        await self._app.events.publish(
-            ChatMessage(
-                platform="telegram",
-                space=Space("telegram", str(chat.id), chat.title or ""),
-                channel=ChannelRef("telegram", str(chat.id), chat.title or ""),
-                message_id=str(message.message_id),
-                author_id=str(user.id),
-                author_name=user.full_name,
-                text=message.text,
-                created_at=message.date,
-                edited_at=message.edit_date,
-                reply_to=str(reply.message_id) if reply else None,
-                url=message.link or "",
-            )
-        )
+        self.chat.learn(message)
+        if message.from_user is None and message.sender_chat is None:
+            return
+        if self.chat.has_content(message):
+            await self._app.events.publish(self.chat.translate(message))
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -257,6 +258,13 @@ class TelegramFrontEnd:
             platform_role=await self._status_role(chat.id, user.id) if is_group else Role.MEMBER,
         )
         space = Space("telegram", str(chat.id) if is_group else "", chat.title or "Direct messages")
+        message = update.effective_message
+        if message is not None:
+            self.chat.learn(message)
+        # In a forum topic, the command's channel is the topic.
+        channel = ChannelRef("telegram", str(chat.id), chat.title or "")
+        if is_group and message is not None:
+            channel = self.chat.channel(message)
         member_spaces: list[str] = []
         if space.is_direct:
             member_spaces = await self._app.member_spaces("telegram", caller.user_id)
@@ -264,7 +272,7 @@ class TelegramFrontEnd:
             spec=parsed.spec,
             caller=caller,
             space=space,
-            channel=ChannelRef("telegram", str(chat.id), chat.title or ""),
+            channel=channel,
             positional=parsed.positional,
             keyword=parsed.keyword,
             member_spaces=member_spaces,
@@ -347,6 +355,7 @@ class TelegramFrontEnd:
         *,
         reply_to: Message | None = None,
         edit: Message | None = None,
+        topic: int | None = None,
     ) -> None:
         bot = self.application.bot
         chunks = telegram_render.render(reply)
@@ -369,12 +378,14 @@ class TelegramFrontEnd:
                 reply_markup=markup if last else None,
                 reply_to_message_id=reply_to.message_id if reply_to and index == 0 else None,
                 disable_web_page_preview=True,
+                message_thread_id=topic,
             )
         for attachment in reply.files:
             await bot.send_document(
                 chat_id,
                 InputFile(attachment.data, filename=attachment.filename),
                 caption=attachment.description[:1024] or None,
+                message_thread_id=topic,
             )
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:

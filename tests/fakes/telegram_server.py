@@ -22,7 +22,17 @@ World model (plain attributes, change freely before or during a test):
     with 403 ("can't initiate conversation", or "blocked by the user" when ``started``).
 
 Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_id, callback_id)``):
-    ``send_text(chat, user, text)`` (with bot_command / mention entities),
+    ``send_text(chat, user, text, topic=None, reply_to=None, text_mentions=None)`` (with
+    bot_command / mention entities; ``text_mentions`` maps phrases to users for ``text_mention``),
+    ``send_photo(chat, user, caption=, size=, topic=)`` (three PhotoSizes),
+    ``send_document(chat, user, file_name, mime_type=, size=, caption=, topic=)``,
+    ``create_topic(chat, user, name)`` (in ``fake.forum``, an ``is_forum`` supergroup without a
+    username, id -1001000000002: the ``forum_topic_created`` service message, whose id is the
+    topic's ``message_thread_id``; topic messages carry ``message_thread_id``,
+    ``is_topic_message`` and, when they answer nothing else, that first message as
+    ``reply_to_message``, as Telegram sends them; ``fake.topics`` maps (chat, thread) to names).
+    The bot's sends take ``message_thread_id`` (400 "message thread not found" otherwise), and
+    a reply lands in the topic of the message it answers.
     ``edit_text(chat, message_id, user, text)`` (an ``edited_message``),
     ``press_button(chat, message_id, user, data)`` (a ``callback_query``; the button must exist).
     ``chat`` is a :class:`FakeChat` or an id; ``user`` a :class:`FakeUser`, a name or an id.
@@ -125,6 +135,7 @@ class FakeChat:
     title: str | None = None
     username: str | None = None
     user: FakeUser | None = None  # the other side of a private chat
+    is_forum: bool = False  # a supergroup whose messages are organised in topics
 
     def to_api(self) -> JSON:
         data = {
@@ -133,6 +144,7 @@ class FakeChat:
             "title": self.title,
             "username": self.username,
             "first_name": self.user.first_name if self.user else None,
+            "is_forum": True if self.is_forum else None,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -361,7 +373,12 @@ class FakeTelegram:
         self.supergroup = self._add_chat(
             FakeChat(-1001000000001, "supergroup", "Test DAO Supergroup", "testdao")
         )
-        for chat in (self.group, self.supergroup):
+        # A private forum supergroup (no username): topics, links as t.me/c/1000000002/<id>.
+        self.forum = self._add_chat(
+            FakeChat(-1001000000002, "supergroup", "DAO Forum", is_forum=True)
+        )
+        self.topics: dict[tuple[int, int], str] = {}  # (chat id, message_thread_id) -> name
+        for chat in (self.group, self.supergroup, self.forum):
             self.set_member_status(chat, self.alice, "creator")
             self.set_member_status(chat, self.bob, "member")
             self.set_member_status(chat, self.carol, "member")
@@ -500,20 +517,161 @@ class FakeTelegram:
             raise ApiError(400, f"Bad Request: {missing}")
         return found
 
-    def send_text(self, chat: FakeChat | int, user: FakeUser | str | int, text: str) -> Queued:
-        """A user writes ``text`` in ``chat``; returns the queued update and message ids."""
+    def send_text(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser | str | int,
+        text: str,
+        *,
+        topic: int | None = None,
+        reply_to: int | None = None,
+        text_mentions: dict[str, FakeUser | str | int] | None = None,
+    ) -> Queued:
+        """A user writes ``text`` in ``chat``; returns the queued update and message ids.
+
+        ``topic``: the ``message_thread_id`` of a forum topic (see :meth:`create_topic`);
+        ``reply_to``: the id of the message answered; ``text_mentions``: phrases of ``text`` that
+        name a user without a username (``text_mention`` entities carrying the user). @username
+        mentions and /commands get their entities as Telegram gives them."""
+        target, sender = self._writer(chat, user)
+        body: JSON = {"text": text}
+        if entities := self._entities(text, text_mentions):
+            body["entities"] = entities
+        self._place(target, body, topic, reply_to)
+        stored = self._store(
+            target, sender, body, text=text, plain=text, parse_mode=None, reply_markup=None
+        )
+        return Queued(self._queue("message", stored.payload), stored.message_id)
+
+    def send_photo(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser | str | int,
+        *,
+        caption: str | None = None,
+        size: int = 48_000,
+        topic: int | None = None,
+    ) -> Queued:
+        """A user sends a photo: ``photo`` holds three sizes (the largest is ``size`` bytes and
+        1280x960), with the ``caption`` and its entities if given."""
+        target, sender = self._writer(chat, user)
+        sizes = [(90, 67, size // 40), (320, 240, size // 8), (1280, 960, size)]
+        photo = [
+            {**self._user_file(None, None, nbytes), "width": w, "height": h}
+            for w, h, nbytes in sizes
+        ]
+        return self._send_media(target, sender, {"photo": photo}, caption, topic)
+
+    def send_document(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser | str | int,
+        file_name: str,
+        *,
+        mime_type: str = "application/pdf",
+        size: int = 2048,
+        caption: str | None = None,
+        topic: int | None = None,
+    ) -> Queued:
+        """A user sends a file: ``document`` with ``file_name``, ``mime_type`` and ``file_size``."""
+        target, sender = self._writer(chat, user)
+        document = {
+            **self._user_file(file_name, mime_type, size),
+            "file_name": file_name,
+            "mime_type": mime_type,
+        }
+        return self._send_media(target, sender, {"document": document}, caption, topic)
+
+    def create_topic(
+        self,
+        chat: FakeChat | int,
+        user: FakeUser | str | int,
+        name: str,
+        *,
+        delivered: bool = True,
+    ) -> int:
+        """A member opens a topic in a forum supergroup. As in Telegram, the topic's first
+        message is the service message ``forum_topic_created`` whose id is the topic's
+        ``message_thread_id`` (returned); it is delivered as an update unless ``delivered`` is
+        False (a bot that joined later never saw it)."""
+        target, sender = self._writer(chat, user)
+        if not target.is_forum:
+            raise ValueError(f"chat {target.id} is not a forum")
+        thread_id = self._next_message_id.get(target.id, 1)
+        body: JSON = {
+            "message_thread_id": thread_id,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 0x6FB9F0},
+        }
+        stored = self._store(
+            target, sender, body, text=None, plain=None, parse_mode=None, reply_markup=None
+        )
+        self.topics[(target.id, thread_id)] = name
+        if delivered:
+            self._queue("message", stored.payload)
+        return thread_id
+
+    def _writer(
+        self, chat: FakeChat | int, user: FakeUser | str | int
+    ) -> tuple[FakeChat, FakeUser]:
         target, sender = self._chat(chat), self._user(user)
         if self.member_status(target, sender) in ("left", "kicked"):
             raise ValueError(f"{sender.username} is not in chat {target.id}")
         if target.type == "private":
             self._blocked.pop(sender.id, None)  # writing to the bot (re)starts the conversation
-        body: JSON = {"text": text}
-        if entities := _command_entities(text):
-            body["entities"] = entities
+        return target, sender
+
+    def _send_media(
+        self,
+        chat: FakeChat,
+        sender: FakeUser,
+        body: JSON,
+        caption: str | None,
+        topic: int | None,
+    ) -> Queued:
+        if caption:
+            body["caption"] = caption
+            if entities := self._entities(caption, None):
+                body["caption_entities"] = entities
+        self._place(chat, body, topic, None)
         stored = self._store(
-            target, sender, body, text=text, plain=text, parse_mode=None, reply_markup=None
+            chat, sender, body, text=caption, plain=caption, parse_mode=None, reply_markup=None
         )
         return Queued(self._queue("message", stored.payload), stored.message_id)
+
+    def _user_file(self, name: str | None, mime_type: str | None, size: int) -> JSON:
+        file_id = f"F{next(self._ids):06d}"
+        self.files[file_id] = UploadedFile(name, b"\0" * size, mime_type)
+        return {"file_id": file_id, "file_unique_id": f"U{file_id}", "file_size": size}
+
+    def _entities(self, text: str, text_mentions: dict[str, Any] | None) -> list[JSON]:
+        entities = _command_entities(text)
+        for phrase, who in (text_mentions or {}).items():
+            start = text.index(phrase)
+            entities.append(
+                {
+                    "type": "text_mention",
+                    "offset": _u16(text[:start]),
+                    "length": _u16(phrase),
+                    "user": self._user(who).to_api(),
+                }
+            )
+        return sorted(entities, key=lambda e: e["offset"])
+
+    def _place(self, chat: FakeChat, body: JSON, topic: int | None, reply_to: int | None) -> None:
+        """Put a message in a topic and/or make it a reply. Telegram gives a topic message that
+        answers nothing the topic's first message (``forum_topic_created``) as
+        ``reply_to_message``; a replied message never carries its own ``reply_to_message``."""
+        if topic is not None:
+            if (chat.id, topic) not in self.topics:
+                raise ValueError(f"no topic {topic} in chat {chat.id}")
+            body.update(message_thread_id=topic, is_topic_message=True)
+        replied_id = reply_to if reply_to is not None else topic
+        if replied_id is not None:
+            replied = self._find(chat.id, replied_id, "message to be replied not found")
+            body["reply_to_message"] = {
+                k: v for k, v in replied.payload.items() if k != "reply_to_message"
+            }
 
     def edit_text(
         self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int, text: str
@@ -768,11 +926,22 @@ class FakeTelegram:
                 self._text(params, "caption", MAX_CAPTION) if params.get("caption") else ("", [])
             )
         markup = self._check_markup(params.get("reply_markup"))
+        thread = params.get("message_thread_id")
+        if thread is not None:
+            if not chat.is_forum or (chat.id, int(thread)) not in self.topics:
+                raise ApiError(400, "Bad Request: message thread not found")
+            body.update(message_thread_id=int(thread), is_topic_message=True)
         reply = params.get("reply_parameters") or {}
         if reply:
             replied = self._messages.get(chat.id, {}).get(int(reply.get("message_id", 0)))
             if replied is not None:
-                body["reply_to_message"] = replied.payload
+                body["reply_to_message"] = {
+                    k: v for k, v in replied.payload.items() if k != "reply_to_message"
+                }
+                topic = replied.payload.get("message_thread_id")
+                if thread is None and replied.payload.get("is_topic_message"):
+                    # A reply goes where the message it answers is: its topic.
+                    body.update(message_thread_id=topic, is_topic_message=True)
             elif not reply.get("allow_sending_without_reply"):
                 raise ApiError(400, "Bad Request: message to be replied not found")
         self._check_flood(chat)

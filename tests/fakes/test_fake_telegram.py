@@ -408,3 +408,55 @@ async def test_raw_protocol_details(fake: FakeTelegram) -> None:
             )
         assert (await call("sendDice", chat_id=1))["error_code"] == 404
     assert fake.unhandled == ["sendDice"]
+
+
+@pytest.mark.asyncio
+async def test_forum_topics_media_and_entities_as_ptb_reads_them(fake: FakeTelegram) -> None:
+    seen: list[Message] = []
+
+    async def keep(update: Update, context: Ctx) -> None:
+        assert update.effective_message is not None
+        seen.append(update.effective_message)
+
+    async with polling(fake, MessageHandler(filters.ALL, keep)) as app:
+        forum = fake.forum
+        topic = fake.create_topic(forum, "alice", "Grants")
+        said = fake.send_text(
+            forum, "bob", "Thanks Carol", topic=topic, text_mentions={"Carol": "carol"}
+        )
+        photo = fake.send_photo(forum, "carol", caption="chart for @alice", topic=topic)
+        document = fake.send_document(fake.supergroup, "alice", "minutes.pdf", size=300)
+        for _ in range(200):
+            if len(seen) == 4:
+                break
+            await asyncio.sleep(0.01)
+        created, text, picture, file = seen
+        assert created.forum_topic_created is not None
+        assert created.forum_topic_created.name == "Grants"
+        assert created.message_id == created.message_thread_id == topic
+        assert created.chat.is_forum
+        assert text.is_topic_message and text.message_thread_id == topic
+        assert text.reply_to_message is not None
+        assert text.reply_to_message.message_id == topic, "topic messages answer its first"
+        assert text.reply_to_message.reply_to_message is None
+        assert text.link == f"https://t.me/c/1000000002/{said.message_id}?thread={topic}"
+        mention = text.parse_entities(["text_mention"])
+        assert [(e.user.id if e.user else None, s) for e, s in mention.items()] == [
+            (fake.carol.id, "Carol")
+        ]
+        assert [p.file_size for p in picture.photo] == [1200, 6000, 48000]
+        assert picture.caption == "chart for @alice"
+        assert list(picture.parse_caption_entities(["mention"]).values()) == ["@alice"]
+        assert picture.message_id == photo.message_id
+        assert file.document is not None
+        assert (file.document.file_name, file.document.file_size) == ("minutes.pdf", 300)
+        assert file.link == f"https://t.me/testdao/{document.message_id}"
+        downloaded = await (await file.document.get_file()).download_as_bytearray()
+        assert len(downloaded) == 300
+
+        sent = await app.bot.send_message(forum.id, "in the topic", message_thread_id=topic)
+        assert sent.is_topic_message and sent.message_thread_id == topic
+        replied = await text.reply_text("a reply stays in its topic")
+        assert replied.message_thread_id == topic
+        with pytest.raises(BadRequest, match="Message thread not found"):
+            await app.bot.send_message(forum.id, "lost", message_thread_id=999)
