@@ -68,6 +68,7 @@ _DECISION = re.compile(
     r"|\b(?:goes|go)\s+live\s+on\b|\bmoves?\s+to\s+(?:the\s+)?(?:\d|\w+day\b|next\s+week)"
     r"|\b(?:stays?|remains?|will\s+(?:stay|remain))\s+(?:at|below|under|above)\s+\d"
     r"|^\W*(?:confirmed|locked\s+in)\s*:|\bwe'?re\s+going\s+ahead\s+with\b"
+    r"|^\W*(?:ok(?:ay)?,?\s+|so,?\s+|alright,?\s+)?let'?s\s+go\s+with\b"
     r"|\bstarts?\s+on\s+(?:day\s+one|\w+day\b|\d)|\b(?:is|are)\s+(?:moved|postponed)\s+to\b"
     r"|^\W*(?:ok(?:ay)?|so|alright)(?:,?\s+so)?\s*:\s*\S",
     re.IGNORECASE,
@@ -380,12 +381,10 @@ def _agreements(
         if parent is None or parent.author == sentence.post.author:
             continue
         used.add(_key(sentence))
-        found.append(
-            Point(
-                point=f"{sentence.post.author} agrees with {parent.author}: {sentence.quote}",
-                citations=[_cite(sentence)],
-            )
-        )
+        who = f"{sentence.post.author} agrees with {parent.author}"
+        rest = _AGREEMENT.sub("", sentence.quote).strip(" ,.;:!")
+        point = f"{who}: {sentence.quote}" if len(rest.split()) >= 3 else who
+        found.append(Point(point=point, citations=[_cite(sentence)]))
     return found[:3]
 
 

@@ -76,7 +76,7 @@ PROPOSING = re.compile(
     r"^\W*(?:proposal|rfc|idea|suggestion|pitch|motion)\s*:|"
     r"^\W*(?:what\s+if\s+we|how\s+about\s+we)\b|\bi\s+(?:suggest|recommend)\s+(?:that\s+)?we\b|"
     r"^\W*let'?s\s+(?!be\b|see\b|wait\b|go\b|hope\b|not\b|just\s+say\b|check\b)\w+|\b(?:i'?d\s+like\s+to|i\s+want\s+to|i\s+would\s+like\s+to|let\s+me)\s+"
-    r"propose\b|\b(?:i|we)\s+propose\b|\bproposes?\s+to\b|\bproposal\s+to\b|\bsuggestion\s+is\s+to\b"
+    r"propose\b|\b(?:i|we|i'?d|we'?d)\s+(?:would\s+)?propose\b|\bproposes?\s+to\b|\bproposal\s+to\b|\bsuggestion\s+is\s+to\b"
     r"|\b(?:i\s+think\s+)?we\s+should\s+(?!at\s+least|be\b|have\s+been)|\bi'?d\s+rather\s+(?:you|we)\b"
     r"|^\W*(?:should\s+we|can\s+we|could\s+we|shall\s+we)\b",
     re.IGNORECASE,
@@ -86,7 +86,9 @@ _FRESH_QUESTION = re.compile(
 )
 # Someone deciding, asking someone to do something, or taking a task on.
 _COMMITS = re.compile(
-    r"\b(?:on\s+it|i'?ll|i\s+will|can\s+you|could\s+you|decision|decided|agreed)\b", re.IGNORECASE
+    r"\b(?:on\s+it|i'?ll|i\s+will|can\s+you|could\s+you|decision|decided|agreed|agree\s+with|"
+    r"fair\s+point|good\s+point)\b",
+    re.IGNORECASE,
 )
 _AT_NAME = re.compile(r"(?<![\w@])@([\w.-]*\w)")
 

@@ -267,6 +267,7 @@ def test_the_ways_chat_states_a_motion() -> None:
         "what if we capped sponsored votes at 30 a month?",
         "let's cap sponsored votes at 30 a month",
         "I suggest we cap sponsored votes at 30 a month.",
+        "nice, then I'd propose we cap sponsored votes at 30 a month",
         "Idea: cap sponsored votes at 30 a month.",
     ):
         chat = Chat()
@@ -288,6 +289,7 @@ def test_the_ways_chat_decides_and_hands_out_tasks() -> None:
         chat.say("leo", "The community call moves to Wednesday from next week."),
         chat.say("leo", "The performance fee remains at 10% through 2027."),
         chat.say("leo", "Confirmed: the audit contest ends on March 7."),
+        chat.say("ines", "ok let's go with opt-in plus a warning for the first release"),
     ]
     tasks = {
         chat.say("tess", "@ravi to send the notes tonight.", mentions=("ravi",)): "ravi",
@@ -353,3 +355,13 @@ def test_a_long_window_keeps_its_tldr_short_and_its_counts_whole() -> None:
     assert summary.tldr.count("On “") == 3
     assert "Sides on 3 more topics below." in summary.tldr
     assert "7 for" in summary.tldr, "the busiest topic first, every holder counted"
+
+
+def test_a_bare_agreement_names_who_agrees_with_whom() -> None:
+    chat = Chat()
+    a = chat.say("zhen", "that's true of every signature type, default on is fine.")
+    b = chat.say("ravi", "agree with zhen", reply=a)
+    summary = summarize_chat_offline(chat.posts, "#wallet-dev")
+    agreements = [g for t in summary.topics for g in t.agreements]
+    assert [g.point for g in agreements] == ["ravi agrees with zhen"]
+    assert agreements[0].citations[0].post_id == b
