@@ -23,15 +23,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.chat_quality import (
+from bench.chat_labels import (
     CHAT_DIR,
     CHAT_HELDOUT_DIR,
     PLATFORMS,
     ChatWindow,
     chat_sentences,
     load_chat_windows,
-    score_chat,
 )
+from bench.chat_quality import score_chat
 from bench.summary_quality import (
     BLIND_DIR,
     DEBATES,
