@@ -201,3 +201,17 @@ def read_chat_stance(
     ):
         return Reading(None)  # "rather"/"proposed" inside an argument is no plan
     return reading
+
+
+def takes_a_side(text: str) -> bool:
+    """Whether a sentence reads as taking a side on something, in any of the ways above:
+    enough to keep it in the conversation it answers even when it shares no word with it."""
+    text = text.strip()
+    return bool(
+        _SUGGESTS.search(text)
+        or _SECONDING.match(text)
+        or _REFUSAL.match(text)
+        or _HARD_NO.search(text)
+        or _STRONG_YES.search(text)
+        or read_stance(text).side is not None
+    )

@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from summarizer.chat_stance import takes_a_side
 from summarizer.schema import PostInput
 from summarizer.text import is_mostly_link, prose
 
@@ -30,6 +31,7 @@ CONTINUES = timedelta(minutes=5)
 SHARED_SOON = timedelta(minutes=20)
 SHARED_LATER = timedelta(hours=4)
 PROPOSAL_PAUSE = timedelta(minutes=10)
+SHORT = 3  # distinctive words: "ok fair", "why?", "+1 from me" go on whatever is going on
 
 _WORD = re.compile(r"[^\W_][\w.'/-]*[^\W_]|[^\W_]", re.UNICODE)
 _STOP = frozenset(
@@ -87,7 +89,8 @@ _FRESH_QUESTION = re.compile(
 # Someone deciding, asking someone to do something, or taking a task on.
 _COMMITS = re.compile(
     r"\b(?:on\s+it|i'?ll|i\s+will|can\s+you|could\s+you|decision|decided|agreed|agree\s+with|"
-    r"fair\s+point|good\s+point)\b",
+    r"fair\s+point|good\s+point|let\s+me|i\s+can\s+(?:take|own|handle|do)|will\s+(?:ship|send|post|write|draft|deliver|publish|fix|deploy|"
+    r"release|update|review|own|run|lead))\b",
     re.IGNORECASE,
 )
 _AT_NAME = re.compile(r"(?<![\w@])@([\w.-]*\w)")
@@ -214,9 +217,19 @@ def _topic_for(
         recent is not None
         and at - last_at[recent] <= CONTINUES
         and not _FRESH_QUESTION.search(own)
-        and (best is None or best[0] < shared[recent] + 2)
+        and (best is None or best[0] <= shared[recent])
+        and (
+            shared[recent] >= 1
+            or len(words) <= SHORT
+            or takes_a_side(own)
+            or any(p.author == post.author for p in topics[recent])
+        )
     ):
-        return recent  # the conversation going on, unless plainly about an earlier one
+        # the conversation going on, unless the message is about an earlier one, or says
+        # something of its own that shares nothing with it (two conversations interleaved);
+        # a side taken ("sou a favor, …") goes on it in any language, and so does someone
+        # who has spoken in it
+        return recent
     if (
         previous is not None
         and at - message_time(previous[0]) <= SAME_AUTHOR
@@ -227,9 +240,9 @@ def _topic_for(
 
 
 def _has_substance(topic: list[PostInput]) -> bool:
-    """A topic worth a summary: it asks, proposes or decides something, or is a conversation
-    of three messages or more."""
-    if len(topic) >= 3 or len(set().union(*(terms(post.text) for post in topic))) >= 8:
+    """A topic worth a summary: it asks, proposes or decides something, says something at some
+    length (six distinctive words), or is a conversation of three messages or more."""
+    if len(topic) >= 3 or any(len(terms(post.text)) >= 6 for post in topic):
         return True
     return any(
         "?" in post.text

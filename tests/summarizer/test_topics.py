@@ -114,3 +114,16 @@ def test_greetings_in_other_languages_and_laughter_are_chatter() -> None:
     b = chat.say("bruno", "sou a favor, muita gente não lê inglês")
     c = chat.say("nik", "honestly I'd rather we fix the English docs first, they are outdated")
     assert ids(split_topics(chat.posts)) == [[a, b, c]]
+
+
+def test_two_conversations_interleaved_without_replies_stay_apart() -> None:
+    chat = Chat()
+    a1 = chat.say("ana", "we should raise the bridge withdrawal limit to 500 ETH per day")
+    b1 = chat.say("ben", "is the validator set upgrade still scheduled for friday?")
+    a2 = chat.say("cy", "500 ETH a day is too much, if the bridge gets exploited we lose it all")
+    b2 = chat.say("dee", "friday yes, 16:00 UTC", minutes=0.5)
+    a3 = chat.say("eli", "how about 250 ETH as a middle ground for the bridge limit?")
+    b3 = chat.say("ben", "thanks, will the validators need a restart for the upgrade?")
+    a4 = chat.say("cy", "250 ETH works for me")
+    b4 = chat.say("dee", "no restart, the upgrade is hot-swapped")
+    assert ids(split_topics(chat.posts)) == [[a1, a2, a3, a4], [b1, b2, b3, b4]]
