@@ -9,6 +9,7 @@ no channel Discord has told us about gets an empty name, never its id.
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
@@ -32,6 +33,7 @@ class DiscordChat:
     def __init__(self, client: discord.Client) -> None:
         self._client = client
         self._known: OrderedDict[int, Place] = OrderedDict()
+        self._fetching: dict[int, asyncio.Future[Place | None]] = {}
 
     def is_chat(self, message: discord.Message) -> bool:
         """A member's message in a guild: not the bot's own, not a system notice ("X started a
@@ -56,10 +58,18 @@ class DiscordChat:
         return found if found is not None else self._known.get(channel_id)
 
     async def lookup(self, guild: discord.Guild | None, channel_id: int) -> Place | None:
-        """The channel or thread, fetched once when neither cache has it."""
+        """The channel or thread, fetched once when neither cache has it (messages arriving
+        together wait for the same fetch)."""
         found = self.cached(guild, channel_id)
         if found is not None:
             return found
+        fetch = self._fetching.get(channel_id)
+        if fetch is None:
+            fetch = self._fetching[channel_id] = asyncio.ensure_future(self._fetch(channel_id))
+            fetch.add_done_callback(lambda _: self._fetching.pop(channel_id, None))
+        return await asyncio.shield(fetch)
+
+    async def _fetch(self, channel_id: int) -> Place | None:
         try:
             fetched = await self._client.fetch_channel(channel_id)
         except discord.HTTPException:

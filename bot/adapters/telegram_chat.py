@@ -26,17 +26,22 @@ class TelegramChat:
         self._topics: OrderedDict[tuple[int, int], str] = OrderedDict()
 
     def learn(self, message: Message) -> None:
-        """Topic names from a topic's creation or renaming, on the message itself or on the
-        topic's first message that Telegram attaches to topic messages."""
-        for seen in (message, message.reply_to_message):
-            if seen is None or seen.message_thread_id is None:
-                continue
-            created, edited = seen.forum_topic_created, seen.forum_topic_edited
-            name = created.name if created else (edited.name if edited else None)
-            if name:
-                key = (seen.chat.id, seen.message_thread_id)
-                self._topics[key] = name
-                self._topics.move_to_end(key)
+        """Topic names from a topic's creation or renaming; failing those, from the topic's
+        first message that Telegram attaches to topic messages (its name at creation, so it
+        never overrides a name already known: a rename may have followed)."""
+        created, edited = message.forum_topic_created, message.forum_topic_edited
+        name = created.name if created else (edited.name if edited else None)
+        if name and message.message_thread_id is not None:
+            self._remember((message.chat.id, message.message_thread_id), name)
+        first = message.reply_to_message
+        if first is not None and first.forum_topic_created and first.message_thread_id:
+            key = (first.chat.id, first.message_thread_id)
+            if key not in self._topics:
+                self._remember(key, first.forum_topic_created.name)
+
+    def _remember(self, key: tuple[int, int], name: str) -> None:
+        self._topics[key] = name
+        self._topics.move_to_end(key)
         while len(self._topics) > KNOWN_TOPICS:
             self._topics.popitem(last=False)
 

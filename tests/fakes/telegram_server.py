@@ -26,8 +26,9 @@ Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_
     bot_command / mention entities; ``text_mentions`` maps phrases to users for ``text_mention``),
     ``send_photo(chat, user, caption=, size=, topic=)`` (three PhotoSizes),
     ``send_document(chat, user, file_name, mime_type=, size=, caption=, topic=)``,
-    ``create_topic(chat, user, name)`` (in ``fake.forum``, an ``is_forum`` supergroup without a
-    username, id -1001000000002: the ``forum_topic_created`` service message, whose id is the
+    ``create_topic(chat, user, name)``, ``rename_topic(chat, user, topic, name)`` (in
+    ``fake.forum``, an ``is_forum`` supergroup without a username, id -1001000000002: the
+    ``forum_topic_created`` / ``forum_topic_edited`` service messages; the first one's id is the
     topic's ``message_thread_id``; topic messages carry ``message_thread_id``,
     ``is_topic_message`` and, when they answer nothing else, that first message as
     ``reply_to_message``, as Telegram sends them; ``fake.topics`` maps (chat, thread) to names).
@@ -610,6 +611,19 @@ class FakeTelegram:
         if delivered:
             self._queue("message", stored.payload)
         return thread_id
+
+    def rename_topic(
+        self, chat: FakeChat | int, user: FakeUser | str | int, topic: int, name: str
+    ) -> Queued:
+        """A member renames a topic: the service message ``forum_topic_edited`` in the topic."""
+        target, sender = self._writer(chat, user)
+        body: JSON = {"forum_topic_edited": {"name": name}}
+        self._place(target, body, topic, None)
+        stored = self._store(
+            target, sender, body, text=None, plain=None, parse_mode=None, reply_markup=None
+        )
+        self.topics[(target.id, topic)] = name
+        return Queued(self._queue("message", stored.payload), stored.message_id)
 
     def _writer(
         self, chat: FakeChat | int, user: FakeUser | str | int

@@ -15,7 +15,8 @@ from bot.adapters.discord import DiscordFrontEnd
 from bot.app import App
 from bot.commands.options import ChannelRef
 from bot.events import Attachment, ChatMessage, Mention
-from tests.fakes.discord_server import FakeDiscord, default_guild
+from tests.fakes.discord_gateway import snowflake
+from tests.fakes.discord_server import FakeChannel, FakeDiscord, default_guild
 from tests.support.apps import make_settings, running_app
 from tests.support.frontends import discord_frontend
 
@@ -272,3 +273,25 @@ async def test_channels_are_found_by_name(chat: Chat) -> None:
     assert [c.id for c in await chat.bot.find_channels(guild_id, "general")] == [general.id]
     assert await chat.bot.find_channels(guild_id, "nowhere") == []
     assert await chat.bot.find_channels("42", "general") == []
+
+
+async def test_a_thread_the_gateway_never_announced_is_fetched_once_for_its_name(
+    chat: Chat,
+) -> None:
+    fake = chat.fake
+    general = fake.channel("#general")
+    # A thread Discord did not tell the bot about (no THREAD_CREATE): discord.py has no
+    # channel object for its messages, so the adapter asks GET /channels/{id} once.
+    unseen = FakeChannel(
+        snowflake(), "missed-thread", 11, guild_id=fake.guild.id, parent_id=general.id
+    )
+    fake.guild.channels.append(unseen)
+    first = await fake.post_user_message(unseen, "alice", "first")
+    second = await fake.post_user_message(unseen, "bob", "second")
+    for sent in (first, second):
+        heard = await chat.heard.first(lambda m, sent=sent: m.message_id == sent["id"])
+        assert heard.channel == ChannelRef("discord", unseen.id, "#missed-thread")
+        assert heard.parent == ChannelRef("discord", general.id, "#general")
+        assert heard.channel_kind == "thread"
+    fetched = [r for r in fake.requests if r.method == "GET" and r.path == f"/channels/{unseen.id}"]
+    assert len(fetched) == 1, "fetched once, then remembered"

@@ -114,6 +114,11 @@ async def test_a_topic_seen_only_through_its_messages_is_named(chat: Chat) -> No
     heard = await chat.heard.message(forum.id, said.message_id)
     assert heard.channel.display == "Grants round 4", "named from reply_to_message"
 
+    fake.rename_topic(forum, "carol", unseen, "Grants round 4 (closed)")
+    later = fake.send_text(forum, "bob", "Closing it.", topic=unseen)
+    heard = await chat.heard.message(forum.id, later.message_id)
+    assert heard.channel.display == "Grants round 4 (closed)", "renamed by forum_topic_edited"
+
 
 async def test_photos_and_documents_are_attachments_and_captions_are_text(chat: Chat) -> None:
     fake = chat.fake
