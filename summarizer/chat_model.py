@@ -75,10 +75,18 @@ class ChatModelSummarizer:
             numbered, lines, spans = self._numbered(call)
             messages = chat_messages(lines, spans, channel)
             answer = await self._cached_call(messages, log)
+            answered: set[int] = set()
             for topic_answer in answer.topics:
-                index = topic_answer.topic - 1
-                if 0 <= index < len(topics) and any(part.topic == index for part in call):
-                    answers.setdefault(index, []).append(check_topic(topic_answer, numbered))
+                number = topic_answer.topic
+                own = {
+                    str(n): numbered[str(n)]
+                    for t, first, last in spans
+                    if t == number
+                    for n in range(first, last + 1)
+                }  # a topic cites its own messages only
+                if own and number not in answered:
+                    answered.add(number)
+                    answers.setdefault(number - 1, []).append(check_topic(topic_answer, own))
         found = [_topic(topic, answers.get(i, [])) for i, topic in enumerate(topics)]
         found.sort(key=lambda t: -len(t.post_ids))
         summary = ChatSummary(tldr=chat_tldr(channel, posts, found), topics=found)

@@ -169,6 +169,13 @@ async def test_a_fabricated_quote_is_dropped_and_its_item_with_it(
         answer["arguments"] = [
             {"point": "invented", "citations": [{"post_id": "99", "quote": "nobody said"}]}
         ]
+        last = max(int(p.id) for p in posts)
+        answer["agreements"] = [  # a real quote, but from another topic's message
+            {
+                "point": "elsewhere",
+                "citations": [{"post_id": str(last + 1), "quote": "does anyone"}],
+            }
+        ]
         return answer
 
     fake.responder = answering(lying)
@@ -178,7 +185,7 @@ async def test_a_fabricated_quote_is_dropped_and_its_item_with_it(
         assert citation.quote.lower() in texts[citation.post_id].lower()
     topic = next(t for t in summary.topics if ids["motion"] in t.post_ids)
     assert [d.decision for d in topic.decisions] == ["moves to the 28th"]
-    assert topic.arguments == []
+    assert topic.arguments == [] and topic.agreements == []
     assert len(topic.positions[0].citations) == 1
 
 
