@@ -17,6 +17,7 @@ from bot.commands.community import CORE_SETTINGS, CommunityService
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import CommandRegistry
 from bot.context import FeatureContext
+from bot.directory import Directory
 from bot.errors import ErrorReader, StewardError, UpstreamError, UserError
 from bot.events import EventBus
 from bot.features import Feature, migration_folders, select_features
@@ -28,6 +29,7 @@ from bot.outbox import Outbox
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage.database import Database
+from bot.web import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ class App:
             db, settings.communities, settings_specs, channels=self.frontends
         )
         self.events = EventBus()
+        self.directory = Directory()
+        self.web = WebServer()
         self.outbox = Outbox(
             db,
             self.frontends,
@@ -99,6 +103,8 @@ class App:
             llm=self.settings.llm,
             default_community=self.settings.default_community,
             console_community=self.settings.console.community,
+            directory=self.directory,
+            web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,
         )

@@ -8,7 +8,7 @@ is visible here, and a test can build one feature alone.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from pydantic import BaseModel
@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from bot.clock import Clock
 from bot.commands.community import CommunityService
 from bot.commands.registry import CommandRegistry
+from bot.directory import Directory
 from bot.events import EventBus
 from bot.frontend import FrontEnds
 from bot.health import HealthChecks
@@ -24,6 +25,7 @@ from bot.outbox import Outbox
 from bot.scheduling import Scheduler
 from bot.settings import LLMSettings
 from bot.storage.database import Database
+from bot.web import WebServer
 
 ConfigT = TypeVar("ConfigT", bound=BaseModel)
 
@@ -49,6 +51,10 @@ class FeatureContext(Generic[ConfigT]):
     # Where direct messages and unassigned configuration belong by default.
     default_community: str
     console_community: str
+    # Members behind addresses, for features that name people (filled by onboarding).
+    directory: Directory = field(default_factory=Directory)
+    # The bot's web server, for pages members open from chat (routes added in the lifespan).
+    web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.
     features: Sequence[tuple[str, str]] = ()
     version: str = ""

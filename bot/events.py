@@ -61,12 +61,41 @@ class ChatMessage:
     channel_kind: str = "channel"  # channel, thread, forum_post, topic
 
 
+@dataclass(frozen=True)
+class MemberJoined:
+    """A member joined a space: a Discord guild (member join) or a Telegram group (chat member
+    update to member). `channel` is where a welcome belongs: the guild's system channel or the
+    group itself; None when the bot cannot post there."""
+
+    platform: str
+    space: Space
+    user_id: str
+    user_name: str
+    channel: ChannelRef | None = None
+
+
 Listener = Callable[[ChatMessage], Awaitable[None]]
+JoinListener = Callable[[MemberJoined], Awaitable[None]]
 
 
 class EventBus:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._join_listeners: list[JoinListener] = []
+
+    def subscribe_joins(self, listener: JoinListener) -> None:
+        self._join_listeners.append(listener)
+
+    async def publish_join(self, joined: MemberJoined) -> None:
+        """Deliver to every join listener; one that fails is logged and the others still run."""
+        for listener in self._join_listeners:
+            try:
+                await listener(joined)
+            except Exception:
+                log.exception(
+                    "member join listener failed",
+                    extra={"platform": joined.platform, "space": joined.space.id},
+                )
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

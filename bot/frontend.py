@@ -71,6 +71,20 @@ class ChannelFinder(Protocol):
         ...
 
 
+@runtime_checkable
+class RoleManager(Protocol):
+    """A front end that can give members access by role. Discord: a guild role. Telegram: a gated
+    group (the role is the group's chat id): granting creates a one-time invite link for the
+    member (returned, for the caller to send in private), revoking removes them from the group
+    without banning them for good."""
+
+    async def grant_role(self, space_id: str, user_id: str, role_id: str) -> str | None:
+        """Give the role; returns an invite link to send the member, or None when granted."""
+        ...
+
+    async def revoke_role(self, space_id: str, user_id: str, role_id: str) -> None: ...
+
+
 class FrontEnds:
     """The front ends this process serves, by platform."""
 
@@ -89,6 +103,10 @@ class FrontEnds:
     def history_reader(self, platform: str) -> HistoryReader | None:
         frontend = self._by_platform.get(platform)
         return frontend if isinstance(frontend, HistoryReader) else None
+
+    def role_manager(self, platform: str) -> RoleManager | None:
+        frontend = self._by_platform.get(platform)
+        return frontend if isinstance(frontend, RoleManager) else None
 
     def channel_finder(self, platform: str) -> ChannelFinder | None:
         frontend = self._by_platform.get(platform)

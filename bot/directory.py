@@ -1,0 +1,47 @@
+"""Who is behind an address, as features that name people see it (the treasury's nudges, digests).
+
+A feature that knows people (onboarding: members who proved their wallet) registers an
+`AddressBook`; a feature that names people asks the `Directory`, and gets nothing when no book is
+registered: features stay independent of one another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A member linked to an address: who to name, and on which platform to mention them."""
+
+    platform: str
+    user_id: str
+    handle: str  # the name they chose to be shown by
+
+
+class AddressBook(Protocol):
+    async def listings(
+        self, community_id: int, addresses: Sequence[str]
+    ) -> dict[str, list[Listing]]:
+        """Members linked to each address (checksummed keys); addresses nobody linked are left
+        out. Members who asked to be forgotten never appear."""
+        ...
+
+
+class Directory:
+    def __init__(self) -> None:
+        self._books: list[AddressBook] = []
+
+    def register(self, book: AddressBook) -> None:
+        self._books.append(book)
+
+    async def listings(
+        self, community_id: int, addresses: Sequence[str]
+    ) -> dict[str, list[Listing]]:
+        found: dict[str, list[Listing]] = {}
+        for book in self._books:
+            for address, listings in (await book.listings(community_id, addresses)).items():
+                found.setdefault(address, []).extend(listings)
+        return found
