@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
@@ -72,6 +73,17 @@ def _members(name: str, raw: str, platform: str) -> str:
     return ",".join(sorted({ref.key() for ref in refs}))
 
 
+def _zone(name: str, raw: str, _platform: str) -> str:
+    text = raw.strip()
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidOption(
+            name, f"must be an IANA time zone like Europe/Berlin or UTC (got {opt.shown(text)})"
+        ) from exc
+    return text
+
+
 def on_off(name: str, raw: str, _platform: str) -> str:
     return "on" if opt.parse_boolean(name, raw) else "off"
 
@@ -91,6 +103,12 @@ CORE_SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("stewards", "Members who are stewards (mentions or ids)", _members),
     SettingSpec("admins", "Members who are admins (mentions or ids)", _members),
     SettingSpec("ai", "Use the language model (on) or only offline tools (off)", on_off, "on"),
+    SettingSpec(
+        "timezone",
+        "Time zone of dates and times typed and shown (IANA, e.g. Europe/Berlin)",
+        _zone,
+        "UTC",
+    ),
 )
 
 
@@ -115,6 +133,14 @@ class CommunityContext:
         configured = set(getattr(self.config, key, []) if self.config else [])
         stored = self.values.get(key, "")
         return configured | {m for m in stored.split(",") if m}
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The community's time zone: dates typed without a zone are in it, times shown too."""
+        try:
+            return ZoneInfo(self.get("timezone") or "UTC")
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
 
     def channel(self, key: str, platform: str) -> ChannelRef | None:
         channel_id = self.get(key, platform)

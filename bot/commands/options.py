@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -32,6 +32,39 @@ class Duration:
 
     def __str__(self) -> str:
         return format_duration(self.value)
+
+
+@dataclass(frozen=True)
+class When:
+    """A point in time as typed in chat: a duration back from now ("7d"), a date ("2025-04-29")
+    or a date-time ("2025-04-29 14:02", "2025-04-29T14:02Z"). Dates and times without a zone are
+    in the community's time zone; `resolve` turns it into an aware datetime."""
+
+    text: str
+    ago: timedelta | None = None
+    day: date | None = None
+    moment: datetime | None = None  # naive when typed without a zone
+    days_back: int | None = None  # today 0, yesterday 1
+
+    def resolve(self, now: datetime, zone: tzinfo, *, end: bool = False) -> datetime:
+        """The instant meant; a date as the end of a window means the end of that day."""
+        if self.ago is not None:
+            return now - self.ago
+        day = self.day
+        if self.days_back is not None:
+            day = now.astimezone(zone).date() - timedelta(days=self.days_back)
+        if day is not None:
+            start = datetime.combine(day, time(), zone)
+            return start + timedelta(days=1) if end else start
+        assert self.moment is not None
+        return self.moment if self.moment.tzinfo else self.moment.replace(tzinfo=zone)
+
+    @property
+    def relative(self) -> bool:
+        return self.ago is not None
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -71,6 +104,7 @@ class Kind(StrEnum):
     ADDRESS = "address"
     URL = "url"
     DURATION = "duration"
+    TIME = "time"
 
 
 # Bidi overrides and isolates reorder what a reader sees; other control characters (escape, NUL)
@@ -202,6 +236,42 @@ def parse_duration(name: str, raw: object) -> Duration:
     if seconds > MAX_DURATION.total_seconds():
         raise InvalidOption(name, f"must be at most {MAX_DURATION.days}d (100 years)")
     return Duration(timedelta(seconds=seconds))
+
+
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_DATE_TIME = re.compile(
+    r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.IGNORECASE,
+)
+WHEN_HELP = (
+    "a duration like 7d, a date like 2025-04-29, a date-time like 2025-04-29 14:00, "
+    "today or yesterday"
+)
+
+
+def parse_when(name: str, raw: object) -> When:
+    if isinstance(raw, When):
+        return raw
+    text = " ".join(str(raw).split())
+    if text.lower() in ("today", "yesterday"):
+        return When(text, days_back=0 if text.lower() == "today" else 1)
+    try:
+        if match := _DATE.fullmatch(text):
+            return When(text, day=date(*(int(g) for g in match.groups())))
+        if match := _DATE_TIME.fullmatch(text):
+            year, month, day, hour, minute = (int(g) for g in match.groups()[:5])
+            moment = datetime(year, month, day, hour, minute, int(match.group(6) or 0))
+            zone = match.group(7)
+            if zone:
+                moment = datetime.fromisoformat(
+                    moment.isoformat() + ("+00:00" if zone.upper() == "Z" else zone)
+                )
+            return When(text, moment=moment)
+    except ValueError as exc:
+        raise InvalidOption(name, f"is not a real date or time (got {shown(text)}): {exc}") from exc
+    if re.fullmatch(r"[\d\swdhms]+", text, re.IGNORECASE) and _DURATION_PART.search(text):
+        return When(text, ago=parse_duration(name, text).value)
+    raise InvalidOption(name, f"must be {WHEN_HELP} (got {shown(text)})")
 
 
 def format_duration(value: timedelta) -> str:

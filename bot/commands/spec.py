@@ -22,7 +22,7 @@ from typing import Any, Union
 
 from bot.commands import options as opt
 from bot.commands.caller import Role as Role
-from bot.commands.options import Address, ChannelRef, Duration, Kind, MemberRef, Url
+from bot.commands.options import Address, ChannelRef, Duration, Kind, MemberRef, Url, When
 from bot.commands.reply import Reply
 
 # (invocation, text typed so far) -> suggestions; the invocation is the command's own.
@@ -72,6 +72,8 @@ class Param:
                 return opt.parse_url(self.name, raw)
             case Kind.DURATION:
                 return opt.parse_duration(self.name, raw)
+            case Kind.TIME:
+                return opt.parse_when(self.name, raw)
             case Kind.MEMBER:
                 return opt.parse_member(self.name, raw, platform)
             case Kind.CHANNEL:
@@ -91,6 +93,7 @@ _SIMPLE_KINDS: dict[Any, Kind] = {
     Address: Kind.ADDRESS,
     Url: Kind.URL,
     Duration: Kind.DURATION,
+    When: Kind.TIME,
     MemberRef: Kind.MEMBER,
     ChannelRef: Kind.CHANNEL,
 }
@@ -205,6 +208,6 @@ def _param(command_name: str, parameter: inspect.Parameter, hint: Any) -> Param:
     if kind is None:
         raise TypeError(
             f"/{command_name}: option {parameter.name!r} has type {hint!r}; use str, int, bool, an "
-            "Enum, Address, Url, Duration, MemberRef or ChannelRef"
+            "Enum, Address, Url, Duration, When, MemberRef or ChannelRef"
         )
     return Param(kind=kind, min=extra.min, max=extra.max, max_length=extra.max_length, **common)

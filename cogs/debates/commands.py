@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from bot.commands.invocation import Invocation
-from bot.commands.options import ChannelRef, Duration, Url, parse_channel
+from bot.commands.options import ChannelRef, Url, When
 from bot.commands.reply import Field, Reply, Tone
 from bot.commands.spec import Opt, Role, command
 from bot.errors import InvalidOption, UpstreamError, UserError
-from cogs.debates.models import Thread
+from cogs.debates import channels
+from cogs.debates.chat_render import render_chat_summary
+from cogs.debates.models import Source, Thread
+from cogs.debates.period import period_of
 from cogs.debates.render import render_summary
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
@@ -90,61 +94,107 @@ async def sources(inv: Invocation[Debates]) -> Reply:
 
 @command(
     "summarize",
-    help="Summarize a debate: positions, arguments, open questions, with citations",
+    help="Summarize a debate or a chat window: topics, positions, decisions, with citations",
     slow=True,
-    examples=("/summarize https://forum.example.org/t/rfc/42", "/summarize #governance 7d"),
+    examples=(
+        "/summarize https://forum.example.org/t/rfc/42",
+        "/summarize #governance 7d",
+        "/summarize #governance since=2025-04-29 until=2025-04-29",
+    ),
 )
 async def summarize(
     inv: Invocation[Debates],
     target: Annotated[str, Opt("forum topic URL or #channel; default: this channel")] = "",
-    since: Duration | None = None,
+    since: Annotated[When | None, Opt("from: 7d, 2025-04-29 or 2025-04-29 14:00")] = None,
+    until: Annotated[When | None, Opt("to (a date: its end); default now")] = None,
+    threads: Annotated[bool, Opt("with the channel's threads and topics (default yes)")] = True,
 ) -> Reply:
     service = inv.feature.service
-    thread = await _thread(inv, service, target)
-    result = await service.summarize(
-        inv.community, thread, since=since.value if since else None, command="summarize"
-    )
-    return render_summary(
-        thread.title, thread.url, result.summary, result.provenance, result.posts, result.previous
-    )
-
-
-async def _thread(inv: Invocation[Debates], service: DebateService, target: str) -> Thread:
-    target = target.strip()
-    topic = forum_topic(target) if target.startswith("http") else None
-    if topic is not None:
-        base, topic_id = topic
-        forums = [
-            f for f in await service.forum_sources(inv.community.id) if same_forum(f.key, base)
-        ]
-        if not forums:
-            raise InvalidOption(
-                "target",
-                f"{base} is not a forum of this community; stewards can add it with /forum add",
-            )
-        thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
-        if thread is None:
-            await service.sync(forums[0])
-            thread = await service.thread(
-                inv.community.id, "discourse", forums[0].key, str(topic_id)
-            )
-        if thread is None:
-            raise InvalidOption("target", f"topic {topic_id} was not found on {base}")
-        return thread
-    if target.startswith("http"):
-        raise InvalidOption("target", "is not a forum topic URL (…/t/slug/123)")
-    channel: ChannelRef | None = (
-        parse_channel("target", target, inv.platform) if target else inv.channel
-    )
-    if channel is None:
-        raise InvalidOption("target", "name a forum topic URL or a channel")
-    thread = await service.chat_thread(inv.community.id, channel.platform, channel.id)
-    if thread is None:
-        raise UserError(
-            f"Nothing from {channel.display or channel.id} is stored yet. "
-            "Stewards: /ingest channel to backfill it."
+    zone = inv.community.zone
+    period = period_of(since, until, service.now(), zone)
+    thread, source = await _thread(inv, service, target)
+    if source.kind == "discourse":
+        result = await service.summarize(inv.community, thread, period=period, command="summarize")
+        return render_summary(
+            thread.title,
+            thread.url,
+            result.summary,
+            result.provenance,
+            result.posts,
+            result.previous,
         )
-    return thread
+    chat = await service.summarize_chat(
+        inv.community, thread, period=period, with_threads=threads, command="summarize"
+    )
+    return render_chat_summary(
+        f"#{thread.title}",
+        chat.summary,
+        chat.provenance,
+        chat.posts,
+        chat.previous,
+        period,
+        zone,
+    )
+
+
+_CHANNEL_ID = re.compile(r"<#(\d+)>|(-?\d{1,20}(?:/\d{1,12})?)")
+
+
+async def _thread(
+    inv: Invocation[Debates], service: DebateService, target: str
+) -> tuple[Thread, Source]:
+    target = target.strip()
+    if target.startswith("http"):
+        return await _forum_thread(inv, service, target)
+    if not target:
+        if inv.channel is None:
+            raise InvalidOption("target", "name a forum topic URL or a channel")
+        found = await service.chat_thread(inv.community.id, inv.channel.platform, inv.channel.id)
+        if found is None:
+            raise UserError(
+                "Nothing from this channel is stored yet. Stewards: /ingest channel to backfill it."
+            )
+        return found, await service.source_of(found)
+    stored = await service.chat_threads(inv.community.id)
+    if match := _CHANNEL_ID.fullmatch(target):
+        wanted = match.group(1) or match.group(2)
+        by_id = [(t, s) for t, s in stored if t.external_id == wanted]
+        here = [(t, s) for t, s in by_id if s.kind == inv.platform] or by_id
+        if not here:
+            raise UserError(
+                f"Nothing from {target} is stored yet. Stewards: /ingest channel to backfill it."
+            )
+        return here[0]
+    if not re.fullmatch(r"#?[^\s#<>@][^#<>@]{0,99}", target):
+        raise InvalidOption("target", "must be a forum topic URL, a #channel or a channel id")
+    matches = channels.named(stored, target, inv.platform)
+    if not matches:
+        raise InvalidOption("target", channels.unknown(target, stored))
+    if len(matches) > 1:
+        raise InvalidOption("target", channels.ambiguous(target, matches, stored))
+    return matches[0]
+
+
+async def _forum_thread(
+    inv: Invocation[Debates], service: DebateService, target: str
+) -> tuple[Thread, Source]:
+    topic = forum_topic(target)
+    if topic is None:
+        raise InvalidOption("target", "is not a forum topic URL (…/t/slug/123)")
+    base, topic_id = topic
+    forums = [f for f in await service.forum_sources(inv.community.id) if same_forum(f.key, base)]
+    if not forums:
+        raise InvalidOption(
+            "target",
+            f"{base} is not a forum of this community; stewards can add it with /forum add",
+        )
+    thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
+    if thread is None:
+        await service.sync(forums[0])
+        thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
+    if thread is None:
+        raise InvalidOption("target", f"topic {topic_id} was not found on {base}")
+    return thread, forums[0]
 
 
 @command("usage", help="Language model use and cost, per command", requires=Role.STEWARD)

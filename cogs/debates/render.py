@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.commands.reply import Reply
 from bot.commands.sanitize import neutralize_all_mentions, strip_invites
 from cogs.debates.models import Summary
 from summarizer.schema import Citation, DebateSummary, Provenance, Window
 
-_STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative"}
+STANCE_TITLE = {"for": "For", "against": "Against", "alternative": "Alternative"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class PostRef:
     url: str
     number: int | None
     likes: int
+    author: str = ""
+    created_at: datetime | None = None
 
 
 def clean(text: str) -> str:
@@ -63,7 +66,7 @@ def changes(summary: DebateSummary, provenance: Provenance, previous: Summary | 
         lines.append(f"{grown:+d} posts since the last summary")
     old_stances = {p.stance for p in before.positions}
     lines += [
-        f"new side: {_STANCE_TITLE[p.stance]}"
+        f"new side: {STANCE_TITLE[p.stance]}"
         for p in summary.positions
         if p.stance not in old_stances
     ]
@@ -93,7 +96,7 @@ def render_summary(
         parts.insert(0, "_Extractive summary: sentences picked from the posts, not paraphrased._")
     if summary.positions:
         lines = [
-            f"- **{_STANCE_TITLE[p.stance]}** ({', '.join(clean(h) for h in p.holders[:6])}): "
+            f"- **{STANCE_TITLE[p.stance]}** ({', '.join(clean(h) for h in p.holders[:6])}): "
             f"{clean(p.summary)}{_links(p.citations, posts)}"
             for p in summary.positions
         ]
@@ -101,7 +104,7 @@ def render_summary(
     support = gauge(summary, posts)
     if any(likes for _, likes in support):
         total = sum(likes for _, likes in support) or 1
-        bars = [f"{_STANCE_TITLE[s]} {'█' * round(8 * n / total)} {n}" for s, n in support]
+        bars = [f"{STANCE_TITLE[s]} {'█' * round(8 * n / total)} {n}" for s, n in support]
         parts.append("**Support (likes on cited posts)**\n" + " · ".join(bars))
     sections = (
         ("Key arguments", [(a.point, a.citations) for a in summary.arguments]),

@@ -14,10 +14,11 @@ from functools import cache
 from sqlalchemy import ColumnElement, Row, func
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
+from summarizer.chat_model import ChatModelSummarizer
+from summarizer.chat_offline import summarize_chat_offline
 
 from bot.clock import Clock
 from bot.commands.community import CommunityContext
-from bot.commands.options import format_duration
 from bot.errors import InvalidOption, UpstreamError, UserError
 from bot.http import HttpClient
 from bot.settings import LLMSettings
@@ -29,6 +30,7 @@ from cogs.debates.discourse import DiscourseClient
 from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
 from cogs.debates.models import Author as AuthorRow
 from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
+from cogs.debates.period import WHOLE, Period
 from cogs.debates.render import PostRef
 from cogs.debates.sources_render import ChannelRow
 from summarizer.errors import ModelError
@@ -36,7 +38,7 @@ from summarizer.llm import LanguageModel, Usage
 from summarizer.mapreduce import MapReduceSummarizer
 from summarizer.offline import summarize_offline
 from summarizer.prompts import PROMPT_VERSION
-from summarizer.schema import DebateSummary, PostInput, Provenance, Window
+from summarizer.schema import ChatSummary, DebateSummary, PostInput, Provenance, Window
 from summarizer.tokens import TokenCounter
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,16 @@ class SummaryResult:
     provenance: Provenance
     posts: dict[str, PostRef]
     previous: Summary | None
+
+
+@dataclass(frozen=True)
+class ChatSummaryResult:
+    thread: Thread
+    summary: ChatSummary
+    provenance: Provenance
+    posts: dict[str, PostRef]  # every message read, by the summary's post ids
+    previous: Summary | None
+    period: Period
 
 
 @dataclass
@@ -99,6 +111,9 @@ class DebateService:
     async def close(self) -> None:
         if self._model is not None:
             await self._model.close()
+
+    def now(self) -> datetime:
+        return self._clock.now()
 
     @property
     def model_name(self) -> str | None:
@@ -260,6 +275,28 @@ class DebateService:
             )
             return (await session.exec(query)).first()
 
+    async def chat_threads(self, community_id: int) -> list[tuple[Thread, Source]]:
+        """Every chat channel, thread and topic stored for the community, with its source."""
+        async with self._db.read() as session:
+            query = (
+                select(Thread, Source)
+                .join(Source, col(Source.id) == col(Thread.source_id))
+                .where(Source.community_id == community_id, Source.kind != "discourse")
+            )
+            return [(thread, source) for thread, source in (await session.exec(query)).all()]
+
+    async def source_of(self, thread: Thread) -> Source:
+        async with self._db.read() as session:
+            source = await session.get(Source, thread.source_id)
+        assert source is not None  # a foreign key
+        return source
+
+    async def child_threads(self, thread: Thread) -> list[Thread]:
+        """A channel's threads and forum posts, a Telegram group's topics."""
+        async with self._db.read() as session:
+            query = select(Thread).where(Thread.parent_id == thread.id)
+            return list((await session.exec(query)).all())
+
     # Summaries ----------------------------------------------------------------------------
 
     async def summarize(
@@ -267,17 +304,13 @@ class DebateService:
         community: CommunityContext,
         thread: Thread,
         *,
-        since: timedelta | None,
+        period: Period = WHOLE,
         command: str,
     ) -> SummaryResult:
-        read = await self._posts(thread, since)
-        if not read.posts and since is not None:
-            raise UserError(
-                f"No posts there in the last {format_duration(since)}; try a longer since."
-            )
-        if not read.posts:
-            raise UserError("There are no stored posts to summarize there yet.")
-        previous = await self._previous(thread)
+        """A forum topic's summary, or a chat channel's read as one thread."""
+        read = await self._posts([thread.id or 0], period)
+        _check_read(read, period)
+        previous = await self._previous(thread, period)
         boundaries = previous.content.get("provenance", {}) if previous else {}
         summary, provenance = await self._summarize(
             community,
@@ -291,6 +324,45 @@ class DebateService:
         cited = {c.post_id for c in summary.citations()}
         by_id = {post_id: ref for post_id, ref in read.refs.items() if post_id in cited}
         _release_freed_memory()
+        await self._store_summary(community, thread, read, summary, provenance, period)
+        return SummaryResult(thread, summary, provenance, by_id, previous)
+
+    async def summarize_chat(
+        self,
+        community: CommunityContext,
+        thread: Thread,
+        *,
+        period: Period = WHOLE,
+        with_threads: bool = True,
+        command: str,
+    ) -> ChatSummaryResult:
+        """A chat channel's window by topic; with its threads (Discord threads and forum posts,
+        Telegram topics) unless asked not to."""
+        ids = [thread.id or 0]
+        if with_threads:
+            ids += [t.id or 0 for t in await self.child_threads(thread)]
+        read = await self._posts(ids, period)
+        _check_read(read, period)
+        key = period.key + ("" if with_threads else ":alone")
+        previous = await self._previous(thread, period, key)
+        summary, provenance = await self._summarize_chat(
+            community, read.posts, thread.title, command
+        )
+        provenance = provenance.model_copy(update={"window": read.window})
+        _release_freed_memory()
+        await self._store_summary(community, thread, read, summary, provenance, period, key)
+        return ChatSummaryResult(thread, summary, provenance, read.refs, previous, period)
+
+    async def _store_summary(
+        self,
+        community: CommunityContext,
+        thread: Thread,
+        read: _Read,
+        summary: DebateSummary | ChatSummary,
+        provenance: Provenance,
+        period: Period,
+        key: str | None = None,
+    ) -> None:
         async with self._db.transaction() as session:
             session.add(
                 Summary(
@@ -304,12 +376,42 @@ class DebateService:
                     completion_tokens=provenance.completion_tokens,
                     extractive=provenance.extractive,
                     content={
+                        "kind": "chat" if isinstance(summary, ChatSummary) else "debate",
+                        "window": {"key": key or period.key, "label": period.label},
                         "summary": summary.model_dump(),
                         "provenance": provenance.model_dump(mode="json"),
                     },
                 )
             )
-        return SummaryResult(thread, summary, provenance, by_id, previous)
+
+    async def _summarize_chat(
+        self, community: CommunityContext, posts: list[PostInput], channel: str, command: str
+    ) -> tuple[ChatSummary, Provenance]:
+        ai_allowed = community.get("ai") != "off"
+        reason = None if ai_allowed else "model use is off for this community"
+        if self._model is not None and ai_allowed:
+            counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
+            chat_model = ChatModelSummarizer(
+                self._model, counter, self._cache, self._llm.context_budget
+            )
+            try:
+                summary, provenance, calls = await chat_model.summarize(posts, channel)
+            except ModelError as exc:
+                reason = f"the language model failed ({exc})"
+                log.warning(
+                    "chat summary fell back to the offline summarizer", extra={"error": str(exc)}
+                )
+            else:
+                await self._record_usage(community.id, command, calls.calls)
+                return summary, provenance
+        summary = summarize_chat_offline(posts, channel)
+        return summary, Provenance(
+            posts_covered=len(posts),
+            model="extractive",
+            prompt_version=PROMPT_VERSION,
+            extractive=True,
+            fallback_reason=reason,
+        )
 
     async def _summarize(
         self,
@@ -388,22 +490,27 @@ class DebateService:
             for (command, model), v in sorted(totals.items())
         ]
 
-    async def _posts(self, thread: Thread, since: timedelta | None) -> _Read:
+    async def _posts(self, thread_ids: list[int], period: Period) -> _Read:
         """The posts a summary reads, chosen in SQL: by default the most recent window of a long
         thread, else those of the period asked for, at most MAX_POSTS; a forum topic's opening
-        post always, first. Rows are streamed as plain columns, never loaded as ORM objects."""
-        cutoff = self._clock.now() - since if since is not None else None
+        post always, first. Messages without text (an attachment alone) are not read. Rows are
+        streamed as plain columns, never loaded as ORM objects."""
+        cutoff = period.since
         live: list[ColumnElement[bool]] = [
-            col(Post.thread_id) == thread.id,
+            col(Post.thread_id).in_(thread_ids),
             col(Post.deleted).is_(False),
+            col(Post.text) != "",
         ]
         if cutoff is not None:
             live.append(col(Post.created_at) >= cutoff)
+        if period.until is not None:
+            live.append(col(Post.created_at) < period.until)
         async with self._db.read() as session:
-            source = await session.get(Source, thread.source_id)
+            first_thread = await session.get(Thread, thread_ids[0])
+            source = await session.get(Source, first_thread.source_id) if first_thread else None
             total = (await session.exec(select(func.count(col(Post.id))).where(*live))).one()
             wanted = min(total, MAX_POSTS)
-            if cutoff is None and total > DEFAULT_WINDOW:
+            if period.whole and total > DEFAULT_WINDOW:
                 wanted = total - (total - DEFAULT_WINDOW) // WINDOW_STEP * WINDOW_STEP
             columns = (
                 col(Post.id),
@@ -413,6 +520,8 @@ class DebateService:
                 col(Post.url),
                 col(Post.created_at),
                 col(AuthorRow.name),
+                col(Post.reply_to),
+                col(Post.external_id),
             )
             newest_first = (
                 select_columns(*columns)
@@ -424,13 +533,16 @@ class DebateService:
             )
             posts: list[PostInput] = []
             refs: dict[str, PostRef] = {}
+            external: dict[str, tuple[str, str | None]] = {}
             last_post_id = 0
             async for rows in (await session.stream(newest_first)).partitions():
                 for row in rows:
                     posts.append(_input(row))
-                    refs[posts[-1].id] = PostRef(row.url, row.number, row.likes)
+                    refs[posts[-1].id] = _ref(row)
+                    external[row.external_id] = (posts[-1].id, row.reply_to)
                     last_post_id = max(last_post_id, row.id or 0)
             posts.reverse()
+            posts = _with_replies(posts, external)
             first = None
             if posts and source is not None and source.kind == "discourse":
                 opening = (
@@ -446,26 +558,40 @@ class DebateService:
                 posts=len(posts),
                 total=total,
                 since=since_time,
-                capped=cutoff is not None,
-                more=None if cutoff is not None else _more(self._clock.now() - since_time),
+                capped=not period.whole,
+                more=None if not period.whole else _more(self._clock.now() - since_time),
             )
         if first is not None and f"P{first.id}" not in refs:
             # The proposal, when the window or the period asked for starts after it.
             posts.insert(0, _input(first))
-            refs[posts[0].id] = PostRef(first.url, first.number, first.likes)
+            refs[posts[0].id] = _ref(first)
         return _Read(posts, refs, last_post_id, window, opening=first is not None)
 
-    async def _previous(self, thread: Thread) -> Summary | None:
+    async def _previous(
+        self, thread: Thread, period: Period, key: str | None = None
+    ) -> Summary | None:
+        """The last summary of the same kind of window, to say what changed since; None when
+        the thread has none (summaries older than windows were of the whole thread)."""
+        wanted = key or period.key
         async with self._db.read() as session:
             query = (
                 select(Summary)
                 .where(Summary.thread_id == thread.id)
                 .order_by(col(Summary.id).desc())
+                .limit(50)
             )
-            return (await session.exec(query)).first()
+            for summary in (await session.exec(query)).all():
+                window = summary.content.get("window")
+                found = window.get("key") if isinstance(window, dict) else "all"
+                if found == wanted:
+                    return summary
+        return None
 
 
-def _input(row: Row[int | None, int | None, str, int, str, datetime, str]) -> PostInput:
+_Row = Row[int | None, int | None, str, int, str, datetime, str, str | None, str]
+
+
+def _input(row: _Row) -> PostInput:
     return PostInput(
         id=f"P{row.id}",
         author=row.name,
@@ -474,6 +600,33 @@ def _input(row: Row[int | None, int | None, str, int, str, datetime, str]) -> Po
         url=row.url,
         created_at=as_utc(row.created_at),
     )
+
+
+def _with_replies(
+    posts: list[PostInput], external: dict[str, tuple[str, str | None]]
+) -> list[PostInput]:
+    """Replies by the summary's post ids: a reply to a message outside the window has none."""
+    by_id = {post_id: reply_to for post_id, reply_to in external.values() if reply_to}
+    if not by_id:
+        return posts
+    ids = {external_id: post_id for external_id, (post_id, _) in external.items()}
+    return [
+        post.model_copy(update={"reply_to": ids.get(by_id[post.id] or "")})
+        if post.id in by_id
+        else post
+        for post in posts
+    ]
+
+
+def _ref(row: _Row) -> PostRef:
+    return PostRef(row.url, row.number, row.likes, row.name, as_utc(row.created_at))
+
+
+def _check_read(read: _Read, period: Period) -> None:
+    if not read.posts and not period.whole:
+        raise UserError(f"No messages or posts there in {period.label}; try a longer window.")
+    if not read.posts:
+        raise UserError("There are no stored posts to summarize there yet.")
 
 
 @cache

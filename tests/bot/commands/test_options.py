@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -51,3 +52,46 @@ def test_urls_members_and_channels() -> None:
     )
     with pytest.raises(InvalidOption):
         opt.parse_channel("where", "not a channel", "discord")
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 12, 1, 11, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end"),
+    [
+        ("7d", NOW - timedelta(days=7), NOW - timedelta(days=7)),
+        # A date is a day in the community's time zone; as the end of a window, its end.
+        (
+            "2025-04-29",
+            datetime(2025, 4, 29, tzinfo=BERLIN),
+            datetime(2025, 4, 30, tzinfo=BERLIN),
+        ),
+        ("2025-04-29 14:02", datetime(2025, 4, 29, 14, 2, tzinfo=BERLIN), None),
+        ("2025-04-29T14:02Z", datetime(2025, 4, 29, 14, 2, tzinfo=UTC), None),
+        ("2025-04-29 14:02 -05:00", datetime(2025, 4, 29, 19, 2, tzinfo=UTC), None),
+        ("yesterday", datetime(2026, 11, 30, tzinfo=BERLIN), datetime(2026, 12, 1, tzinfo=BERLIN)),
+    ],
+)
+def test_points_in_time_in_the_community_zone(
+    text: str, start: datetime, end: datetime | None
+) -> None:
+    when = opt.parse_when("since", text)
+    assert when.resolve(NOW, BERLIN) == start
+    assert when.resolve(NOW, BERLIN, end=True) == (end or start)
+    assert str(when) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2025-02-30", "Option `since`: is not a real date or time (got '2025-02-30')"),
+        ("last tuesday", "Option `since`: must be a duration like 7d, a date like 2025-04-29"),
+        ("29/04/2025", "Option `since`: must be a duration like 7d, a date like 2025-04-29"),
+    ],
+)
+def test_bad_points_in_time_say_what_is_accepted(text: str, message: str) -> None:
+    with pytest.raises(InvalidOption) as caught:
+        opt.parse_when("since", text)
+    assert str(caught.value).startswith(message)

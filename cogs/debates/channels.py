@@ -1,0 +1,61 @@
+"""Chat channels by name: "#governance" typed in chat, matched against the channels, threads and
+topics stored for the community (a Discord channel's name, a Telegram chat's title)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from cogs.debates.models import Source, Thread
+
+_SEPARATORS = re.compile(r"[\s_\-·|]+")
+CANDIDATES_SHOWN = 8
+
+
+def normalized(name: str) -> str:
+    """ "#Ashgrove Devs", "ashgrove-devs" and "ashgrove_devs" are one name."""
+    return _SEPARATORS.sub("-", name.strip().lstrip("#").casefold()).strip("-")
+
+
+def named(
+    stored: Sequence[tuple[Thread, Source]], name: str, platform: str
+) -> list[tuple[Thread, Source]]:
+    """The stored channels of that name; those of the asker's platform first, alone when any."""
+    wanted = normalized(name)
+    found = [(t, s) for t, s in stored if normalized(t.title) == wanted]
+    here = [(t, s) for t, s in found if s.kind == platform]
+    return here or found
+
+
+def describe(thread: Thread, source: Source, stored: Sequence[tuple[Thread, Source]]) -> str:
+    """ "#general (discord: Ashgrove, id 123)", with the parent for a thread or topic."""
+    parents = {t.id: t for t, _ in stored}
+    parent = parents.get(thread.parent_id) if thread.parent_id else None
+    inside = f" in #{parent.title}" if parent is not None else ""
+    return f"#{thread.title}{inside} ({source.kind}: {source.name}, id {thread.external_id})"
+
+
+def ambiguous(
+    name: str, found: Sequence[tuple[Thread, Source]], stored: Sequence[tuple[Thread, Source]]
+) -> str:
+    shown = [describe(t, s, stored) for t, s in found[:CANDIDATES_SHOWN]]
+    more = f" and {len(found) - CANDIDATES_SHOWN} more" if len(found) > CANDIDATES_SHOWN else ""
+    return (
+        f"#{name.lstrip('#')} matches {len(found)} channels: {'; '.join(shown)}{more}. "
+        "Name one by its mention or id."
+    )
+
+
+def unknown(name: str, stored: Sequence[tuple[Thread, Source]]) -> str:
+    titles = sorted({f"#{t.title}" for t, _ in stored if t.parent_id is None})
+    listed = (
+        f" Stored: {', '.join(titles[:CANDIDATES_SHOWN])}"
+        + (f" and {len(titles) - CANDIDATES_SHOWN} more" if len(titles) > CANDIDATES_SHOWN else "")
+        + "."
+        if titles
+        else ""
+    )
+    return (
+        f"No stored channel is named #{name.lstrip('#')}.{listed} "
+        "Stewards: /ingest channel to store one."
+    )
