@@ -9,10 +9,9 @@ from datetime import tzinfo
 from bot.commands.reply import Reply
 from cogs.debates.models import Summary
 from cogs.debates.period import Period
-from cogs.debates.render import STANCE_TITLE, PostRef, clean, footer, window_note
+from cogs.debates.render import STANCE_TITLE, PostRef, clean, footer, names, window_note
 from summarizer.schema import ChatSummary, ChatTopic, Citation, Provenance
 
-HOLDERS_SHOWN = 6
 CITATIONS_SHOWN = 3
 
 
@@ -48,12 +47,6 @@ def _cites(
     return f" ({'; '.join(links)})" if links else ""
 
 
-def _names(names: Sequence[str]) -> str:
-    shown = ", ".join(clean(name) for name in names[:HOLDERS_SHOWN])
-    more = len(names) - HOLDERS_SHOWN
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
 def _quote(text: str) -> str:
     return f"“{clean(text)}”"
 
@@ -70,7 +63,7 @@ def render_topic(number: int, topic: ChatTopic, posts: Mapping[str, PostRef], zo
     if topic.motion is not None:
         bullet("Asked or proposed: ", _quote(topic.motion.point), topic.motion.citations)
     for position in topic.positions:
-        holders = f" ({_names(position.holders)})" if position.holders else ""
+        holders = f" ({names(position.holders)})" if position.holders else ""
         bullet(
             f"**{STANCE_TITLE[position.stance]}**{holders}: ",
             clean(position.summary),

@@ -33,6 +33,16 @@ def clean(text: str) -> str:
     return strip_invites(neutralize_all_mentions(text))
 
 
+HOLDERS_SHOWN = 6
+
+
+def names(people: Sequence[str]) -> str:
+    """At most six names, then how many more: "a, b, c, d, e, f and 74 more"."""
+    shown = ", ".join(clean(name) for name in people[:HOLDERS_SHOWN])
+    more = len(people) - HOLDERS_SHOWN
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def _links(citations: Sequence[Citation], posts: Mapping[str, PostRef]) -> str:
     links = []
     for citation in citations[:4]:
@@ -96,7 +106,7 @@ def render_summary(
         parts.insert(0, "_Extractive summary: sentences picked from the posts, not paraphrased._")
     if summary.positions:
         lines = [
-            f"- **{STANCE_TITLE[p.stance]}** ({', '.join(clean(h) for h in p.holders[:6])}): "
+            f"- **{STANCE_TITLE[p.stance]}** ({names(p.holders)}): "
             f"{clean(p.summary)}{_links(p.citations, posts)}"
             for p in summary.positions
         ]
