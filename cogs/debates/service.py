@@ -24,7 +24,7 @@ from bot.http import HttpClient
 from bot.settings import LLMSettings
 from bot.storage.database import Database
 from cogs.debates import store
-from cogs.debates.cache import DatabaseSummaryCache
+from cogs.debates.cache import DatabaseAnswerCache, DatabaseSummaryCache
 from cogs.debates.config import DebatesConfig, ForumConfig
 from cogs.debates.discourse import DiscourseClient
 from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
@@ -106,7 +106,8 @@ class DebateService:
                 timeout=llm.timeout,
                 attempts=llm.attempts,
             )
-        self._cache = DatabaseSummaryCache(db)
+        self._answers = DatabaseAnswerCache(db)
+        self._cache = DatabaseSummaryCache(self._answers)
 
     async def close(self) -> None:
         if self._model is not None:
@@ -392,7 +393,7 @@ class DebateService:
         if self._model is not None and ai_allowed:
             counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
             chat_model = ChatModelSummarizer(
-                self._model, counter, self._cache, self._llm.context_budget
+                self._model, counter, self._answers, self._llm.context_budget
             )
             try:
                 summary, provenance, calls = await chat_model.summarize(posts, channel)
