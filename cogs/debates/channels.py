@@ -27,12 +27,18 @@ def named(
     return here or found
 
 
+def label(title: str, platform: str) -> str:
+    """How a channel is named in a reply: "#general" on Discord, a Telegram chat by its title."""
+    return title if platform == "telegram" else f"#{title.lstrip('#')}"
+
+
 def describe(thread: Thread, source: Source, stored: Sequence[tuple[Thread, Source]]) -> str:
     """ "#general (discord: Ashgrove, id 123)", with the parent for a thread or topic."""
     parents = {t.id: t for t, _ in stored}
     parent = parents.get(thread.parent_id) if thread.parent_id else None
-    inside = f" in #{parent.title}" if parent is not None else ""
-    return f"#{thread.title}{inside} ({source.kind}: {source.name}, id {thread.external_id})"
+    inside = f" in {label(parent.title, source.kind)}" if parent is not None else ""
+    shown = label(thread.title, source.kind)
+    return f"{shown}{inside} ({source.kind}: {source.name}, id {thread.external_id})"
 
 
 def ambiguous(
@@ -47,7 +53,7 @@ def ambiguous(
 
 
 def unknown(name: str, stored: Sequence[tuple[Thread, Source]]) -> str:
-    titles = sorted({f"#{t.title}" for t, _ in stored if t.parent_id is None})
+    titles = sorted({label(t.title, s.kind) for t, s in stored if t.parent_id is None})
     listed = (
         f" Stored: {', '.join(titles[:CANDIDATES_SHOWN])}"
         + (f" and {len(titles) - CANDIDATES_SHOWN} more" if len(titles) > CANDIDATES_SHOWN else "")

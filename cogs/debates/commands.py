@@ -127,7 +127,7 @@ async def summarize(
         inv.community, thread, period=period, with_threads=threads, command="summarize"
     )
     return render_chat_summary(
-        f"#{thread.title}",
+        channels.label(thread.title, source.kind),
         chat.summary,
         chat.provenance,
         chat.posts,
@@ -152,7 +152,8 @@ async def _thread(
         found = await service.chat_thread(inv.community.id, inv.channel.platform, inv.channel.id)
         if found is None:
             raise UserError(
-                "Nothing from this channel is stored yet. Stewards: /ingest channel to backfill it."
+                f"Nothing from {inv.channel.display or 'this channel'} is stored yet. "
+                "Stewards: /ingest channel to backfill it."
             )
         return found, await service.source_of(found)
     stored = await service.chat_threads(inv.community.id)

@@ -14,8 +14,6 @@ from functools import cache
 from sqlalchemy import ColumnElement, Row, func
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
-from summarizer.chat_model import ChatModelSummarizer
-from summarizer.chat_offline import summarize_chat_offline
 
 from bot.clock import Clock
 from bot.commands.community import CommunityContext
@@ -28,11 +26,14 @@ from cogs.debates.cache import DatabaseAnswerCache, DatabaseSummaryCache
 from cogs.debates.config import DebatesConfig, ForumConfig
 from cogs.debates.discourse import DiscourseClient
 from cogs.debates.forum_sync import ForumSync, SyncReport, as_utc
+from cogs.debates.mentions import display_text
 from cogs.debates.models import Author as AuthorRow
 from cogs.debates.models import ModelUsage, Post, Source, Summary, Thread
 from cogs.debates.period import WHOLE, Period
 from cogs.debates.render import PostRef
 from cogs.debates.sources_render import ChannelRow
+from summarizer.chat_model import ChatModelSummarizer
+from summarizer.chat_offline import summarize_chat_offline
 from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel, Usage
 from summarizer.mapreduce import MapReduceSummarizer
@@ -295,8 +296,7 @@ class DebateService:
     async def child_threads(self, thread: Thread) -> list[Thread]:
         """A channel's threads and forum posts, a Telegram group's topics."""
         async with self._db.read() as session:
-            query = select(Thread).where(Thread.parent_id == thread.id)
-            return list((await session.exec(query)).all())
+            return await store.children(session, thread.id or 0)
 
     # Summaries ----------------------------------------------------------------------------
 
@@ -523,6 +523,7 @@ class DebateService:
                 col(AuthorRow.name),
                 col(Post.reply_to),
                 col(Post.external_id),
+                col(Post.mentions),
             )
             newest_first = (
                 select_columns(*columns)
@@ -535,15 +536,23 @@ class DebateService:
             posts: list[PostInput] = []
             refs: dict[str, PostRef] = {}
             external: dict[str, tuple[str, str | None]] = {}
+            mentioned: dict[str, list[dict[str, object]]] = {}
             last_post_id = 0
             async for rows in (await session.stream(newest_first)).partitions():
                 for row in rows:
                     posts.append(_input(row))
                     refs[posts[-1].id] = _ref(row)
                     external[row.external_id] = (posts[-1].id, row.reply_to)
+                    if row.mentions:
+                        mentioned[posts[-1].id] = row.mentions
                     last_post_id = max(last_post_id, row.id or 0)
             posts.reverse()
             posts = _with_replies(posts, external)
+            if mentioned and source is not None:
+                names = await store.mention_names(
+                    session, source.id or 0, (m for ms in mentioned.values() for m in ms)
+                )
+                posts = [_with_names(p, mentioned.get(p.id), names) for p in posts]
             first = None
             if posts and source is not None and source.kind == "discourse":
                 opening = (
@@ -589,7 +598,9 @@ class DebateService:
         return None
 
 
-_Row = Row[int | None, int | None, str, int, str, datetime, str, str | None, str]
+_Row = Row[
+    int | None, int | None, str, int, str, datetime, str, str | None, str, list[dict[str, object]]
+]
 
 
 def _input(row: _Row) -> PostInput:
@@ -617,6 +628,25 @@ def _with_replies(
         else post
         for post in posts
     ]
+
+
+def _with_names(
+    post: PostInput, mentions: list[dict[str, object]] | None, names: dict[str, str]
+) -> PostInput:
+    """Mentions as the names people read ("@alice"), never as the platform's markup."""
+    if not mentions:
+        return post
+    shown = [
+        names.get(str(m.get("id")), "") or str(m.get("name") or "")
+        for m in mentions
+        if m.get("kind", "user") == "user"
+    ]
+    return post.model_copy(
+        update={
+            "text": display_text(post.text, mentions, names),
+            "mentions": tuple(name for name in shown if name),
+        }
+    )
 
 
 def _ref(row: _Row) -> PostRef:

@@ -14,7 +14,7 @@ from tests.support.debate import INJECTION
 from tests.support.world import World, discord_text
 
 DEBATE = [
-    ("alice", "I support moving 20% of the treasury into stablecoins; our runway is 14 months."),
+    ("alice", "I propose we move 20% of the treasury into stablecoins; our runway is 14 months."),
     ("bob", "I am against it, the depeg risk is real and we lost 3% in March."),
     ("carol", "What about a staggered diversification instead, 5% a month?"),
     ("alice", "Has anyone modelled the tax impact of selling ETH now?"),
@@ -83,13 +83,14 @@ async def test_members_summarize_the_channel_they_are_in(world: World) -> None:
     await record.wait_done(timeout=10)
     assert record.callback is not None and record.callback["type"] == 5, "deferred at once"
     text = discord_text(record)
-    assert "Debate: #general" in text
+    assert "Chat: #general" in text
     assert "TL;DR" in text and "Extractive summary" in text
-    assert "**For**" in text and "**Against**" in text
+    assert "Asked or proposed: “I propose we move 20%" in text
+    assert "**Against** (bob)" in text and "**Alternative** (carol)" in text
     assert "discord.com/channels/" in text, "citations link to the messages"
     assert "@everyone" not in text
     footer = record.messages()[-1]["embeds"][-1]["footer"]["text"]
-    assert footer.startswith("Offline extractive summarizer · 5 posts")
+    assert footer.startswith("Offline extractive summarizer · 5 messages")
 
 
 async def test_telegram_group_messages_are_stored_live(world: World) -> None:
@@ -112,7 +113,7 @@ async def test_telegram_group_messages_are_stored_live(world: World) -> None:
     sources = await world.on_telegram("/sources")
     assert "telegram: Test DAO" in (sources[0].plain or "")
     summary = await world.on_telegram("/summarize")
-    assert "Debate: Test DAO" in (summary[0].plain or "")
+    assert "Chat: Test DAO" in (summary[0].plain or "")
 
 
 async def test_telegram_cannot_backfill_and_says_why(world: World) -> None:
@@ -138,4 +139,4 @@ async def test_threads_of_an_ingested_channel_are_stored_live(world: World) -> N
     assert [p.text for p in posts] == ["In the thread: I support a 10% cap."]
     summary = await world.discord.invoke("summarize", {}, user="alice", channel_id=thread.id)
     await summary.wait_done(timeout=10)
-    assert "Debate: #treasury-rfc" in discord_text(summary)
+    assert "Chat: #treasury-rfc" in discord_text(summary)

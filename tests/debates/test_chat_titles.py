@@ -50,7 +50,7 @@ async def test_a_deleted_message_keeps_the_channel_title(world: World) -> None:
     assert (await titles(world))[general.id] == "#general"
     record = await world.discord.invoke("summarize", {}, user="alice", channel_id=general.id)
     await record.wait_done(timeout=10)
-    assert "Debate: #general" in discord_text(record)
+    assert "Chat: #general" in discord_text(record)
 
 
 AT = datetime(2026, 4, 29, 14, 2, tzinfo=UTC)

@@ -173,9 +173,9 @@ async def test_sources_and_bad_targets(stack: Stack) -> None:
     assert "is not a forum topic URL" in not_topic
     # The generated forum's posts are from 2025: nothing is that recent.
     recent = await stack.run(f"/summarize {stack.topic_url} 1d", Role.MEMBER)
-    assert "No posts there in the last 1d; try a longer since." in recent
+    assert "No messages or posts there in the last 1d; try a longer window." in recent
     bad_since = await stack.run(f"/summarize {stack.topic_url} soon", Role.MEMBER)
-    assert "Option `since`: must be a duration like 30m" in bad_since
+    assert "Option `since`: must be a duration like 7d, a date like 2025-04-29" in bad_since
     member_sync = await stack.run("/sync", Role.MEMBER)
     assert "/sync is for stewards only." in member_sync
 

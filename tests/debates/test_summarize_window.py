@@ -55,7 +55,7 @@ async def test_a_long_channel_is_summarized_over_a_stated_recent_window(app: App
     oldest = END - timedelta(minutes=window - 1)
     day = f"{oldest.day} {oldest:%b %Y}"
     assert f"Last 2,100 messages (since {day}) of 2,600; `/summarize #governance since=7d`" in reply
-    assert "Offline extractive summarizer · 2100 posts" in reply
+    assert "Offline extractive summarizer · 2100 messages" in reply
     provenance = await latest_provenance(app)
     assert provenance.posts_covered == 2_100
     assert provenance.window is not None
@@ -70,10 +70,10 @@ async def test_a_long_channel_is_summarized_over_a_stated_recent_window(app: App
 
 async def test_since_reads_the_period_asked_for(app: App) -> None:
     everything = await run(app, "/summarize #governance since=30d")
-    assert "Offline extractive summarizer · 2600 posts" in everything
+    assert "Offline extractive summarizer · 2600 messages" in everything
     assert "Last " not in everything and "Newest " not in everything
 
     recent = await run(app, "/summarize #governance since=3h")
-    match = re.search(r"Offline extractive summarizer · (\d+) posts", recent)
+    match = re.search(r"Offline extractive summarizer · (\d+) messages", recent)
     assert match is not None and 115 <= int(match.group(1)) <= 121, "two hours of messages"
     assert (await latest_provenance(app)).window is None
