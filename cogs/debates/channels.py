@@ -3,26 +3,20 @@ topics stored for the community (a Discord channel's name, a Telegram chat's tit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
+from bot.frontend import channel_name_key
 from cogs.debates.models import Source, Thread
 
-_SEPARATORS = re.compile(r"[\s_\-·|]+")
 CANDIDATES_SHOWN = 8
-
-
-def normalized(name: str) -> str:
-    """ "#Ashgrove Devs", "ashgrove-devs" and "ashgrove_devs" are one name."""
-    return _SEPARATORS.sub("-", name.strip().lstrip("#").casefold()).strip("-")
 
 
 def named(
     stored: Sequence[tuple[Thread, Source]], name: str, platform: str
 ) -> list[tuple[Thread, Source]]:
     """The stored channels of that name; those of the asker's platform first, alone when any."""
-    wanted = normalized(name)
-    found = [(t, s) for t, s in stored if normalized(t.title) == wanted]
+    wanted = channel_name_key(name)
+    found = [(t, s) for t, s in stored if channel_name_key(t.title) == wanted]
     here = [(t, s) for t, s in found if s.kind == platform]
     return here or found
 

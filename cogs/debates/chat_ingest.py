@@ -36,7 +36,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.community import CommunityContext, CommunityService
 from bot.commands.options import ChannelRef
-from bot.errors import UserError
+from bot.errors import InvalidOption, UserError
 from bot.events import Attachment, ChatMessage, Mention
 from bot.frontend import FrontEnds
 from bot.storage.database import Database
@@ -454,6 +454,25 @@ class ChatIngest:
             return await self._write(
                 [(community, m) for m in batch], checkpoint=(channel, batch[-1].message_id)
             )
+
+    async def named_channel(self, channel: ChannelRef, where: ChannelRef | None) -> ChannelRef:
+        """A channel typed as "#name" on a platform that can name its channels, found in the
+        space the command was run in; other references are returned as they are."""
+        if channel.display != f"#{channel.id}":
+            return channel  # a mention or an id
+        finder = self._frontends.channel_finder(channel.platform)
+        space = await self._frontends.space_of(where) if where is not None else None
+        if finder is None or space is None:
+            return channel
+        found = await finder.find_channels(space, channel.id)
+        if not found:
+            raise InvalidOption("channel", f"there is no channel named {channel.display} here")
+        if len(found) > 1:
+            listed = ", ".join(f"{c.display or c.id} (id {c.id})" for c in found[:8])
+            raise InvalidOption(
+                "channel", f"{channel.display} matches {len(found)} channels: {listed}; use the id"
+            )
+        return found[0]
 
     async def _remember_channel(self, community: CommunityContext, channel: ChannelRef) -> None:
         chosen = {

@@ -223,6 +223,7 @@ async def usage(inv: Invocation[Debates]) -> Reply:
     slow=True,
 )
 async def ingest_channel(inv: Invocation[Debates], channel: ChannelRef) -> Reply:
+    channel = await inv.feature.ingest.named_channel(channel, inv.channel)
     new, read = await inv.feature.ingest.backfill(inv.community, channel)
     return Reply(
         title="Channel ingested",

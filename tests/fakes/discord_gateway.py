@@ -206,7 +206,7 @@ class FakeChannel:
                 "auto_archive_duration": 1440,
                 "archive_timestamp": self.archive_timestamp,
                 "locked": False,
-                "create_timestamp": _snowflake_time(self.id),
+                "create_timestamp": snowflake_time(self.id),
             }
             if self.type == PRIVATE_THREAD:
                 metadata["invitable"] = True
@@ -222,7 +222,7 @@ class FakeChannel:
         return data
 
 
-def _snowflake_time(value: str) -> str:
+def snowflake_time(value: str) -> str:
     millis = (int(value) >> 22) + _DISCORD_EPOCH_MS
     return datetime.fromtimestamp(millis / 1000, UTC).isoformat()
 

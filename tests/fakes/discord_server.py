@@ -142,6 +142,7 @@ with warnings.catch_warnings():
         shard_id_of,
         snowflake,
         snowflake_on_shard,
+        snowflake_time,
     )
 
 __all__ = [
@@ -865,7 +866,8 @@ class FakeDiscord:
             "mention_everyone": False,
             "pinned": False,
             "tts": bool(body.get("tts")),
-            "timestamp": _now(),
+            # Discord's timestamp is the id's: a message posted with an old id was written then.
+            "timestamp": snowflake_time(message_id) if message_id else _now(),
             "edited_timestamp": None,
             "flags": int(body.get("flags") or 0),
         }
