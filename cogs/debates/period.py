@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from bot.commands.options import When, format_duration
+from bot.commands.options import When
 from bot.errors import InvalidOption
 
 
@@ -42,7 +42,8 @@ def period_of(since: When | None, until: When | None, now: datetime, zone: tzinf
             "until", f"must be after since ({local(end, zone)} is not after {local(start, zone)})"
         )
     if since is not None and since.ago is not None and until is None:
-        return Period(start, None, f"last:{int(since.ago.total_seconds())}", _last(since.ago))
+        key = f"last:{int(since.ago.total_seconds())}"
+        return Period(start, None, key, f"the last {since.text.replace(' ', '')}")
     key = f"{_iso(start)}/{_iso(end)}"
     return Period(start, end, key, _label(start, end, zone))
 
@@ -74,10 +75,6 @@ def _label(start: datetime | None, end: datetime | None, zone: tzinfo) -> str:
         return f"since {local(start, zone)}"
     assert end is not None
     return f"until {local(end, zone)}"
-
-
-def _last(length: timedelta) -> str:
-    return f"the last {format_duration(length)}"
 
 
 def _iso(moment: datetime | None) -> str:
