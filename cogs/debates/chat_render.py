@@ -10,6 +10,7 @@ from bot.commands.reply import Reply
 from cogs.debates.models import Summary
 from cogs.debates.period import Period
 from cogs.debates.render import STANCE_TITLE, PostRef, clean, footer, names, window_note
+from cogs.debates.service import SharedFile
 from summarizer.schema import ChatSummary, ChatTopic, Citation, Provenance
 
 CITATIONS_SHOWN = 3
@@ -84,6 +85,36 @@ def render_topic(number: int, topic: ChatTopic, posts: Mapping[str, PostRef], zo
     return "\n".join(lines)
 
 
+FILES_SHOWN = 10
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes" if size else ""
+    value = float(size)
+    for unit in ("KB", "MB"):
+        value /= 1024
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} GB"
+
+
+def render_files(files: Sequence[SharedFile], zone: tzinfo) -> str:
+    """Files sent in the window, as links with who sent them and when; never summarized."""
+    lines = []
+    for shared in files[:FILES_SHOWN]:
+        name = _label_text(clean(shared.name))
+        link = f"[{name}]({shared.url})" if shared.url else name
+        kind = ", ".join(part for part in (shared.content_type, _size(shared.size)) if part)
+        local = shared.created_at.astimezone(zone)
+        details = f" ({kind})" if kind else ""
+        lines.append(f"- {link}{details} — {clean(shared.author)}, {local.day} {local:%b %H:%M}")
+    more = len(files) - FILES_SHOWN
+    if more > 0:
+        lines.append(f"- and {more} more")
+    return "**Files shared**\n" + "\n".join(lines)
+
+
 def changes(summary: ChatSummary, provenance: Provenance, previous: Summary | None) -> list[str]:
     """What changed since the last summary of the same kind of window."""
     if previous is None:
@@ -117,6 +148,7 @@ def render_chat_summary(
     previous: Summary | None,
     period: Period,
     zone: tzinfo,
+    files: Sequence[SharedFile] = (),
 ) -> Reply:
     when = f" · {period.label}" if period.label else ""
     parts = [f"**TL;DR** {clean(summary.tldr)}"]
@@ -129,6 +161,8 @@ def render_chat_summary(
     parts += [render_topic(n, topic, posts, zone) for n, topic in enumerate(summary.topics, 1)]
     if not summary.topics:
         parts.append("No conversation with a question, proposal or decision in this window.")
+    if files:
+        parts.append(render_files(files, zone))
     changed = changes(summary, provenance, previous)
     if changed:
         parts.append("**Since the last summary**\n" + "\n".join(f"- {c}" for c in changed))

@@ -134,6 +134,7 @@ async def summarize(
         chat.previous,
         period,
         zone,
+        chat.files,
     )
 
 

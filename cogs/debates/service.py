@@ -7,11 +7,11 @@ import ctypes
 import logging
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, Row, func
+from sqlalchemy import ColumnElement, Row, String, cast, func
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 
@@ -71,6 +71,19 @@ class ChatSummaryResult:
     posts: dict[str, PostRef]  # every message read, by the summary's post ids
     previous: Summary | None
     period: Period
+    files: list[SharedFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file sent in the window: shown as a link, never read as text."""
+
+    name: str
+    content_type: str
+    size: int
+    url: str
+    author: str
+    created_at: datetime
 
 
 @dataclass
@@ -352,7 +365,44 @@ class DebateService:
         provenance = provenance.model_copy(update={"window": read.window})
         _release_freed_memory()
         await self._store_summary(community, thread, read, summary, provenance, period, key)
-        return ChatSummaryResult(thread, summary, provenance, read.refs, previous, period)
+        files = await self._files(ids, period)
+        return ChatSummaryResult(thread, summary, provenance, read.refs, previous, period, files)
+
+    async def _files(
+        self, thread_ids: list[int], period: Period, limit: int = 50
+    ) -> list[SharedFile]:
+        """The files of the window's messages, newest first (attachment-only messages too)."""
+        conditions: list[ColumnElement[bool]] = [
+            col(Post.thread_id).in_(thread_ids),
+            col(Post.deleted).is_(False),
+            cast(col(Post.attachments), String) != "[]",
+        ]
+        if period.since is not None:
+            conditions.append(col(Post.created_at) >= period.since)
+        if period.until is not None:
+            conditions.append(col(Post.created_at) < period.until)
+        query = (
+            select(Post.attachments, Post.url, Post.created_at, AuthorRow.name)
+            .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
+            .where(*conditions)
+            .order_by(col(Post.created_at).desc())
+            .limit(limit)
+        )
+        files: list[SharedFile] = []
+        async with self._db.read() as session:
+            for attachments, url, created_at, author in (await session.exec(query)).all():
+                for item in attachments or []:
+                    files.append(
+                        SharedFile(
+                            name=str(item.get("name") or "file"),
+                            content_type=str(item.get("content_type") or ""),
+                            size=int(item.get("size") or 0),
+                            url=str(item.get("url") or url or ""),
+                            author=author,
+                            created_at=as_utc(created_at) or created_at,
+                        )
+                    )
+        return files
 
     async def _store_summary(
         self,

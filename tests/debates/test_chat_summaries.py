@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bench.chat_labels import CHAT_DIR, ChatWindow, load_chat_window
 from tests.debates.chat_replay import replay
+from tests.debates.test_chat_ingestion import wait_stored
 from tests.support.world import World, discord_text
 
 WINDOW: ChatWindow = load_chat_window(CHAT_DIR / "01-testnet-halt-rollback.json")
@@ -105,3 +106,63 @@ async def test_names_resolve_and_ambiguous_names_list_the_candidates(world: Worl
 
     unknown = await summarize(world, target="#governance")
     assert "No stored channel is named #governance. Stored: #alerts, #general." in unknown
+
+
+async def test_files_are_links_never_text_and_mentions_never_ping(world: World) -> None:
+    general = world.discord.channel("#general")
+    await world.on_discord("ingest channel", {"channel": general.id}, user="carol")
+    bob = world.discord.user("bob")
+    pdf = {"filename": "incident-timeline.pdf", "content_type": "application/pdf", "size": 245_760}
+    await world.discord.post_user_message(general, "alice", "", attachments=[pdf])
+    await world.discord.post_user_message(
+        general, "alice", f"I propose we publish the timeline today, <@{bob.id}> can you review?"
+    )
+    await world.discord.post_user_message(general, "bob", "+1, reviewing now @everyone")
+    for _ in range(100):
+        text = await summarize(world, target="#general", since="1h")
+        if "2 messages" in text:
+            break
+
+    assert "#general: 2 messages from 2 people" in text, "a file alone is no text message"
+    assert re.search(
+        r"\*\*Files shared\*\*\n- \[incident-timeline\.pdf\]\(https?://[^)]+\) "
+        r"\(application/pdf, 240\.0 KB\) — alice, ",
+        text,
+    )
+    assert "@bob can you review?" in text and f"<@{bob.id}>" not in text
+    assert "@everyone" not in text
+
+
+async def test_a_telegram_topic_alone_or_with_its_group(world: World) -> None:
+    fake = world.telegram
+    forum = fake.forum
+    budget = fake.create_topic(forum, "alice", "Budget 2027")
+    motion = fake.send_text(
+        forum, "alice", "I propose a 5% cut to the events budget.", topic=budget
+    )
+    fake.send_text(
+        forum, "carol", "Against: events bring members.", topic=budget, reply_to=motion.message_id
+    )
+    fake.send_text(forum, "bob", "Should the newsletter move to Fridays?")
+    await wait_stored(world.app, "telegram", 3)
+
+    alone = await world.on_telegram("/summarize #budget-2027", chat=forum.id)
+    text = alone[0].plain or ""
+    assert text.startswith("Chat: Budget 2027")
+    assert "Against (Carol)" in text and "newsletter" not in text
+    links = [
+        e.get("url", "")
+        for m in alone
+        for e in m.payload.get("entities", [])
+        if e.get("type") == "text_link"
+    ]
+    chat = str(forum.id).removeprefix("-100")  # a private supergroup's link id
+    link = f"https://t.me/c/{chat}/{motion.message_id}?thread={budget}"
+    assert link in links, "citations link to the message in its topic"
+
+    together = await world.on_telegram("/summarize", chat=forum.id)
+    both = together[0].plain or ""
+    assert both.startswith("Chat: DAO Forum")
+    assert "5% cut to the events budget" in both and "newsletter" in both
+    without = await world.on_telegram("/summarize threads=no", chat=forum.id)
+    assert "events budget" not in (without[0].plain or "")
