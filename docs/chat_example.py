@@ -45,10 +45,11 @@ async def main() -> None:
             general = discord_fake.channel("#general")
             await replay(discord_fake, load_chat_window(WINDOW), general)
             async with discord_frontend(app, discord_fake):
+                day = {"target": "#general", "since": "2025-10-14", "until": "2025-10-14"}
                 for name, options, user in (
                     ("ingest channel", {"channel": general.id}, "carol"),
-                    ("summarize", {"target": "#general", "since": "2025-10-14", "until": "2025-10-14"}, "alice"),
-                ):  # fmt: skip
+                    ("summarize", day, "alice"),
+                ):
                     record = await discord_fake.invoke(name, options, user=user)
                     await record.wait_done(timeout=30)
                     typed = " ".join(f"{k}:{v}" for k, v in options.items() if k != "channel")
