@@ -68,7 +68,10 @@ class App:
         )
         self.events = EventBus()
         self.directory = Directory()
-        self.web = WebServer()
+        self.web = WebServer(
+            settings.web.public_url, host=settings.web.host, port=settings.web.port
+        )
+        self.health.add(self.web.health)
         self.outbox = Outbox(
             db,
             self.frontends,
@@ -225,6 +228,9 @@ async def open_app(
                 stack.push_async_callback(_stop_task, leader, app.leadership.close)
                 app.scheduler.start()
                 stack.callback(app.scheduler.shutdown)
+                # Features added their pages in their lifespans: serve them now.
+                await app.web.start()
+                stack.push_async_callback(app.web.stop)
                 deliverer = asyncio.create_task(app.outbox.run(), name="outbox")
                 stack.push_async_callback(_stop_task, deliverer, app.outbox.close)
                 yield app

@@ -134,6 +134,23 @@ class LeaderSettings(Section):
     check_seconds: float = Field(default=10.0, gt=0, le=60)
 
 
+class WebSettings(Section):
+    """The bot's own web server (pages members open from chat); it listens only when a
+    feature serves a page."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # Where members reach it (the operator's reverse proxy); default http://host:port.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+
 class CommunityConfig(Section):
     slug: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     name: str
@@ -166,6 +183,7 @@ class Settings(Section):
     http: HttpSettings = HttpSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     leader: LeaderSettings = LeaderSettings()
+    web: WebSettings = WebSettings()
     communities: list[CommunityConfig] = []
     # Features to load; empty means all of them.
     features: list[str] = []

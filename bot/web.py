@@ -7,23 +7,84 @@ Features add routes from their lifespan (`context.web.add_routes`); the server l
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from aiohttp import web
 
+from bot.frontend import Health
+
+log = logging.getLogger(__name__)
+
 
 class WebServer:
-    def __init__(self, public_url: str = "http://127.0.0.1:8080") -> None:
-        self.public_url = public_url.rstrip("/")
+    def __init__(
+        self,
+        public_url: str | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+    ) -> None:
+        self.host = host
+        self.port = port
+        # None: links point at host:port as bound (port 0 picks a free one, for tests).
+        self._public_url = public_url.rstrip("/") if public_url else None
         self._routes: list[web.AbstractRouteDef] = []
+        self._runner: web.AppRunner | None = None
 
     def add_routes(self, routes: Iterable[web.AbstractRouteDef]) -> None:
+        if self._runner is not None:
+            raise RuntimeError("routes must be added before the web server starts")
         self._routes.extend(routes)
 
     @property
     def routes(self) -> list[web.AbstractRouteDef]:
         return list(self._routes)
 
+    @property
+    def public_url(self) -> str:
+        if self._public_url is not None:
+            return self._public_url
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        return self._runner is not None
+
     def url(self, path: str) -> str:
         """The public link to a path of this server, for a member to open."""
         return f"{self.public_url}/{path.lstrip('/')}"
+
+    async def start(self) -> None:
+        """Listen when some feature added routes; nothing otherwise. A port that cannot be
+        bound is an error at startup, not a page that silently never loads."""
+        if not self._routes or self._runner is not None:
+            return
+        app = web.Application(client_max_size=64 * 1024)
+        app.add_routes(self._routes)
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError:
+            await runner.cleanup()
+            raise
+        self._runner = runner
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        if sockets:
+            self.port = int(sockets[0].getsockname()[1])
+        log.info("web server listening", extra={"host": self.host, "port": self.port})
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            await runner.cleanup()
+
+    async def health(self) -> list[Health]:
+        if not self._routes:
+            return []
+        if self._runner is None:
+            return [Health("web", False, "not listening")]
+        return [Health("web", True, f"{self.host}:{self.port}, links {self.public_url}")]
