@@ -5,10 +5,11 @@ every post is labelled, every label is a sentence the harness really cuts from t
 are the opening post's words, and each set is as large and as varied as promised; the held-out
 threads share no people, forums or titles with the tuning set.
 
-Chat windows (bench/eval/chat/, and the held-out bench/eval/chat-heldout/): ids are unique,
+Chat windows (bench/eval/chat/, and the held-out bench/eval/chat-heldout/ and
+bench/eval/chat-heldout-2/): ids are unique,
 replies answer messages that exist, every labelled sentence is said in its message, every sentence
 of a topic's messages has a stance, and each set holds the windows and labels promised; the
-held-out windows share no people, hosts or titles with the tuning windows.
+held-out windows share no people, hosts or titles with the windows written before them.
 
 The summarizer's quality is not asserted here: `bench/summary_quality.py` reports it.
 """
@@ -53,7 +54,10 @@ BLIND = load_threads(BLIND_DIR)
 ALL_THREADS = THREADS + HELDOUT + BLIND
 WINDOWS = load_chat_windows()
 HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
-ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS
+# The second blind chat set, written after chat-heldout/ had been read and fixed against.
+CHAT_HELDOUT_2_DIR = CHAT_DIR.parent / "chat-heldout-2"
+HELDOUT_2_WINDOWS = load_chat_windows(CHAT_HELDOUT_2_DIR)
+ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
 
@@ -277,8 +281,12 @@ def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
 
 @pytest.mark.parametrize(
     ("windows", "directory"),
-    [(WINDOWS, CHAT_DIR), (HELDOUT_WINDOWS, CHAT_HELDOUT_DIR)],
-    ids=["chat", "chat-heldout"],
+    [
+        (WINDOWS, CHAT_DIR),
+        (HELDOUT_WINDOWS, CHAT_HELDOUT_DIR),
+        (HELDOUT_2_WINDOWS, CHAT_HELDOUT_2_DIR),
+    ],
+    ids=["chat", "chat-heldout", "chat-heldout-2"],
 )
 def test_the_chat_set_is_loaded_from_its_directory(
     windows: list[ChatWindow], directory: Path
@@ -286,7 +294,14 @@ def test_the_chat_set_is_loaded_from_its_directory(
     assert windows and len(windows) == len(list(directory.glob("*.json")))
 
 
-def test_the_held_out_chat_set_was_written_apart_from_the_tuning_set() -> None:
+@pytest.mark.parametrize(
+    ("earlier", "later"),
+    [(WINDOWS, HELDOUT_WINDOWS), (WINDOWS + HELDOUT_WINDOWS, HELDOUT_2_WINDOWS)],
+    ids=["chat-heldout", "chat-heldout-2"],
+)
+def test_each_held_out_chat_set_was_written_apart_from_the_sets_before_it(
+    earlier: list[ChatWindow], later: list[ChatWindow]
+) -> None:
     def people(windows: list[ChatWindow]) -> set[str]:
         return {m.author for w in windows for m in w.messages}
 
@@ -296,11 +311,11 @@ def test_the_held_out_chat_set_was_written_apart_from_the_tuning_set() -> None:
             found.update(re.findall(r"https?://([\w.-]+)", w.path.read_text(encoding="utf-8")))
         return found
 
-    assert HELDOUT_WINDOWS
-    assert not people(WINDOWS) & people(HELDOUT_WINDOWS)
-    assert not hosts(WINDOWS) & hosts(HELDOUT_WINDOWS)
-    assert not {w.title for w in WINDOWS} & {w.title for w in HELDOUT_WINDOWS}
-    assert all("not a real conversation" in w.provenance for w in HELDOUT_WINDOWS)
+    assert later
+    assert not people(earlier) & people(later)
+    assert not hosts(earlier) & hosts(later)
+    assert not {w.title for w in earlier} & {w.title for w in later}
+    assert all("not a real conversation" in w.provenance for w in later)
 
 
 def test_the_chat_figures_on_the_tuning_set_meet_their_goals() -> None:
@@ -316,11 +331,12 @@ def test_the_chat_figures_on_the_tuning_set_meet_their_goals() -> None:
     assert figures.owners_right == figures.action_items_found
 
 
-def test_the_chat_held_out_set_is_scored_by_the_same_code() -> None:
-    """bench/eval/chat-heldout/ is written blind: only that it loads and scores is checked
-    here, never its figures (tuning on it would make it a tuning set)."""
-    report = score_chat(HELDOUT_WINDOWS)
-    assert report.overall.windows == len(HELDOUT_WINDOWS)
-    assert report.overall.decisions == sum(
-        len(t.decisions) for w in HELDOUT_WINDOWS for t in w.topics
-    )
+@pytest.mark.parametrize(
+    "windows", [HELDOUT_WINDOWS, HELDOUT_2_WINDOWS], ids=["chat-heldout", "chat-heldout-2"]
+)
+def test_the_chat_held_out_set_is_scored_by_the_same_code(windows: list[ChatWindow]) -> None:
+    """The held-out chat sets are written blind: only that they load and score is checked
+    here, never their figures (tuning on them would make them tuning sets)."""
+    report = score_chat(windows)
+    assert report.overall.windows == len(windows)
+    assert report.overall.decisions == sum(len(t.decisions) for w in windows for t in w.topics)
