@@ -1,0 +1,213 @@
+"""Sign-In with Ethereum (EIP-4361): the message to sign, and whether a signature proves it.
+
+A plain account proves it by the EIP-191 (`personal_sign`) signature recovering to the message's
+address, checked here with no request at all. Anything else costs one JSON-RPC batch: the
+address's code and EIP-1271 `isValidSignature(hash, signature)` asked of it together. A contract
+wallet answers the magic value 0x1626ba7e when it accepts; a Safe accepts its owners' signatures
+of its own SafeMessage hash of the EIP-191 hash, up to its threshold (a 2-of-3 Safe's signature
+is two concatenated owner signatures, which no ecrecover of the message can explain).
+
+Each refusal is its own exception, a SignInRefused with a `reason` code and a sentence a member
+can act on. The nonce is only read back: whether it was issued and is still unused is the
+caller's to know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Literal
+
+from eth_abi.abi import encode as abi_encode
+from eth_account import Account
+from eth_account.messages import defunct_hash_message
+from eth_utils.address import to_checksum_address
+
+from chain import abis
+from chain.node import ChainNode
+from chain.siwe_message import MessageFormatError, SignInMessage, parse_message
+
+EIP1271_MAGIC = "1626ba7e"
+
+WalletKind = Literal["account", "contract"]
+
+
+class SignInRefused(Exception):
+    """The signature does not sign the member in; `reason` is a stable code for the caller."""
+
+    reason = "refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class MalformedMessage(SignInRefused):
+    reason = "malformed"
+
+
+class WrongDomain(SignInRefused):
+    reason = "wrong_domain"
+
+
+class WrongChain(SignInRefused):
+    reason = "wrong_chain"
+
+
+class ExpiredMessage(SignInRefused):
+    reason = "expired"
+
+
+class NotYetValid(SignInRefused):
+    reason = "not_yet_valid"
+
+
+class BadSignature(SignInRefused):
+    """Not a signature at all, or one no key and no contract wallet stands behind."""
+
+    reason = "bad_signature"
+
+
+class WrongSigner(SignInRefused):
+    """A signature, but by someone else: `signer` is who signed when that can be told."""
+
+    reason = "wrong_signer"
+
+    def __init__(self, message: str, signer: str | None = None) -> None:
+        super().__init__(message)
+        self.signer = signer
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    address: str  # checksummed
+    nonce: str  # the caller checks it was issued and marks it used
+    wallet: WalletKind
+    message: SignInMessage
+
+
+def new_message(
+    address: str,
+    domain: str,
+    uri: str,
+    chain_id: int,
+    nonce: str,
+    issued_at: datetime,
+    expires_at: datetime | None,
+    statement: str | None = None,
+) -> str:
+    """The EIP-4361 text for `address` to sign. Raises MessageFormatError (a ValueError) for a
+    field the format cannot carry: an address that is not one, a statement over one line, a
+    nonce shorter than 8 letters or digits, a time without its zone."""
+    try:
+        checksummed = to_checksum_address(address)
+    except ValueError as exc:
+        raise MessageFormatError(f"not an address: {address!r}") from exc
+    message = SignInMessage(
+        domain=domain,
+        address=checksummed,
+        uri=uri,
+        chain_id=chain_id,
+        nonce=nonce,
+        issued_at=issued_at,
+        statement=statement or None,
+        expires_at=expires_at,
+    )
+    message.check()
+    return message.text()
+
+
+async def verify_sign_in(
+    message_text: str,
+    signature: str | bytes,
+    *,
+    domain: str,
+    chain_id: int,
+    now: datetime,
+    web3: ChainNode,
+) -> SignInResult:
+    """The signed-in address, or the SignInRefused subclass that says why not. `web3` is the
+    node of chain `chain_id`, asked (one batch) only when the signature is not the address's own
+    key's. RpcError when the node fails."""
+    try:
+        message = parse_message(message_text)
+    except MessageFormatError as exc:
+        raise MalformedMessage(f"This is not a Sign-In with Ethereum message ({exc}).") from exc
+    if message.domain.lower() != domain.lower():
+        raise WrongDomain(f"The message is for {message.domain}, not {domain}.")
+    if message.chain_id != chain_id:
+        raise WrongChain(f"The message is for chain {message.chain_id}, not {chain_id}.")
+    if message.expires_at is not None and now >= message.expires_at:
+        raise ExpiredMessage("The message expired; ask for a new one.")
+    if message.not_before is not None and now < message.not_before:
+        raise NotYetValid("The message is not valid yet.")
+    raw = _signature_bytes(signature)
+    digest = defunct_hash_message(text=message_text)
+    signer = _recover(digest, raw)
+    if signer == message.address:
+        return SignInResult(message.address, message.nonce, "account", message)
+    accepted = await _contract_accepts(web3, message.address, digest, raw)
+    if accepted:
+        return SignInResult(message.address, message.nonce, "contract", message)
+    if signer is not None:
+        raise WrongSigner(f"This signature is from {signer}, not {message.address}.", signer)
+    if accepted is None:
+        raise BadSignature(f"This is not a signature by {message.address}'s key.")
+    raise WrongSigner(
+        f"The contract wallet {message.address} did not accept this signature: a Safe needs "
+        "enough of its owners to sign."
+    )
+
+
+def _signature_bytes(signature: str | bytes) -> bytes:
+    if isinstance(signature, bytes):
+        raw = signature
+    else:
+        text = signature.strip().removeprefix("0x").removeprefix("0X")
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError as exc:
+            raise BadSignature("The signature is not hexadecimal.") from exc
+    if not raw:
+        raise BadSignature("The signature is empty.")
+    return raw
+
+
+def _recover(digest: bytes, raw: bytes) -> str | None:
+    if len(raw) != 65:
+        return None
+    try:
+        return str(Account._recover_hash(digest, signature=raw))
+    except Exception:  # eth-keys' BadSignature, ValueError: no key signed this
+        return None
+
+
+async def _contract_accepts(
+    node: ChainNode, address: str, digest: bytes, raw: bytes
+) -> bool | None:
+    """EIP-1271's verdict, or None when the address has no code (a plain account)."""
+    arguments = abi_encode(["bytes32", "bytes"], [digest, raw]).hex()
+    data = "0x" + _is_valid_signature_selector() + arguments
+    code, answer = await node.batch(
+        [
+            ("eth_getCode", [address, "latest"]),
+            ("eth_call", [{"to": address, "data": data}, "latest"]),
+        ]
+    )
+    if str(code.value()) in ("0x", "0x0", ""):
+        return None
+    if answer.error is not None:
+        if answer.error.retryable:
+            raise answer.error
+        return False  # reverted: a Safe says GS026 (not its owners) or GS020 (too few)
+    result = str(answer.result or "").removeprefix("0x")
+    return result[:8] == EIP1271_MAGIC and set(result[8:64]) <= {"0"}
+
+
+@cache
+def _is_valid_signature_selector() -> str:
+    for entry in abis.functions(abis.fallback_handler_abi()):
+        if entry["name"] == "isValidSignature" and abis.input_types(entry) == ["bytes32", "bytes"]:
+            return abis.selector(entry)
+    raise LookupError("isValidSignature(bytes32,bytes) is missing from the handler's ABI")
