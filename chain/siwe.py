@@ -26,7 +26,25 @@ from eth_utils.address import to_checksum_address
 
 from chain import abis
 from chain.node import ChainNode
-from chain.siwe_message import MessageFormatError, SignInMessage, parse_message
+from chain.siwe_message import MessageFormatError, SignInMessage, new_nonce, parse_message
+
+__all__ = [
+    "BadSignature",
+    "ExpiredMessage",
+    "MalformedMessage",
+    "MessageFormatError",
+    "NotYetValid",
+    "SignInMessage",
+    "SignInRefused",
+    "SignInResult",
+    "WrongChain",
+    "WrongDomain",
+    "WrongSigner",
+    "new_message",
+    "new_nonce",
+    "parse_message",
+    "verify_sign_in",
+]
 
 EIP1271_MAGIC = "1626ba7e"
 
@@ -129,7 +147,9 @@ async def verify_sign_in(
 ) -> SignInResult:
     """The signed-in address, or the SignInRefused subclass that says why not. `web3` is the
     node of chain `chain_id`, asked (one batch) only when the signature is not the address's own
-    key's. RpcError when the node fails."""
+    key's. RpcError when the node fails; ValueError for a `now` without its time zone."""
+    if now.tzinfo is None:
+        raise ValueError("now must carry its time zone")
     try:
         message = parse_message(message_text)
     except MessageFormatError as exc:
@@ -164,7 +184,8 @@ def _signature_bytes(signature: str | bytes) -> bytes:
     if isinstance(signature, bytes):
         raw = signature
     else:
-        text = signature.strip().removeprefix("0x").removeprefix("0X")
+        # As pasted from a wallet: maybe quoted, maybe without 0x.
+        text = signature.strip().strip("\"'`").removeprefix("0x").removeprefix("0X")
         try:
             raw = bytes.fromhex(text)
         except ValueError as exc:

@@ -14,6 +14,7 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 
 from bot.http import HttpClient
+from chain.errors import RpcError
 from chain.node import ChainNode
 from chain.siwe import (
     BadSignature,
@@ -173,10 +174,15 @@ async def test_a_members_own_signature_signs_them_in_without_asking_the_node(
     assert node.requests == 0
 
 
-async def test_a_signature_as_bytes_or_without_0x_is_the_same_signature(node: ChainNode) -> None:
+async def test_a_signature_in_any_form_a_wallet_gives_is_the_same_signature(
+    node: ChainNode,
+) -> None:
     text = message_for(MEMBER.address)
     signature = personal_sign(MEMBER, text)
-    for form in (bytes.fromhex(signature[2:]), signature[2:], f"  {signature}\n"):
+    raw = bytes.fromhex(signature[2:])
+    hardware = raw[:64] + bytes([raw[64] - 27])  # v as 0/1, as Ledger and Trezor give it
+    forms = (raw, signature[2:], f'  "{signature}"\n', signature.upper().replace("0X", "0x"))
+    for form in (*forms, hardware):
         result = await verify_sign_in(
             text, form, domain=DOMAIN, chain_id=CHAIN_ID, now=ISSUED, web3=node
         )
@@ -373,3 +379,20 @@ async def test_a_safe_message_still_meets_every_other_check_first(
     with pytest.raises(WrongDomain):
         await verify(node, text, signature, domain="other.example.org")
     assert node.requests == 0
+
+
+async def test_a_node_that_fails_is_an_error_to_retry_not_a_refusal() -> None:
+    text = message_for(MEMBER.address)
+    async with HttpClient() as http:
+        dead = ChainNode("http://127.0.0.1:9/", http)  # nothing listens on the discard port
+        with pytest.raises(RpcError) as failed:
+            await verify(dead, text, personal_sign(STRANGER, text))
+        assert failed.value.retryable
+        # The member's own key needs no node at all.
+        assert (await verify(dead, text, personal_sign(MEMBER, text))).wallet == "account"
+
+
+async def test_now_must_carry_its_time_zone(node: ChainNode) -> None:
+    text = message_for(MEMBER.address)
+    with pytest.raises(ValueError, match="time zone"):
+        await verify(node, text, personal_sign(MEMBER, text), now=datetime(2026, 12, 1, 12, 1))
