@@ -26,15 +26,28 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _AT = re.compile(r"(?<![\w@])@([\w.-]*\w)")
 
 DECISION = re.compile(
-    r"^\W*(?:final\s+)?(?:decision|decided|resolution|resolved|outcome|decisión|decisão|"
-    r"entscheidung|décision)\s*:|\bit'?s\s+decided\b"
+    r"^\W*(?:final\s+)?(?:decision|decided|resolution|resolved|outcome|agreed|decisión|decisão|"
+    r"decidido|decidida|acordado|resuelto|entscheidung|décision)\s*:|\bit'?s\s+decided\b"
+    # "Decision for 1.9:", "Committee decision on #31:": a body's decision on one item
+    r"|^\W*(?:(?P<lead>[a-z]+(?:\s+[a-z]+)?)\s+)?decision\s+(?:for|on|about)\s+[^:?]{1,60}:"
+    r"|^\W*(?:decidimos|acordamos|decidiram|decidimos\s+que)\b"
     r"|\bagreed\s+on\s+the\s+call\b"
     r"|\b(?:we|(?:the|our)\s+(?P<body>[a-z]+(?:\s+[a-z]+)?))\s+(?:have\s+|has\s+)?"
-    r"(?:decided|agreed)\s+(?:on\s+the\s+\w+\s+(?:call|meeting)\s+)?(?:to|on|that|not)\b"
-    r"|\bwe\s+(?:keep|are\s+keeping|go\s+with|are\s+going\s+with)\b"
+    r"(?:decided|agreed)(?:\s+(?:on\s+the\s+\w+\s+(?:call|meeting)\s+)?(?:to|on|that|not)\b|\s*:)"
+    # "we keep the fee", not "we keep re-running the same votes" (a habit)
+    r"|\bwe\s+(?:keep(?!\s+(?:re-\w+|(?!\w*thing\b)\w+ing\b))|are\s+keeping|go\s+with|"
+    r"are\s+going\s+with)\b"
     r"|\bwe(?:'ll|\s+will)\s+(?:not\s+)?(?:also\s+)?(?:launch|move|replace|keep|roll|ship|go\s+with|"
     r"switch|delay|postpone|extend|cancel|stop|open|close|pause|hold|use)\b"
+    r"|\bwe(?:\s+will\s+not|\s+won'?t)\s+(?!be\b|know\b|see\b|have\b|need\b|get\b|make\s+it\b)\w+"
+    # a body's commitment: "the foundation will not sell…", "the council commits to…"
+    r"|\b(?:the|our)\s+(?P<org>foundation|team|core\s+team|(?:security\s+)?council|committee|"
+    r"multisig|signers|board|dao|working\s+group)\s+(?:will\s+not\s+(?!be\b)|won'?t\s+(?!be\b)|"
+    r"will\s+never\s+|(?:is\s+)?commit(?:s|ting)?\s+to\b)"
     r"|\b(?:goes|go)\s+live\s+on\b|\bmoves?\s+to\s+(?:the\s+)?(?:\d|\w+day\b|next\s+week)"
+    r"|\b(?:ships?|launch(?:es)?|goes\s+out|releases?|is\s+released)\s+on\s+(?:\w+day\b|\d|the\s+\d)"
+    r"|\bwill\s+be\s+(?:paid|sent|released|distributed|deployed|published|live|out)\s+"
+    r"(?:by|on|before)\s+(?:\w+day\b|[a-z]+\s+\d|\d|the\s+\d|end\s+of)"
     r"|\b(?:stays?|remains?|will\s+(?:stay|remain))\s+(?:at|below|under|above)\s+\d"
     r"|^\W*(?:confirmed|locked\s+in)\s*:|\bwe'?re\s+going\s+ahead\s+with\b"
     r"|^\W*(?:ok(?:ay)?,?\s+|so,?\s+|alright,?\s+)?let'?s\s+go\s+with\b"
@@ -42,6 +55,10 @@ DECISION = re.compile(
     r"|^\W*(?:ok(?:ay)?|so|alright)(?:,?\s+so)?\s*:\s*\S",
     re.IGNORECASE,
 )
+# A sentence that goes on with the decision before it in the same message ("Y hacemos…").
+_GOES_ON = re.compile(r"^\W*(?:and|also|plus|y|e|además|também)\b", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|unless|once|until|provided|as\s+long\s+as)\s*$", re.IGNORECASE)
+_NO_BODY = frozenset(("team", "call", "final", "the", "our", "my", "ok", "so", "okay"))
 _TAKES_ON = re.compile(
     r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|(?:@[\w.-]+\s+)?and\s+i\s+will)\s+(?:also\s+)?"
     r"(?!be\b|live\b|take\s+that|see\b|think\b|believe\b|admit\b|say\b|bet\b|pass\b|wait\b)\w+"
@@ -49,13 +66,40 @@ _TAKES_ON = re.compile(
     r"the)\b|^\W*let\s+me\s+(?!know\b|be\b|see\s+if\s+i\s+understand)\w+",
     re.IGNORECASE,
 )
+# Taking a task on in the other languages DAO chats see most, and as a team: "Vou divulgar…",
+# "Yo subo el desglose…", "lo publico la próxima semana", "we will also publish the list…".
+_TAKES_ON_TOO = re.compile(
+    r"^\W*(?:eu\s+)?vou\s+(?!ver\b|pensar\b)\w+(?:ar|er|ir)\b|^\W*(?:yo\s+)?voy\s+a\s+\w+(?:ar|er|ir)\b"
+    r"|\byo\s+(?!creo\b|pienso\b|digo\b|prefiero\b|opino\b|no\b|también\b|tampoco\b|solo\b)"
+    r"\w+o\b|\b(?:lo|la|los|las)\s+(?:publico|subo|mando|envío|envio|hago|preparo|escribo|comparto|"
+    r"paso|reviso|armo|organizo|traigo|publico)\b|\bme\s+encargo\b|\bdeixa\s+comigo\b"
+    r"|\beu\s+(?:fa[cç]o|posso|mando|publico|escrevo|organizo)\b"
+    r"|\bwe(?:'ll|\s+will)\s+(?:also\s+)?(?:publish|post|write|draft|send|share|prepare|document|"
+    r"fix|review|set\s+up|reach\s+out)\b",
+    re.IGNORECASE,
+)
+# "reviewing now", "ok, checking it now": a task taken on as it starts.
+_DOING_NOW = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|yep|sure)[,.!]?\s+)?(?:reviewing|checking|fixing|testing|merging|"
+    r"deploying|drafting|writing|investigating)(?:\s+(?:it|this|that))?\s+now\b",
+    re.IGNORECASE,
+)
+# "@ineko has the dashboard, @ineko could you pull…": a request inside the sentence.
+_ASKED_INSIDE = re.compile(
+    r"(?<![\w@])@(?P<who>[\w.-]*\w)[\s,:]+(?:(?:can|could|would)\s+you|please|pls|"
+    r"¿?(?:puedes|podrías|podrias|podés|podes|pode|poderia)|por\s+favor)\b",
+    re.IGNORECASE,
+)
+# A pronoun pointing back at what was asked: "I'll have it reviewed", "dale, la hago hoy".
+_BACK = re.compile(r"\b(?:it|that|this|lo|la|isso|isto)\b", re.IGNORECASE)
 _TASK_LABEL = re.compile(r"^\W*(?:action\s+items?|ai|todo|task)\s*:\s*", re.IGNORECASE)
 _ON_IT = re.compile(r"^\W*(?:(?:i'?m\s+)?on\s+it|will\s+do)\b", re.IGNORECASE)
 _REQUEST = re.compile(
     r"^\W*(?P<names>(?:@[\w.-]*\w[\s,]*(?:and\s+)?)+)[\s,:]*(?P<rest>.*)$", re.IGNORECASE
 )
 _ASKS_TO_DO = re.compile(
-    r"^(?:can|could|would|will)\s+you\b|^to\s+\w+|^you\s+(?:own|take|handle|drive|lead)\b|^please\b|^(?:you'?re|you\s+are)\s+on\b|^will\s+\w+"
+    r"^¿?(?:puedes|podrías|podrias|podés|podes|pode|poderia)\b|^por\s+favor\b|^porfa\b"
+    r"|^(?:can|could|would|will)\s+you\b|^to\s+\w+|^you\s+(?:own|take|handle|drive|lead)\b|^please\b|^(?:you'?re|you\s+are)\s+on\b|^will\s+\w+"
     r"|^(?:pls|plz)\b",
     re.IGNORECASE,
 )
@@ -119,19 +163,32 @@ def cite(said: Said) -> Citation:
 
 
 def decisions(said: list[Said], used: set[tuple[str, str]]) -> list[Decision]:
-    found = []
+    found: list[Decision] = []
+    previous: Said | None = None  # the decision just found, for a sentence that goes on with it
     for sentence in said:
+        decided_before, previous = previous, None
         if sentence.question or not sentence.quote or key(sentence) in used:
             continue
         match = DECISION.search(sentence.text)
-        if match is None:
+        goes_on = (
+            decided_before is not None
+            and decided_before.post.id == sentence.post.id
+            and bool(_GOES_ON.match(sentence.text))
+        )
+        if match is None and not goes_on:
             continue
-        body = match.group("body")
+        if match is not None and _CONDITION.search(sentence.text[: match.start()]):
+            continue  # "if the team commits to…, I can live with it": a condition, no decision
         by = sentence.post.author
-        if body and body.lower() not in ("team", "call"):
-            by = f"{body} (per {sentence.post.author})"
+        if match is not None:
+            body = match.group("body") or match.group("org") or match.group("lead")
+            if body and body.lower() not in _NO_BODY:
+                by = f"{body} (per {sentence.post.author})"
+        elif found:
+            by = found[-1].by
         used.add(key(sentence))
         found.append(Decision(decision=sentence.quote, by=by, citations=[cite(sentence)]))
+        previous = sentence
     return found
 
 
@@ -165,24 +222,36 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
         short_ask = sentence.question and len(rest.split()) <= 5 and not WH.match(rest)
         if names and (_ASKS_TO_DO.search(rest) or short_ask):
             return str(names[0])
+    inside = _ASKED_INSIDE.search(text)
+    if inside is not None:
+        return inside.group("who")  # "@ineko has the dashboard, @ineko could you pull…"
     named = _NAME_WILL.match(text)
     if named and not sentence.question:
         who = named.group("who")
         people = {p.author.lower(): p.author for p in by_id.values()}
         if who.lower() in people and who.lower() not in ("i", "we", "you", "they", "it"):
             return people[who.lower()]  # "kwame will ship the spec update by Thursday"
-    if _ON_IT.match(text):
-        parent = by_id.get(sentence.post.reply_to or "")
-        if parent is not None and sentence.post.author.lower() in _named(parent):
-            return None  # accepting a request made to them: the request is the item
-        return sentence.post.author
-    if not sentence.question and _TAKES_ON.search(text):
+    parent = by_id.get(sentence.post.reply_to or "")
+    accepting = parent is not None and sentence.post.author.lower() in _named(parent)
+    if _ON_IT.match(text) or _DOING_NOW.match(text):
+        # accepting a request made to them: the request is the item
+        return None if accepting else sentence.post.author
+    taken = None if sentence.question else (_TAKES_ON.search(text) or _TAKES_ON_TOO.search(text))
+    if taken is not None and not _quoted_at(text, taken.start()):
+        if accepting and _BACK.search(text):
+            return None  # "I'll have it reviewed by 15:00" answering "@ade can you ship…?"
         return sentence.post.author
     if sentence.question and re.match(r"^\W*(?:can|could)\s+you\b", text, re.IGNORECASE):
         parent = by_id.get(sentence.post.reply_to or "")
         if parent is not None and parent.author != sentence.post.author:
             return parent.author
     return None
+
+
+def _quoted_at(text: str, at: int) -> bool:
+    """Whether `at` is inside quotation marks: someone else's words ("just "we will post…"")."""
+    before = text[:at]
+    return before.count('"') % 2 == 1 or before.count("“") > before.count("”")
 
 
 def _named(post: PostInput) -> set[str]:
