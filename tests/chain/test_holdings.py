@@ -25,7 +25,7 @@ from chain.holdings import (
 from chain.node import ChainNode
 from tests.support.anvil import Anvil
 from tests.support.nfts import erc721_contract, erc1155_contract
-from tests.support.rpc_proxy import RpcProxy
+from tests.support.rpc_proxy import BatchRefusal, RpcProxy
 from tests.support.safes import SafeContracts, create_safe, transact
 
 
@@ -183,3 +183,18 @@ async def test_a_node_that_fails_is_an_rpc_error(safe_contracts: SafeContracts) 
         node = ChainNode("http://127.0.0.1:9/", http)  # nothing listens on the discard port
         with pytest.raises(RpcError):
             await erc20_balances(node, safe_contracts.token, [safe_contracts.deployer])
+
+
+async def test_a_node_without_batches_is_asked_call_by_call_with_the_same_answer(
+    chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    token = get_example_erc20_contract(chain.w3, safe_contracts.token)
+    call(chain, chain.accounts[0], token, "transfer", chain.accounts[3].address, 5)
+    addresses = members(chain)
+    async with (
+        RpcProxy(chain.url, refuse_batches=BatchRefusal.JSONRPSEE) as proxy,
+        HttpClient() as http,
+    ):
+        balances = await erc20_balances(ChainNode(proxy.url, http), token.address, addresses)
+    assert balances == {a: 5 if a == chain.accounts[3].address else 0 for a in addresses}
+    assert proxy.stats.requests == 1 + len(addresses)  # the refused batch, then one each

@@ -31,7 +31,7 @@ from chain.siwe import (
 )
 from chain.siwe_message import MessageFormatError, new_nonce, parse_message
 from tests.support.anvil import Anvil
-from tests.support.safes import SafeContracts, SafeDriver, create_safe
+from tests.support.safes import SafeContracts, SafeDriver, SafeVersion, create_safe
 
 DOMAIN = "steward.example.org"
 URI = "https://steward.example.org/sign"
@@ -307,16 +307,19 @@ def safe_signature(safe: SafeDriver, text: str, signers: Sequence[LocalAccount])
     return "0x" + b"".join(bytes(o.unsafe_sign_hash(safe_hash).signature) for o in ordered).hex()
 
 
-def new_safe(chain: Anvil, contracts: SafeContracts, threshold: int) -> SafeDriver:
+def new_safe(
+    chain: Anvil, contracts: SafeContracts, threshold: int, version: SafeVersion = "1.4.1"
+) -> SafeDriver:
     owners = chain.accounts[1:4]
-    address = create_safe(chain, contracts, owners, threshold)
+    address = create_safe(chain, contracts, owners, threshold, version=version)
     return SafeDriver(chain, contracts, address, owners)
 
 
+@pytest.mark.parametrize("version", ["1.3.0", "1.4.1", "1.5.0"])
 async def test_a_2_of_3_safe_signs_in_with_two_owners_signatures(
-    chain: Anvil, safe_contracts: SafeContracts, node: ChainNode
+    chain: Anvil, safe_contracts: SafeContracts, node: ChainNode, version: SafeVersion
 ) -> None:
-    safe = new_safe(chain, safe_contracts, 2)
+    safe = new_safe(chain, safe_contracts, 2, version)
     text = message_for(safe.address)
     signature = safe_signature(safe, text, chain.accounts[2:4])
     assert len(bytes.fromhex(signature[2:])) == 130
