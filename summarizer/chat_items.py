@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
-from summarizer.topics import message_time, terms
+from summarizer.topics import is_chatter, message_time, terms
 
 MAX_QUESTIONS = 5
+IMMEDIATE = timedelta(minutes=2)  # an answer said at once needs no word in common
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^[-*•]\s+")
@@ -110,6 +111,12 @@ _NAME_WILL = re.compile(
 WH = re.compile(
     r"^(?:what(?!\s+if\s+we)|why|how(?!\s+about\s+we)|when|where|who|which|is|are|do|does|did|"
     r"any)\b",
+    re.IGNORECASE,
+)
+# The asker coming back to a question asked earlier: the later ask is the one that counts.
+_ASKED_AGAIN = re.compile(
+    r"\b(?:back\s+to|re|about|following\s+up\s+on)\s+my\s+(?:earlier\s+)?question\b"
+    r"|\basking\s+again\b|^\W*bump\b",
     re.IGNORECASE,
 )
 _AGREEMENT = re.compile(
@@ -294,7 +301,10 @@ def open_questions(
 
 
 def _answered(sentence: Said, messages: list[PostInput], window: Sequence[PostInput]) -> bool:
-    """Someone else replied to the message, or the person it asks spoke after it."""
+    """Someone else replied to the message, or answered it without the reply button: the person
+    it asks spoke after it, someone addressed the asker back, someone spoke up right after it,
+    or a later message of the topic says the same thing in answer; or the asker asked it again
+    later ("back to my question…"), and that later ask is the one that counts."""
     asker = sentence.post.author
     if any(p.reply_to == sentence.post.id and p.author != asker for p in window):
         return True
@@ -302,12 +312,30 @@ def _answered(sentence: Said, messages: list[PostInput], window: Sequence[PostIn
     later = messages[sentence.order + 1 :]
     if asked and any(p.author.lower() in asked for p in later):
         return True
-    # Answered without the reply button: the next message, someone else's, soon after, and
-    # about the same thing ("when is OIP-15 going to a vote?" / "OIP-15 goes to a vote…").
-    following = next((p for p in later if p.author != asker), None)
-    if following is None or following.reply_to not in (None, sentence.post.id):
+    others = [p for p in later if p.author != asker and "?" not in p.text]
+    if any(asker.lower() in _named(p) for p in others):
+        return True  # "@andres not the channel for that": the asker addressed back
+    if sentence.post.created_at is None:
         return False
-    if "?" in following.text or None in (sentence.post.created_at, following.created_at):
-        return False
-    soon = message_time(following) - message_time(sentence.post) <= timedelta(minutes=15)
-    return soon and bool(terms(following.text) & terms(sentence.text))
+    at = message_time(sentence.post)
+    after = sorted(
+        (p for p in window if p.created_at is not None and message_time(p) > at),
+        key=message_time,
+    )
+    if any(p.author == asker and _ASKED_AGAIN.search(p.text) for p in after):
+        return True
+    asked_terms = terms(sentence.post.text)  # the question and what its message says with it
+    following = next((p for p in after if p.author != asker and not is_chatter(p)), None)
+    if (
+        following is not None
+        and following.reply_to in (None, sentence.post.id)
+        and "?" not in following.text
+    ):
+        gap = message_time(following) - at
+        if gap <= IMMEDIATE:
+            return True  # "anyone up for lunch?" / "always": the next word, at once
+        if gap <= timedelta(minutes=15) and terms(following.text) & terms(sentence.text):
+            return True  # "when is OIP-15 going to a vote?" / "OIP-15 goes to a vote…"
+    # Later in the topic, however long after: a statement that shares two of its terms
+    # ("is the vesting changeable? it's a contract" / "the vesting contract enforces…").
+    return any(len(terms(p.text) & asked_terms) >= 2 for p in others)

@@ -116,3 +116,41 @@ def test_accepting_a_request_with_a_promise_is_no_second_item() -> None:
     chat.say("lena", "half way there, I'll have it finished by 16:00", reply=asked)
     summary = summarize_chat_offline(chat.posts, "#ops")
     assert owners(summary) == {asked: "lena"}
+
+
+def open_questions(summary: ChatSummary) -> set[str]:
+    return {q.citations[0].post_id for t in summary.topics for q in t.open_questions}
+
+
+def test_a_question_answered_without_the_reply_button_is_not_open() -> None:
+    chat = Chat()
+    at_once = chat.say("pia", "dinner after the workshop, anyone joining?")
+    chat.say("ole", "count me in", minutes=1)
+    back = chat.say("jun", "anyone seen the gas price on the testnet today?", minutes=30)
+    chat.say("ole", "@jun wrong channel for that 😅", minutes=5)
+    asked = chat.say(
+        "rik",
+        "can the council still change the emission curve? I thought it was hardcoded",
+        minutes=30,
+    )
+    chat.say("pia", "we should look at how other chains handle emission changes", minutes=3)
+    chat.say(
+        "ole", "the emission curve sits in an immutable contract, nobody can touch it", minutes=20
+    )
+    nobody = chat.say("tam", "has anyone benchmarked the light client on a phone?", minutes=60)
+    summary = summarize_chat_offline(chat.posts, "#general")
+    shown = open_questions(summary)
+    assert {at_once, back, asked}.isdisjoint(shown)
+    assert nobody in shown, "a question nobody answered stays open"
+
+
+def test_a_question_asked_again_counts_once() -> None:
+    chat = Chat()
+    first = chat.say("noa", "is the validator fee vote still happening on Friday?")
+    chat.say("eli", "staking dashboard is down again", minutes=40)
+    chat.say("sam", "restarting it", minutes=1)
+    again = chat.say("noa", "back to my question from earlier: fee vote Friday or not?", minutes=50)
+    summary = summarize_chat_offline(chat.posts, "#delegates")
+    shown = open_questions(summary)
+    assert first not in shown
+    assert again in shown
