@@ -59,6 +59,7 @@ _TURN = re.compile(
     r"^\W*(?:but|however|though|although|still|that\s+said|then\s+again|otoh|on\s+the\s+other)\b",
     re.IGNORECASE,
 )
+_ASKS_OF = re.compile(r"^\W*(?:can|could)\s+we\s+(?:get|have|see)\b", re.IGNORECASE)
 _AGENDA = re.compile(
     r"^\W*(?:item\s+\d+|agenda\b|call\s+starts|notes\s+are\s+up|reminder\b|posted\s*:|"
     r"new\s+forum\s+post|forum\s+(?:post|write-up)\s+is\s+up)",
@@ -102,8 +103,11 @@ def _motion(said: list[Said]) -> Said | None:
     for sentence in said:
         if not sentence.quote or DECISION.search(sentence.text):
             continue
-        if PROPOSING.search(sentence.text) and not WH.match(sentence.text.strip()):
-            return sentence
+        if not PROPOSING.search(sentence.text) or WH.match(sentence.text.strip()):
+            continue
+        if sentence.question and sentence.post.reply_to and _ASKS_OF.match(sentence.text):
+            continue  # "can we get a heads-up next time?" in reply: a request to them, no motion
+        return sentence
     return None
 
 

@@ -95,6 +95,12 @@ _SUGGESTS = re.compile(
     r"(?:version|idea|approach|option|one)\b|\bgood\s+compromise\b|\bmiddle\s+ground\b",
     re.IGNORECASE,
 )
+# "done ✅", "merged 👍", "fixed.": a task reported done, no vote on anything.
+_REPORT_DONE = re.compile(
+    r"^\W*(?:all\s+)?(?:done|fixed|merged|deployed|shipped|sent|added|updated|pinned|posted|"
+    r"published)\b[\s.!]*(?:✅|👍|✔️?|☑️?)*\s*$",
+    re.IGNORECASE,
+)
 _VOTE_INSIDE = re.compile(r"(?<=\S)\s*(?:👍|✅|👎|❌)+\s*$")
 # A speaker's "rather"/"proposed" inside an argument is no plan of their own.
 _RATHER_IN_ARGUMENT = re.compile(r"\b(?:rather|proposed)\b", re.IGNORECASE)
@@ -140,7 +146,7 @@ def read_chat_stance(
     motion's message; `answered_side`: the side of the message it replies to, if any."""
     text = sentence.strip().replace("\u2019", "'").replace("\u2018", "'")
     text = re.sub(r"^(?:@[\w.-]+[\s,:]*)+", "", text)  # "@dana +1": the address is no word
-    if not text:
+    if not text or _REPORT_DONE.match(text):
         return Reading(None)
     if _RATHER_NOT.search(text) or _HARD_NO.search(text):
         return Reading("against", strong=True)

@@ -76,10 +76,13 @@ _NEW_TOPIC = re.compile(
 # Someone raising a motion ("Proposal:", "I'd like to propose", "we should…").
 PROPOSING = re.compile(
     r"^\W*(?:proposal|rfc|idea|suggestion|pitch|motion)\s*:|"
-    r"^\W*(?:what\s+if\s+we|how\s+about\s+we)\b|\bi\s+(?:suggest|recommend)\s+(?:that\s+)?we\b|"
+    r"^\W*(?:what\s+if\s+we|how\s+about\s+we)\b|\bi\s+move\s+(?:that\s+)?(?:we|to)\b|"
+    r"^\W*(?:yo\s+|eu\s+)?(?:propongo|proponho|sugiero|sugiro)\b|\bi\s+(?:suggest|recommend)\s+(?:that\s+)?we\b|"
     r"^\W*let'?s\s+(?!be\b|see\b|wait\b|go\b|hope\b|not\b|just\s+say\b|check\b)\w+|\b(?:i'?d\s+like\s+to|i\s+want\s+to|i\s+would\s+like\s+to|let\s+me)\s+"
     r"propose\b|\b(?:i|we|i'?d|we'?d)\s+(?:would\s+)?propose\b|\bproposes?\s+to\b|\bproposal\s+to\b|\bsuggestion\s+is\s+to\b"
-    r"|\b(?:i\s+think\s+)?we\s+should\s+(?!at\s+least|be\b|have\s+been)|\bi'?d\s+rather\s+(?:you|we)\b"
+    # "we should compare like with like" is how to read the data, no motion
+    r"|\b(?:i\s+think\s+)?we\s+should\s+(?!at\s+least|be\b|have\s+been|compare\b|measure\b|"
+    r"verify\b|double-check\b|look\s+(?:at|into)\b|read\b)|\bi'?d\s+rather\s+(?:you|we)\b"
     r"|^\W*(?:should\s+we|can\s+we|could\s+we|shall\s+we)\b",
     re.IGNORECASE,
 )

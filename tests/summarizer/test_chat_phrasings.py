@@ -154,3 +154,53 @@ def test_a_question_asked_again_counts_once() -> None:
     shown = open_questions(summary)
     assert first not in shown
     assert again in shown
+
+
+def test_a_motion_moved_as_a_committee_does_or_proposed_in_spanish() -> None:
+    chat = Chat()
+    moved = chat.say("ines", "I move that we renew the audit retainer for six more months.")
+    chat.say("omar", "+1, they caught the oracle bug last quarter", reply=moved)
+    propuesta = chat.say("lupe", "Propongo que la asamblea anual sea online este año.", minutes=60)
+    chat.say("nico", "+1, así viene gente de todas partes", reply=propuesta)
+    summary = summarize_chat_offline(chat.posts, "#committee")
+    motions = {
+        t.motion.citations[0].post_id: {p.stance: p.holders for p in t.positions}
+        for t in summary.topics
+        if t.motion is not None
+    }
+    assert motions[moved]["for"] == ["omar"]
+    assert motions[propuesta]["for"] == ["nico"]
+
+
+def test_how_to_read_the_data_is_no_motion() -> None:
+    chat = Chat()
+    chat.say("ana", "block propagation p95 went from 410ms to 380ms after the patch")
+    chat.say("ben", "we should compare the same hours of last week before drawing conclusions")
+    chat.say("cai", "I support that, the weekend traffic skews everything")
+    summary = summarize_chat_offline(chat.posts, "#research")
+    assert summary.topics
+    assert all(t.motion is None and not t.positions for t in summary.topics)
+
+
+def test_a_request_made_in_reply_is_no_motion() -> None:
+    chat = Chat()
+    update = chat.say("dee", "the grant payouts slipped, signers were away; they go out next week")
+    chat.say("eve", "could we get a heads-up here when payouts are late?", reply=update)
+    chat.say("fay", "yes, agreed")
+    summary = summarize_chat_offline(chat.posts, "#grants")
+    assert summary.topics
+    assert all(t.motion is None and not t.positions for t in summary.topics)
+
+
+def test_a_task_reported_done_is_no_vote_on_the_motion() -> None:
+    chat = Chat()
+    motion = chat.say("kim", "Proposal: we move the weekly call to Thursdays at 15:00 UTC.")
+    asked = chat.say(
+        "kim", "@lev can you also update the calendar invite?", reply=motion, mentions=("lev",)
+    )
+    chat.say("lev", "done ✅", reply=asked)
+    chat.say("mo", "Thursdays work for me", reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#community")
+    topic = next(t for t in summary.topics if t.motion is not None)
+    holders = {h for p in topic.positions for h in p.holders}
+    assert holders == {"mo"}
