@@ -78,11 +78,17 @@ class RoleManager(Protocol):
     member (returned, for the caller to send in private), revoking removes them from the group
     without banning them for good."""
 
-    async def grant_role(self, space_id: str, user_id: str, role_id: str) -> str | None:
-        """Give the role; returns an invite link to send the member, or None when granted."""
+    async def grant_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> str | None:
+        """Give the role; returns an invite link to send the member, or None when granted.
+        `reason` goes where the platform records it (Discord's audit log). Raises
+        UpstreamError, not retryable when the bot is not allowed to."""
         ...
 
-    async def revoke_role(self, space_id: str, user_id: str, role_id: str) -> None: ...
+    async def revoke_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> None: ...
 
 
 class FrontEnds:

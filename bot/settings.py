@@ -74,6 +74,9 @@ class DiscordSettings(Section):
     # Read message text for ingestion; needs the privileged Message Content intent switched on
     # for the bot in Discord's developer portal.
     read_messages: bool = False
+    # Hear members join (to welcome them); needs the privileged Server Members intent switched
+    # on for the bot in Discord's developer portal.
+    member_events: bool = False
     # Gateway shards; Discord requires more than one from 2,500 guilds on.
     shards: int = Field(default=1, ge=1, le=1024)
 

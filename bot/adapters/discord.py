@@ -29,7 +29,7 @@ from bot.commands.options import ChannelRef, Kind, MemberRef
 from bot.commands.reply import Reply
 from bot.commands.spec import CommandSpec, Param
 from bot.errors import UpstreamError, UserError
-from bot.events import ChatMessage
+from bot.events import ChatMessage, MemberJoined
 from bot.frontend import Health
 from bot.settings import DiscordSettings
 
@@ -73,8 +73,11 @@ class DiscordFrontEnd:
         """A fresh client for each connection attempt: a closed discord.py client can't restart."""
         intents = discord.Intents.default()
         intents.message_content = self._settings.read_messages
+        intents.members = self._settings.member_events
         options: dict[str, Any] = {
             "intents": intents,
+            # Members are fetched when needed; loading every guild's list at start is not.
+            "chunk_guilds_at_startup": False,
             "guild_ready_timeout": self._settings.ready_timeout,
             "allowed_mentions": discord.AllowedMentions.none(),
         }
@@ -88,6 +91,7 @@ class DiscordFrontEnd:
         client.event(self.on_message)
         client.event(self.on_raw_message_edit)
         client.event(self.on_raw_message_delete)
+        client.event(self.on_member_join)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.chat.is_chat(message):
@@ -100,6 +104,68 @@ class DiscordFrontEnd:
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         if payload.guild_id is not None:
             await self._app.events.publish(self.chat.deleted(payload))
+
+    async def on_member_join(self, member: discord.Member) -> None:
+        if member.bot:
+            return
+        guild = member.guild
+        welcome = guild.system_channel
+        channel = None
+        if welcome is not None and welcome.permissions_for(guild.me).send_messages:
+            channel = ChannelRef("discord", str(welcome.id), f"#{welcome.name}")
+        joined = MemberJoined(
+            "discord",
+            Space("discord", str(guild.id), guild.name),
+            str(member.id),
+            member.display_name,
+            channel,
+        )
+        await self._app.events.publish_join(joined)
+
+    async def grant_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> str | None:
+        await self._change_role(space_id, user_id, role_id, grant=True, reason=reason)
+        return None
+
+    async def revoke_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> None:
+        await self._change_role(space_id, user_id, role_id, grant=False, reason=reason)
+
+    async def _change_role(
+        self, space_id: str, user_id: str, role_id: str, *, grant: bool, reason: str
+    ) -> None:
+        """PUT or DELETE /guilds/{guild}/members/{user}/roles/{role}, the reason in the audit
+        log."""
+        if not (space_id.isdigit() and user_id.isdigit() and role_id.isdigit()):
+            raise UpstreamError(
+                "Discord", f"role {role_id} of {space_id}: not Discord ids", retryable=False
+            )
+        guild = self.client.get_guild(int(space_id))
+        if guild is None:
+            raise UpstreamError("Discord", f"the bot is not in guild {space_id}", retryable=False)
+        role = guild.get_role(int(role_id))
+        name = f"role {role.name!r}" if role is not None else f"role {role_id}"
+        change = self.client.http.add_role if grant else self.client.http.remove_role
+        try:
+            await change(guild.id, int(user_id), int(role_id), reason=reason[:512] or None)
+        except discord.Forbidden as exc:
+            me = guild.me
+            top = me.top_role.name if me is not None else "its role"
+            raise UpstreamError(
+                "Discord",
+                f"may not {'give' if grant else 'take'} {name} in {guild.name}: the bot needs "
+                f"Manage Roles, and its own highest role ({top}) must be above {name} in the "
+                f"server's role list ({exc.text or exc.status})",
+                retryable=False,
+            ) from exc
+        except discord.NotFound as exc:
+            raise UpstreamError(
+                "Discord", f"{name} or member {user_id} not found in {guild.name}", retryable=False
+            ) from exc
+        except discord.HTTPException as exc:
+            raise UpstreamError("Discord", f"changing {name} failed: {exc}") from exc
 
     async def history(self, channel: ChannelRef, after: str | None) -> AsyncIterator[ChatMessage]:
         """The channel's messages after `after`, with those of its threads (a forum channel's

@@ -18,6 +18,7 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeDefault,
+    ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -31,6 +32,7 @@ from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -46,6 +48,7 @@ from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, error_reply
 from bot.errors import UpstreamError, UserError
+from bot.events import MemberJoined
 from bot.frontend import Health
 from bot.settings import TelegramSettings
 
@@ -53,6 +56,8 @@ log = logging.getLogger(__name__)
 
 _ROLE_OF_STATUS = {ChatMemberStatus.OWNER: Role.ADMIN, ChatMemberStatus.ADMINISTRATOR: Role.STEWARD}
 _STATUS_TTL_SECONDS = 60.0
+# How long an invite link to a gated group stays usable.
+INVITE_SECONDS = 24 * 3600
 _PENDING_LIMIT = 1000
 _MEMBER_STATUSES = {
     ChatMemberStatus.OWNER,
@@ -94,6 +99,11 @@ class TelegramFrontEnd:
         for name in self._app.registry.top_level_names():
             self.application.add_handler(CommandHandler(name, self._on_command))
         self.application.add_handler(CallbackQueryHandler(self._on_button))
+        # Joins come as chat_member updates, which Telegram sends to administrators only and
+        # only when asked for (run() asks for every update type).
+        self.application.add_handler(
+            ChatMemberHandler(self._on_chat_member, ChatMemberHandler.CHAT_MEMBER)
+        )
         said = filters.TEXT | filters.CAPTION | filters.ATTACHMENT
         topics = filters.StatusUpdate.FORUM_TOPIC_CREATED | filters.StatusUpdate.FORUM_TOPIC_EDITED
         group_chat = filters.ChatType.GROUPS & ~filters.COMMAND & (said | topics)
@@ -217,6 +227,60 @@ class TelegramFrontEnd:
             return
         if self.chat.has_content(message):
             await self._app.events.publish(self.chat.translate(message))
+
+    async def _on_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.chat_member
+        if change is None or not _joined(change) or change.new_chat_member.user.is_bot:
+            return
+        chat, user = change.chat, change.new_chat_member.user
+        title = chat.title or ""
+        joined = MemberJoined(
+            "telegram",
+            Space("telegram", str(chat.id), title),
+            str(user.id),
+            user.full_name,
+            ChannelRef("telegram", str(chat.id), title),
+        )
+        await self._app.events.publish_join(joined)
+
+    async def grant_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> str | None:
+        """The role is a gated group: a member already in it has it; anyone else gets a link
+        that admits one person and expires, for the caller to send them in private."""
+        bot = self.application.bot
+        try:
+            chat_id, member_id = int(role_id), int(user_id)
+        except ValueError as exc:
+            raise UpstreamError("Telegram", f"{role_id} is not a chat id", retryable=False) from exc
+        try:
+            member = await bot.get_chat_member(chat_id, member_id)
+            if member.status in _MEMBER_STATUSES:
+                return None
+            link = await bot.create_chat_invite_link(
+                chat_id,
+                name=(reason or "Steward")[:32],
+                expire_date=int(time.time()) + INVITE_SECONDS,
+                member_limit=1,
+            )
+        except TelegramError as exc:
+            raise _role_failed(f"an invite link to chat {role_id}", exc) from exc
+        return str(link.invite_link)
+
+    async def revoke_role(
+        self, space_id: str, user_id: str, role_id: str, *, reason: str = ""
+    ) -> None:
+        """Out of the gated group, free to come back with a new link: banned, then unbanned."""
+        bot = self.application.bot
+        try:
+            chat_id, member_id = int(role_id), int(user_id)
+        except ValueError as exc:
+            raise UpstreamError("Telegram", f"{role_id} is not a chat id", retryable=False) from exc
+        try:
+            await bot.ban_chat_member(chat_id, member_id)
+            await bot.unban_chat_member(chat_id, member_id, only_if_banned=True)
+        except TelegramError as exc:
+            raise _role_failed(f"removing {user_id} from chat {role_id}", exc) from exc
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -427,6 +491,25 @@ class TelegramFrontEnd:
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram update failed", exc_info=context.error)
+
+
+def _joined(change: ChatMemberUpdated) -> bool:
+    """Someone who was not in the chat (left, removed, or restricted outside it) now is."""
+    was, now = change.old_chat_member, change.new_chat_member
+    was_in = was.status in _MEMBER_STATUSES and getattr(was, "is_member", True)
+    is_in = now.status in _MEMBER_STATUSES and getattr(now, "is_member", True)
+    return is_in and not was_in
+
+
+def _role_failed(what: str, exc: TelegramError) -> UpstreamError:
+    if isinstance(exc, BadRequest | Forbidden):
+        return UpstreamError(
+            "Telegram",
+            f"{what} failed: {exc.message}; the bot must be an administrator of that chat "
+            "allowed to invite users and ban users",
+            retryable=False,
+        )
+    return UpstreamError("Telegram", f"{what} failed: {exc}")
 
 
 def _posting_failed(what: str, exc: TelegramError) -> UpstreamError:

@@ -50,6 +50,7 @@ with warnings.catch_warnings():
 JsonDict = dict[str, Any]
 
 ADMINISTRATOR = 1 << 3
+MANAGE_ROLES = 1 << 28
 ALL_PERMISSIONS = discord.Permissions.all().value
 EVERYONE_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -262,6 +263,8 @@ class FakeGuild:
     roles: list[FakeRole]
     members: list[FakeMember]
     owner_id: str | None = None
+    # Where Discord posts its own notices (joins, boosts); None when the guild has none.
+    system_channel_id: str | None = None
 
     def __post_init__(self) -> None:
         for channel in self.channels:
@@ -287,6 +290,11 @@ class FakeGuild:
                 value |= role.permissions
         return ALL_PERMISSIONS if value & ADMINISTRATOR else value
 
+    def top_position(self, member: FakeMember) -> int:
+        """The position of the member's highest role (0: @everyone only), as Discord compares
+        them: a member manages only roles below it."""
+        return max((r.position for r in self.roles if r.id in member.role_ids), default=0)
+
     def payload(self, *, gateway: bool) -> JsonDict:
         data: JsonDict = {
             "id": self.id,
@@ -302,7 +310,7 @@ class FakeGuild:
             "mfa_level": 0,
             "nsfw_level": 0,
             "premium_tier": 0,
-            "system_channel_id": None,
+            "system_channel_id": self.system_channel_id,
             "afk_timeout": 300,
         }
         if gateway:  # GUILD_CREATE carries the cache-filling parts
@@ -330,8 +338,10 @@ DEFAULT_GUILD_ID = "1100000000020000001"
 def default_guild(
     bot: FakeUser | None = None, *, guild_id: str | None = None, name: str = "Test DAO"
 ) -> FakeGuild:
-    """ "Test DAO": #general (with a public thread, #treasury-rfc), #alerts; @everyone, Steward,
-    Admin; alice, bob (Steward), carol (Admin, also the owner) and the bot.
+    """ "Test DAO": #general (with a public thread, #treasury-rfc; the system channel), #alerts;
+    roles from the bottom: @everyone, Steward, "Steward Bot" (the bot's: Manage Roles), Admin;
+    alice, bob (Steward), carol (Admin, also the owner) and the bot. The bot can give Steward
+    but not Admin, which is above its own role, as Discord's hierarchy has it.
 
     With ``guild_id`` (see :func:`snowflake_on_shard`) the same layout under other ids: the
     guild, its channels and its roles are new, the users are the same people."""
@@ -344,26 +354,35 @@ def default_guild(
                 "1100000000000000011",  # #general
                 "1100000000000000012",  # #alerts
                 "1100000000000000013",  # #treasury-rfc
+                "1100000000000000023",  # Steward Bot
             ]
         )
     else:
-        ids = iter([snowflake() for _ in range(5)])
+        ids = iter([snowflake() for _ in range(6)])
     steward = FakeRole(next(ids), "Steward", 0, 1)
-    admin = FakeRole(next(ids), "Admin", ADMINISTRATOR, 2)
+    admin = FakeRole(next(ids), "Admin", ADMINISTRATOR, 3)
+    general_id, alerts_id, rfc_id = next(ids), next(ids), next(ids)
+    bot_role = FakeRole(next(ids), "Steward Bot", MANAGE_ROLES, 2)
     members = [
         FakeMember(FakeUser("1100000000000000201", "alice")),
         FakeMember(FakeUser("1100000000000000202", "bob"), [steward.id]),
         FakeMember(FakeUser("1100000000000000203", "carol"), [admin.id]),
-        FakeMember(bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True)),
+        FakeMember(bot or FakeUser(BOT_USER_ID, "steward-bot", bot=True), [bot_role.id]),
     ]
-    general = FakeChannel(next(ids), "general", position=0)
+    general = FakeChannel(general_id, "general", position=0)
     channels = [
         general,
-        FakeChannel(next(ids), "alerts", position=1),
-        FakeChannel(next(ids), "treasury-rfc", 11, 2, parent_id=general.id),
+        FakeChannel(alerts_id, "alerts", position=1),
+        FakeChannel(rfc_id, "treasury-rfc", 11, 2, parent_id=general.id),
     ]
     return FakeGuild(
-        guild_id, name, channels, [steward, admin], members, owner_id="1100000000000000203"
+        guild_id,
+        name,
+        channels,
+        [steward, bot_role, admin],
+        members,
+        owner_id="1100000000000000203",
+        system_channel_id=general.id,
     )
 
 

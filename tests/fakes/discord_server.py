@@ -48,6 +48,11 @@ Driving the bot (each returns once the event is dispatched, or queued during an 
   ``GET /guilds/{id}/threads/active``, ``GET /channels/{id}/threads/archived/public`` and
   ``.../private`` (403 without Manage Threads), paged by archive time as Discord does.
   ``FakeMember.nick`` and ``FakeUser.global_name`` set display names.
+* ``await fake.member_join(user, guild=None)``: a member joins (a new name makes a new user);
+  GUILD_MEMBER_ADD reaches only a client with the members intent.
+* Roles: ``PUT``/``DELETE /guilds/{g}/members/{u}/roles/{r}`` need Manage Roles and a role
+  below the bot's highest (403 50013 Missing Permissions otherwise, as on Discord); what was
+  carried out is in ``fake.role_changes`` (:class:`RoleChange`, with the audit log reason).
 * ``async with fake.outage():`` drops the socket (4000) and keeps the client out; what is
   dispatched meanwhile is replayed after its RESUME. ``await fake.drop_connection(code)`` only
   drops. ``await fake.dispatch(event, data)`` sends any gateway event. All three take
@@ -104,6 +109,7 @@ import functools
 import json
 import re
 import time
+import urllib.parse
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -120,12 +126,14 @@ with warnings.catch_warnings():
     import discord
 
     from tests.fakes.discord_gateway import (
+        ADMINISTRATOR,
         ANNOUNCEMENT_THREAD,
         FLAG_EPHEMERAL,
         FLAG_LOADING,
         GUILD_ANNOUNCEMENT,
         GUILD_FORUM,
         GUILD_TEXT,
+        MANAGE_ROLES,
         PRIVATE_THREAD,
         PUBLIC_THREAD,
         FakeChannel,
@@ -156,6 +164,7 @@ __all__ = [
     "InteractionRecord",
     "NonceRecord",
     "RecordedRequest",
+    "RoleChange",
     "ShardSession",
     "default_guild",
     "shard_id_of",
@@ -204,6 +213,18 @@ class _ApiCall:
     params: dict[str, str]
     query: Mapping[str, str]
     json: Any
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class RoleChange:
+    """A role given or taken by the bot (see :attr:`FakeDiscord.role_changes`)."""
+
+    guild_id: str
+    user_id: str
+    role_id: str
+    added: bool
+    reason: str | None  # the X-Audit-Log-Reason header, as the audit log shows it
 
 
 @dataclass
@@ -341,6 +362,7 @@ class FakeDiscord:
         self.errors: list[str] = []  # requests the fake could not process (answered 400)
         self.commands: dict[str | None, list[JsonDict]] = {}
         self.interactions: list[InteractionRecord] = []
+        self.role_changes: list[RoleChange] = []  # role changes Discord carried out
         self._messages: dict[str, JsonDict] = {}  # id -> message object, ephemeral ones too
         self._channel_log: dict[str, list[str]] = {}  # channel id -> visible message ids
         self._by_token: dict[str, InteractionRecord] = {}
@@ -553,6 +575,28 @@ class FakeDiscord:
         return self._messages[message_id]
 
     # ---- driving the bot
+
+    async def member_join(
+        self, user: FakeUser | str, *, guild: FakeGuild | None = None
+    ) -> FakeMember:
+        """``user`` (a FakeUser, a known name or id, or a new name) joins ``guild`` (default:
+        the first): GUILD_MEMBER_ADD is dispatched, but only to a client that asked for the
+        privileged members intent, as Discord does."""
+        guild = guild or self.guild
+        try:
+            joining = self.user(user)
+        except KeyError:
+            if not isinstance(user, str):
+                raise
+            joining = FakeUser(snowflake(), user)
+            self.world.extra_users.append(joining)
+        if guild.member(joining.id) is not None:
+            raise ValueError(f"{joining.username} is already a member of {guild.name}")
+        member = FakeMember(joining, joined_at=_now())
+        guild.members.append(member)
+        if self.gateway.intents & INTENT_GUILD_MEMBERS:
+            await self.dispatch("GUILD_MEMBER_ADD", {"guild_id": guild.id, **member.payload()})
+        return member
 
     async def invoke(
         self,
@@ -978,7 +1022,7 @@ class FakeDiscord:
             response = _fault_response(fault)
         else:
             try:
-                call = _ApiCall({}, request.query, body)
+                call = _ApiCall({}, request.query, body, request.headers)
                 response = await self._route(request.method, path, call)
             except Exception as exc:
                 # A 500 would make discord.py retry for ~20 s; a 400 fails the call at once.
@@ -1363,10 +1407,29 @@ class FakeDiscord:
             return _error(404, 10007, "Unknown Member")
         if role is None:
             return _error(404, 10011, "Unknown Role")
+        # Discord's rules: Manage Roles, and only roles below the bot's highest (the owner
+        # excepted); anything else is 403 Missing Permissions.
+        me = guild.member(self.bot_user.id)
+        if me is None:
+            return _error(404, 10004, "Unknown Guild")
+        allowed = guild.permissions_of(me) & (MANAGE_ROLES | ADMINISTRATOR)
+        above = guild.owner_id == me.user.id or guild.top_position(me) > role.position
+        if not allowed or not above:
+            return _error(403, 50013, "Missing Permissions")
         if add and role.id not in member.role_ids:
             member.role_ids.append(role.id)
         elif not add and role.id in member.role_ids:
             member.role_ids.remove(role.id)
+        reason = call.headers.get("X-Audit-Log-Reason")
+        self.role_changes.append(
+            RoleChange(
+                guild.id,
+                member.user.id,
+                role.id,
+                add,
+                urllib.parse.unquote(reason) if reason else None,
+            )
+        )
         if self.gateway.intents & INTENT_GUILD_MEMBERS:  # only delivered with the members intent
             await self.dispatch("GUILD_MEMBER_UPDATE", {"guild_id": guild.id, **member.payload()})
         return 204, None

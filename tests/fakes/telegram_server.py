@@ -38,6 +38,13 @@ Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_
     ``press_button(chat, message_id, user, data)`` (a ``callback_query``; the button must exist).
     ``chat`` is a :class:`FakeChat` or an id; ``user`` a :class:`FakeUser`, a name or an id.
 
+Membership: ``join(chat, user)`` (a ``chat_member`` update, old status left, new member, plus
+    the ``new_chat_members`` service message); ``createChatInviteLink`` links are kept in
+    ``fake.invite_links`` (:class:`InviteLink`) and ``join_by_link(link, user)`` uses one
+    (refused when revoked, expired, used up or the user is banned); ``banChatMember`` and
+    ``unbanChatMember`` (supergroups only; ``only_if_banned``) change the status and send the
+    ``chat_member`` update, as Telegram does; all three need the bot's admin rights.
+
 Outbound record:
     ``fake.sent``: every call except getUpdates, as :class:`SentCall` (``method``, decoded
     ``params`` with uploads as :class:`UploadedFile`, ``at``, ``status``, ``error``);
@@ -71,7 +78,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from aiohttp import web
@@ -189,6 +196,33 @@ class FloodLimits:
     group_per_minute: int | None = 20
     global_per_second: int | None = 30
     chat_per_second: int | None = None  # Telegram tolerates short bursts, so off by default
+
+
+@dataclass
+class InviteLink:
+    """A link the bot created with createChatInviteLink, and who joined through it."""
+
+    chat_id: int
+    invite_link: str
+    name: str | None
+    expire_date: int | None
+    member_limit: int | None
+    creator: FakeUser
+    revoked: bool = False
+    joined: list[int] = field(default_factory=list)
+
+    def to_api(self) -> JSON:
+        data: JSON = {
+            "invite_link": self.invite_link,
+            "creator": self.creator.to_api(),
+            "creates_join_request": False,
+            "is_primary": False,
+            "is_revoked": self.revoked,
+            "name": self.name,
+            "expire_date": self.expire_date,
+            "member_limit": self.member_limit,
+        }
+        return {k: v for k, v in data.items() if v is not None}
 
 
 class Queued(NamedTuple):
@@ -349,6 +383,7 @@ class FakeTelegram:
         self.callback_answers: dict[str, JSON] = {}
         self.files: dict[str, UploadedFile] = {}
         self._members: dict[tuple[int, int], str] = {}
+        self.invite_links: dict[str, InviteLink] = {}
         self._blocked: dict[int, str] = {}
         self._messages: dict[int, dict[int, StoredMessage]] = {}
         self._next_message_id: dict[int, int] = {}
@@ -543,6 +578,71 @@ class FakeTelegram:
             target, sender, body, text=text, plain=text, parse_mode=None, reply_markup=None
         )
         return Queued(self._queue("message", stored.payload), stored.message_id)
+
+    def join(self, chat: FakeChat | int, user: FakeUser | str | int) -> Queued:
+        """``user`` joins ``chat`` (added, or by the chat's public link): the user is a member and
+        Telegram sends a ``chat_member`` update (to a bot that administers the chat and asked
+        for it in ``allowed_updates``) and the "joined" service message."""
+        return self._enter(self._chat(chat), self._user(user), None)
+
+    def join_by_link(self, link: str, user: FakeUser | str | int) -> Queued:
+        """``user`` opens an invite link the bot created; refused (ValueError, what Telegram's
+        app would show) when it is revoked, expired, used up, or the user is banned."""
+        invite = self.invite_links.get(link)
+        if invite is None or invite.revoked:
+            raise ValueError("This invite link is invalid or has been revoked")
+        if invite.expire_date is not None and invite.expire_date <= time.time():
+            raise ValueError("This invite link has expired")
+        if invite.member_limit is not None and len(invite.joined) >= invite.member_limit:
+            raise ValueError("This invite link has reached its member limit")
+        joining = self._user(user)
+        chat = self._chat(invite.chat_id)
+        if self.member_status(chat, joining) == "kicked":
+            raise ValueError("You were banned from this group")
+        invite.joined.append(joining.id)
+        return self._enter(chat, joining, invite)
+
+    def _enter(self, chat: FakeChat, user: FakeUser, invite: InviteLink | None) -> Queued:
+        if self.member_status(chat, user) in ("creator", "administrator", "member"):
+            raise ValueError(f"{user.username} is already in {chat.title}")
+        old = self._member(chat, user)
+        self.set_member_status(chat, user, "member")
+        change: JSON = {
+            "chat": chat.to_api(),
+            "from": user.to_api(),
+            "date": int(time.time()),
+            "old_chat_member": old,
+            "new_chat_member": self._member(chat, user),
+        }
+        if invite is not None:
+            change["invite_link"] = invite.to_api()
+        update_id = self._queue("chat_member", change)
+        stored = self._store(
+            chat,
+            user,
+            {"new_chat_members": [user.to_api()]},
+            text=None,
+            plain=None,
+            parse_mode=None,
+            reply_markup=None,
+        )
+        self._queue("message", stored.payload)
+        return Queued(update_id, stored.message_id)
+
+    def _membership_changed(self, chat: FakeChat, user: FakeUser, status: str) -> None:
+        """The bot changed someone's membership: the ``chat_member`` update Telegram sends."""
+        old = self._member(chat, user)
+        self.set_member_status(chat, user, status)
+        self._queue(
+            "chat_member",
+            {
+                "chat": chat.to_api(),
+                "from": self.bot_user.to_api(),
+                "date": int(time.time()),
+                "old_chat_member": old,
+                "new_chat_member": self._member(chat, user),
+            },
+        )
 
     def send_photo(
         self,
@@ -1206,6 +1306,61 @@ class FakeTelegram:
         elif status == "kicked":
             data["until_date"] = 0
         return data
+
+    def _admin_chat(self, params: JSON, right: str) -> FakeChat:
+        chat = self._chat(params.get("chat_id", 0))
+        if chat.type == "private":
+            raise ApiError(400, "Bad Request: method is available for group chats only")
+        if self._member(chat, self.bot_user).get(right) is not True:
+            raise ApiError(400, "Bad Request: not enough rights to manage chat members")
+        return chat
+
+    def _m_createChatInviteLink(self, params: JSON) -> JSON:
+        chat = self._admin_chat(params, "can_invite_users")
+        limit = params.get("member_limit")
+        if limit is not None and not 1 <= int(limit) <= 99999:
+            raise ApiError(400, "Bad Request: member limit must be between 1 and 99999")
+        name = params.get("name")
+        if name is not None and len(str(name)) > 32:
+            raise ApiError(400, "Bad Request: invite link name is too long")
+        link = InviteLink(
+            chat.id,
+            f"https://t.me/+{next(self._ids):04d}fake{abs(chat.id)}",
+            str(name) if name is not None else None,
+            int(params["expire_date"]) if params.get("expire_date") is not None else None,
+            int(limit) if limit is not None else None,
+            self.bot_user,
+        )
+        self.invite_links[link.invite_link] = link
+        return link.to_api()
+
+    def _m_banChatMember(self, params: JSON) -> bool:
+        chat = self._admin_chat(params, "can_restrict_members")
+        user = self._user(int(params.get("user_id", 0)))
+        status = self.member_status(chat, user)
+        if status == "creator":
+            raise ApiError(400, "Bad Request: can't remove chat owner")
+        if status == "administrator":
+            raise ApiError(400, "Bad Request: user is an administrator of the chat")
+        if status != "kicked":
+            self._membership_changed(chat, user, "kicked")
+        return True
+
+    def _m_unbanChatMember(self, params: JSON) -> bool:
+        """Telegram's rule: afterwards the user is not a member but may join again; with
+        only_if_banned, a member who is not banned is left alone."""
+        chat = self._admin_chat(params, "can_restrict_members")
+        if chat.type != "supergroup":
+            raise ApiError(
+                400, "Bad Request: method is available for supergroup and channel chats only"
+            )
+        user = self._user(int(params.get("user_id", 0)))
+        status = self.member_status(chat, user)
+        if status in ("creator", "administrator"):
+            raise ApiError(400, "Bad Request: user is an administrator of the chat")
+        if status == "kicked" or (status == "member" and not params.get("only_if_banned")):
+            self._membership_changed(chat, user, "left")
+        return True
 
     def _m_getChatMember(self, params: JSON) -> JSON:
         return self._member(

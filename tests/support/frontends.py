@@ -26,6 +26,7 @@ async def discord_frontend(app: App, fake: FakeDiscord) -> AsyncIterator[Discord
         guild_ids=[int(fake.guild.id)],
         ready_timeout=0.1,
         read_messages=True,
+        member_events=True,
     )
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     frontend = DiscordFrontEnd(app, settings)
