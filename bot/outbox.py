@@ -15,6 +15,11 @@ nothing. A deliverer then posts it:
   earlier message if a crash came between posting and recording;
 - a delivery that keeps failing is retried with backoff, then reported once to the community's
   steward channel (or the log), never dropped silently.
+
+Role changes (`enqueue_role`) go the same way, to the member's role on a platform: delivered once
+through the front end's RoleManager, in order per member and role, and recorded in `role_change`
+(who, what, why, when, whether done). A Telegram grant yields an invite link to a gated group:
+it is sent to the member by direct message, through this outbox, with the reason.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ import functools
 import hashlib
 import logging
 import random
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,12 +41,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.commands.options import ChannelRef
-from bot.commands.reply import Reply, Tone, reply_from_data, reply_to_data
+from bot.commands.reply import Link, Reply, Tone, reply_from_data, reply_to_data
 from bot.errors import UpstreamError
 from bot.frontend import FrontEnd, FrontEnds
 from bot.locks import NamedLocks
 from bot.storage.database import Database
-from bot.storage.models import Community, CommunitySetting, OutboxMessage, as_utc
+from bot.storage.models import (
+    Community,
+    CommunitySetting,
+    OutboxMessage,
+    RoleChangeRecord,
+    as_utc,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +94,26 @@ class ToMember:
 
 
 Destination = ToChannelSetting | ToChannel | ToMember
+GRANT, REVOKE = "grant", "revoke"
+
+
+@dataclass(frozen=True)
+class RoleChange:
+    """Give (`grant`) or take (`revoke`) a member's role in a space: a Discord guild's role, or
+    a Telegram gated group (the role is that group's chat id). `reason` is told to the member
+    and kept in the record (and Discord's audit log); `role_name` names the role in messages."""
+
+    platform: str
+    space_id: str
+    user_id: str
+    role_id: str
+    action: str  # grant, revoke
+    reason: str = ""
+    role_name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.action not in (GRANT, REVOKE):
+            raise ValueError(f"a role change is {GRANT} or {REVOKE}, not {self.action!r}")
 
 
 @dataclass(frozen=True)
@@ -90,6 +121,10 @@ class Backlog:
     waiting: int
     failed: int
     oldest: datetime | None
+
+
+# Stores, with a delivery's "delivered" mark, what it led to (a role change's record).
+Followup = Callable[[AsyncSession], Awaitable[None]]
 
 
 def nonce_for(key: str, part: int = 0) -> str:
@@ -170,6 +205,54 @@ class Outbox:
             # Deliver as soon as the caller's transaction commits, not at the next poll.
             event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
         return added
+
+    async def enqueue_role(
+        self,
+        session: AsyncSession,
+        *,
+        key: str,
+        community_id: int | None,
+        change: RoleChange,
+    ) -> int:
+        """Store a role change in the caller's transaction, recorded; returns 1, or 0 when
+        the key is known already."""
+        destination = f"role:{change.space_id}/{change.user_id}/{change.role_id}"
+        row_key = _row_key(key, change.platform, destination)
+        known = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key))
+        if known.first() is not None:
+            return 0
+        verb = "Give" if change.action == GRANT else "Take"
+        role = change.role_name or change.role_id
+        summary = Reply(title=f"{verb} role {role} to member {change.user_id}"[:200])
+        now = self._clock.now()
+        session.add(
+            OutboxMessage(
+                key=row_key,
+                community_id=community_id,
+                platform=change.platform,
+                destination=destination[:100],
+                purpose="role change",
+                reply=reply_to_data(summary),
+                created_at=now,
+                next_attempt_at=now,
+            )
+        )
+        session.add(
+            RoleChangeRecord(
+                key=row_key,
+                community_id=community_id,
+                platform=change.platform,
+                space_id=change.space_id,
+                user_id=change.user_id,
+                role_id=change.role_id,
+                role_name=change.role_name[:100],
+                action=change.action,
+                reason=change.reason[:500],
+                requested_at=now,
+            )
+        )
+        event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
+        return 1
 
     def _on_commit(self, _session: object) -> None:
         self._stored += 1
@@ -322,7 +405,7 @@ class Outbox:
                     # it: it waits for its retry, and the ones after it wait too.
                     return delivered
                 try:
-                    await _post(frontend, row)
+                    then = await self._post(frontend, row)
                 except UpstreamError as exc:
                     await self._record_failure(row, str(exc), permanent=not exc.retryable)
                     return delivered  # later messages wait, so they arrive in order
@@ -330,12 +413,65 @@ class Outbox:
                     log.exception("outbox: posting failed", extra={"message_id": row_id})
                     await self._record_failure(row, f"{type(exc).__name__}: {exc}", permanent=False)
                     return delivered
-                await self._mark_delivered(row_id)
+                await self._mark_delivered(row_id, then)
                 delivered += 1
         return delivered
 
-    async def _mark_delivered(self, row_id: int) -> None:
-        """Retried until written: the post went out, so it must never go out again."""
+    async def _post(self, frontend: FrontEnd, row: OutboxMessage) -> Followup | None:
+        """Deliver one row; what must be stored with its "delivered" mark comes back."""
+        if not row.destination.startswith("role:"):
+            await _post(frontend, row)
+            return None
+        async with self._db.read() as session:
+            found = await session.exec(
+                select(RoleChangeRecord).where(RoleChangeRecord.key == row.key)
+            )
+            record = found.first()
+        if record is None:
+            raise UpstreamError("the outbox", "the role change's record is gone", retryable=False)
+        manager = self._frontends.role_manager(row.platform)
+        if manager is None:
+            raise UpstreamError(row.platform, "this platform cannot change roles", retryable=False)
+        if record.action == GRANT:
+            link = await manager.grant_role(
+                record.space_id, record.user_id, record.role_id, reason=record.reason
+            )
+        else:
+            await manager.revoke_role(
+                record.space_id, record.user_id, record.role_id, reason=record.reason
+            )
+            link = None
+        return functools.partial(self._role_done, record.key, link)
+
+    async def _role_done(self, key: str, link: str | None, session: AsyncSession) -> None:
+        """Record the change as done; an invite link goes to the member, with the reason."""
+        found = await session.exec(select(RoleChangeRecord).where(RoleChangeRecord.key == key))
+        record = found.first()
+        if record is None:
+            return
+        record.state, record.delivered_at = DELIVERED, self._clock.now()
+        if link is None:
+            return
+        role = record.role_name or "the members' group"
+        invite = Reply(
+            title=f"You may join {role}",
+            body=f"{record.reason}\n\nThis link lets you in once and expires in a day.".strip(),
+            links=(Link(f"Join {role}"[:60], link),),
+            tone=Tone.SUCCESS,
+        )
+        record.invite_sent = bool(
+            await self.enqueue(
+                session,
+                key=f"{key}:invite",
+                community_id=record.community_id,
+                reply=invite,
+                to=ToMember(record.platform, record.user_id),
+            )
+        )
+
+    async def _mark_delivered(self, row_id: int, then: Followup | None = None) -> None:
+        """Retried until written: the post went out, so it must never go out again. `then`
+        stores what the delivery led to, in the same transaction."""
         delay = 0.1
         while True:
             try:
@@ -343,6 +479,8 @@ class Outbox:
                     row = await session.get(OutboxMessage, row_id)
                     if row is not None:
                         row.state, row.delivered_at = DELIVERED, self._clock.now()
+                        if then is not None:
+                            await then(session)
                 return
             except (SQLAlchemyError, OSError) as exc:
                 log.warning(
@@ -369,6 +507,13 @@ class Outbox:
                     )
                     return
                 stored.state = FAILED
+                if stored.destination.startswith("role:"):
+                    found = await session.exec(
+                        select(RoleChangeRecord).where(RoleChangeRecord.key == stored.key)
+                    )
+                    record = found.first()
+                    if record is not None:
+                        record.state, record.last_error = FAILED, error[:500]
                 await self._report(session, stored)
         except (SQLAlchemyError, OSError) as exc:
             # The message stays pending and is tried again: nothing is lost.

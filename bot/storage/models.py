@@ -73,3 +73,28 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment
+
+
+class RoleChangeRecord(SQLModel, table=True):
+    """A role given or taken through the outbox: who, what, why, when asked and when done.
+
+    `key` is the outbox row that delivers it. `state` follows that row: pending, delivered or
+    failed; `invite_sent` says a Telegram grant sent the member an invite link instead."""
+
+    __tablename__ = "role_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)
+    community_id: int | None = Field(default=None, foreign_key="community.id", index=True)
+    platform: str = Field(max_length=16)
+    space_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64, index=True)
+    role_id: str = Field(max_length=64)
+    role_name: str = Field(default="", max_length=100)
+    action: str = Field(max_length=8)  # grant, revoke
+    reason: str = Field(default="", max_length=500)
+    state: str = Field(default="pending", max_length=12)
+    last_error: str = Field(default="", max_length=500)
+    invite_sent: bool = False
+    requested_at: datetime = timestamp()
+    delivered_at: datetime | None = timestamp(default=None, nullable=True)
