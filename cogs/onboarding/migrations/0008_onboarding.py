@@ -1,7 +1,7 @@
 """Onboarding: contributor profiles and the /onboard flows in progress.
 
 Revision ID: 0008_onboarding
-Revises: 0006_debates_chat
+Revises: 0007_outbox_roles
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_onboarding"
-down_revision = "0006_debates_chat"
+down_revision = "0007_outbox_roles"
 branch_labels = None
 depends_on = None
 
