@@ -205,7 +205,11 @@ def test_the_benchmark_scores_every_held_out_thread(directory: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("windows", [WINDOWS, HELDOUT_WINDOWS], ids=["chat", "chat-heldout"])
+@pytest.mark.parametrize(
+    "windows",
+    [WINDOWS, HELDOUT_WINDOWS, HELDOUT_2_WINDOWS],
+    ids=["chat", "chat-heldout", "chat-heldout-2"],
+)
 def test_the_chat_set_is_as_large_and_varied_as_promised(windows: list[ChatWindow]) -> None:
     assert len(windows) >= 6
     assert {w.platform for w in windows} == set(PLATFORMS)
