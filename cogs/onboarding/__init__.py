@@ -4,24 +4,42 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from bot.context import FeatureContext
 from bot.features import Feature
 from cogs.onboarding import models as _models  # noqa: F401  (registers the tables)
+from cogs.onboarding.commands import COMMANDS
 from cogs.onboarding.config import OnboardingConfig
-from cogs.onboarding.runtime import Onboarding
+from cogs.onboarding.directory import DirectoryService
+from cogs.onboarding.flow import FlowService
+from cogs.onboarding.match_commands import match
+from cogs.onboarding.matching import MatchService
+from cogs.onboarding.runtime import ForgetHook, Onboarding
+from cogs.onboarding.welcome import Welcomer
+
+# How often flows left unanswered are looked for (the timeout itself is configured).
+EXPIRY_TICK = timedelta(minutes=1)
 
 
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[OnboardingConfig]) -> AsyncIterator[Onboarding]:
-    yield Onboarding(ctx)
+    hooks: list[ForgetHook] = []
+    welcomer = Welcomer(ctx.db, ctx.config, ctx.outbox, ctx.communities)
+    flow = FlowService(ctx.db, ctx.config, ctx.outbox, ctx.clock)
+    directory = DirectoryService(ctx.db, ctx.config, ctx.clock, hooks)
+    matches = MatchService(ctx.db, ctx.clock)
+    ctx.events.subscribe_joins(welcomer.on_join)
+    ctx.directory.register(directory)
+    ctx.scheduler.every("onboarding.flow-timeout", EXPIRY_TICK, flow.expire_job)
+    yield Onboarding(ctx, flow, directory, matches, forget_hooks=hooks)
 
 
 feature = Feature(
     name="onboarding",
     description="welcome, guided profiles, a contributor directory and matching people to work",
-    commands=(),
+    commands=(*COMMANDS, match),
     config=OnboardingConfig,
     lifespan=lifespan,
     migrations=Path(__file__).parent / "migrations",

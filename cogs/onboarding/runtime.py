@@ -3,22 +3,24 @@ other parts of the feature (wallet links, role grants) register to take part in 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import FeatureContext
 from cogs.onboarding.config import OnboardingConfig
+from cogs.onboarding.directory import DirectoryService, ForgetHook
+from cogs.onboarding.flow import FlowService
+from cogs.onboarding.matching import MatchService
 
-# (session, community id, platform, user id) -> rows deleted. Runs inside /forget's transaction:
-# a hook deletes every row of its tables that names the member, and never commits.
-ForgetHook = Callable[[AsyncSession, int, str, str], Awaitable[int]]
+__all__ = ["ForgetHook", "Onboarding"]
 
 
 @dataclass
 class Onboarding:
     ctx: FeatureContext[OnboardingConfig]
+    flow: FlowService
+    directory: DirectoryService
+    matches: MatchService
+    # Shared with the directory service: hooks registered after the start still run.
     forget_hooks: list[ForgetHook] = field(default_factory=list)
 
     @property

@@ -1,0 +1,39 @@
+"""/match: contributors who opted in, ranked offline for a task (see ranking.py)."""
+
+from __future__ import annotations
+
+from bot.clock import Clock
+from bot.storage.database import Database
+from bot.storage.models import as_utc
+from cogs.onboarding.ranking import Candidate, Ranked, rank
+from cogs.onboarding.store import Member, profile_of, profiles
+
+
+class MatchService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def match(
+        self, steward: Member, task: str, known_skills: list[str]
+    ) -> tuple[list[Ranked], str | None]:
+        """The ranking, and the steward's own time zone (None when they have no profile)."""
+        now = self.clock.now()
+        async with self.db.read() as session:
+            own = await profile_of(session, steward)
+            found = await profiles(session, steward.community_id, matching_only=True)
+        candidates = [
+            Candidate(
+                key=f"{p.platform}:{p.user_id}",
+                name=p.display_name,
+                skills=list(p.skills),
+                interests=p.interests,
+                timezone=p.timezone,
+                hours_per_week=p.hours_per_week,
+                onboarded_at=as_utc(p.onboarded_at) or now,
+            )
+            for p in found
+            if p.matching
+        ]
+        zone = own.timezone if own is not None else None
+        return rank(task, candidates, known_skills, steward_zone=zone, now=now), zone
