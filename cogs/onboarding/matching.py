@@ -33,7 +33,8 @@ class MatchService:
                 onboarded_at=as_utc(p.onboarded_at) or now,
             )
             for p in found
-            if p.matching
+            # The steward asking is not a candidate for their own task.
+            if p.matching and f"{p.platform}:{p.user_id}" != steward.key
         ]
         zone = own.timezone if own is not None else None
         return rank(task, candidates, known_skills, steward_zone=zone, now=now), zone

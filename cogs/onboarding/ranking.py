@@ -46,7 +46,7 @@ _STOP = frozenset(
     "new build make do some more".split()
 )
 _WORD = re.compile(r"[a-z0-9]+")
-_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "ly", "s")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "ly", "s", "e")
 # A working day in each member's own time zone, for the overlap.
 WORK_START, WORK_END = 9, 18
 

@@ -1,0 +1,120 @@
+"""/match on a directory of 50 generated profiles: the clear answer comes first, with reasons;
+members who opted out never appear; the steward's time zone breaks a tie."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+from bot.app import App
+from bot.commands.spec import Role
+from bot.storage.models import Community
+from cogs.onboarding.models import ContributorProfile
+from cogs.onboarding.ranking import overlap_hours, skills_in
+from tests.onboarding.generated import PLANTED, profiles
+from tests.onboarding.support import FULL_FLOW, Console
+from tests.support.apps import make_settings, running_app
+from tests.support.clock import ManualClock
+
+RANKED = re.compile(r"^(\d+)\. (.+) \((\d\.\d\d)\): (.*)$", re.MULTILINE)
+
+
+async def seed(app: App, extra: list[ContributorProfile] = ()) -> int:  # type: ignore[assignment]
+    async with app.db.transaction() as session:
+        community = (await session.exec(Community.__table__.select())).first()  # type: ignore[attr-defined]
+    community_id = int(community.id)
+    async with app.db.transaction() as session:
+        for profile in [*profiles(community_id, app.clock.now()), *extra]:
+            session.add(profile)
+    return community_id
+
+
+def ranking(output: str) -> list[tuple[str, str]]:
+    return [(m.group(2), m.group(4)) for m in RANKED.finditer(output)]
+
+
+async def test_the_clear_answer_comes_first_for_each_task(tmp_path: Path, db_url: str) -> None:
+    async with running_app(make_settings(tmp_path, db_url), clock=ManualClock()) as app:
+        await seed(app)
+        steward = Console(app, Role.STEWARD)
+        await steward.script(FULL_FLOW)  # the steward's own profile: Europe/Berlin
+        for planted in PLANTED:
+            output = await steward.say(f'/match "{planted.task}" 3')
+            ranked = ranking(output)
+            assert ranked, output
+            assert ranked[0][0] == planted.name, output
+            assert len(ranked) <= 3
+            reasons = ranked[0][1]
+            assert "skills:" in reasons and "wants to work on" in reasons
+            assert "of your working day shared" in reasons and "h a week" in reasons
+
+
+async def test_opted_out_members_never_appear(tmp_path: Path, db_url: str) -> None:
+    async with running_app(make_settings(tmp_path, db_url), clock=ManualClock()) as app:
+        community = (await app.communities.all())[0].id
+        hidden = ContributorProfile(
+            community_id=community,
+            platform="discord",
+            user_id="555",
+            display_name="Perfect But Private",
+            skills=["solidity", "security"],
+            interests="audit smart contracts vault reentrancy",
+            timezone="Europe/Berlin",
+            hours_per_week=40,
+            matching=False,
+        )
+        await seed(app, [hidden])
+        steward = Console(app, Role.STEWARD)
+        for planted in PLANTED:
+            output = await steward.say(f'/match "{planted.task}" 20')
+            assert "Perfect But Private" not in output
+        # A member cannot run /match at all.
+        assert "for stewards only" in await Console(app).say('/match "audit" 3')
+
+
+async def test_the_stewards_time_zone_breaks_a_tie(tmp_path: Path, db_url: str) -> None:
+    async with running_app(make_settings(tmp_path, db_url), clock=ManualClock()) as app:
+        community = (await app.communities.all())[0].id
+        twins = [
+            ContributorProfile(
+                community_id=community,
+                platform="discord",
+                user_id=user_id,
+                display_name=name,
+                skills=["design"],
+                interests="logo work",
+                timezone=zone,
+                hours_per_week=10,
+                onboarded_at=app.clock.now() - timedelta(days=10),
+            )
+            for user_id, name, zone in (
+                ("1", "Aaa Far", "Pacific/Auckland"),
+                ("2", "Zzz Near", "Europe/Madrid"),
+            )
+        ]
+        async with app.db.transaction() as session:
+            session.add_all(twins)
+        steward = Console(app, Role.STEWARD)
+        without_zone = ranking(await steward.say('/match "a new logo" 2'))
+        assert [name for name, _ in without_zone] == ["Aaa Far", "Zzz Near"]  # by name
+        await steward.script(FULL_FLOW)  # Europe/Berlin
+        with_zone = ranking(await steward.say('/match "a new logo" 2'))
+        assert [name for name, _ in with_zone] == ["Zzz Near", "Aaa Far"]
+
+
+def test_task_words_point_to_skills() -> None:
+    known = ["solidity", "security", "data", "frontend", "translation"]
+    assert set(skills_in("Audit the contracts", known)) == {"security", "solidity"}
+    assert set(skills_in("charts of treasury dashboards", known)) == {"data", "frontend"}
+    assert set(skills_in("Translating the FAQ", known)) == {"translation"}
+    assert skills_in("bake a cake", known) == {}
+
+
+def test_working_days_overlap() -> None:
+    from datetime import UTC, datetime
+
+    day = datetime(2026, 12, 1, 12, tzinfo=UTC)
+    assert overlap_hours("Europe/Berlin", "Europe/Paris", day) == 9
+    assert overlap_hours("Europe/Berlin", "UTC", day) == 8
+    assert overlap_hours("Europe/Berlin", "Pacific/Auckland", day) == 0
