@@ -29,8 +29,8 @@ async def match(
     if not ranked:
         return Reply(
             title="Nobody fits yet",
-            body="No contributor who accepts suggestions lists a skill or interest that this "
-            f"task's words point to. Skills here: {', '.join(skills)}.",
+            body="No other contributor who accepts suggestions lists a skill or interest that "
+            f"this task's words point to. Skills here: {', '.join(skills)}.",
         )
     rows = tuple(
         Field(

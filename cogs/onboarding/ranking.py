@@ -129,6 +129,7 @@ def rank(
     """Candidates whose skills or interests fit the task, best first; ties by name."""
     wanted = skills_in(task, known_skills)
     task_words = words(task)
+    task_stems = {w: stem(w) for w in _WORD.findall(task.lower()) if w not in _STOP}
     results = []
     for c in candidates:
         reasons: list[str] = []
@@ -137,11 +138,12 @@ def rank(
         if matched:
             why = ", ".join(f"{s} (for “{', '.join(sorted(wanted[s]))}”)" for s in matched)
             reasons.append(f"skills: {why}")
-        shared_words = sorted(task_words & words(c.interests))
-        interest_score = min(len(shared_words), 3) / 3
-        if shared_words:
-            reasons.append(f"wants to work on {', '.join(shared_words)}")
-        if not matched and not shared_words:
+        shared = task_words & words(c.interests)
+        interest_score = min(len(shared), 3) / 3
+        if shared:
+            said = sorted({w for w, stemmed in task_stems.items() if stemmed in shared})
+            reasons.append(f"wants to work on {', '.join(said)}")
+        if not matched and not shared:
             continue
         zone_score = 0.5
         if steward_zone:
