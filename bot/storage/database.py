@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import re
+import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,8 +106,13 @@ class Database:
             async with self.engine.begin() as connection:
                 await connection.run_sync(upgrade_to_head, list(feature_migrations))
         except (CommandError, RevisionError) as exc:
+            await self.engine.dispose()
             raise StartupError(_cannot_migrate(self.url, exc)) from exc
         except (SQLAlchemyError, OSError) as exc:
+            # Release what the failed attempt opened while the event loop still runs, so the
+            # process exits with its one line, not a traceback from a thread left behind.
+            await self.engine.dispose()
+            await _sqlite_threads_finished()
             raise StartupError(explain(self.url, exc)) from exc
 
     async def ping(self) -> str | None:
@@ -124,6 +130,14 @@ class Database:
             await asyncio.wait_for(self._idle.wait(), flush_timeout)
         finally:
             await self.engine.dispose()
+
+
+async def _sqlite_threads_finished(seconds: float = 2.0) -> None:
+    """aiosqlite stops the thread of a connection that failed to open without waiting for it;
+    the thread then reports to the event loop, which must still be running."""
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name:
+            await asyncio.to_thread(thread.join, seconds)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, busy_timeout_ms: int) -> None:
