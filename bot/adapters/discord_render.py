@@ -38,15 +38,20 @@ class DiscordMessage:
     files: list[discord.File] = field(default_factory=list)
 
 
+def pinged_ids(reply: Reply) -> list[str]:
+    """The Discord users this reply is meant to ping, each once."""
+    ids = [*reply.mention_user_ids, *(m.id or "" for m in reply.ping if m.platform == "discord")]
+    return list(dict.fromkeys(u for u in ids if u.isdigit()))
+
+
 def allowed_mentions(reply: Reply) -> discord.AllowedMentions:
-    users = [discord.Object(id=int(u)) for u in reply.mention_user_ids if u.isdigit()]
+    users = [discord.Object(id=int(u)) for u in pinged_ids(reply)]
     return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
 
 
 def mention_content(reply: Reply) -> str | None:
     """Pings only work in content, not embeds: name the members this reply is meant to ping."""
-    ids = [u for u in reply.mention_user_ids if u.isdigit()]
-    return " ".join(f"<@{u}>" for u in ids) or None
+    return " ".join(f"<@{u}>" for u in pinged_ids(reply)) or None
 
 
 def render(reply: Reply) -> list[DiscordMessage]:

@@ -69,14 +69,29 @@ def reply_markdown(reply: Reply) -> str:
     return neutralize_mentions(text)
 
 
+def ping_line(reply: Reply) -> str:
+    """Text mentions of the Telegram members this reply is meant to ping (they are notified
+    even without a username), as an HTML line; "" for none."""
+    members = {m.id: m.display for m in reply.ping if m.platform == "telegram" and m.id}
+    links = [
+        f'<a href="tg://user?id={int(uid)}">{html.escape(name or uid, quote=False)}</a>'
+        for uid, name in members.items()
+        if uid.isdigit()
+    ]
+    return "🔔 " + ", ".join(links) if links else ""
+
+
 def render(reply: Reply) -> list[str]:
     """The reply as HTML messages, split at paragraph boundaries, each within Telegram's limit."""
     reply = visible(reply)
-    limit = _SPLIT_AT
+    pings = ping_line(reply)
+    limit = _SPLIT_AT - len(pings)
     while True:
         chunks = [markdown_to_html(c) for c in split_markdown(reply_markdown(reply), limit)]
+        if pings and chunks:
+            chunks[0] = f"{pings}\n{chunks[0]}"
         if all(len(c) <= MESSAGE_LIMIT for c in chunks):
-            return chunks or [html.escape(reply.title or "Done.")]
+            return chunks or [pings or html.escape(reply.title or "Done.")]
         limit -= 500
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.commands.options import MemberRef
+
 
 class Tone(StrEnum):
     INFO = "info"
@@ -60,6 +62,9 @@ class Reply:
     private: bool | None = None
     # Platform user ids this reply may ping; nobody else, and never @everyone, @here or a role.
     mention_user_ids: tuple[str, ...] = field(default=())
+    # Members this reply is meant to ping, each on their own platform: a front end pings those
+    # of its platform (Discord: a mention allowed for them alone; Telegram: a text mention).
+    ping: tuple[MemberRef, ...] = ()
 
     def plain_text(self) -> str:
         """The whole reply as Markdown text, for front ends without rich layouts."""
@@ -96,6 +101,7 @@ def reply_to_data(reply: Reply) -> dict[str, Any]:
         "footer": reply.footer,
         "tone": reply.tone.value,
         "mention_user_ids": list(reply.mention_user_ids),
+        "ping": [[m.platform, m.id, m.display] for m in reply.ping],
     }
 
 
@@ -115,4 +121,5 @@ def reply_from_data(data: Mapping[str, Any]) -> Reply:
         footer=data.get("footer"),
         tone=Tone(data.get("tone", Tone.INFO.value)),
         mention_user_ids=tuple(data.get("mention_user_ids", [])),
+        ping=tuple(MemberRef(p, i, d) for p, i, d in data.get("ping", [])),
     )

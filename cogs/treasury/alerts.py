@@ -11,6 +11,7 @@ from chain.watch import SafeActivity
 from chain.words import describe, native_amount
 from cogs.treasury.config import ChainConfig
 from cogs.treasury.models import TreasuryAlert
+from cogs.treasury.naming import decode_pings
 
 HIGH, MEDIUM, INFO = "high", "medium", "info"
 _TONES = {HIGH: Tone.ALERT, MEDIUM: Tone.WARNING, INFO: Tone.INFO}
@@ -121,6 +122,7 @@ async def _transferred(log: DecodedLog, tokens: TokenBook) -> str:
 
 def render_alert(alert: TreasuryAlert) -> Reply:
     severity = alert.severity.upper()
+    pings, bare = decode_pings(alert.mention_user_ids)
     return Reply(
         title=alert.title,
         # Batch items come indented under their heading; they keep their own numbering.
@@ -130,7 +132,8 @@ def render_alert(alert: TreasuryAlert) -> Reply:
         if alert.tx_hash
         else f"Severity {severity} · {alert.chain}",
         tone=_TONES.get(alert.severity, Tone.INFO),
-        mention_user_ids=tuple(alert.mention_user_ids),
+        mention_user_ids=tuple(bare),
+        ping=tuple(pings),
     )
 
 

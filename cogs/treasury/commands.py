@@ -12,6 +12,7 @@ from bot.commands.spec import Opt, Role, command
 from chain.safe_info import read_state
 from chain.words import native_amount
 from cogs.treasury.alerts import links
+from cogs.treasury.naming import OwnerNames
 from cogs.treasury.service import TreasuryService
 
 
@@ -81,8 +82,9 @@ async def safe_status(
         token = await runtime.tokens.get(token_address)
         raw = await runtime.tokens.balance(token_address, address)
         balances.append(f"{token.amount(raw)} {token.symbol}")
+    names = await OwnerNames.load(service.directory, inv.community.id, state.owners)
     fields = [
-        Field("Owners", "\n".join(state.owners)),
+        Field("Owners", "\n".join(names.name(owner) for owner in state.owners)),
         Field("Threshold", f"{state.threshold} of {len(state.owners)}", inline=True),
         Field("Nonce", str(state.nonce), inline=True),
         Field("Version", state.version, inline=True),
@@ -93,7 +95,7 @@ async def safe_status(
     ]
     queue = await service.queue_lines(runtime.name, address, state)
     if queue is not None:
-        fields.append(Field("Queue", "\n".join(queue) or "nothing pending"))
+        fields.append(Field("Queue", "\n".join(names.text(q) for q in queue) or "nothing pending"))
     safe_links = links(runtime.config, address, None)
     return Reply(
         title=f"Safe {address} on {runtime.name}",

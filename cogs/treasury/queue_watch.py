@@ -10,6 +10,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.directory import Directory
 from bot.storage.database import Database
 from bot.storage.models import as_utc
 from chain.calldata import SafeCall, describe_call
@@ -20,6 +21,7 @@ from cogs.treasury.alerts import INFO, MEDIUM
 from cogs.treasury.chains import ChainRuntime
 from cogs.treasury.config import ChainConfig
 from cogs.treasury.models import QueuedTx, TreasuryAlert, WatchedSafe
+from cogs.treasury.naming import OwnerNames, encode_pings
 
 
 class Treasury(Protocol):
@@ -28,6 +30,7 @@ class Treasury(Protocol):
     db: Database
     clock: Clock
     chains: dict[str, ChainRuntime]
+    directory: Directory
 
     async def watched(
         self, community_id: int | None = None, chain: str | None = None
@@ -60,7 +63,8 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
             QueuedTx.chain == chain_name, QueuedTx.safe == address, QueuedTx.state != "done"
         )
         stored = {row.safe_tx_hash: row for row in (await session.exec(query)).all()}
-    events: list[tuple[str, str, str, list[str]]] = []  # (key part, kind, title, lines)
+    # (key part, kind, title, lines, owners to ping): addresses are named per community below.
+    events: list[tuple[str, str, str, list[str], list[str]]] = []
     rows: list[QueuedTx] = []
     for tx in queued:
         row = stored.pop(tx.safe_tx_hash, None)
@@ -87,6 +91,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                     "queue_proposal",
                     f"new transaction proposed (nonce {tx.nonce})",
                     described + status,
+                    [],
                 )
             )
         for owner in tx.confirmations:
@@ -98,6 +103,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                         "queue_confirmation",
                         f"{owner} confirmed the transaction at nonce {tx.nonce}",
                         [*described, *status],
+                        [],
                     )
                 )
         row.confirmations = list(tx.confirmations)
@@ -109,6 +115,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                     "queue_ready",
                     f"ready to execute (nonce {tx.nonce})",
                     described + status,
+                    [],
                 )
             )
         elif len(tx.confirmations) < state.threshold:
@@ -123,6 +130,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                         "queue_nudge",
                         f"still waiting for signatures (nonce {tx.nonce})",
                         [*described, f"Please sign: {', '.join(missing)}", *status],
+                        missing,
                     )
                 )
         rows.append(row)
@@ -142,23 +150,37 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                         f"{row.safe_tx_hash} will not execute: another transaction "
                         f"used nonce {row.nonce}."
                     ],
+                    [],
                 )
             )
-    alerts = [
-        TreasuryAlert(
-            key=f"{w.community_id}:{chain_name}:{address.lower()}:{key}",
-            community_id=w.community_id,
-            chain=chain_name,
-            safe=address,
-            kind=kind,
-            severity=MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO,
-            title=f"{w.name or address} on {chain_name}: {title}",
-            lines=lines,
-            links={"Safe app queue": queue_link(runtime.config, address)},
+    alerts = []
+    for w in watchers:
+        # Owners by the handle of whoever linked the address in this community, if anyone did;
+        # only a nudge pings them.
+        names = (
+            await OwnerNames.load(
+                service.directory,
+                w.community_id,
+                [*state.owners, *(c for t in queued for c in t.confirmations)],
+            )
+            if events
+            else OwnerNames({})
         )
-        for w in watchers
-        for key, kind, title, lines in events
-    ]
+        for key, kind, title, lines, ping in events:
+            alerts.append(
+                TreasuryAlert(
+                    key=f"{w.community_id}:{chain_name}:{address.lower()}:{key}",
+                    community_id=w.community_id,
+                    chain=chain_name,
+                    safe=address,
+                    kind=kind,
+                    severity=MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO,
+                    title=f"{w.name or address} on {chain_name}: {names.text(title)}"[:300],
+                    lines=[names.text(line) for line in lines],
+                    links={"Safe app queue": queue_link(runtime.config, address)},
+                    mention_user_ids=encode_pings(names.pings(ping)),
+                )
+            )
     async with service.db.transaction() as session:
         for row in rows:
             await session.merge(row)

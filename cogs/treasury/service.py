@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.directory import Directory
 from bot.errors import InvalidOption, StartupError
 from bot.http import HttpClient
 from bot.outbox import Outbox, ToChannelSetting
@@ -50,10 +51,13 @@ class TreasuryService:
         http: HttpClient,
         outbox: Outbox,
         clock: Clock,
+        directory: Directory | None = None,
     ) -> None:
         self.db = db
         self._outbox = outbox
         self.clock = clock
+        # Members behind owner addresses, to name them (empty without onboarding).
+        self.directory = directory or Directory()
         self.chains: dict[str, ChainRuntime] = {}
         self.queue_watch = QueueWatch(self)
         for name, chain in config.chains.items():

@@ -1014,10 +1014,12 @@ class FakeTelegram:
                     )
         return markup
 
-    @staticmethod
-    def _text(params: JSON, key: str = "text", limit: int = MAX_TEXT) -> tuple[str, list[JSON]]:
+    def _text(
+        self, params: JSON, key: str = "text", limit: int = MAX_TEXT
+    ) -> tuple[str, list[JSON]]:
         raw = params.get(key)
         plain, entities = _render(str(raw or ""), params.get("parse_mode"))
+        entities = [e for e in (self._mention(e) for e in entities) if e is not None]
         if key == "text" and not plain.strip():
             raise ApiError(400, "Bad Request: message text is empty")
         if len(plain) > limit:
@@ -1028,6 +1030,19 @@ class FakeTelegram:
                 else "Bad Request: message caption is too long",
             )
         return plain, entities
+
+    def _mention(self, entity: JSON) -> JSON | None:
+        """A link to tg://user?id=N becomes a text mention of that user, as Telegram makes it;
+        of a user the bot does not know, plain text."""
+        url = str(entity.get("url") or "")
+        if entity["type"] != "text_link" or not url.startswith("tg://user?id="):
+            return entity
+        try:
+            user = self._user(int(url.removeprefix("tg://user?id=")))
+        except (ApiError, ValueError):
+            return None
+        mention = {k: v for k, v in entity.items() if k != "url"}
+        return {**mention, "type": "text_mention", "user": user.to_api()}
 
     def _send(
         self, params: JSON, body: JSON, file: UploadedFile | None = None, text_key: str = "text"

@@ -4,7 +4,7 @@ with the owners' real keys against the local fake service."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 from eth_account.signers.local import LocalAccount
 
+from bot.directory import Listing
 from cogs.treasury.service import TreasuryService
 from tests.fakes.safe_service import FakeSafeTransactionService
 from tests.support.anvil import Anvil
@@ -199,3 +200,102 @@ async def test_signers_are_nudged_once_per_interval(
     clock.advance(timedelta(minutes=64))
     await poll(world, treasury, safe)
     assert len([t for t in alerts(world) if "still waiting for signatures" in t]) == 2
+
+
+# bob's handles as shown: his Discord one tried to ping a role and everyone, and cannot.
+BOB = "bob @\u200brole-1 @\u200beveryone / bob"
+
+
+class AddressBook:
+    """Members behind addresses, as onboarding would list them (an AddressBook of the test)."""
+
+    def __init__(self, community_id: int, entries: dict[str, list[Listing]]) -> None:
+        self.community_id = community_id
+        self.entries = entries
+        self.asked: list[list[str]] = []
+
+    async def listings(
+        self, community_id: int, addresses: Sequence[str]
+    ) -> dict[str, list[Listing]]:
+        self.asked.append(list(addresses))
+        if community_id != self.community_id:
+            return {}
+        return {a: self.entries[a] for a in addresses if a in self.entries}
+
+
+async def named(world: World, owner: str) -> AddressBook:
+    """owner2 linked by bob on Discord and on Telegram; owner3 linked by nobody."""
+    community = await world.app.communities.by_slug("test-dao")
+    assert community is not None and community.id is not None
+    bob = world.discord.user("bob")
+    book = AddressBook(
+        community.id,
+        {
+            owner: [
+                Listing("discord", bob.id, "bob <@&1> @everyone"),
+                Listing("telegram", str(world.telegram.bob.id), "bob"),
+            ]
+        },
+    )
+    world.app.directory.register(book)
+    return book
+
+
+async def test_a_nudge_names_and_pings_the_linked_signers_and_no_one_else(
+    world: World, service: FakeSafeTransactionService, safe: SafeDriver, chain: Anvil
+) -> None:
+    owner1, owner2, owner3 = chain.accounts[1:4]
+    book = await named(world, owner2.address)
+    treasury = await watch(world, safe)
+    world.telegram.send_text(
+        world.telegram.group, "carol", f"/config set alert_channel {world.telegram.group.id}"
+    )
+    await world.telegram.wait_for("sendMessage", timeout=10)
+    await propose(service, safe, chain.accounts[6].address, 10**16, owner1)
+    clock = ManualClock(datetime.now(UTC))
+    treasury.clock = clock
+    await poll(world, treasury, safe)
+    clock.advance(timedelta(minutes=61))
+    await poll(world, treasury, safe)
+
+    bob = world.discord.user("bob")
+    short2 = f"{owner2.address[:6]}…{owner2.address[-4:]}"
+    proposal, nudge = world.discord.channel_messages(world.discord.channel("#alerts"))
+    assert any(owner2.address in a for a in book.asked)
+    # The proposal names bob (his handle cannot ping or format anything) and pings nobody.
+    text = proposal["embeds"][0]["description"]
+    assert f"not yet signed by: {BOB} ({short2}), {owner3.address}" in text
+    assert not proposal.get("content")
+    assert proposal["allowed_mentions"]["users"] == []
+    # The nudge pings bob alone, in its content; owner3, linked by nobody, is named by address.
+    nudge_text = nudge["embeds"][0]["description"]
+    assert f"Please sign: {BOB} ({short2}), {owner3.address}" in nudge_text
+    assert nudge["content"] == f"<@{bob.id}>"
+    assert [str(u) for u in nudge["allowed_mentions"]["users"]] == [bob.id]
+    assert nudge["allowed_mentions"]["parse"] == []
+
+    # On Telegram the same nudge mentions bob by id, a text mention that notifies him.
+    group = world.telegram.messages(world.telegram.group, from_bot=True)
+    [sent] = [m for m in group if "still waiting for signatures" in (m.plain or "")]
+    assert f'<a href="tg://user?id={world.telegram.bob.id}">bob</a>' in (sent.text or "")
+    mentions = [e for e in sent.payload.get("entities", []) if e["type"] == "text_mention"]
+    assert [e["user"]["id"] for e in mentions] == [world.telegram.bob.id]
+
+
+async def test_safe_status_names_linked_owners_by_handle(
+    world: World, service: FakeSafeTransactionService, safe: SafeDriver, chain: Anvil
+) -> None:
+    owner1, owner2, owner3 = chain.accounts[1:4]
+    await named(world, owner2.address)
+    await watch(world, safe)
+    await propose(service, safe, chain.accounts[6].address, 10**16, owner1)
+
+    status = await world.on_discord("safe status", {"address": safe.address, "chain": "anvil"})
+    fields = {f["name"]: f["value"] for m in status.messages() for f in m["embeds"][0]["fields"]}
+    short2 = f"{owner2.address[:6]}…{owner2.address[-4:]}"
+    owners = fields["Owners"].splitlines()
+    assert owners[owners.index(owner1.address)] == owner1.address
+    assert f"{BOB} ({short2})" in owners
+    assert owner3.address in owners
+    assert f"missing {BOB} ({short2}), {owner3.address}" in fields["Queue"]
+    assert not any(m.get("content") for m in status.messages())
