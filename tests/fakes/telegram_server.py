@@ -616,7 +616,8 @@ class FakeTelegram:
         }
         if invite is not None:
             change["invite_link"] = invite.to_api()
-        update_id = self._queue("chat_member", change)
+        # Telegram tells only the chat's administrators about members coming and going.
+        update_id = self._queue("chat_member", change) if self._bot_administers(chat) else None
         stored = self._store(
             chat,
             user,
@@ -626,8 +627,11 @@ class FakeTelegram:
             parse_mode=None,
             reply_markup=None,
         )
-        self._queue("message", stored.payload)
-        return Queued(update_id, stored.message_id)
+        queued = self._queue("message", stored.payload)
+        return Queued(update_id if update_id is not None else queued, stored.message_id)
+
+    def _bot_administers(self, chat: FakeChat) -> bool:
+        return self.member_status(chat, self.bot_user.id) in ("creator", "administrator")
 
     def _membership_changed(self, chat: FakeChat, user: FakeUser, status: str) -> None:
         """The bot changed someone's membership: the ``chat_member`` update Telegram sends."""
