@@ -6,16 +6,23 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from sqlalchemy import delete, or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.directory import Listing
 from bot.errors import UserError
 from bot.storage.database import Database
+from bot.storage.models import CommunitySpace, OutboxMessage
 from cogs.onboarding import fields, links
 from cogs.onboarding.config import OnboardingConfig
 from cogs.onboarding.models import ContributorProfile
 from cogs.onboarding.store import Member, delete_member, profile_of, profiles
+from cogs.onboarding.welcome import member_welcome_key
+
+# Outbox keys of this feature start with it ("onboarding.welcome:", "onboarding.timeout:").
+FEATURE = "onboarding"
 
 # (session, community id, platform, user id) -> rows deleted. Runs inside /forget's transaction:
 # a hook deletes every row of its tables that names the member, and never commits.
@@ -127,11 +134,14 @@ class DirectoryService:
         return [Entry(p, linked.get(_member(p).key, [])) for p in found]
 
     async def forget(self, member: Member) -> int:
-        """Every row of this feature naming the member, in one transaction; how many."""
+        """Every row of this feature naming the member, in one transaction; how many. The
+        outbox's copies of what this feature posted about them (their welcome, its direct
+        messages to them) go too: delivered, they only kept a welcome from being repeated."""
         async with self.db.transaction() as session:
             removed = await delete_member(session, member)
             for hook in self.forget_hooks:
                 removed += await hook(session, member.community_id, member.platform, member.user_id)
+            await _forget_posts(session, member)
         return removed
 
     async def listings(
@@ -150,6 +160,29 @@ class DirectoryService:
                         Listing(member.platform, member.user_id, handle)
                     )
         return found
+
+
+async def _forget_posts(session: AsyncSession, member: Member) -> None:
+    spaces = await session.exec(
+        select(CommunitySpace.space_id).where(
+            CommunitySpace.community_id == member.community_id,
+            CommunitySpace.platform == member.platform,
+        )
+    )
+    welcomes = [
+        col(OutboxMessage.key).startswith(
+            member_welcome_key(member.platform, space, member.user_id) + "|"
+        )
+        for space in spaces.all()
+    ]
+    direct = (col(OutboxMessage.destination) == f"dm:{member.user_id}") & col(
+        OutboxMessage.key
+    ).startswith(f"{FEATURE}.")
+    await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.platform) == member.platform, or_(direct, *welcomes)
+        )
+    )
 
 
 def _member(profile: ContributorProfile) -> Member:

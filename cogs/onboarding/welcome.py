@@ -78,6 +78,10 @@ class Welcomer:
 
 
 def welcome_key(joined: MemberJoined) -> str:
+    return member_welcome_key(joined.platform, joined.space.id, joined.user_id)
+
+
+def member_welcome_key(platform: str, space_id: str, user_id: str) -> str:
     """One welcome per member and space; a digest, so the key itself names nobody."""
-    raw = f"{joined.platform}:{joined.space.id}:{joined.user_id}"
+    raw = f"{platform}:{space_id}:{user_id}"
     return f"{WELCOME_KEY}:{hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()}"

@@ -140,6 +140,19 @@ ALICE = ["Alice", "solidity, security", "Europe/Berlin", "20", "alice-dev", "aud
 
 
 async def test_discord_directory_by_role_and_forget(world: World) -> None:
+    discord = world.discord
+    general = discord.channel("#general")
+    alice_id = discord.user("alice").id
+    await world.app.events.publish_join(
+        MemberJoined(
+            "discord",
+            Space("discord", discord.guild.id, "Test DAO"),
+            alice_id,
+            "alice",
+            ChannelRef("discord", general.id, "general"),
+        )
+    )
+    await until(lambda: len(discord.channel_messages(general)) == 1)
     await onboard_on_discord(world, "alice", ALICE)
     refused = await world.on_discord(
         "onboard", {"action": "answer", "value": "Bob <@&1>"}, user="bob"
@@ -164,7 +177,6 @@ async def test_discord_directory_by_role_and_forget(world: World) -> None:
     assert "Europe/Berlin" in discord_fields(steward_view)["Alice"]
     assert "20 h/week" in discord_fields(steward_view)["Alice"]
 
-    alice_id = world.discord.user("alice").id
     whois = await world.on_discord("whois", {"who": f"<@{alice_id}>"}, user="bob")
     whois_fields = discord_fields(whois)
     assert whois_fields.get("Skills") == "solidity, security" and "GitHub" not in whois_fields
@@ -184,6 +196,10 @@ async def test_discord_directory_by_role_and_forget(world: World) -> None:
     done = await world.on_discord("forget", {"confirm": "confirm"}, user="alice")
     assert "Forgotten" in discord_text(done)
     assert await rows_naming(world, alice_id, "Alice") == []
+    # The outbox forgot her welcome too (delivered, it only kept it from being repeated).
+    async with world.app.db.read() as session:
+        posts = (await session.exec(select(OutboxMessage))).all()
+    assert [p for p in posts if alice_id in str(p.model_dump()) or "alice" in str(p.reply)] == []
     after = await world.on_discord("contributors", {}, user="carol")
     assert "Alice" not in discord_text(after)
 
