@@ -14,6 +14,7 @@ from summarizer.schema import PostInput
 
 CHAT_DIR = Path(__file__).parent / "eval" / "chat"
 CHAT_HELDOUT_DIR = Path(__file__).parent / "eval" / "chat-heldout"
+CHAT_HELDOUT_2_DIR = Path(__file__).parent / "eval" / "chat-heldout-2"
 PLATFORMS = ("discord", "telegram")
 
 

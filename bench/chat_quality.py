@@ -32,6 +32,7 @@ from pathlib import Path
 
 from bench.chat_labels import (
     CHAT_DIR,
+    CHAT_HELDOUT_2_DIR,
     CHAT_HELDOUT_DIR,
     ChatStance,
     ChatWindow,
@@ -370,7 +371,8 @@ def chat_report_text(directory: Path, heading: str, verbose: bool = False) -> st
 
 CHAT_SETS = (
     (CHAT_DIR, "Chat: tuning set"),
-    (CHAT_HELDOUT_DIR, "Chat: held-out set (never tuned on)"),
+    (CHAT_HELDOUT_DIR, "Chat: held-out set (read once blind, then fixed against)"),
+    (CHAT_HELDOUT_2_DIR, "Chat: second held-out set (never tuned on)"),
 )
 
 

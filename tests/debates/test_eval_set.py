@@ -26,6 +26,7 @@ import pytest
 
 from bench.chat_labels import (
     CHAT_DIR,
+    CHAT_HELDOUT_2_DIR,
     CHAT_HELDOUT_DIR,
     PLATFORMS,
     ChatWindow,
@@ -55,7 +56,6 @@ ALL_THREADS = THREADS + HELDOUT + BLIND
 WINDOWS = load_chat_windows()
 HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
 # The second blind chat set, written after chat-heldout/ had been read and fixed against.
-CHAT_HELDOUT_2_DIR = CHAT_DIR.parent / "chat-heldout-2"
 HELDOUT_2_WINDOWS = load_chat_windows(CHAT_HELDOUT_2_DIR)
 ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
