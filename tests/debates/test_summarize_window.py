@@ -22,7 +22,12 @@ from tests.debates.channel_store import store_channel
 from tests.support.apps import make_settings, running_app
 
 MESSAGES = 2_600  # the window: the newest 2,100 (its start moves in steps of 500)
-END = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
+def an_hour_ago() -> datetime:
+    """When the channel's last message was written: taken when a test starts, not when the
+    module is imported (a busy run reaches the last test many minutes later)."""
+    return datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
 
 async def run(app: App, line: str) -> str:
@@ -33,10 +38,15 @@ async def run(app: App, line: str) -> str:
 
 
 @pytest.fixture
-async def app(tmp_path: Path, db_url: str) -> AsyncIterator[App]:
+def end() -> datetime:
+    return an_hour_ago()
+
+
+@pytest.fixture
+async def app(tmp_path: Path, db_url: str, end: datetime) -> AsyncIterator[App]:
     async with running_app(make_settings(tmp_path, db_url)) as running:
         await run(running, "/sources")  # creates the local community
-        await store_channel(running, "governance", MESSAGES, end=END)
+        await store_channel(running, "governance", MESSAGES, end=end)
         yield running
 
 
@@ -47,12 +57,14 @@ async def latest_provenance(app: App) -> Provenance:
     return Provenance.model_validate(row.content["provenance"])
 
 
-async def test_a_long_channel_is_summarized_over_a_stated_recent_window(app: App) -> None:
+async def test_a_long_channel_is_summarized_over_a_stated_recent_window(
+    app: App, end: datetime
+) -> None:
     reply = await run(app, "/summarize #governance")
 
     window = MESSAGES - (MESSAGES - DEFAULT_WINDOW) // WINDOW_STEP * WINDOW_STEP
     assert window == 2_100
-    oldest = END - timedelta(minutes=window - 1)
+    oldest = end - timedelta(minutes=window - 1)
     day = f"{oldest.day} {oldest:%b %Y}"
     assert f"Last 2,100 messages (since {day}) of 2,600; `/summarize #governance since=7d`" in reply
     assert "Offline extractive summarizer · 2100 messages" in reply
