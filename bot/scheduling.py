@@ -46,6 +46,14 @@ class Scheduler:
 
         return run
 
+    async def run_now(self, job_id: str) -> None:
+        """Run a job at once as its schedule would (in the leading process only; a failure is
+        logged), e.g. for a test that must not wait a day. KeyError for an unknown job."""
+        job = self._scheduler.get_job(job_id)
+        if job is None:
+            raise KeyError(job_id)
+        await job.func()
+
     def start(self) -> None:
         self._scheduler.start()
 

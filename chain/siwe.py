@@ -143,11 +143,12 @@ async def verify_sign_in(
     domain: str,
     chain_id: int,
     now: datetime,
-    web3: ChainNode,
+    web3: ChainNode | None,
 ) -> SignInResult:
     """The signed-in address, or the SignInRefused subclass that says why not. `web3` is the
     node of chain `chain_id`, asked (one batch) only when the signature is not the address's own
-    key's. RpcError when the node fails; ValueError for a `now` without its time zone."""
+    key's; None when no node is configured, so only plain accounts can sign in. RpcError when
+    the node fails; ValueError for a `now` without its time zone."""
     if now.tzinfo is None:
         raise ValueError("now must carry its time zone")
     try:
@@ -167,7 +168,9 @@ async def verify_sign_in(
     signer = _recover(digest, raw)
     if signer == message.address:
         return SignInResult(message.address, message.nonce, "account", message)
-    accepted = await _contract_accepts(web3, message.address, digest, raw)
+    accepted = (
+        await _contract_accepts(web3, message.address, digest, raw) if web3 is not None else None
+    )
     if accepted:
         return SignInResult(message.address, message.nonce, "contract", message)
     if signer is not None:

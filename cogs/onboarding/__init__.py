@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.context import FeatureContext
 from bot.features import Feature
 from cogs.onboarding import models as _models  # noqa: F401  (registers the tables)
+from cogs.onboarding import wallet_models as _wallet_models  # noqa: F401
 from cogs.onboarding.commands import COMMANDS
 from cogs.onboarding.config import OnboardingConfig
 from cogs.onboarding.directory import DirectoryService
@@ -17,6 +18,9 @@ from cogs.onboarding.flow import FlowService
 from cogs.onboarding.match_commands import match
 from cogs.onboarding.matching import MatchService
 from cogs.onboarding.runtime import ForgetHook, Onboarding
+from cogs.onboarding.verification import start_verification
+from cogs.onboarding.wallet_commands import COMMANDS as VERIFY_COMMANDS
+from cogs.onboarding.wallets import forget_wallets
 from cogs.onboarding.welcome import Welcomer
 
 # How often flows left unanswered are looked for (the timeout itself is configured).
@@ -33,13 +37,16 @@ async def lifespan(ctx: FeatureContext[OnboardingConfig]) -> AsyncIterator[Onboa
     ctx.events.subscribe_joins(welcomer.on_join)
     ctx.directory.register(directory)
     ctx.scheduler.every("onboarding.flow-timeout", EXPIRY_TICK, flow.expire_job)
-    yield Onboarding(ctx, flow, directory, matches, forget_hooks=hooks)
+    verification = start_verification(ctx)
+    # /forget takes back the roles rules gave, then deletes wallet links and sign-in messages.
+    hooks += [verification.roles.forget, forget_wallets]
+    yield Onboarding(ctx, flow, directory, matches, forget_hooks=hooks, verification=verification)
 
 
 feature = Feature(
     name="onboarding",
     description="welcome, guided profiles, a contributor directory and matching people to work",
-    commands=(*COMMANDS, match),
+    commands=(*COMMANDS, match, *VERIFY_COMMANDS),
     config=OnboardingConfig,
     lifespan=lifespan,
     migrations=Path(__file__).parent / "migrations",

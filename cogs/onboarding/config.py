@@ -11,6 +11,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cogs.onboarding.wallet_config import ChainSettings, RoleRule, check_role_names
+
 DEFAULT_SKILLS = (
     "solidity",
     "frontend",
@@ -65,6 +67,15 @@ class OnboardingConfig(BaseModel):
     # An /onboard left unanswered this long is closed; /onboard then starts afresh.
     flow_timeout_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     communities: dict[str, CommunityOnboarding] = {}
+    # Wallet proofs and role rules: the chain, the rules, how often roles are checked again.
+    chain: ChainSettings = Field(default_factory=ChainSettings)
+    roles: list[RoleRule] = []
+    role_check_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+
+    @field_validator("roles")
+    @classmethod
+    def _role_names(cls, roles: list[RoleRule]) -> list[RoleRule]:
+        return check_role_names(roles)
 
     @field_validator("skills")
     @classmethod

@@ -10,6 +10,9 @@ from cogs.onboarding.config import OnboardingConfig
 from cogs.onboarding.directory import DirectoryService, ForgetHook
 from cogs.onboarding.flow import FlowService
 from cogs.onboarding.matching import MatchService
+from cogs.onboarding.roles import RoleService
+from cogs.onboarding.verification import Verification
+from cogs.onboarding.wallets import WalletService
 
 __all__ = ["ForgetHook", "Onboarding"]
 
@@ -22,6 +25,8 @@ class Onboarding:
     matches: MatchService
     # Shared with the directory service: hooks registered after the start still run.
     forget_hooks: list[ForgetHook] = field(default_factory=list)
+    # Wallet proofs and role rules (verification.py), started by the lifespan.
+    verification: Verification | None = None
 
     @property
     def config(self) -> OnboardingConfig:
@@ -29,3 +34,15 @@ class Onboarding:
 
     def on_forget(self, hook: ForgetHook) -> None:
         self.forget_hooks.append(hook)
+
+    @property
+    def wallets(self) -> WalletService:
+        if self.verification is None:
+            raise RuntimeError("wallet proofs were not started")
+        return self.verification.wallets
+
+    @property
+    def roles(self) -> RoleService:
+        if self.verification is None:
+            raise RuntimeError("role rules were not started")
+        return self.verification.roles

@@ -47,8 +47,12 @@ async def test_a_feature_page_is_served_while_the_app_runs(tmp_path: Path, db_ur
 async def test_links_use_the_public_url_and_nothing_listens_without_pages(
     tmp_path: Path, db_url: str
 ) -> None:
+    # Onboarding serves the signing page: without it (core alone), no feature adds a page.
     settings = make_settings(
-        tmp_path, db_url, web={"port": 0, "public_url": "https://steward.example.org/"}
+        tmp_path,
+        db_url,
+        web={"port": 0, "public_url": "https://steward.example.org/"},
+        features=["core"],
     )
     async with running_app(settings) as app:
         assert not app.web.running

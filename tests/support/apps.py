@@ -36,6 +36,9 @@ def make_settings(
         "data_dir": str(tmp_path / "data"),
         "database": {"url": db_url},
         "http": TEST_HTTP,
+        # Features that serve pages start the web server: on a free port, so apps side by side
+        # (a restart, two processes) never fight over one.
+        "web": {"port": 0},
         **sections,
     }
     return build_settings(data, config_models(available_features()), environ=environ or {})
