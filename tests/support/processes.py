@@ -183,7 +183,9 @@ class Stewards:
         self.started: list[Steward] = []
 
     def new(self, name: str, config: Mapping[str, Any]) -> Steward:
-        steward = Steward(name, config, self.workdir, self.env)
+        # The web server (onboarding's signing page) on a free port: replicas side by side, and
+        # whatever else runs on this machine, never fight over 8080.
+        steward = Steward(name, {"web": {"port": 0}, **config}, self.workdir, self.env)
         self.started.append(steward)
         return steward
 
