@@ -235,7 +235,7 @@ class RoleService:
         now = self._clock.now()
         change = Change(member, rule.name, role_id, action, reason)
         key = (
-            f"onboarding:role:{member.community_id}:{member.platform}:{member.user_id}:"
+            f"onboarding.role:{member.community_id}:{member.platform}:{member.user_id}:"
             f"{rule.name}:{action}:{now.isoformat()}"
         )
         async with self._db.transaction() as session:
@@ -301,7 +301,7 @@ class RoleService:
             if space is not None:
                 await self._outbox.enqueue_role(
                     session,
-                    key=f"onboarding:forget:{community_id}:{platform}:{user_id}:{holding.rule}:{now}",
+                    key=f"onboarding.forget:{community_id}:{platform}:{user_id}:{holding.rule}:{now}",
                     community_id=community_id,
                     change=RoleChange(
                         platform=platform,

@@ -203,7 +203,7 @@ class WalletService:
             if tell:
                 await self._outbox.enqueue(
                     session,
-                    key=f"onboarding:verified:{request.nonce}",
+                    key=f"onboarding.verified:{request.nonce}",
                     community_id=member.community_id,
                     reply=Reply(
                         title="Wallet verified",
