@@ -13,11 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from summarizer.chat_settled import closes_motion, settles
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
+from summarizer.text import prose
 from summarizer.topics import is_chatter, message_time, terms
 
 MAX_QUESTIONS = 5
 IMMEDIATE = timedelta(minutes=2)  # an answer said at once needs no word in common
+ANSWER_SOON = timedelta(hours=1)  # the next word in the topic answers when it comes this soon
+ANSWERED_SHAPE = timedelta(minutes=30)  # an answer-shaped statement anywhere answers this soon
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^[-*•]\s+")
@@ -119,6 +123,16 @@ _ASKED_AGAIN = re.compile(
     r"|\basking\s+again\b|^\W*bump\b",
     re.IGNORECASE,
 )
+# How an answer opens, in the languages DAO chats see most: yes/no, a number or date, "it's…",
+# "we…", "the X is…".
+_ANSWER_SHAPED = re.compile(
+    r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|sure|correct|exactly|right|not\s+yet|already|"
+    r"s[íi]|sim|n[ãa]o|oui|non|ja|nein|doch|certo|claro|exacto|exato|esatto|genau|"
+    r"it'?s|it\s+is|it\s+was|they'?re|there'?s|that'?s|we\s+\w+|we'?re|we'?ll|we'?ve|"
+    r"es\s|[ée]s\s|est[áa]\s|c'est|das\s+ist|es\s+ist|[èe]\s|sono\s|"
+    r"\d|on\s+\w+day|next\s+\w+|tomorrow|today|by\s+\w+|after\s+\w+|@\w+)",
+    re.IGNORECASE,
+)
 _AGREEMENT = re.compile(
     r"^\W*(?:(?:i\s+)?agree(?:d)?\s+with\s+@?[\w.-]+|fair\s+point|good\s+point|that'?s\s+fair|"
     r"(?:ok\s+)?fair,|you'?re\s+(?:probably\s+)?right|i\s+take\s+the\s+point)",
@@ -169,11 +183,18 @@ def cite(said: Said) -> Citation:
     return Citation(post_id=said.post.id, quote=said.quote)
 
 
-def decisions(said: list[Said], used: set[tuple[str, str]]) -> list[Decision]:
+def decisions(
+    said: list[Said], used: set[tuple[str, str]], motion: Said | None = None
+) -> list[Decision]:
+    """Stated decisions (`DECISION`), outcomes however announced (`settles`), and the motion's
+    author closing the debate on its terms once others have spoken (`closes_motion`)."""
     found: list[Decision] = []
     previous: Said | None = None  # the decision just found, for a sentence that goes on with it
+    spoke: set[str] = set()  # who has spoken since the motion
     for sentence in said:
         decided_before, previous = previous, None
+        if motion is not None and sentence.order > motion.order:
+            spoke.add(sentence.post.author)
         if sentence.question or not sentence.quote or key(sentence) in used:
             continue
         match = DECISION.search(sentence.text)
@@ -182,7 +203,17 @@ def decisions(said: list[Said], used: set[tuple[str, str]]) -> list[Decision]:
             and decided_before.post.id == sentence.post.id
             and bool(_GOES_ON.match(sentence.text))
         )
-        if match is None and not goes_on:
+        closes = match is None and (
+            settles(sentence.text)
+            or (
+                motion is not None
+                and sentence.post.author == motion.post.author
+                and sentence.order > motion.order
+                and spoke - {motion.post.author}
+                and closes_motion(sentence.text, motion.text, set())
+            )
+        )
+        if match is None and not goes_on and not closes:
             continue
         if match is not None and _CONDITION.search(sentence.text[: match.start()]):
             continue  # "if the team commits to…, I can live with it": a condition, no decision
@@ -315,6 +346,14 @@ def _answered(sentence: Said, messages: list[PostInput], window: Sequence[PostIn
     others = [p for p in later if p.author != asker and "?" not in p.text]
     if any(asker.lower() in _named(p) for p in others):
         return True  # "@andres not the channel for that": the asker addressed back
+    # Within the hour: the next word of someone else in the topic, when it is no question, or
+    # a later word shaped like an answer ("yes, …", "it's on Friday", "14:00 UTC", "we do").
+    soon = [p for p in others if _within(sentence.post, p, ANSWER_SOON)]
+    following_here = next((p for p in later if p.author != asker), None)
+    if following_here is not None and soon and following_here is soon[0]:
+        return True
+    if any(_ANSWER_SHAPED.match(prose_of(p)) for p in soon):
+        return True
     if sentence.post.created_at is None:
         return False
     at = message_time(sentence.post)
@@ -336,6 +375,30 @@ def _answered(sentence: Said, messages: list[PostInput], window: Sequence[PostIn
             return True  # "anyone up for lunch?" / "always": the next word, at once
         if gap <= timedelta(minutes=15) and terms(following.text) & terms(sentence.text):
             return True  # "when is OIP-15 going to a vote?" / "OIP-15 goes to a vote…"
+    # Anywhere in the window, the first statement of someone else after it, shaped like an
+    # answer and said within half an hour ("21 days, same as before"), is the answer.
+    stated = next(
+        (p for p in after if p.author != asker and not is_chatter(p) and "?" not in p.text), None
+    )
+    if (
+        stated is not None
+        and stated.reply_to in (None, sentence.post.id)
+        and message_time(stated) - at <= ANSWERED_SHAPE
+        and _ANSWER_SHAPED.match(prose_of(stated))
+    ):
+        return True
     # Later in the topic, however long after: a statement that shares two of its terms
     # ("is the vesting changeable? it's a contract" / "the vesting contract enforces…").
     return any(len(terms(p.text) & asked_terms) >= 2 for p in others)
+
+
+def prose_of(post: PostInput) -> str:
+    """A message's own words, without what it quotes."""
+    return prose(post.text).own.strip()
+
+
+def _within(asked: PostInput, answer: PostInput, limit: timedelta) -> bool:
+    """Whether `answer` came within `limit` of `asked` (always, when either has no time)."""
+    if asked.created_at is None or answer.created_at is None:
+        return True
+    return message_time(answer) - message_time(asked) <= limit

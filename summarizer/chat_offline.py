@@ -80,7 +80,7 @@ def _topic(messages: list[PostInput], window: Sequence[PostInput]) -> ChatTopic:
     motion = _motion(said)
     if motion is not None:
         used.add(key(motion))
-    decided = decisions(said, used)
+    decided = decisions(said, used, motion)
     actions = action_items(said, by_id, used)
     positions = _positions(said, motion, by_id, used) if motion is not None else []
     agreed = agreements(said, by_id, used)
