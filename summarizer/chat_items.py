@@ -363,6 +363,11 @@ def _answered(sentence: Said, messages: list[PostInput], window: Sequence[PostIn
     )
     if any(p.author == asker and _ASKED_AGAIN.search(p.text) for p in after):
         return True
+    if asked and any(
+        p.author.lower() in asked and "?" not in p.text and message_time(p) - at <= ANSWER_SOON
+        for p in after
+    ):
+        return True  # the person it asks, speaking within the hour, in whatever topic
     asked_terms = terms(sentence.post.text)  # the question and what its message says with it
     following = next((p for p in after if p.author != asker and not is_chatter(p)), None)
     if (

@@ -51,6 +51,11 @@ _SETTLES = re.compile(
     r"just\s+|officially\s+|unanimously\s+)*(?:approved|rejected|ratified|accepted|declined|"
     r"greenlit|signed\s+off|voted\s+(?:to|for|against|down|through)|chose|picked|went\s+with|"
     r"settled\s+on|confirmed)\b"
+    r"|^\W*(?:(?:ok(?:ay)?|so|alright|k|right)[\s,.!]+)?(?:going|sticking)\s+with\b"
+    r"|^\W*(?:(?:ok(?:ay)?|so|alright|k|right)[\s,.!]+)?(?:settled|decided|agreed)\s+then\b"
+    r"|\b(?:that'?s|it'?s)\s+a\s+(?:yes|no)\s+from\s+(?:us|the\s+\w+)\b|\bconsider\s+it\s+done\b"
+    r"|^\W*(?:on\s+behalf\s+of|speaking\s+for)\s+the\s+\w+(?:\s+\w+)?\s*[:,]"
+    r"|\bwe\s+ship\s+(?:\S+\s+){1,5}?on\b|\bwe'?re\s+on\s+for\b"
     r"|\bwe(?:'ve|\s+have)?\s+(?:just\s+)?locked\s+in\b|\blocking\s+in\b|\bconfirmed\s+(?:for|on)\b"
     # a change in force, a date or a value stated as fixed, a wrap-up, a no from the body
     r"|\b(?:from\s+now\s+on|going\s+forward|effective\s+(?:immediately|today|now|from)|"
@@ -134,6 +139,7 @@ _CLOSING = re.compile(
 # Someone's own transaction, claim or pull request, a test or a deadline: no outcome of a debate.
 _NOT_AN_OUTCOME = re.compile(
     r"\b(?:my|your|his|her|their)\s+(?:\w+\s+){0,2}(?:is|was|got|gets|has\s+been|were|are)\s+"
+    r"|\bfor\s+my\b|\bmy\s+own\b"
     r"|\b(?:tx|txn|txs|transactions?|deposits?|withdrawals?|transfers?|payments?|blocks?|tests?|ci|"
     r"builds?|checks?|deadline|pr|prs|pull\s+requests?|claims?)\s+(?:\S+\s+)?(?:is|was|got|gets|"
     r"has\s+been|have\s+been|were|are)\s+",

@@ -41,6 +41,11 @@ SETTLED = [
     "the signers just signed off on the rotation",
     "we locked in 0.25% for the swap fee",
     "demo day confirmed for Oct 9 👀",
+    "k, going with the 3-of-5 setup",
+    "settled then, no token launch",
+    "that's a yes from us on the booth",
+    "On behalf of the council: the emergency pause is lifted.",
+    "we ship the new staking page on Monday",
     # Spanish
     "Queda aprobado el presupuesto del meetup.",
     "vamos con la opción B entonces",
@@ -101,6 +106,7 @@ NOT_SETTLED = [
     "Gnosis approved their fee switch last week",
     # one's own plan, one's own transaction or pull request, a test
     "I'll go with the blue logo for my slides",
+    "going with the dark theme for my own dashboard",
     "approved the PR, merging",
     "my tx got confirmed after 20 min",
     "the deposit was confirmed, thanks",
@@ -236,3 +242,18 @@ def test_a_word_said_hours_later_answers_nothing() -> None:
     chat.say("kai", "the forum theme looks great on mobile btw", minutes=180)
     summary = summarize_chat_offline(chat.posts, "#forum")
     assert asked in open_questions(summary)
+
+
+def test_the_person_asked_answering_anywhere_within_the_hour_answers() -> None:
+    chat = Chat()
+    asked = chat.say("olu", "@nadia how much gas budget does the relayer get this month?")
+    chat.say("bea", "unrelated: the swag order shipped, tracking link in the drive", minutes=5)
+    chat.say("nadia", "whatever's left after the audit payment clears", minutes=25)
+    unasked = chat.say(
+        "olu", "@vik did the grafana alerts get rerouted to the new pager?", minutes=5
+    )
+    chat.say("bea", "lunch anyone", minutes=70)
+    summary = summarize_chat_offline(chat.posts, "#ops")
+    shown = open_questions(summary)
+    assert asked not in shown
+    assert unasked in shown, "vik never spoke"
