@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,6 +92,12 @@ async def test_a_flow_left_unanswered_times_out(tmp_path: Path, db_url: str) -> 
         (told,) = await rows(app, OutboxMessage, platform="console")
         assert told.destination.startswith("dm:") and told.reply["title"] == "Onboarding closed"
         assert "onboard" in told.reply["body"]
+        for _ in range(200):  # delivered to the member, as a direct message
+            if "Onboarding closed" in console.out.getvalue():
+                break
+            await asyncio.sleep(0.02)
+        assert "[direct message to " in console.out.getvalue()
+        assert "Onboarding closed" in console.out.getvalue()
         # The member is told once, however often the job runs.
         assert await app.runtimes["onboarding"].flow.expire() == 0
         answer = await console.say("/onboard answer solidity")
