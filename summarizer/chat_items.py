@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from summarizer.chat_settled import closes_motion, settles
+from summarizer.chat_settled import body_of, closes_motion, settles
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
 from summarizer.text import prose
 from summarizer.topics import is_chatter, message_time, terms
@@ -209,7 +209,7 @@ def decisions(
                 motion is not None
                 and sentence.post.author == motion.post.author
                 and sentence.order > motion.order
-                and spoke - {motion.post.author}
+                and bool(spoke - {motion.post.author})
                 and closes_motion(sentence.text, motion.text, set())
             )
         )
@@ -222,7 +222,9 @@ def decisions(
             body = match.group("body") or match.group("org") or match.group("lead")
             if body and body.lower() not in _NO_BODY:
                 by = f"{body} (per {sentence.post.author})"
-        elif found:
+        elif closes and body_of(sentence.text):
+            by = f"{body_of(sentence.text)} (per {sentence.post.author})"
+        elif goes_on and found:
             by = found[-1].by
         used.add(key(sentence))
         found.append(Decision(decision=sentence.quote, by=by, citations=[cite(sentence)]))

@@ -152,6 +152,23 @@ _NAMED_DAO = re.compile(
 )
 
 
+# The body an outcome is announced for: "the council approved…", "on behalf of the board:".
+_BODY = re.compile(
+    r"\b(?:the|our)\s+(?P<body>(?:security\s+)?council|committee|board|core\s+team|multisig|"
+    r"signers|foundation|working\s+group|stewards)\s+(?:has\s+|have\s+|just\s+|officially\s+|"
+    r"unanimously\s+)*(?:approved|rejected|ratified|accepted|declined|greenlit|signed\s+off|"
+    r"voted|chose|picked|went\s+with|settled\s+on|confirmed)\b"
+    r"|^\W*(?:on\s+behalf\s+of|speaking\s+for)\s+the\s+(?P<for>\w+(?:\s+\w+)?)\s*[:,]",
+    re.IGNORECASE,
+)
+
+
+def body_of(text: str) -> str | None:
+    """The body a settling sentence speaks for, when it names one."""
+    found = _BODY.search(text.replace("\u2019", "'"))
+    return (found.group("body") or found.group("for")) if found else None
+
+
 def blocked(text: str) -> bool:
     """A question, a hedge, a condition, a vote to come, a report, a habit or one's own plan."""
     text = text.replace("\u2019", "'")

@@ -257,3 +257,14 @@ def test_the_person_asked_answering_anywhere_within_the_hour_answers() -> None:
     shown = open_questions(summary)
     assert asked not in shown
     assert unasked in shown, "vik never spoke"
+
+
+def test_an_outcome_for_a_body_names_the_body() -> None:
+    chat = Chat()
+    chat.say("zed", "any update on the audit budget for the lending module?")
+    council = chat.say("amy", "yes, the council approved the audit budget this morning")
+    behalf = chat.say("amy", "On behalf of the board: the lending module launches after the audit.")
+    summary = summarize_chat_offline(chat.posts, "#gov")
+    by = decided(summary)
+    assert by[council] == "council (per amy)"
+    assert by[behalf] == "board (per amy)"
