@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.storage.models import RoleChangeRecord
 from cogs.onboarding.verification import ROLE_CHECK_JOB
-from cogs.onboarding.wallet_models import RoleHolding
+from cogs.onboarding.wallet_models import RoleHolding, SignInRequest, WalletLink
 from tests.fakes.discord_gateway import FakeRole
 from tests.onboarding.test_wallet_proofs import onboarding
 from tests.support.anvil import Anvil
@@ -115,3 +115,27 @@ async def test_telegram_gated_group_by_one_time_invite_and_removal(
     assert telegram.member_status(int(GATED_GROUP), alice) == "left"
     dms = [m.plain or "" for m in telegram.messages(telegram.private(alice), from_bot=True)]
     assert any("Role removed: Holder" in m and "you hold 20 at" in m for m in dms)
+
+
+async def test_forget_takes_the_roles_back_and_leaves_no_wallet(
+    world: World, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    fake = world.discord
+    fake.guild.roles.append(FakeRole(HOLDER_ROLE, "Holder", 0, 1))
+    alice, wallet = fake.user("alice"), chain.accounts[7]
+    send_tusd(chain, safe_contracts, chain.accounts[0], wallet.address, 500)
+    issued = discord_text(await world.on_discord("verify wallet", {"address": wallet.address}))
+    signature = personal_sign(wallet, sign_in_message(issued))
+    await world.on_discord("verify signature", {"signature": signature})
+    await world.app.outbox.drain()
+    member = fake.guild.member(alice.id)
+    assert member is not None and HOLDER_ROLE in member.role_ids
+
+    forgotten = discord_text(await world.on_discord("forget", {"confirm": "confirm"}))
+    assert "Forgotten" in forgotten
+    await world.app.outbox.drain()
+    assert HOLDER_ROLE not in member.role_ids
+    assert fake.role_changes[-1].reason == "Holder: the member asked to be forgotten"
+    async with world.app.db.read() as session:
+        for table in (RoleHolding, WalletLink, SignInRequest):
+            assert (await session.exec(select(table))).all() == []

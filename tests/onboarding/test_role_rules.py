@@ -11,9 +11,9 @@ from eth_account.signers.local import LocalAccount
 from sqlmodel import select
 
 from bot.app import App
-from bot.storage.models import Community
+from bot.storage.models import Community, CommunitySpace, OutboxMessage
 from cogs.onboarding.models import ContributorProfile
-from cogs.onboarding.wallet_models import WalletLink
+from cogs.onboarding.wallet_models import RoleHolding, WalletLink
 from tests.onboarding.test_wallet_proofs import console_app, onboarding, run
 from tests.support.anvil import Anvil
 from tests.support.holdings import mint_badge, mint_critter, send_tusd
@@ -144,3 +144,49 @@ async def add_profile(app: App, skills: list[str]) -> None:
                 skills=skills,
             )
         )
+
+
+async def test_a_chain_that_cannot_be_read_leaves_roles_as_they_are(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    """A flaky RPC never strips roles: the rule is reported as not checked, nothing changes."""
+    safe = new_safe(chain, safe_contracts)
+    async with RpcProxy(chain.url) as proxy:
+        sections = onboarding(proxy.url, roles=rules(safe_contracts, safe.address)[:1])
+        sections["http"] = {"allow_private": ["127.0.0.1"], "attempts": 1, "timeout": 2}
+        async with console_app(tmp_path, db_url, sections) as app:
+            roles = app.runtimes["onboarding"].roles
+            community = await console_community(app)
+            # A Discord member of this community who holds the role, with a wallet of 0 TUSD.
+            async with app.db.transaction() as session:
+                session.add(
+                    CommunitySpace(platform="discord", space_id="999", community_id=community)
+                )
+                session.add(
+                    WalletLink(
+                        community_id=community,
+                        platform="discord",
+                        user_id="42",
+                        address=chain.accounts[8].address,
+                    )
+                )
+                session.add(
+                    RoleHolding(
+                        community_id=community,
+                        platform="discord",
+                        user_id="42",
+                        rule="Holder",
+                        role_id="501",
+                    )
+                )
+            [[judged]] = (await roles.judge(community)).verdicts.values()
+            assert judged.holds is False  # read: it would be taken back
+
+            await proxy.stop()  # the node is gone
+            review = await roles.check(community)
+            [[verdict]] = review.verdicts.values()
+            assert verdict.holds is None and "could not be checked now" in verdict.reason
+            assert review.changes == []
+            async with app.db.read() as session:
+                assert len((await session.exec(select(RoleHolding))).all()) == 1
+                assert (await session.exec(select(OutboxMessage))).all() == []
