@@ -103,6 +103,8 @@ class WalletService:
     # Issuing -------------------------------------------------------------------------------
 
     async def issue(self, member: Member, address: str, community_name: str) -> Challenge:
+        async with self._db.read() as session:
+            await _refuse_if_linked_elsewhere(session, member, address)
         now = self._clock.now()
         nonce = secrets.token_hex(12)
         expires_at = now + timedelta(minutes=self._chain.sign_in_minutes)
@@ -255,18 +257,7 @@ class WalletService:
     async def _link(
         self, session: AsyncSession, member: Member, address: str, kind: str, now: datetime
     ) -> None:
-        query = select(WalletLink).where(
-            WalletLink.community_id == member.community_id, WalletLink.address == address
-        )
-        existing = (await session.exec(query)).first()
-        if existing is not None and (existing.platform, existing.user_id) != (
-            member.platform,
-            member.user_id,
-        ):
-            raise SignInRefused(
-                f"{address} is already linked to another member of this community: they must "
-                f"unlink it first with /verify unlink {address}."
-            )
+        existing = await _refuse_if_linked_elsewhere(session, member, address)
         if existing is None:
             session.add(
                 WalletLink(
@@ -331,6 +322,25 @@ async def forget_wallets(
         )
         removed += result.rowcount or 0
     return removed
+
+
+async def _refuse_if_linked_elsewhere(
+    session: AsyncSession, member: Member, address: str
+) -> WalletLink | None:
+    """The member's own link of this address, if any; refused when another member has it."""
+    query = select(WalletLink).where(
+        WalletLink.community_id == member.community_id, WalletLink.address == address
+    )
+    existing = (await session.exec(query)).first()
+    if existing is not None and (existing.platform, existing.user_id) != (
+        member.platform,
+        member.user_id,
+    ):
+        raise SignInRefused(
+            f"{address} is already linked to another member of this community: they must "
+            f"unlink it first with /verify unlink {address}."
+        )
+    return existing
 
 
 def _looks_like_nonce(text: str) -> bool:
