@@ -126,11 +126,11 @@ _ASKED_AGAIN = re.compile(
 # How an answer opens, in the languages DAO chats see most: yes/no, a number or date, "it's…",
 # "we…", "the X is…".
 _ANSWER_SHAPED = re.compile(
-    r"^\W*(?:yes|yeah|yep|yup|no|nope|nah|sure|correct|exactly|right|not\s+yet|already|"
+    r"^\W*(?:(?:yes|yeah|yep|yup|no|nope|nah|sure|correct|exactly|right|not\s+yet|already|"
     r"s[íi]|sim|n[ãa]o|oui|non|ja|nein|doch|certo|claro|exacto|exato|esatto|genau|"
     r"it'?s|it\s+is|it\s+was|they'?re|there'?s|that'?s|we\s+\w+|we'?re|we'?ll|we'?ve|"
-    r"es\s|[ée]s\s|est[áa]\s|c'est|das\s+ist|es\s+ist|[èe]\s|sono\s|"
-    r"\d|on\s+\w+day|next\s+\w+|tomorrow|today|by\s+\w+|after\s+\w+|@\w+)",
+    r"es|[ée]s|est[áa]|c'est|das\s+ist|es\s+ist|è|sono|"
+    r"on\s+\w+day|next\s+\w+|tomorrow|today|by\s+\w+|after\s+\w+)(?=\W|$)|\d)",
     re.IGNORECASE,
 )
 _AGREEMENT = re.compile(

@@ -268,3 +268,12 @@ def test_an_outcome_for_a_body_names_the_body() -> None:
     by = decided(summary)
     assert by[council] == "council (per amy)"
     assert by[behalf] == "board (per amy)"
+
+
+def test_a_statement_that_only_begins_like_an_answer_answers_nothing() -> None:
+    chat = Chat()
+    asked = chat.say("ivo", "has the treasury diversification report been published?")
+    chat.say("pat", "nonce errors on the faucet again, restarting it", minutes=20)
+    chat.say("pat", "simple fix, the relayer key was rotated", minutes=1)
+    summary = summarize_chat_offline(chat.posts, "#general")
+    assert asked in open_questions(summary)
