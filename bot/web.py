@@ -31,6 +31,7 @@ class WebServer:
         self._public_url = public_url.rstrip("/") if public_url else None
         self._routes: list[web.AbstractRouteDef] = []
         self._runner: web.AppRunner | None = None
+        self._problem: str | None = None
 
     def add_routes(self, routes: Iterable[web.AbstractRouteDef]) -> None:
         if self._runner is not None:
@@ -57,7 +58,8 @@ class WebServer:
 
     async def start(self) -> None:
         """Listen when some feature added routes; nothing otherwise. A port that cannot be
-        bound is an error at startup, not a page that silently never loads."""
+        bound does not stop the bot (its pages are a convenience: what they do can be done in
+        chat): it is logged and reported by /about's health, with what to change."""
         if not self._routes or self._runner is not None:
             return
         app = web.Application(client_max_size=64 * 1024)
@@ -67,9 +69,15 @@ class WebServer:
         site = web.TCPSite(runner, self.host, self.port)
         try:
             await site.start()
-        except OSError:
+        except OSError as exc:
             await runner.cleanup()
-            raise
+            self._problem = (
+                f"cannot listen on {self.host}:{self.port} ({exc.strerror or exc}); "
+                "set [web] port to a free one"
+            )
+            log.warning("web server not started", extra={"reason": self._problem})
+            return
+        self._problem = None
         self._runner = runner
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
@@ -86,5 +94,5 @@ class WebServer:
         if not self._routes:
             return []
         if self._runner is None:
-            return [Health("web", False, "not listening")]
+            return [Health("web", False, self._problem or "not listening")]
         return [Health("web", True, f"{self.host}:{self.port}, links {self.public_url}")]

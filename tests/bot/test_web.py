@@ -60,10 +60,13 @@ async def test_links_use_the_public_url_and_nothing_listens_without_pages(
         assert "web" not in {h.name for h in await app.health.collect()}
 
 
-async def test_a_port_in_use_stops_the_start(tmp_path: Path, db_url: str) -> None:
+async def test_a_port_in_use_is_reported_and_the_bot_runs(tmp_path: Path, db_url: str) -> None:
     first = make_settings(tmp_path, db_url, web={"port": 0})
     async with running_app(first, extra=(pages,)) as app:
-        taken = make_settings(tmp_path, db_url, web={"port": app.web.port})
-        with pytest.raises(OSError, match="address already in use"):
-            async with running_app(taken, extra=(pages,)):
-                pass
+        port = app.web.port
+        taken = make_settings(tmp_path, db_url, web={"port": port})
+        async with running_app(taken, extra=(pages,)) as second:
+            (web_health,) = [h for h in await second.health.collect() if h.name == "web"]
+            assert not web_health.ok
+            assert web_health.detail.startswith(f"cannot listen on 127.0.0.1:{port} (")
+            assert web_health.detail.endswith("set [web] port to a free one")
