@@ -153,6 +153,9 @@ class PostInput(BaseModel):
     # shows them as "@name"); used to split a window into topics.
     reply_to: str | None = None
     mentions: tuple[str, ...] = ()
+    # The channel, thread or topic it was written in, when a window spans several: a topic of
+    # conversation never spans two.
+    channel: str = ""
 
 
 class Window(BaseModel):

@@ -139,7 +139,18 @@ def terms(text: str) -> set[str]:
 
 def split_topics(posts: Sequence[PostInput]) -> list[list[PostInput]]:
     """The window's conversations, each in the order its messages were written, ordered by
-    their first message. Side chatter is in none of them."""
+    their first message. Side chatter is in none of them. A conversation never spans two
+    channels: a thread, a forum post or a topic (`PostInput.channel`) is split on its own."""
+    channels: dict[str, list[PostInput]] = {}
+    for post in posts:
+        channels.setdefault(post.channel, []).append(post)
+    if len(channels) == 1:
+        return _split(posts)
+    topics = [topic for part in channels.values() for topic in _split(part)]
+    return sorted(topics, key=lambda topic: message_time(topic[0]))
+
+
+def _split(posts: Sequence[PostInput]) -> list[list[PostInput]]:
     ordered = sorted(enumerate(posts), key=lambda pair: (message_time(pair[1]), pair[0]))
     messages = [post for _, post in ordered]
     document_frequency = Counter(w for post in messages for w in terms(post.text))

@@ -574,6 +574,7 @@ class DebateService:
                 col(Post.reply_to),
                 col(Post.external_id),
                 col(Post.mentions),
+                col(Post.thread_id),
             )
             newest_first = (
                 select_columns(*columns)
@@ -649,7 +650,17 @@ class DebateService:
 
 
 _Row = Row[
-    int | None, int | None, str, int, str, datetime, str, str | None, str, list[dict[str, object]]
+    int | None,
+    int | None,
+    str,
+    int,
+    str,
+    datetime,
+    str,
+    str | None,
+    str,
+    list[dict[str, object]],
+    int,
 ]
 
 
@@ -661,6 +672,7 @@ def _input(row: _Row) -> PostInput:
         likes=row.likes,
         url=row.url,
         created_at=as_utc(row.created_at),
+        channel=str(row.thread_id),
     )
 
 

@@ -166,3 +166,24 @@ async def test_a_telegram_topic_alone_or_with_its_group(world: World) -> None:
     assert "5% cut to the events budget" in both and "newsletter" in both
     without = await world.on_telegram("/summarize threads=no", chat=forum.id)
     assert "events budget" not in (without[0].plain or "")
+
+
+async def test_a_discord_forum_channel_is_summarized_with_its_posts(world: World) -> None:
+    forum = await world.discord.create_forum("proposals")
+    post, _opening = await world.discord.create_forum_post(
+        forum, "alice", "RFC: cap grants at 5%", "I propose we cap grants at 5% of the treasury."
+    )
+    await world.discord.post_user_message(post, "bob", "Against, 5% is too little for audits.")
+    await world.discord.create_forum_post(
+        forum, "carol", "New logo", "I propose we vote on the three logo drafts on Friday."
+    )
+    record = await world.on_discord("ingest channel", {"channel": forum.id}, user="carol")
+    assert "read 3 messages" in discord_text(record)
+
+    text = await summarize(world, target="#proposals")
+
+    assert "Chat: #proposals" in text and "2 topics" in text
+    assert "cap grants at 5%" in text and "logo drafts" in text
+    assert "**Against** (bob)" in text
+    alone = await summarize(world, target=post.id)
+    assert "Chat: #RFC: cap grants at 5%" in alone and "logo" not in alone

@@ -127,3 +127,17 @@ def test_two_conversations_interleaved_without_replies_stay_apart() -> None:
     a4 = chat.say("cy", "250 ETH works for me")
     b4 = chat.say("dee", "no restart, the upgrade is hot-swapped")
     assert ids(split_topics(chat.posts)) == [[a1, a2, a3, a4], [b1, b2, b3, b4]]
+
+
+def test_a_conversation_never_spans_two_threads() -> None:
+    chat = Chat()
+    grants = chat.say("ana", "I propose we cap grants at 5% of the treasury this season.")
+    logo = chat.say("ben", "I propose we vote on the grants logo drafts on Friday.")
+    against = chat.say("caro", "Against the 5% grants cap, audits alone cost more.")
+    posts = [
+        post.model_copy(update={"channel": "logo" if post.id == logo else "grants"})
+        for post in chat.posts
+    ]
+    assert ids(split_topics(posts)) == [[grants, against], [logo]]
+    # In one channel the shared words ("propose", "grants") would have joined them.
+    assert ids(split_topics(chat.posts)) != [[grants, against], [logo]]
