@@ -6,10 +6,11 @@ import asyncio
 import ctypes
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Row, String, cast, func
 from sqlalchemy import select as select_columns
@@ -36,7 +37,7 @@ from summarizer.chat_model import ChatModelSummarizer
 from summarizer.chat_offline import summarize_chat_offline
 from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel, Usage
-from summarizer.mapreduce import MapReduceSummarizer
+from summarizer.mapreduce import CallLog, MapReduceSummarizer
 from summarizer.offline import summarize_offline
 from summarizer.prompts import PROMPT_VERSION
 from summarizer.schema import ChatSummary, DebateSummary, PostInput, Provenance, Window
@@ -61,6 +62,11 @@ class SummaryResult:
     provenance: Provenance
     posts: dict[str, PostRef]
     previous: Summary | None
+
+
+SummaryT = TypeVar("SummaryT", DebateSummary, ChatSummary)
+# A model-backed summary in the making: the summary, its provenance and the calls it made.
+_ModelRun = Coroutine[Any, Any, tuple[SummaryT, Provenance, CallLog]]
 
 
 @dataclass(frozen=True)
@@ -372,15 +378,7 @@ class DebateService:
         self, thread_ids: list[int], period: Period, limit: int = 50
     ) -> list[SharedFile]:
         """The files of the window's messages, newest first (attachment-only messages too)."""
-        conditions: list[ColumnElement[bool]] = [
-            col(Post.thread_id).in_(thread_ids),
-            col(Post.deleted).is_(False),
-            cast(col(Post.attachments), String) != "[]",
-        ]
-        if period.since is not None:
-            conditions.append(col(Post.created_at) >= period.since)
-        if period.until is not None:
-            conditions.append(col(Post.created_at) < period.until)
+        conditions = [*_in_window(thread_ids, period), cast(col(Post.attachments), String) != "[]"]
         query = (
             select(Post.attachments, Post.url, Post.created_at, AuthorRow.name)
             .join(AuthorRow, col(AuthorRow.id) == col(Post.author_id))
@@ -438,30 +436,12 @@ class DebateService:
     async def _summarize_chat(
         self, community: CommunityContext, posts: list[PostInput], channel: str, command: str
     ) -> tuple[ChatSummary, Provenance]:
-        ai_allowed = community.get("ai") != "off"
-        reason = None if ai_allowed else "model use is off for this community"
-        if self._model is not None and ai_allowed:
-            counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
-            chat_model = ChatModelSummarizer(
-                self._model, counter, self._answers, self._llm.context_budget
-            )
-            try:
-                summary, provenance, calls = await chat_model.summarize(posts, channel)
-            except ModelError as exc:
-                reason = f"the language model failed ({exc})"
-                log.warning(
-                    "chat summary fell back to the offline summarizer", extra={"error": str(exc)}
-                )
-            else:
-                await self._record_usage(community.id, command, calls.calls)
-                return summary, provenance
-        summary = summarize_chat_offline(posts, channel)
-        return summary, Provenance(
-            posts_covered=len(posts),
-            model="extractive",
-            prompt_version=PROMPT_VERSION,
-            extractive=True,
-            fallback_reason=reason,
+        def with_model(model: LanguageModel, counter: TokenCounter) -> _ModelRun[ChatSummary]:
+            chat = ChatModelSummarizer(model, counter, self._answers, self._llm.context_budget)
+            return chat.summarize(posts, channel)
+
+        return await self._model_or_offline(
+            community, command, posts, with_model, lambda: summarize_chat_offline(posts, channel)
         )
 
     async def _summarize(
@@ -474,18 +454,32 @@ class DebateService:
         *,
         opening: bool,
     ) -> tuple[DebateSummary, Provenance]:
-        ai_allowed = community.get("ai") != "off"
-        reason = None if ai_allowed else "model use is off for this community"
-        if self._model is not None and ai_allowed:
+        def with_model(model: LanguageModel, counter: TokenCounter) -> _ModelRun[DebateSummary]:
+            mapper = MapReduceSummarizer(model, counter, self._cache, self._llm.context_budget)
+            return mapper.summarize(posts, topic, boundaries, opening=opening)
+
+        return await self._model_or_offline(
+            community, command, posts, with_model, lambda: summarize_offline(posts, topic)
+        )
+
+    async def _model_or_offline(
+        self,
+        community: CommunityContext,
+        command: str,
+        posts: list[PostInput],
+        with_model: Callable[[LanguageModel, TokenCounter], _ModelRun[SummaryT]],
+        offline: Callable[[], SummaryT],
+    ) -> tuple[SummaryT, Provenance]:
+        """The model's summary when one is configured and allowed, its use recorded; else, or
+        when the model fails, the offline summary with the reason in its provenance."""
+        reason = None
+        if self._model is not None and community.get("ai") == "off":
+            reason = "model use is off for this community"
+        elif self._model is not None:
             # The first count in a process loads the vocabulary: off the event loop.
             counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
-            mapper = MapReduceSummarizer(
-                self._model, counter, self._cache, self._llm.context_budget
-            )
             try:
-                summary, provenance, calls = await mapper.summarize(
-                    posts, topic, boundaries, opening=opening
-                )
+                summary, provenance, calls = await with_model(self._model, counter)
             except ModelError as exc:
                 reason = f"the language model failed ({exc})"
                 log.warning(
@@ -494,10 +488,7 @@ class DebateService:
             else:
                 await self._record_usage(community.id, command, calls.calls)
                 return summary, provenance
-        elif self._model is None:
-            reason = None
-        summary = summarize_offline(posts, topic)
-        return summary, Provenance(
+        return offline(), Provenance(
             posts_covered=len(posts),
             model="extractive",
             prompt_version=PROMPT_VERSION,
@@ -546,16 +537,8 @@ class DebateService:
         thread, else those of the period asked for, at most MAX_POSTS; a forum topic's opening
         post always, first. Messages without text (an attachment alone) are not read. Rows are
         streamed as plain columns, never loaded as ORM objects."""
-        cutoff = period.since
-        live: list[ColumnElement[bool]] = [
-            col(Post.thread_id).in_(thread_ids),
-            col(Post.deleted).is_(False),
-            col(Post.text) != "",
-        ]
-        if cutoff is not None:
-            live.append(col(Post.created_at) >= cutoff)
-        if period.until is not None:
-            live.append(col(Post.created_at) < period.until)
+        # The first two (the threads, not deleted) also find a forum topic's opening post.
+        live = [*_in_window(thread_ids, period), col(Post.text) != ""]
         async with self._db.read() as session:
             first_thread = await session.get(Thread, thread_ids[0])
             source = await session.get(Source, first_thread.source_id) if first_thread else None
@@ -674,6 +657,19 @@ def _input(row: _Row) -> PostInput:
         created_at=as_utc(row.created_at),
         channel=str(row.thread_id),
     )
+
+
+def _in_window(thread_ids: list[int], period: Period) -> list[ColumnElement[bool]]:
+    """Posts of these threads, not deleted, written in the period: the threads first."""
+    conditions: list[ColumnElement[bool]] = [
+        col(Post.thread_id).in_(thread_ids),
+        col(Post.deleted).is_(False),
+    ]
+    if period.since is not None:
+        conditions.append(col(Post.created_at) >= period.since)
+    if period.until is not None:
+        conditions.append(col(Post.created_at) < period.until)
+    return conditions
 
 
 def _with_replies(
