@@ -1,0 +1,39 @@
+"""Proposals: draft them from a debate, publish them signed, follow their votes, check payouts.
+
+The feature has four parts, each started by its own `start_*` context manager below and each
+owning its modules: drafting (draft_*.py), publishing (publish_*.py), following votes
+(votes_*.py, snapshot_*.py, governor_*.py) and reconciling payouts (payout_*.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+
+from bot.context import FeatureContext
+from bot.features import Feature
+from cogs.proposals.config import ProposalsConfig
+from cogs.proposals.runtime import Part, Proposals
+
+# Each part is started in this order and stopped in the reverse order.
+PARTS: tuple[Part, ...] = ()
+
+
+@asynccontextmanager
+async def lifespan(ctx: FeatureContext[ProposalsConfig]) -> AsyncIterator[Proposals]:
+    proposals = Proposals(ctx)
+    async with AsyncExitStack() as stack:
+        for part in PARTS:
+            await stack.enter_async_context(part(proposals))
+        yield proposals
+
+
+feature = Feature(
+    name="proposals",
+    description="proposal drafts from debates, publishing, vote tracking and payout checks",
+    commands=(),
+    config=ProposalsConfig,
+    lifespan=lifespan,
+    migrations=Path(__file__).parent / "migrations",
+)

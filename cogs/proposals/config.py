@@ -1,0 +1,41 @@
+"""The proposals feature's table in the configuration file: `[proposals]`.
+
+Each part owns its sub-table: `[proposals.drafting]`, `[proposals.forum]`,
+`[proposals.snapshot]`, `[[proposals.governors]]`, `[proposals.payouts]`.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DraftingConfig(_Table):
+    pass
+
+
+class ForumPublishConfig(_Table):
+    pass
+
+
+class SnapshotConfig(_Table):
+    pass
+
+
+class GovernorConfig(_Table):
+    pass
+
+
+class PayoutConfig(_Table):
+    pass
+
+
+class ProposalsConfig(_Table):
+    drafting: DraftingConfig = DraftingConfig()
+    forum: ForumPublishConfig = ForumPublishConfig()
+    snapshot: SnapshotConfig = SnapshotConfig()
+    governors: list[GovernorConfig] = []
+    payouts: PayoutConfig = PayoutConfig()

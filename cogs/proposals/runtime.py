@@ -1,0 +1,32 @@
+"""What the proposals commands get: the feature's context and the service of each part.
+
+A part's field is None until its `start_*` (see `__init__.PARTS`) has run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+from bot.context import FeatureContext
+from cogs.proposals.config import ProposalsConfig
+
+
+@dataclass
+class Proposals:
+    ctx: FeatureContext[ProposalsConfig]
+    # Filled by each part's start: drafting, publishing, votes, payouts.
+    drafts: Any = None
+    publishing: Any = None
+    votes: Any = None
+    payouts: Any = None
+
+    @property
+    def config(self) -> ProposalsConfig:
+        return self.ctx.config
+
+
+# A part of the feature: started with the feature, stopped with it.
+Part = Callable[[Proposals], AbstractAsyncContextManager[None]]
