@@ -11,9 +11,11 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
+from bot.commands.community import SettingSpec
 from bot.context import FeatureContext
 from bot.features import Feature
 from cogs.proposals.config import ProposalsConfig
+from cogs.proposals.draft_template import template_name
 from cogs.proposals.runtime import Part, Proposals
 
 # Each part is started in this order and stopped in the reverse order.
@@ -33,6 +35,13 @@ feature = Feature(
     name="proposals",
     description="proposal drafts from debates, publishing, vote tracking and payout checks",
     commands=(),
+    settings=(
+        SettingSpec(
+            "proposal_template",
+            "Template of new proposal drafts (a file of config/proposal_templates, e.g. grant)",
+            template_name,
+        ),
+    ),
     config=ProposalsConfig,
     lifespan=lifespan,
     migrations=Path(__file__).parent / "migrations",

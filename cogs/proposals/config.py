@@ -6,6 +6,8 @@ Each part owns its sub-table: `[proposals.drafting]`, `[proposals.forum]`,
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -14,7 +16,10 @@ class _Table(BaseModel):
 
 
 class DraftingConfig(_Table):
-    pass
+    # Markdown templates, one file per kind of proposal (relative to the working directory or
+    # the checkout); a community picks its own with `/config set proposal_template <name>`.
+    templates_dir: Path = Path("config/proposal_templates")
+    default_template: str = "default"
 
 
 class ForumPublishConfig(_Table):
