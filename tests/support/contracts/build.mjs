@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// Builds the committed artifacts of the NFT test contracts from the Solidity sources beside
-// this file. Tests never compile: they load the JSON this writes.
+// Builds the committed artifacts of the test contracts from the Solidity sources beside this
+// file: the NFTs, and an OpenZeppelin Governor with its ERC20Votes token and TimelockController.
+// Tests never compile: they load the JSON this writes. It also writes the Governor's ABI that
+// chain/governor.py decodes with (chain/abis/governor.json), so the bot's ABI is the one solc
+// produced from OpenZeppelin's sources, never one written by hand.
 //
-//   node tests/support/contracts/build.mjs           (re)write TestERC721.json, TestERC1155.json
+//   node tests/support/contracts/build.mjs           (re)write Test*.json and the Governor ABI
 //   node tests/support/contracts/build.mjs --check   exit 1 if the committed JSON is not what
 //                                                    the sources and pinned packages give
 //
@@ -26,7 +29,16 @@ const nodeModules = join(root, "node_modules");
 const require = createRequire(join(root, "package.json"));
 const solc = require("solc");
 
-const CONTRACTS = ["TestERC721", "TestERC1155"];
+const CONTRACTS = [
+  "TestERC721",
+  "TestERC1155",
+  "TestVotesToken",
+  "TestTimelock",
+  "TestGovernor",
+];
+// The bot's copy of the Governor interface: the compiled TestGovernor's ABI (IGovernor plus the
+// extensions' functions: proposalVotes, token, quorum, timelock, ...).
+const GOVERNOR_ABI = join(root, "chain", "abis", "governor.json");
 const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
@@ -99,6 +111,16 @@ function build() {
     };
     artifacts[join(here, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
   }
+  const governor = output.contracts["TestGovernor.sol"].TestGovernor;
+  const governorAbi = {
+    _generated:
+      "by tests/support/contracts/build.mjs: the ABI solc gives for an OpenZeppelin Governor " +
+      "(GovernorSettings, GovernorCountingSimple, GovernorVotes, GovernorVotesQuorumFraction, " +
+      "GovernorTimelockControl); do not edit",
+    dependencies: { "@openzeppelin/contracts": packageVersion("@openzeppelin/contracts") },
+    abi: governor.abi,
+  };
+  artifacts[GOVERNOR_ABI] = `${JSON.stringify(governorAbi, null, 2)}\n`;
   return artifacts;
 }
 
