@@ -1,10 +1,14 @@
 """Contract interfaces as safe-eth-py ships them, never written by hand: the Safe of every
 version we decode (L2 builds, whose extra events carry each transaction), MultiSend, the
-fallback handler, and the ERC-20, ERC-721 and ERC-1155 token standards."""
+fallback handler, and the ERC-20, ERC-721 and ERC-1155 token standards. The OpenZeppelin
+Governor's is the ABI solc gives for OpenZeppelin's sources (interfaces/governor.json, written by
+tests/support/contracts/build.mjs)."""
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 from typing import Any, cast
 
 from eth_typing import ABIEvent, ABIFunction
@@ -47,6 +51,14 @@ def erc721_abi() -> ABI:
 
 def erc1155_abi() -> ABI:
     return abi("ERC1155.json")
+
+
+@cache
+def governor_abi() -> ABI:
+    """OpenZeppelin Governor 5.x with GovernorSettings, GovernorCountingSimple, GovernorVotes,
+    GovernorVotesQuorumFraction and GovernorTimelockControl: IGovernor and what they add."""
+    path = Path(__file__).parent / "interfaces" / "governor.json"
+    return list(json.loads(path.read_text())["abi"])
 
 
 def events(interface: ABI) -> list[dict[str, Any]]:

@@ -2,7 +2,7 @@
 // Builds the committed artifacts of the test contracts from the Solidity sources beside this
 // file: the NFTs, and an OpenZeppelin Governor with its ERC20Votes token and TimelockController.
 // Tests never compile: they load the JSON this writes. It also writes the Governor's ABI that
-// chain/governor.py decodes with (chain/abis/governor.json), so the bot's ABI is the one solc
+// chain/governor.py decodes with (chain/interfaces/governor.json), so the bot's ABI is the one solc
 // produced from OpenZeppelin's sources, never one written by hand.
 //
 //   node tests/support/contracts/build.mjs           (re)write Test*.json and the Governor ABI
@@ -38,7 +38,7 @@ const CONTRACTS = [
 ];
 // The bot's copy of the Governor interface: the compiled TestGovernor's ABI (IGovernor plus the
 // extensions' functions: proposalVotes, token, quorum, timelock, ...).
-const GOVERNOR_ABI = join(root, "chain", "abis", "governor.json");
+const GOVERNOR_ABI = join(root, "chain", "interfaces", "governor.json");
 const SETTINGS = {
   optimizer: { enabled: true, runs: 200 },
   evmVersion: "cancun",
