@@ -14,7 +14,9 @@ Endpoints (GET; ``.json`` or ``Accept: application/json``, otherwise a bare HTML
 real site's app shell would be): ``/latest``, ``/c/{slug}/{id}`` (also nested slugs and
 ``/l/latest``), ``/categories``, ``/t/{id}``, ``/t/{slug}/{id}``, ``/t/{id}/{post_number}``,
 ``/t/{id}/posts`` (``post_ids[]`` or ``post_number`` + ``asc``), ``/posts`` (``before``),
-``/posts/{id}``. Anything else: 404 JSON, recorded in ``fake.unhandled``.
+``/posts/{id}``. POST ``/posts.json`` creates a topic (tests/fakes/discourse_topics.py; its
+parameters are kept in ``fake.created_topics``). Anything else: 404 JSON, recorded in
+``fake.unhandled``.
 
 Behaviour follows discourse/discourse where it was checked (see the report of this fixture):
 ``more_topics_url`` only when a page is full, without ``.json``, carrying the list options;
@@ -53,6 +55,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from tests.fakes.discourse_forum import Category, Forum, Post, Topic, User, excerpt, iso
+from tests.fakes.discourse_topics import TopicSettings, create_topic
 
 JSON = dict[str, Any]
 
@@ -171,6 +174,10 @@ def _redirect(location: str) -> _Error:
     return _Error(web.Response(status=301, headers={"Location": location}))
 
 
+def _is_posts(path: str) -> bool:
+    return path.rstrip("/") in ("/posts", "/posts.json")
+
+
 def _rate_limited_json(wait: float, error_code: str, *, exact: bool = False) -> web.Response:
     """ApplicationController's answer to RateLimiter::LimitExceeded. Discourse sends whole
     seconds in both places; ``exact`` keeps a fractional wait in the body for fast tests."""
@@ -249,13 +256,17 @@ class FakeDiscourse:
         api_keys: Mapping[str, str | None] | None = None,
         limits: RateLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
+        topic_settings: TopicSettings | None = None,
     ) -> None:
         self.forum = forum
+        self.topic_settings = topic_settings or TopicSettings()
         self.api_keys = dict(api_keys) if api_keys is not None else None
         self.limits = limits or RateLimits()
         self.clock = clock
         self.requests: list[RecordedRequest] = []
         self.unhandled: list[RecordedRequest] = []
+        # The parameters of every POST /posts.json, accepted or not.
+        self.created_topics: list[JSON] = []
         self.port = 0
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -326,7 +337,10 @@ class FakeDiscourse:
             if response is None:
                 viewer = self._authenticate(request)
                 username = viewer.username if viewer else None
-                response = self._rate_limit(request, viewer) or self._route(request, viewer)
+                response = self._rate_limit(request, viewer)
+                if response is None and request.method == "POST" and _is_posts(request.path):
+                    response = await self._create_topic(request, viewer)
+                response = response or self._route(request, viewer)
         except _Unhandled as error:
             response, unhandled = error.response, True
         except _Error as error:
@@ -419,6 +433,21 @@ class FakeDiscourse:
             handler: Callable[[_Ctx, dict[str, str]], JSON] = getattr(self, f"_r_{name}")
             return _json(handler(ctx, {k: v for k, v in match.groupdict().items() if v}))
         raise _Unhandled(_json({"errors": [NOT_FOUND], "error_type": "not_found"}, 404))
+
+    async def _create_topic(self, request: web.Request, viewer: User | None) -> web.Response:
+        """POST /posts(.json): a new topic (see tests/fakes/discourse_topics.py)."""
+        params: JSON
+        if request.content_type == "application/json":
+            try:
+                loaded = await request.json()
+            except ValueError:
+                raise _error(400, "Invalid JSON body", "invalid_parameters") from None
+            params = loaded if isinstance(loaded, dict) else {}
+        else:
+            params = {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
+        answer = create_topic(self.forum, viewer, params, self.topic_settings)
+        self.created_topics.append(params)
+        return _json(answer.body, answer.status)
 
     # ----- the site ----------------------------------------------------------------------------
     def _r_about(self, ctx: _Ctx, _: dict[str, str]) -> JSON:

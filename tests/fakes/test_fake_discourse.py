@@ -627,3 +627,51 @@ def test_generation_is_deterministic_and_10000_posts_are_fast() -> None:
     assert ids == sorted(ids)
     created = [big.posts_by_id[i].created_at for i in ids]
     assert created == sorted(created)  # ids follow time across topics, as on a live forum
+
+
+# ----- new topics --------------------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_new_topic_is_created_with_the_api_key_and_then_served(
+    forum: Forum, fake: FakeDiscourse, http: aiohttp.ClientSession
+) -> None:
+    general = forum.category_by_slug("general")
+    assert general is not None
+    body = {
+        "title": "Fund the documentation sprint",
+        "raw": "We ask 12,000 USDC for two writers.",
+        "category": general.id,
+    }
+    async with http.post("/posts.json", json=body, headers=STAFF) as response:
+        assert response.status == 200
+        post = await response.json()
+    assert post["post_number"] == 1 and post["username"] == "system"
+    topic = await get(http, f"/t/{post['topic_id']}.json")
+    assert topic["title"] == body["title"] and topic["category_id"] == general.id
+    # The same title again is refused as Discourse refuses it.
+    async with http.post("/posts.json", json=body, headers=STAFF) as response:
+        assert response.status == 422
+        assert await response.json() == {
+            "action": "create_post",
+            "errors": ["Title has already been used"],
+        }
+
+
+@pytest.mark.asyncio
+async def test_new_topics_need_a_key_a_raw_and_long_enough_text(
+    http: aiohttp.ClientSession,
+) -> None:
+    async with http.post("/posts.json", json={"title": "x" * 20, "raw": "y" * 30}) as response:
+        assert response.status == 403
+        assert (await response.json())["error_type"] == "not_logged_in"
+    async with http.post("/posts.json", data={"title": "x" * 20}, headers=STAFF) as response:
+        assert response.status == 400
+        assert (await response.json())["error_type"] == "invalid_parameters"
+    short = {"title": "Too short", "raw": "tiny"}
+    async with http.post("/posts.json", json=short, headers=STAFF) as response:
+        assert response.status == 422
+        assert (await response.json())["errors"] == [
+            "Title is too short (minimum is 15 characters)",
+            "Body is too short (minimum is 20 characters)",
+        ]
