@@ -7,8 +7,11 @@ Each part owns its sub-table: `[proposals.drafting]`, `[proposals.forum]`,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+
+from bot.settings import environ_of
 
 
 class _Table(BaseModel):
@@ -23,7 +26,39 @@ class DraftingConfig(_Table):
 
 
 class ForumPublishConfig(_Table):
-    pass
+    """`[proposals.forum]`: the Discourse forum `/draft publish forum` opens topics on."""
+
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    # An API key with write scope for topics; it stays in the environment, under this variable.
+    api_key_env: str | None = None
+    api_key: SecretStr | None = Field(default=None, validate_default=True)
+    api_username: str = "system"
+    # The category new proposals go to (its id, in the category's address /c/<slug>/<id>);
+    # per community slug in `categories`, else `category_id`, else the forum's default.
+    category_id: int | None = None
+    categories: dict[str, int] = {}
+    # The forum's site settings max_topic_title_length and max_post_length.
+    max_title_length: int = Field(default=255, ge=1)
+    max_body_length: int = Field(default=32_000, ge=1)
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
+        if variable and not environ_of(info).get(variable):
+            raise ValueError(f"names {variable}, which is not set in the environment")
+        return variable
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
+        """The key comes from the variable api_key_env names; one written in the file is refused."""
+        if value is not None:
+            raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
+        variable = info.data.get("api_key_env")
+        return environ_of(info).get(variable) if variable else None
+
+    def category_of(self, community: str) -> int | None:
+        return self.categories.get(community, self.category_id)
 
 
 class SnapshotConfig(_Table):
