@@ -15,6 +15,8 @@ from summarizer.schema import PostInput
 CHAT_DIR = Path(__file__).parent / "eval" / "chat"
 CHAT_HELDOUT_DIR = Path(__file__).parent / "eval" / "chat-heldout"
 CHAT_HELDOUT_2_DIR = Path(__file__).parent / "eval" / "chat-heldout-2"
+# The third blind chat set: labelled by hand apart from the summarizer, never scored by its writer.
+CHAT_HELDOUT_3_DIR = Path(__file__).parent / "eval" / "chat-heldout-3"
 PLATFORMS = ("discord", "telegram")
 
 
