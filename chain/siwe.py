@@ -16,15 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 from typing import Literal
 
-from eth_abi.abi import encode as abi_encode
-from eth_account import Account
 from eth_account.messages import defunct_hash_message
 from eth_utils.address import to_checksum_address
 
-from chain import abis
+from chain.eip1271 import contract_accepts, recover
 from chain.node import ChainNode
 from chain.siwe_message import MessageFormatError, SignInMessage, new_nonce, parse_message
 
@@ -45,8 +42,6 @@ __all__ = [
     "parse_message",
     "verify_sign_in",
 ]
-
-EIP1271_MAGIC = "1626ba7e"
 
 WalletKind = Literal["account", "contract"]
 
@@ -165,11 +160,11 @@ async def verify_sign_in(
         raise NotYetValid("The message is not valid yet.")
     raw = _signature_bytes(signature)
     digest = defunct_hash_message(text=message_text)
-    signer = _recover(digest, raw)
+    signer = recover(digest, raw)
     if signer == message.address:
         return SignInResult(message.address, message.nonce, "account", message)
     accepted = (
-        await _contract_accepts(web3, message.address, digest, raw) if web3 is not None else None
+        await contract_accepts(web3, message.address, digest, raw) if web3 is not None else None
     )
     if accepted:
         return SignInResult(message.address, message.nonce, "contract", message)
@@ -196,42 +191,3 @@ def _signature_bytes(signature: str | bytes) -> bytes:
     if not raw:
         raise BadSignature("The signature is empty.")
     return raw
-
-
-def _recover(digest: bytes, raw: bytes) -> str | None:
-    if len(raw) != 65:
-        return None
-    try:
-        return str(Account._recover_hash(digest, signature=raw))
-    except Exception:  # eth-keys' BadSignature, ValueError: no key signed this
-        return None
-
-
-async def _contract_accepts(
-    node: ChainNode, address: str, digest: bytes, raw: bytes
-) -> bool | None:
-    """EIP-1271's verdict, or None when the address has no code (a plain account)."""
-    arguments = abi_encode(["bytes32", "bytes"], [digest, raw]).hex()
-    data = "0x" + _is_valid_signature_selector() + arguments
-    code, answer = await node.batch(
-        [
-            ("eth_getCode", [address, "latest"]),
-            ("eth_call", [{"to": address, "data": data}, "latest"]),
-        ]
-    )
-    if str(code.value()) in ("0x", "0x0", ""):
-        return None
-    if answer.error is not None:
-        if answer.error.retryable:
-            raise answer.error
-        return False  # reverted: a Safe says GS026 (not its owners) or GS020 (too few)
-    result = str(answer.result or "").removeprefix("0x")
-    return result[:8] == EIP1271_MAGIC and set(result[8:64]) <= {"0"}
-
-
-@cache
-def _is_valid_signature_selector() -> str:
-    for entry in abis.functions(abis.fallback_handler_abi()):
-        if entry["name"] == "isValidSignature" and abis.input_types(entry) == ["bytes32", "bytes"]:
-            return abis.selector(entry)
-    raise LookupError("isValidSignature(bytes32,bytes) is missing from the handler's ABI")

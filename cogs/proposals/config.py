@@ -62,7 +62,47 @@ class ForumPublishConfig(_Table):
 
 
 class SnapshotConfig(_Table):
-    pass
+    """`[proposals.snapshot]`: where Snapshot is and which spaces each community follows."""
+
+    hub_url: str = Field(default="https://hub.snapshot.org", pattern=r"^https?://")
+    sequencer_url: str = Field(default="https://seq.snapshot.org", pattern=r"^https?://")
+    # The hub's API key lifts its 100 requests a minute; it stays in the environment, under
+    # the variable named here.
+    api_key_env: str | None = None
+    api_key: SecretStr | None = Field(default=None, validate_default=True)
+    # Community slug -> its Snapshot spaces ("dao.eth").
+    spaces: dict[str, list[str]] = {}
+
+    @field_validator("api_key_env")
+    @classmethod
+    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
+        if variable and not environ_of(info).get(variable):
+            raise ValueError(f"names {variable}, which is not set in the environment")
+        return variable
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
+        """The key comes from the variable api_key_env names; one written in the file is refused."""
+        if value is not None:
+            raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
+        variable = info.data.get("api_key_env")
+        return environ_of(info).get(variable) if variable else None
+
+    @field_validator("spaces")
+    @classmethod
+    def _space_names(cls, spaces: dict[str, list[str]]) -> dict[str, list[str]]:
+        for community, names in spaces.items():
+            if any(not name.strip() or name != name.strip() for name in names):
+                raise ValueError(f"{community}: a space id is empty or has spaces around it")
+        return spaces
+
+    @property
+    def key(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None
+
+    def spaces_of(self, community: str) -> list[str]:
+        return list(self.spaces.get(community, []))
 
 
 class GovernorConfig(_Table):

@@ -10,9 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from eth_account.messages import defunct_hash_message, encode_defunct
+from eth_account.messages import defunct_hash_message, encode_defunct, encode_typed_data
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
 from tests.support.safes import SafeDriver
@@ -27,9 +29,27 @@ def personal_sign(account: LocalAccount, text: str) -> str:
 def safe_signature(safe: SafeDriver, text: str, signers: Sequence[LocalAccount]) -> str:
     """The Safe's EIP-1271 signature of a personal_sign message: each owner's signature of the
     Safe's SafeMessage hash of the EIP-191 hash, joined in owner address order."""
-    safe_hash = safe.safe.get_message_hash(HexBytes(defunct_hash_message(text=text)))
+    return safe_hash_signature(safe, defunct_hash_message(text=text), signers)
+
+
+def safe_hash_signature(safe: SafeDriver, digest: bytes, signers: Sequence[LocalAccount]) -> str:
+    """The Safe's EIP-1271 signature of a 32-byte digest (an EIP-191 hash, an EIP-712 hash such
+    as a Snapshot proposal's): each owner's signature of the Safe's SafeMessage hash of it,
+    joined in owner address order, as `isValidSignature(digest, signature)` wants it."""
+    safe_hash = safe.safe.get_message_hash(HexBytes(digest))
     ordered = sorted(signers, key=lambda account: int(account.address, 16))
     return "0x" + b"".join(bytes(o.unsafe_sign_hash(safe_hash).signature) for o in ordered).hex()
+
+
+def typed_data_signature(account: LocalAccount, typed_data: dict[str, Any]) -> str:
+    """`eth_signTypedData_v4` as a wallet answers it, with the account's key."""
+    return account.sign_message(encode_typed_data(full_message=typed_data)).signature.to_0x_hex()
+
+
+def typed_data_hash(typed_data: dict[str, Any]) -> bytes:
+    """The EIP-712 hash of full typed data (what a contract wallet is asked about)."""
+    signable = encode_typed_data(full_message=typed_data)
+    return bytes(keccak(b"\x19" + signable.version + signable.header + signable.body))
 
 
 def sign_in_message(reply_text: str) -> str:
