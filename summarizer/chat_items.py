@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from summarizer.chat_settled import body_of, closes_motion, settles
+from summarizer.chat_fixed import fixes_a_date, states_more
+from summarizer.chat_settled import blocked, body_of, closes_motion, settles
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
 from summarizer.text import prose
 from summarizer.topics import is_chatter, message_time, terms
@@ -39,6 +40,12 @@ DECISION = re.compile(
     r"|\bagreed\s+on\s+the\s+call\b"
     r"|\b(?:we|(?:the|our)\s+(?P<body>[a-z]+(?:\s+[a-z]+)?))\s+(?:have\s+|has\s+)?"
     r"(?:decided|agreed)(?:\s+(?:on\s+the\s+\w+\s+(?:call|meeting)\s+)?(?:to|on|that|not)\b|\s*:)"
+    # "the foundation board decided last week that…", "the grants council approved…"
+    r"|\b(?:the|our)\s+(?P<named>(?:[\w-]+\s+){0,2}?(?:council|committee|board|foundation|"
+    r"core\s+unit|working\s+group|multisig|signers|stewards|delegates))\s+(?:has\s+|have\s+|"
+    r"just\s+|officially\s+|unanimously\s+|formally\s+)*(?:decided|agreed|approved|ratified|"
+    r"rejected|greenlit|signed\s+off|voted\s+(?:to|for|against|down|through))"
+    r"(?!\s+(?:yet|on\s+whether)\b)\b"
     # "we keep the fee", not "we keep re-running the same votes" (a habit)
     r"|\bwe\s+(?:keep(?!\s+(?:re-\w+|(?!\w*thing\b)\w+ing\b))|are\s+keeping|go\s+with|"
     r"are\s+going\s+with)\b"
@@ -201,10 +208,15 @@ def decisions(
         goes_on = (
             decided_before is not None
             and decided_before.post.id == sentence.post.id
-            and bool(_GOES_ON.match(sentence.text))
+            and (bool(_GOES_ON.match(sentence.text)) or _carries_on(sentence.text))
         )
         closes = match is None and (
             settles(sentence.text)
+            or (
+                fixes_a_date(sentence.text)
+                and not blocked(sentence.text)
+                and not (motion is not None and not spoke - {motion.post.author})
+            )
             or (
                 motion is not None
                 and sentence.post.author == motion.post.author
@@ -219,7 +231,12 @@ def decisions(
             continue  # "if the team commits to…, I can live with it": a condition, no decision
         by = sentence.post.author
         if match is not None:
-            body = match.group("body") or match.group("org") or match.group("lead")
+            body = (
+                match.group("body")
+                or match.group("org")
+                or match.group("lead")
+                or match.group("named")
+            )
             if body and body.lower() not in _NO_BODY:
                 by = f"{body} (per {sentence.post.author})"
         elif closes and body_of(sentence.text):
@@ -230,6 +247,16 @@ def decisions(
         found.append(Decision(decision=sentence.quote, by=by, citations=[cite(sentence)]))
         previous = sentence
     return found
+
+
+def _carries_on(text: str) -> bool:
+    """A sentence after a decision in its message that states more of it, neither a task of
+    one's own nor a request to someone."""
+    text = text.replace("\u2019", "'")
+    if not states_more(text) or blocked(text) or _TAKES_ON_TOO.search(text):
+        return False
+    request = _REQUEST.match(text)
+    return not (request and _AT.findall(request.group("names"))) and not _ASKED_INSIDE.search(text)
 
 
 def action_items(

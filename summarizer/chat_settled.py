@@ -33,7 +33,7 @@ _SETTLES = re.compile(
     r"fails|failed|is\s+approved|is\s+rejected)\b"
     r"|\b(?:it'?s|that'?s|this\s+is)\s+(?:settled|decided|final|official|a\s+go|a\s+done\s+deal|"
     r"locked(?:\s+in)?|a\s+wrap|agreed)\b|\bthat\s+settles\s+it\b|\bdone\s+deal\b"
-    r"|\bfinal\s+(?:call|answer|word|decision)\b|\bthe\s+call\s+is\b"
+    r"|\bfinal\s+(?:call|answer|word|decision)\b|\b(?:the|my|our)\s+call\s+is\s*(?::|to\b|that\b)"
     r"|^\W*(?:(?:ok(?:ay)?|so|alright|right)[\s,.!]+)?(?!(?:what|how|who|that|this)\b)\w+(?:\s+\w+)?\s+it\s+is(?=\s*(?:[^\w\s]|$))"
     r"|\bit'?s\s+a\s+go\b|\bis\s+a\s+go\b"
     r"|\bwe'?re\s+(?:going\s+with|sticking\s+with|not\s+doing|moving\s+forward\s+with|"
@@ -84,7 +84,7 @@ _SETTLES = re.compile(
     r"|\b(?:est|a\s+[ée]t[ée])\s+(?:adopt[ée]e?|approuv[ée]e?|rejet[ée]e?|valid[ée]e?|act[ée]e?)\b"
     r"|^\W*(?:adopt[ée]|approuv[ée]|rejet[ée]|valid[ée]|act[ée])\b"
     r"|\bon\s+(?:part\s+sur|garde|reste\s+sur|y\s+va\s+avec|prend|retient)\b|\bce\s+sera\b"
-    r"|\bon\s+ne\s+(?:fera|va)\s+pas\b|\b(?:ça|ca)\s+sera\b|\baura\s+lieu\b"
+    r"|\bon\s+ne\s+(?:fera|va)\s+pas\b(?!\s+y\s+passer)|\b(?:ça|ca)\s+sera\b|\baura\s+lieu\b"
     # German
     r"|\b(?:ist|wurde|sind|wurden)\s+(?:beschlossen|entschieden|angenommen|abgelehnt|"
     r"genehmigt|best[äa]tigt|fix)\b|^\W*(?:beschlossen|angenommen|abgelehnt|genehmigt|"
