@@ -240,7 +240,8 @@ def score_window(window: ChatWindow, summary: ChatSummary, report: ChatReport) -
             ]
             if found:
                 score.action_items_found += 1
-                if any(_same_name(a.owner, item.owner) for a in found):
+                labelled_owner = _as_name(item.owner, window.people)
+                if any(_same_name(a.owner, labelled_owner) for a in found):
                     score.owners_right += 1
                 else:
                     report.misses.append(
@@ -295,6 +296,12 @@ def score_window(window: ChatWindow, summary: ChatSummary, report: ChatReport) -
             score.url_quotes += 1
             report.misses.append(f"[{name}] URL quote {citation.quote!r}")
     return score
+
+
+def _as_name(owner: str, people: dict[str, str]) -> str:
+    """A labelled owner written as a Discord mention ("<@id>") by the name it shows."""
+    mention = re.fullmatch(r"<@!?(\d+)>", owner.strip())
+    return people.get(mention.group(1), owner) if mention else owner
 
 
 def _same_name(a: str, b: str) -> bool:

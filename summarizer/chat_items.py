@@ -15,6 +15,7 @@ from datetime import timedelta
 
 from summarizer.chat_fixed import fixes_a_date, states_more
 from summarizer.chat_settled import blocked, body_of, closes_motion, settles
+from summarizer.chat_tasks import accepts, addressed, asked_of, no_task, takes_on
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
 from summarizer.text import prose
 from summarizer.topics import is_chatter, message_time, terms
@@ -292,6 +293,9 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
     inside = _ASKED_INSIDE.search(text)
     if inside is not None:
         return inside.group("who")  # "@ineko has the dashboard, @ineko could you pull…"
+    asked = asked_of(text, {p.author for p in by_id.values()})
+    if asked is not None:
+        return asked  # "@julien quand tu passes, peux-tu confirmer…?", "Thibault, tu prends…?"
     named = _NAME_WILL.match(text)
     if named and not sentence.question:
         who = named.group("who")
@@ -299,15 +303,22 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
         if who.lower() in people and who.lower() not in ("i", "we", "you", "they", "it"):
             return people[who.lower()]  # "kwame will ship the spec update by Thursday"
     parent = by_id.get(sentence.post.reply_to or "")
-    accepting = parent is not None and sentence.post.author.lower() in _named(parent)
+    accepting = parent is not None and (
+        sentence.post.author.lower() in _named(parent)
+        or addressed(sentence.post.author, parent.text)
+    )
     if _ON_IT.match(text) or _DOING_NOW.match(text):
         # accepting a request made to them: the request is the item
         return None if accepting else sentence.post.author
+    if no_task(text):
+        return None  # "if the rollback is tested I'll move one node", "I'll stop pushing"
     taken = None if sentence.question else (_TAKES_ON.search(text) or _TAKES_ON_TOO.search(text))
     if taken is not None and not _quoted_at(text, taken.start()):
-        if accepting and _BACK.search(text):
+        if accepting and (_BACK.search(text) or accepts(text)):
             return None  # "I'll have it reviewed by 15:00" answering "@ade can you ship…?"
         return sentence.post.author
+    if not sentence.question and takes_on(text):
+        return None if accepting else sentence.post.author  # "je l'ajoute", "dann teste ich es"
     if sentence.question and re.match(r"^\W*(?:can|could)\s+you\b", text, re.IGNORECASE):
         parent = by_id.get(sentence.post.reply_to or "")
         if parent is not None and parent.author != sentence.post.author:
