@@ -26,6 +26,7 @@ from bot.health import HealthChecks
 from bot.http import BlockedAddress, HttpClient, HttpError, HttpPolicy
 from bot.leader import Leadership
 from bot.outbox import Outbox
+from bot.payouts import PayoutReviews
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -68,6 +69,7 @@ class App:
         )
         self.events = EventBus()
         self.directory = Directory()
+        self.payouts = PayoutReviews()
         self.web = WebServer(
             settings.web.public_url, host=settings.web.host, port=settings.web.port
         )
@@ -107,6 +109,7 @@ class App:
             default_community=self.settings.default_community,
             console_community=self.settings.console.community,
             directory=self.directory,
+            payouts=self.payouts,
             web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,

@@ -22,6 +22,7 @@ from bot.frontend import FrontEnds
 from bot.health import HealthChecks
 from bot.http import HttpClient
 from bot.outbox import Outbox
+from bot.payouts import PayoutReviews
 from bot.scheduling import Scheduler
 from bot.settings import LLMSettings
 from bot.storage.database import Database
@@ -53,6 +54,8 @@ class FeatureContext(Generic[ConfigT]):
     console_community: str
     # Members behind addresses, for features that name people (filled by onboarding).
     directory: Directory = field(default_factory=Directory)
+    # Checks of what a treasury is about to pay (registered by proposals, read by treasury).
+    payouts: PayoutReviews = field(default_factory=PayoutReviews)
     # The bot's web server, for pages members open from chat (routes added in the lifespan).
     web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.

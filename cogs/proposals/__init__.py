@@ -14,14 +14,16 @@ from pathlib import Path
 from bot.commands.community import SettingSpec
 from bot.context import FeatureContext
 from bot.features import Feature
+from cogs.proposals import payout_models as _payout_models  # noqa: F401  (registers the tables)
 from cogs.proposals import publish_models as publish_models  # registers its tables
 from cogs.proposals.config import ProposalsConfig
 from cogs.proposals.draft_template import template_name
+from cogs.proposals.payout_part import start_payouts
 from cogs.proposals.publish_service import start_publishing
 from cogs.proposals.runtime import Part, Proposals
 
 # Each part is started in this order and stopped in the reverse order.
-PARTS: tuple[Part, ...] = (start_publishing,)
+PARTS: tuple[Part, ...] = (start_publishing, start_payouts)
 
 
 @asynccontextmanager

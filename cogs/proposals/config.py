@@ -110,7 +110,8 @@ class GovernorConfig(_Table):
 
 
 class PayoutConfig(_Table):
-    pass
+    # Check each newly queued Safe transaction's payments against the passed proposals.
+    check: bool = True
 
 
 class ProposalsConfig(_Table):

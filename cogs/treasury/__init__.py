@@ -22,7 +22,9 @@ QUEUE_TICK = timedelta(seconds=5)
 
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[TreasuryService]:
-    service = TreasuryService(ctx.db, ctx.config, ctx.http, ctx.outbox, ctx.clock, ctx.directory)
+    service = TreasuryService(
+        ctx.db, ctx.config, ctx.http, ctx.outbox, ctx.clock, ctx.directory, ctx.payouts
+    )
     await service.check_chain_ids()
     for name, runtime in service.chains.items():
         interval = timedelta(seconds=runtime.config.poll_seconds)

@@ -11,17 +11,19 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.directory import Directory
+from bot.payouts import Payment, PayoutReviews
 from bot.storage.database import Database
 from bot.storage.models import as_utc
-from chain.calldata import SafeCall, describe_call
+from chain.calldata import Action, SafeCall, describe_call
 from chain.safe_info import SafeState, read_state
 from chain.tx_service import QueuedTransaction
 from chain.words import describe
-from cogs.treasury.alerts import INFO, MEDIUM
+from cogs.treasury.alerts import HIGH, INFO, MEDIUM
 from cogs.treasury.chains import ChainRuntime
 from cogs.treasury.config import ChainConfig
 from cogs.treasury.models import QueuedTx, TreasuryAlert, WatchedSafe
 from cogs.treasury.naming import OwnerNames, encode_pings
+from cogs.treasury.payments import payments_of, payout_check
 
 
 class Treasury(Protocol):
@@ -31,6 +33,7 @@ class Treasury(Protocol):
     clock: Clock
     chains: dict[str, ChainRuntime]
     directory: Directory
+    payouts: PayoutReviews
 
     async def watched(
         self, community_id: int | None = None, chain: str | None = None
@@ -66,9 +69,12 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
     # (key part, kind, title, lines, owners to ping): addresses are named per community below.
     events: list[tuple[str, str, str, list[str], list[str]]] = []
     rows: list[QueuedTx] = []
+    # The payments of each newly proposed transaction, by its event's key, for the payout check.
+    payments: dict[str, list[Payment]] = {}
     for tx in queued:
         row = stored.pop(tx.safe_tx_hash, None)
-        described = await describe_queued(runtime, tx)
+        actions = queued_actions(runtime, tx)
+        described = await describe_actions(runtime, actions)
         signed = f"{len(tx.confirmations)} of {state.threshold} confirmations"
         missing = [
             o for o in state.owners if o.lower() not in {c.lower() for c in tx.confirmations}
@@ -84,6 +90,9 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                 confirmations=list(tx.confirmations),
                 required=state.threshold,
                 first_seen_at=now,
+            )
+            payments[f"proposal:{tx.safe_tx_hash}"] = await payments_of(
+                actions, runtime.tokens, runtime.config.native_symbol
             )
             events.append(
                 (
@@ -167,6 +176,10 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
             else OwnerNames({})
         )
         for key, kind, title, lines, ping in events:
+            severity = MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO
+            checked, mismatch = await payout_check(
+                service.payouts, w.community_id, chain_name, address, payments.get(key, []), now
+            )
             alerts.append(
                 TreasuryAlert(
                     key=f"{w.community_id}:{chain_name}:{address.lower()}:{key}",
@@ -174,9 +187,9 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                     chain=chain_name,
                     safe=address,
                     kind=kind,
-                    severity=MEDIUM if kind in ("queue_ready", "queue_nudge") else INFO,
+                    severity=HIGH if mismatch else severity,
                     title=f"{w.name or address} on {chain_name}: {names.text(title)}"[:300],
-                    lines=[names.text(line) for line in lines],
+                    lines=[names.text(line) for line in [*lines, *checked]],
                     links={"Safe app queue": queue_link(runtime.config, address)},
                     mention_user_ids=encode_pings(names.pings(ping)),
                 )
@@ -188,12 +201,20 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
     return bool(queued)
 
 
-async def describe_queued(runtime: ChainRuntime, tx: QueuedTransaction) -> list[str]:
+def queued_actions(runtime: ChainRuntime, tx: QueuedTransaction) -> list[Action]:
     call = SafeCall(tx.to, tx.value, tx.data, tx.operation)
+    return describe_call(call, tx.safe, runtime.multisends)
+
+
+async def describe_actions(runtime: ChainRuntime, actions: list[Action]) -> list[str]:
     lines: list[str] = []
-    for action in describe_call(call, tx.safe, runtime.multisends):
+    for action in actions:
         lines += await describe(action, runtime.tokens, runtime.config.native_symbol)
     return lines
+
+
+async def describe_queued(runtime: ChainRuntime, tx: QueuedTransaction) -> list[str]:
+    return await describe_actions(runtime, queued_actions(runtime, tx))
 
 
 async def queue_lines(runtime: ChainRuntime, address: str, state: SafeState) -> list[str] | None:

@@ -19,6 +19,7 @@ from bot.directory import Directory
 from bot.errors import InvalidOption, StartupError
 from bot.http import HttpClient
 from bot.outbox import Outbox, ToChannelSetting
+from bot.payouts import PayoutReviews
 from bot.storage.database import Database
 from chain.deployments import multisend_addresses
 from chain.errors import ChainError, NotASafe
@@ -52,12 +53,15 @@ class TreasuryService:
         outbox: Outbox,
         clock: Clock,
         directory: Directory | None = None,
+        payouts: PayoutReviews | None = None,
     ) -> None:
         self.db = db
         self._outbox = outbox
         self.clock = clock
         # Members behind owner addresses, to name them (empty without onboarding).
         self.directory = directory or Directory()
+        # Checks of queued payouts against what was approved (none without proposals).
+        self.payouts = payouts or PayoutReviews()
         self.chains: dict[str, ChainRuntime] = {}
         self.queue_watch = QueueWatch(self)
         for name, chain in config.chains.items():

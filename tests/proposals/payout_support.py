@@ -1,0 +1,92 @@
+"""Queued Safe transactions with any call data, proposed to the fake Safe Transaction Service
+with an owner's real signature; passed proposals recorded as the vote-following parts do."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import aiohttp
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from safe_eth.eth.contracts import get_multi_send_V1_4_1_contract
+from safe_eth.safe.multi_send import MultiSendOperation, MultiSendTx
+from web3 import Web3
+
+from cogs.proposals.payout_asks import asks_from_text
+from cogs.proposals.payout_book import PassedProposal, record_passed
+from tests.fakes.safe_service import FakeSafeTransactionService
+from tests.support.safes import SafeDriver
+from tests.support.world import World
+
+API_KEY = "test-jwt"
+ZERO = "0x0000000000000000000000000000000000000000"
+
+
+def transfer_data(to: str, amount: int) -> bytes:
+    """ERC-20 transfer(to, amount), as a wallet encodes it."""
+    return bytes.fromhex("a9059cbb" + to[2:].lower().rjust(64, "0") + f"{amount:064x}")
+
+
+def multisend_data(calls: Sequence[tuple[str, int, bytes]]) -> bytes:
+    packed = b"".join(
+        MultiSendTx(MultiSendOperation.CALL, Web3.to_checksum_address(to), value, data).encoded_data
+        for to, value, data in calls
+    )
+    library = get_multi_send_V1_4_1_contract(Web3())
+    return bytes(HexBytes(library.encode_abi("multiSend", args=[packed])))
+
+
+async def queue(
+    service: FakeSafeTransactionService,
+    safe: SafeDriver,
+    signer: LocalAccount,
+    to: str,
+    value: int = 0,
+    data: bytes = b"",
+    operation: int = 0,
+    nonce: int | None = None,
+) -> str:
+    """Propose a Safe transaction to the queue, signed by `signer`; its safeTxHash."""
+    safe_tx = safe.build(to, value, data, operation, nonce=nonce)
+    body = {
+        "to": Web3.to_checksum_address(to),
+        "value": str(value),
+        "data": "0x" + data.hex() if data else None,
+        "operation": operation,
+        "safeTxGas": "0",
+        "baseGas": "0",
+        "gasPrice": "0",
+        "gasToken": ZERO,
+        "refundReceiver": ZERO,
+        "nonce": safe_tx.safe_nonce,
+        "contractTransactionHash": "0x" + safe_tx.safe_tx_hash.hex(),
+        "sender": signer.address,
+        "signature": "0x" + safe.sign(safe_tx, signer).hex(),
+        "origin": "steward-tests",
+    }
+    async with aiohttp.ClientSession() as http:
+        url = f"{service.base_url}/api/v1/safes/{safe.address}/multisig-transactions/"
+        headers = {"Authorization": f"Bearer {API_KEY}"}
+        async with http.post(url, json=body, headers=headers) as response:
+            assert response.status == 201, await response.text()
+    return "0x" + safe_tx.safe_tx_hash.hex()
+
+
+async def pass_proposal(
+    world: World, key: str, title: str, body: str, for_share: float | None = 0.71
+) -> None:
+    """Record a passed proposal of the test community, its asks read from its body."""
+    community = await world.app.communities.by_slug("test-dao")
+    assert community is not None and community.id is not None
+    proposal = PassedProposal(
+        community_id=community.id,
+        key=key,
+        title=title,
+        link=f"https://snapshot.example/#/proposal/{key}",
+        for_share=for_share,
+        decided_at=datetime.now(UTC),
+        asks=asks_from_text(body),
+    )
+    async with world.app.db.transaction() as session:
+        await record_passed(session, proposal)
