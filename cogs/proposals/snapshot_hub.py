@@ -36,7 +36,7 @@ SEQUENCER = "Snapshot sequencer"
 
 PROPOSAL_FIELDS = (
     "id space { id } title author state start end choices scores scores_total quorum votes "
-    "link type body discussion created"
+    "link type body discussion created scores_state"
 )
 PROPOSALS_QUERY = (
     "query Proposals($first: Int!, $skip: Int!, $where: ProposalWhere) {"
@@ -70,6 +70,8 @@ class HubProposal:
     body: str
     discussion: str
     created: int
+    # "final" once the hub has counted the closed vote for good, else "pending" (or "invalid").
+    scores_state: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,6 +249,7 @@ def _proposal(raw: dict[str, Any]) -> HubProposal:
             body=str(raw.get("body") or ""),
             discussion=str(raw.get("discussion") or ""),
             created=int(raw.get("created") or 0),
+            scores_state=str(raw.get("scores_state") or ""),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise UpstreamError(

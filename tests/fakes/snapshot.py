@@ -53,6 +53,7 @@ VOTE_FIELDS = frozenset(
 )
 SPACE_FIELDS = frozenset("id name network symbol".split())
 RANGE = ("", "_gt", "_gte", "_lt", "_lte", "_in")
+OPERATORS = frozenset({"gt", "gte", "lt", "lte", "in", "contains", "not"})
 PROPOSAL_WHERE = frozenset(
     [f"{key}{op}" for key in ("created", "start", "end") for op in RANGE]
     + ["id", "id_in", "ipfs", "ipfs_in", "space", "space_in", "author", "author_in"]
@@ -330,17 +331,17 @@ class FakeSnapshot:
         for key, wanted in where.items():
             if wanted is None or (key == "state" and wanted == "all"):
                 continue
-            name, _, op = key.partition("_")
-            if key in ("scores_state", "scores_state_in", "space_verified", "title_contains"):
-                name, op = (key, "") if not key.endswith("_in") else ("scores_state", "in")
-            if name == "title" and op == "contains":
-                if str(wanted).lower() not in str(item.get("title", "")).lower():
+            name, _, op = key.rpartition("_")
+            if op not in OPERATORS:
+                name, op = key, ""
+            value = self._value(item, name)
+            if op == "contains" and isinstance(value, str):
+                if str(wanted).lower() not in value.lower():
                     return False
                 continue
-            value = self._value(item, name)
-            if isinstance(value, str) and name in ("author", "voter", "id"):
+            if name in ("author", "voter", "id", "proposal") and isinstance(value, str):
                 value = value.lower()
-                wanted = [w.lower() for w in wanted] if op == "in" else str(wanted).lower()
+                wanted = [str(w).lower() for w in wanted] if op == "in" else str(wanted).lower()
             if not _compare(value, op, wanted):
                 return False
         return True
@@ -438,6 +439,7 @@ def _compare(value: Any, op: str, wanted: Any) -> bool:
         "lt": lambda: value is not None and value < wanted,
         "lte": lambda: value is not None and value <= wanted,
         "contains": lambda: wanted in (value or []),
+        "not": lambda: value != wanted,
     }
     check = checks.get(op)
     if check is None:

@@ -226,6 +226,17 @@ async def test_proposals_filter_order_and_page_like_the_hub(
     assert later["data"]["proposals"][0]["state"] == "closed"
 
 
+async def test_author_and_title_filters(fake: FakeSnapshot, http: aiohttp.ClientSession) -> None:
+    mine = fake.add_proposal("dao.eth", author=AUTHOR.address, title="Fund the Docs sprint")
+    fake.add_proposal("dao.eth", author=STRANGER.address, title="Fund the docs again")
+    query = "query P($where: ProposalWhere) { proposals(where: $where) { id } }"
+    where = {"author_in": [AUTHOR.address.lower()], "title_contains": "docs"}
+    _, answer = await graphql(http, fake, query, {"where": where})
+    assert answer["data"]["proposals"] == [{"id": mine["id"]}]
+    _, answer = await graphql(http, fake, query, {"where": {"title_contains": "sprint"}})
+    assert answer["data"]["proposals"] == [{"id": mine["id"]}]
+
+
 async def test_votes_answer_who_voted_with_what_power(
     fake: FakeSnapshot, http: aiohttp.ClientSession
 ) -> None:

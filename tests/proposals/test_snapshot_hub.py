@@ -75,6 +75,10 @@ async def test_proposals_of_the_spaces_come_oldest_first_with_every_field(
         100.0, NOW - 20, NOW - 20 + 7 * 86400, NOW - 20
     )  # fmt: skip
     assert one.link == f"https://snapshot.org/#/dao.eth/proposal/{first['id']}"
+    assert one.scores_state == "pending"
+    fake.set_scores(first["id"], [71.0, 29.0, 0.0], final=True)
+    [final] = await hub.proposals(fake.url, [], ids=[first["id"]])
+    assert (final.scores, final.scores_state) == ((71.0, 29.0, 0.0), "final")
 
 
 async def test_since_ids_and_state_narrow_the_answer(fake: FakeSnapshot, hub: SnapshotHub) -> None:
