@@ -72,6 +72,20 @@ class ChannelFinder(Protocol):
 
 
 @runtime_checkable
+class ThreadStarter(Protocol):
+    """A front end whose platform has forum channels (Discord): a new post there is a thread of
+    its own, opened with its first message."""
+
+    async def start_thread(
+        self, channel: ChannelRef, name: str, reply: Reply, *, nonce: str | None = None
+    ) -> ChannelRef | None:
+        """In a forum channel, open a post named `name` whose first message is the reply, and
+        return the new thread; elsewhere post nothing and return None (the caller posts in the
+        channel itself)."""
+        ...
+
+
+@runtime_checkable
 class RoleManager(Protocol):
     """A front end that can give members access by role. Discord: a guild role. Telegram: a gated
     group (the role is the group's chat id): granting creates a one-time invite link for the
@@ -113,6 +127,10 @@ class FrontEnds:
     def role_manager(self, platform: str) -> RoleManager | None:
         frontend = self._by_platform.get(platform)
         return frontend if isinstance(frontend, RoleManager) else None
+
+    def thread_starter(self, platform: str) -> ThreadStarter | None:
+        frontend = self._by_platform.get(platform)
+        return frontend if isinstance(frontend, ThreadStarter) else None
 
     def channel_finder(self, platform: str) -> ChannelFinder | None:
         frontend = self._by_platform.get(platform)

@@ -16,6 +16,11 @@ nothing. A deliverer then posts it:
 - a delivery that keeps failing is retried with backoff, then reported once to the community's
   steward channel (or the log), never dropped silently.
 
+A `ToThread` destination gives a topic (a proposal) a thread of its own in a forum channel: the
+first message opens a post (through the front end's ThreadStarter), the thread is remembered in
+`outbox_thread` with that message's "delivered" mark, and later messages of the topic are posted
+in it; where the channel is no forum, they are posted in the channel.
+
 Role changes (`enqueue_role`) go the same way, to the member's role on a platform: delivered once
 through the front end's RoleManager, in order per member and role, and recorded in `role_change`
 (who, what, why, when, whether done). A Telegram grant yields an invite link to a gated group:
@@ -50,6 +55,7 @@ from bot.storage.models import (
     Community,
     CommunitySetting,
     OutboxMessage,
+    OutboxThread,
     RoleChangeRecord,
     as_utc,
 )
@@ -86,6 +92,16 @@ class ToChannel:
 
 
 @dataclass(frozen=True)
+class ToThread:
+    """The thread of `topic` in a forum channel (opened by its first message, named `name`);
+    in any other channel, the channel itself."""
+
+    channel: ChannelRef
+    topic: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ToMember:
     """A direct message."""
 
@@ -93,7 +109,7 @@ class ToMember:
     user_id: str
 
 
-Destination = ToChannelSetting | ToChannel | ToMember
+Destination = ToChannelSetting | ToChannel | ToThread | ToMember
 GRANT, REVOKE = "grant", "revoke"
 
 
@@ -181,6 +197,8 @@ class Outbox:
         (0 when the key is known already, or no platform has such a channel)."""
         targets = await self._targets(session, community_id, to)
         data = reply_to_data(reply)
+        if isinstance(to, ToThread):
+            data["thread_name"] = to.name[:100]
         purpose = to.setting if isinstance(to, ToChannelSetting) else type(to).__name__
         added = 0
         for platform, destination in targets:
@@ -263,6 +281,9 @@ class Outbox:
     ) -> list[tuple[str, str]]:
         if isinstance(to, ToChannel):
             return [(to.channel.platform, f"channel:{to.channel.id}")]
+        if isinstance(to, ToThread):
+            topic = hashlib.blake2b(to.topic.encode(), digest_size=10).hexdigest()
+            return [(to.channel.platform, f"thread:{to.channel.id}/{topic}")]
         if isinstance(to, ToMember):
             return [(to.platform, f"dm:{to.user_id}")]
         if community_id is None:
@@ -419,6 +440,8 @@ class Outbox:
 
     async def _post(self, frontend: FrontEnd, row: OutboxMessage) -> Followup | None:
         """Deliver one row; what must be stored with its "delivered" mark comes back."""
+        if row.destination.startswith("thread:"):
+            return await self._post_in_thread(frontend, row)
         if not row.destination.startswith("role:"):
             await _post(frontend, row)
             return None
@@ -442,6 +465,46 @@ class Outbox:
             )
             link = None
         return functools.partial(self._role_done, record.key, link)
+
+    async def _post_in_thread(self, frontend: FrontEnd, row: OutboxMessage) -> Followup | None:
+        """In the topic's thread once it is open; else open it (a forum channel), or post in
+        the channel."""
+        channel = ChannelRef(row.platform, row.destination.removeprefix("thread:").split("/")[0])
+        reply, nonce = reply_from_data(row.reply), nonce_for(row.key)
+        async with self._db.read() as session:
+            found = await session.exec(
+                select(OutboxThread.thread_id).where(
+                    OutboxThread.platform == row.platform,
+                    OutboxThread.destination == row.destination,
+                )
+            )
+            thread_id = found.first()
+        if thread_id is not None:
+            await frontend.post(ChannelRef(row.platform, thread_id), reply, nonce=nonce)
+            return None
+        starter = self._frontends.thread_starter(row.platform)
+        name = str(row.reply.get("thread_name") or reply.title or "Announcements")
+        thread = (
+            await starter.start_thread(channel, name, reply, nonce=nonce)
+            if starter is not None
+            else None
+        )
+        if thread is None:
+            await frontend.post(channel, reply, nonce=nonce)
+            return None
+        return functools.partial(self._thread_opened, row.platform, row.destination, thread.id)
+
+    async def _thread_opened(
+        self, platform: str, destination: str, thread_id: str, session: AsyncSession
+    ) -> None:
+        session.add(
+            OutboxThread(
+                platform=platform,
+                destination=destination,
+                thread_id=thread_id,
+                created_at=self._clock.now(),
+            )
+        )
 
     async def _role_done(self, key: str, link: str | None, session: AsyncSession) -> None:
         """Record the change as done; an invite link goes to the member, with the reason."""

@@ -239,6 +239,31 @@ class DiscordFrontEnd:
         except discord.HTTPException as exc:
             raise _posting_failed(f"posting to channel {channel.id}", exc) from exc
 
+    async def start_thread(
+        self, channel: ChannelRef, name: str, reply: Reply, *, nonce: str | None = None
+    ) -> ChannelRef | None:
+        """A new post in a forum channel, its first message the reply's first part (Discord
+        takes no nonce for a new post; the outbox remembers the thread once it is open)."""
+        try:
+            target = self.client.get_channel(int(channel.id))
+            if target is None:
+                target = await self.client.fetch_channel(int(channel.id))
+            if not isinstance(target, discord.ForumChannel):
+                return None
+            messages = discord_render.render(reply)
+            opened = await target.create_thread(
+                name=name[:100] or "Announcements",
+                **_message_kwargs(reply, messages[0], first=True),
+            )
+            for index, message in enumerate(messages[1:], start=1):
+                kwargs = _message_kwargs(reply, message, first=False)
+                if nonce is not None:
+                    kwargs["nonce"] = _part_nonce(nonce, index)
+                await opened.thread.send(**kwargs)
+            return ChannelRef(self.platform, str(opened.thread.id))
+        except discord.HTTPException as exc:
+            raise _posting_failed(f"opening a post in forum {channel.id}", exc) from exc
+
     async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))

@@ -342,7 +342,7 @@ class CommunityService:
             raise InvalidOption("key", f"unknown setting {opt.shown(key)}; see /config show")
         value = spec.parse("value", raw, platform)
         if spec.channel:
-            await self._check_channel_is_ours(community_id, ChannelRef(platform, value))
+            await self.check_channel_is_ours(community_id, ChannelRef(platform, value))
         async with self._db.transaction() as session:
             await session.merge(
                 CommunitySetting(
@@ -356,9 +356,10 @@ class CommunityService:
         self._cache.clear()  # after the commit, so no reader caches the old value again
         return spec, value
 
-    async def _check_channel_is_ours(self, community_id: int, channel: ChannelRef) -> None:
-        """A channel setting may only name a channel of the community's own guild or chat:
-        otherwise one community could point its alerts into another's chat."""
+    async def check_channel_is_ours(self, community_id: int, channel: ChannelRef) -> None:
+        """A channel setting (or a feature's channel option) may only name a channel of the
+        community's own guild or chat: otherwise one community could point its alerts into
+        another's chat."""
         own = {
             s.space_id for s in await self.spaces(community_id) if s.platform == channel.platform
         }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -98,3 +98,19 @@ class RoleChangeRecord(SQLModel, table=True):
     invite_sent: bool = False
     requested_at: datetime = timestamp()
     delivered_at: datetime | None = timestamp(default=None, nullable=True)
+
+
+class OutboxThread(SQLModel, table=True):
+    """The thread the outbox opened for a topic in a forum channel (a `ToThread` destination):
+    later messages of the topic are posted in it. Its table is created by migration
+    0012_proposals_votes, whose announcements first needed it."""
+
+    __tablename__ = "outbox_thread"
+    __table_args__ = (UniqueConstraint("platform", "destination"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    # The message's destination: "thread:<channel id>/<topic digest>".
+    destination: str = Field(max_length=100)
+    thread_id: str = Field(max_length=64)
+    created_at: datetime = timestamp()

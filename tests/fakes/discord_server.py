@@ -46,7 +46,8 @@ Driving the bot (each returns once the event is dispatched, or queued during an 
   ``create_forum_post(forum, user, title, content)`` (a thread whose first message has its id),
   ``archive_thread(thread)`` (THREAD_UPDATE; a new message unarchives). REST:
   ``GET /guilds/{id}/threads/active``, ``GET /channels/{id}/threads/archived/public`` and
-  ``.../private`` (403 without Manage Threads), paged by archive time as Discord does.
+  ``.../private`` (403 without Manage Threads), paged by archive time as Discord does. The bot
+  opens forum posts with ``POST /channels/{forum id}/threads`` (a thread and its first message).
   ``FakeMember.nick`` and ``FakeUser.global_name`` set display names.
 * ``await fake.member_join(user, guild=None)``: a member joins (a new name makes a new user);
   GUILD_MEMBER_ADD reaches only a client with the members intent.
@@ -1079,6 +1080,7 @@ class FakeDiscord:
                 "/channels/{channel_id}/threads/archived/private",
                 functools.partial(self._archived_threads, private=True),
             ),
+            ("POST", "/channels/{channel_id}/threads", self._start_forum_post),
             ("POST", "/channels/{channel_id}/typing", self._typing),
             ("GET", "/channels/{channel_id}/messages", self._list_messages),
             ("POST", "/channels/{channel_id}/messages", self._create_message),
@@ -1354,6 +1356,33 @@ class FakeDiscord:
             self.nonces[key] = NonceRecord(message["id"], channel.id, time.monotonic())
         await self._store_message(message)
         return 200, message
+
+    async def _start_forum_post(self, call: _ApiCall) -> _Reply:
+        """The bot opens a post in a forum channel (type 15): a public thread named ``name``
+        whose first message (the body's ``message``) has the thread's id, returned nested in the
+        thread object as Discord does (201); THREAD_CREATE, then MESSAGE_CREATE. Threads of text
+        channels (no ``message``) are not modelled: 400 as for a wrong channel type."""
+        channel = self._find_channel(call)
+        if channel is None:
+            return _error(404, 10003, "Unknown Channel")
+        if channel.type != GUILD_FORUM:
+            return _error(400, 50024, "Cannot execute action on this channel type")
+        body = call.json or {}
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            return _invalid_form(
+                "name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+            )
+        starter = body.get("message") or {}
+        if not any(
+            starter.get(part) for part in ("content", "embeds", "components", "attachments")
+        ):
+            return _error(400, 50006, "Cannot send an empty message")
+        thread = await self._open_thread(channel, name, PUBLIC_THREAD, self.bot_user)
+        message = self._new_message(thread, self.bot_user, starter, message_id=thread.id)
+        await self._store_message(message)
+        channel.last_message_id = thread.id
+        return 201, {**thread.payload(), "message": message}
 
     async def _get_message(self, call: _ApiCall) -> _Reply:
         message = self._find_message(call)
