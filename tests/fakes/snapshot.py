@@ -250,6 +250,7 @@ class FakeSnapshot:
                 "RateLimit-Limit": "100",
                 "RateLimit-Remaining": "0",
                 "RateLimit-Reset": "60",
+                "Retry-After": "60",  # express-rate-limit sets it once the limit is reached
             }
             return body, web.json_response({"error": TOO_MANY}, status=429, headers=limited)
         return body, None

@@ -183,11 +183,18 @@ async def test_the_api_key_goes_to_the_hub_and_lifts_its_rate_limit(fake: FakeSn
     assert "x-api-key" not in fake.requests[1].headers
 
 
-async def test_a_429_is_waited_out_and_retried(fake: FakeSnapshot, hub: SnapshotHub) -> None:
+async def test_a_429_is_waited_out_and_retried(fake: FakeSnapshot) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
     fake.rate_limit(2)
     fake.add_proposal("dao.eth")
-    assert len(await hub.proposals(fake.url, ["dao.eth"])) == 1
+    async with HttpClient(sleep=sleep) as http:
+        assert len(await SnapshotHub(http).proposals(fake.url, ["dao.eth"])) == 1
     assert len(fake.requests) == 3
+    assert waits == [60.0, 60.0]  # the hub's Retry-After
 
 
 async def test_a_query_the_hub_refuses_is_an_upstream_error(
