@@ -20,7 +20,7 @@ from cogs.proposals import vote_models as vote_models  # registers its tables
 from cogs.proposals.config import ProposalsConfig
 from cogs.proposals.draft_template import template_name
 from cogs.proposals.payout_part import start_payouts
-from cogs.proposals.publish_service import start_publishing
+from cogs.proposals.publish_part import start_publishing
 from cogs.proposals.runtime import Part, Proposals
 from cogs.proposals.votes_commands import COMMANDS as VOTES_COMMANDS
 from cogs.proposals.votes_service import start_votes

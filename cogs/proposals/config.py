@@ -61,6 +61,47 @@ class ForumPublishConfig(_Table):
         return self.categories.get(community, self.category_id)
 
 
+class SnapshotPublishConfig(_Table):
+    """`[proposals.publishing]`: how `/draft publish snapshot` builds a proposal. The space is
+    the community's first in `[proposals.snapshot] spaces`; the sequencer is the one there."""
+
+    # A node of the space's network (its latest block is the proposal's snapshot block, and
+    # it is asked about contract wallets' signatures): the variable holding its URL.
+    rpc_url_env: str | None = None
+    rpc_url: SecretStr | None = Field(default=None, validate_default=True)
+    # Voting starts this long after the proposal is signed and lasts voting_period_hours; a
+    # space with its own voting delay or period needs the same numbers here.
+    voting_delay_minutes: int = Field(default=0, ge=0)
+    voting_period_hours: int = Field(default=72, ge=1)
+    voting_type: str = "single-choice"
+    # Spaces on Snapshot's turbo plan take bodies of 40,000 characters instead of 10,000.
+    turbo: bool = False
+    # How long the signing link stays good.
+    signing_minutes: int = Field(default=60, ge=5, le=24 * 60)
+    app: str = "steward"
+    proposal_url: str = "https://snapshot.org/#/{space}/proposal/{id}"
+
+    @field_validator("rpc_url_env")
+    @classmethod
+    def _rpc_variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
+        if variable and not environ_of(info).get(variable):
+            raise ValueError(f"names {variable}, which is not set in the environment")
+        return variable
+
+    @field_validator("rpc_url", mode="before")
+    @classmethod
+    def _rpc_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
+        """The URL (often with a provider key) comes from the variable rpc_url_env names."""
+        if value is not None:
+            raise ValueError("rpc_url belongs in the environment; name its variable in rpc_url_env")
+        variable = info.data.get("rpc_url_env")
+        return environ_of(info).get(variable) if variable else None
+
+    @property
+    def rpc(self) -> str | None:
+        return self.rpc_url.get_secret_value() if self.rpc_url else None
+
+
 class SnapshotConfig(_Table):
     """`[proposals.snapshot]`: where Snapshot is and which spaces each community follows."""
 
@@ -117,6 +158,7 @@ class PayoutConfig(_Table):
 class ProposalsConfig(_Table):
     drafting: DraftingConfig = DraftingConfig()
     forum: ForumPublishConfig = ForumPublishConfig()
+    publishing: SnapshotPublishConfig = SnapshotPublishConfig()
     snapshot: SnapshotConfig = SnapshotConfig()
     governors: list[GovernorConfig] = []
     payouts: PayoutConfig = PayoutConfig()

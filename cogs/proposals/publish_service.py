@@ -6,8 +6,6 @@ finds it and says where the draft already is; a failed request gives the claim b
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -19,7 +17,6 @@ from bot.errors import UserError
 from cogs.proposals.config import ProposalsConfig
 from cogs.proposals.publish_forum import create_topic
 from cogs.proposals.publish_models import Publication
-from cogs.proposals.runtime import Proposals
 
 FORUM = "forum"
 SNAPSHOT = "snapshot"
@@ -30,11 +27,11 @@ class AlreadyPublished(UserError):
         where = "the forum" if publication.target == FORUM else "Snapshot"
         if publication.url:
             message = (
-                f"Draft #{publication.draft_id} is already on {where}: {publication.url} "
+                f"This draft is already on {where}: {publication.url} "
                 f"(version {publication.draft_version}); it is not published twice."
             )
         else:
-            message = f"Draft #{publication.draft_id} is being published to {where} right now."
+            message = f"This draft is being published to {where} right now."
         super().__init__(message)
         self.publication = publication
 
@@ -77,7 +74,7 @@ class PublishingService:
                 "No forum to publish to: the operator sets [proposals.forum] url and "
                 "api_key_env (an API key with write scope)."
             )
-        claim = await self._claim(who, draft_id, version, FORUM)
+        claim = await self.claim(who, draft_id, version, FORUM)
         try:
             topic = await create_topic(
                 self.ctx.http,
@@ -89,11 +86,12 @@ class PublishingService:
                 category_id=config.category_of(who.community_slug),
             )
         except BaseException:
-            await self._release(claim)
+            await self.release(claim)
             raise
-        return await self._complete(claim, str(topic.topic_id), topic.url)
+        return await self.complete(claim, str(topic.topic_id), topic.url)
 
-    async def _claim(self, who: Publisher, draft_id: int, version: int, target: str) -> int:
+    async def claim(self, who: Publisher, draft_id: int, version: int, target: str) -> int:
+        """Reserve the draft's publication on `target`; AlreadyPublished when it has one."""
         row = Publication(
             community_id=who.community_id,
             draft_id=draft_id,
@@ -110,17 +108,17 @@ class PublishingService:
         except IntegrityError:
             existing = await self.publication(who.community_id, draft_id, target)
             if existing is None:  # released between the insert and the read
-                return await self._claim(who, draft_id, version, target)
+                return await self.claim(who, draft_id, version, target)
             raise AlreadyPublished(existing) from None
         if claim is None:
             raise RuntimeError("the database gave the publication no id")
         return claim
 
-    async def _release(self, claim: int) -> None:
+    async def release(self, claim: int) -> None:
         async with self.ctx.db.transaction() as session:
             await session.exec(delete(Publication).where(col(Publication.id) == claim))
 
-    async def _complete(self, claim: int, external_id: str, url: str) -> Publication:
+    async def complete(self, claim: int, external_id: str, url: str) -> Publication:
         async with self.ctx.db.transaction() as session:
             row = await session.get(Publication, claim)
             if row is None:
@@ -129,9 +127,3 @@ class PublishingService:
             row.published_at = self.ctx.clock.now()
             session.add(row)
             return row
-
-
-@asynccontextmanager
-async def start_publishing(proposals: Proposals) -> AsyncIterator[None]:
-    proposals.publishing = PublishingService(proposals.ctx)
-    yield

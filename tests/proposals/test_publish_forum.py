@@ -60,7 +60,7 @@ async def publisher(app: App) -> Publisher:
 
 
 def service(app: App) -> PublishingService:
-    publishing = app.runtimes["proposals"].publishing
+    publishing = app.runtimes["proposals"].publishing.service
     assert isinstance(publishing, PublishingService)
     return publishing
 
