@@ -9,7 +9,7 @@ from decimal import Decimal
 from safe_eth.eth.contracts import get_erc20_contract
 from web3 import Web3
 
-from cogs.proposals.payout_asks import asks_from_calls, asks_from_text, decimal_amount
+from cogs.proposals.payout_asks import asks_from_calls, asks_from_text
 from tests.proposals.payout_support import multisend_data
 
 BASALT = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
@@ -56,12 +56,22 @@ def test_free_text_pairs_an_amount_with_the_address_on_its_line() -> None:
     assert audit.not_before is None and audit.not_after is None
 
 
-def test_amounts_are_exact_decimals() -> None:
-    assert decimal_amount("50,000") == Decimal(50000)
-    assert decimal_amount("1.2M") == Decimal(1200000)
-    assert decimal_amount("$200k") == Decimal(200000)
-    assert decimal_amount("0.000000000000000001 ETH") == Decimal("1E-18")
-    assert decimal_amount("TBD") is None
+def test_a_bullet_budget_and_a_body_without_a_budget_section() -> None:
+    bullets = (
+        "## Budget\n\n- 20k USDC to grants.ens.eth for audits\n"
+        f"- 0.5 ETH to {BASALT} for gas\n- TODO: a third line\n\nTotal: 20,000 USDC\n\n"
+        "## Timeline\n\n- 2027-01-01: 5,000 USDC more if the audit ships\n"
+    )
+    ens, gas = asks_from_text(bullets)
+    assert (ens.recipient, ens.recipient_name, ens.amount) == (None, "grants.ens.eth", 20000)
+    assert (gas.recipient, gas.token, gas.amount) == (BASALT, "ETH", Decimal("0.5"))
+    # A draft whose budget is still TODO asks for nothing.
+    todo = "## Budget\n\n| Amount | Token | Recipient |\n|---|---|---|\n| TODO: | | |"
+    assert asks_from_text(todo) == []
+    # No budget heading: a budget table anywhere still counts.
+    table = f"Intro.\n\n| Amount | Token | Recipient |\n|---|---|---|\n| 75.000 | DAI | {CEIBA} |"
+    [dai] = asks_from_text(table)
+    assert (dai.recipient, dai.token, dai.amount) == (CEIBA, "DAI", Decimal(75000))
 
 
 def test_governor_calls_give_exact_asks() -> None:
