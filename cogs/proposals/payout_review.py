@@ -150,7 +150,7 @@ def _verdict(
 
 def _against(payout: _Payout, candidates: list[_Candidate], paid: Decimal) -> tuple[str, bool]:
     symbol_note = (
-        " (the proposal names the token by symbol only)"
+        "; the proposal names its token by symbol only, not by address"
         if payout.token and all(c.by_symbol for c in candidates)
         else ""
     )
