@@ -1,4 +1,5 @@
-"""Who is behind an address, as features that name people see it (the treasury's nudges, digests).
+"""Who is behind an address, as features that name people see it (the treasury's nudges, digests),
+and which addresses a member linked (vote reminders).
 
 A feature that knows people (onboarding: members who proved their wallet) registers an
 `AddressBook`; a feature that names people asks the `Directory`, and gets nothing when no book is
@@ -29,6 +30,11 @@ class AddressBook(Protocol):
         out. Members who asked to be forgotten never appear."""
         ...
 
+    async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
+        """The addresses a member linked (checksummed, oldest first); none for a member who
+        asked to be forgotten."""
+        ...
+
 
 class Directory:
     def __init__(self) -> None:
@@ -44,4 +50,12 @@ class Directory:
         for book in self._books:
             for address, listings in (await book.listings(community_id, addresses)).items():
                 found.setdefault(address, []).extend(listings)
+        return found
+
+    async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
+        found: list[str] = []
+        for book in self._books:
+            for address in await book.addresses_of(community_id, platform, user_id):
+                if address not in found:
+                    found.append(address)
         return found

@@ -161,6 +161,13 @@ class DirectoryService:
                     )
         return found
 
+    async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
+        """The AddressBook's other side: the wallets a member proved (vote reminders ask)."""
+        member = Member(community_id, platform, user_id)
+        async with self.db.read() as session:
+            linked = await _addresses(session, community_id, [member])
+        return linked.get(member.key, [])
+
 
 async def _forget_posts(session: AsyncSession, member: Member) -> None:
     spaces = await session.exec(

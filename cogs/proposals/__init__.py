@@ -23,7 +23,7 @@ from cogs.proposals.payout_part import start_payouts
 from cogs.proposals.publish_part import start_publishing
 from cogs.proposals.runtime import Part, Proposals
 from cogs.proposals.votes_commands import COMMANDS as VOTES_COMMANDS
-from cogs.proposals.votes_service import start_votes
+from cogs.proposals.votes_part import start_votes
 
 # Each part is started in this order and stopped in the reverse order.
 PARTS: tuple[Part, ...] = (start_publishing, start_votes, start_payouts)

@@ -1,7 +1,7 @@
 """The proposals feature's table in the configuration file: `[proposals]`.
 
 Each part owns its sub-table: `[proposals.drafting]`, `[proposals.forum]`,
-`[proposals.snapshot]`, `[[proposals.governors]]`, `[proposals.payouts]`.
+`[proposals.snapshot]`, `[proposals.votes]`, `[[proposals.governors]]`, `[proposals.payouts]`.
 """
 
 from __future__ import annotations
@@ -146,6 +146,17 @@ class SnapshotConfig(_Table):
         return list(self.spaces.get(community, []))
 
 
+class VotesConfig(_Table):
+    """`[proposals.votes]`: how often Snapshot spaces are polled, when a vote's end is
+    announced, and when members who opted in (/proposals remind on) are reminded."""
+
+    poll_seconds: float = Field(default=60.0, gt=0)
+    # The "ending" announcement (tally and quorum so far), this long before the end.
+    ending_hours: float = Field(default=24.0, gt=0)
+    # Direct messages to members whose linked wallets have not voted, this long before the end.
+    remind_hours: float = Field(default=24.0, gt=0)
+
+
 class GovernorConfig(_Table):
     pass
 
@@ -160,5 +171,6 @@ class ProposalsConfig(_Table):
     forum: ForumPublishConfig = ForumPublishConfig()
     publishing: SnapshotPublishConfig = SnapshotPublishConfig()
     snapshot: SnapshotConfig = SnapshotConfig()
+    votes: VotesConfig = VotesConfig()
     governors: list[GovernorConfig] = []
     payouts: PayoutConfig = PayoutConfig()

@@ -4,10 +4,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -17,9 +16,13 @@ from bot.commands.options import ChannelRef
 from bot.errors import InvalidOption
 from bot.storage.database import Database
 from bot.storage.models import as_utc
-from cogs.proposals.runtime import Proposals
 from cogs.proposals.vote_models import FollowedProposal, VoteChannel, VoteReminderOptIn
 from cogs.proposals.votes_event import CHANNEL_EVENTS
+
+
+class SnapshotPoller(Protocol):
+    async def poll(self, community_slug: str) -> int: ...
+
 
 # States after which a proposal is decided.
 CLOSED_STATES = ("closed", "queued", "executed", "canceled")
@@ -58,9 +61,11 @@ class ProposalLine:
 
 
 class VotesService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, snapshot: SnapshotPoller) -> None:
         self.db = db
         self.clock = clock
+        # Polls a community's Snapshot spaces (the scheduled job; tests run it directly).
+        self.snapshot = snapshot
 
     async def subscribe(
         self, community_id: int, channel: ChannelRef, events: tuple[str, ...], by: str
@@ -141,11 +146,3 @@ class VotesService:
                         created_at=self.clock.now(),
                     )
                 )
-
-
-@asynccontextmanager
-async def start_votes(proposals: Proposals) -> AsyncIterator[None]:
-    """The votes part: its service (announcement channels, listing, reminders)."""
-    ctx = proposals.ctx
-    proposals.votes = VotesService(ctx.db, ctx.clock)
-    yield

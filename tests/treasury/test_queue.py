@@ -222,6 +222,14 @@ class AddressBook:
             return {}
         return {a: self.entries[a] for a in addresses if a in self.entries}
 
+    async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
+        return [
+            address
+            for address, listed in self.entries.items()
+            if community_id == self.community_id
+            and any(x.platform == platform and x.user_id == user_id for x in listed)
+        ]
+
 
 async def named(world: World, owner: str) -> AddressBook:
     """owner2 linked by bob on Discord and on Telegram; owner3 linked by nobody."""

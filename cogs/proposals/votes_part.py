@@ -1,0 +1,33 @@
+"""The votes part's start: its service, and the Snapshot follower's job for each community
+with spaces in `[proposals.snapshot] spaces` (run by the leading process only)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from cogs.proposals.runtime import Proposals
+from cogs.proposals.snapshot_follow import SnapshotFollower
+from cogs.proposals.snapshot_hub import SnapshotHub
+from cogs.proposals.votes_service import VotesService
+
+
+@asynccontextmanager
+async def start_votes(proposals: Proposals) -> AsyncIterator[None]:
+    ctx = proposals.ctx
+    config = proposals.config
+    hub = SnapshotHub(ctx.http, api_key=config.snapshot.key)
+    follower = SnapshotFollower(proposals, hub)
+    proposals.votes = VotesService(ctx.db, ctx.clock, follower)
+    interval = timedelta(seconds=config.votes.poll_seconds)
+    for slug in config.snapshot.spaces:
+        ctx.scheduler.every(f"proposals.snapshot.{slug}", interval, _job(follower.poll, slug))
+    yield
+
+
+def _job(poll: Callable[[str], Awaitable[int]], slug: str) -> Callable[[], Awaitable[None]]:
+    async def job() -> None:
+        await poll(slug)
+
+    return job
