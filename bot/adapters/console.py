@@ -47,6 +47,17 @@ def render_console(reply: Reply, *, private: bool = False, heading: str | None =
     lines += [f"{field.name}: {field.value}" for field in reply.fields]
     lines += [f"{link.label}: {link.url}" for link in reply.links]
     lines += [f"[{b.label}] {b.command or b.url}" for b in reply.buttons]
+    if reply.select is not None:
+        menu = reply.select
+        several = ", several separated by commas" if menu.max_values > 1 else ""
+        lines.append(f"Choose{several}: {menu.command} {menu.option}=<value>")
+        lines += [
+            f"  {value}  ({label})" if label != value else f"  {value}"
+            for label, value in menu.options
+        ]
+    if reply.form is not None:
+        options = " ".join(f'{f.option}="<{f.label.lower()}>"' for f in reply.form.fields)
+        lines.append(f"[{reply.form.label}] {reply.form.command} {options}")
     lines += [f"(attached {f.filename}, {len(f.data)} bytes)" for f in reply.files]
     if reply.footer:
         lines.append(f"({reply.footer})")

@@ -21,12 +21,14 @@ from discord import app_commands
 
 from bot.adapters import discord_render
 from bot.adapters.discord_chat import DiscordChat
+from bot.adapters.discord_components import FormBook, modal_for, read_press
 from bot.app import App
 from bot.commands.caller import Caller, Role, Space
 from bot.commands.dispatch import CommandRequest, Outcome
 from bot.commands.invocation import Invocation
 from bot.commands.options import ChannelRef, Kind, MemberRef
-from bot.commands.reply import Reply
+from bot.commands.registry import ParsedLine, parse_command_line
+from bot.commands.reply import Reply, error_reply
 from bot.commands.spec import CommandSpec, Param
 from bot.errors import UpstreamError, UserError
 from bot.events import ChatMessage, MemberJoined
@@ -67,6 +69,8 @@ class DiscordFrontEnd:
         if settings.gateway_url:
             discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
         self.interactions_answered = 0
+        # Forms offered in replies, for their buttons to open (see discord_components).
+        self._forms = FormBook()
         self._build_client()
 
     def _build_client(self) -> None:
@@ -92,6 +96,32 @@ class DiscordFrontEnd:
         client.event(self.on_raw_message_edit)
         client.event(self.on_raw_message_delete)
         client.event(self.on_member_join)
+        client.event(self.on_interaction)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Presses of the buttons, menus and forms our replies carry (slash commands are the
+        command tree's)."""
+        pressed = read_press(interaction, self._forms)
+        if pressed is None:
+            return
+        if pressed.expired:
+            notice = error_reply("This form has expired; run the command again.")
+            await self._respond(interaction, None, Outcome(notice, private=True, ok=False))
+        elif pressed.form is not None:
+            await interaction.response.send_modal(modal_for(pressed.form, pressed.form_token))
+        elif pressed.line is not None:
+            await self._run_line(interaction, pressed.line)
+
+    async def _run_line(self, interaction: discord.Interaction, line: str) -> None:
+        """A command line a press stands for, run as the member who pressed."""
+        try:
+            parsed = parse_command_line(self._app.registry, line)
+        except UserError as exc:
+            await self._respond(interaction, None, Outcome(error_reply(str(exc)), True, False))
+            return
+        if parsed is None:
+            return
+        await self._handle(interaction, parsed.spec, {}, parsed=parsed)
 
     async def on_message(self, message: discord.Message) -> None:
         if self.chat.is_chat(message):
@@ -235,7 +265,7 @@ class DiscordFrontEnd:
                 raise UpstreamError(
                     "Discord", f"channel {channel.id} cannot receive messages", retryable=False
                 )
-            await _send_all(target.send, reply, nonce)
+            await _send_all(target.send, reply, nonce, self._forms)
         except discord.HTTPException as exc:
             raise _posting_failed(f"posting to channel {channel.id}", exc) from exc
 
@@ -268,7 +298,7 @@ class DiscordFrontEnd:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
             channel = user.dm_channel or await user.create_dm()
-            await _send_all(channel.send, reply, nonce)
+            await _send_all(channel.send, reply, nonce, self._forms)
         except discord.HTTPException as exc:
             raise _posting_failed(f"a direct message to {user_id}", exc) from exc
 
@@ -305,7 +335,10 @@ class DiscordFrontEnd:
         spec: CommandSpec,
         values: dict[str, Any],
         chosen: str | None = None,
+        parsed: ParsedLine | None = None,
     ) -> None:
+        """Run a command: from a slash command's typed `values`, or from a `parsed` line (a
+        button press)."""
         space = _space(interaction)
         caller = _caller(interaction)
         member_spaces: list[str] = []
@@ -316,7 +349,12 @@ class DiscordFrontEnd:
             caller=caller,
             space=space,
             channel=_channel_ref(interaction.channel),
-            keyword={k: _to_core(v) for k, v in values.items() if v is not None},
+            positional=parsed.positional if parsed else [],
+            keyword=(
+                dict(parsed.keyword)
+                if parsed
+                else {k: _to_core(v) for k, v in values.items() if v is not None}
+            ),
             member_spaces=member_spaces,
             chosen_community=chosen,
         )
@@ -357,12 +395,12 @@ class DiscordFrontEnd:
     async def _respond(
         self,
         interaction: discord.Interaction,
-        spec: CommandSpec,
+        spec: CommandSpec | None,
         outcome: Outcome,
         view: discord.ui.View | None = None,
     ) -> None:
         private = outcome.private
-        messages = discord_render.render(outcome.reply)
+        messages = discord_render.render(outcome.reply, self._forms)
         if view is not None:
             messages[-1].view = view
         if not interaction.response.is_done():
@@ -370,7 +408,7 @@ class DiscordFrontEnd:
             await interaction.response.send_message(
                 ephemeral=private, **_message_kwargs(outcome.reply, head, first=True)
             )
-        elif private and not spec.private:
+        elif private and not (spec is not None and spec.private):
             # The deferred "thinking…" placeholder is public; a private answer must not replace
             # it, so it goes out as ephemeral follow-ups instead.
             await interaction.delete_original_response()
@@ -403,9 +441,12 @@ UNKNOWN_MESSAGE = 10008
 
 
 async def _send_all(
-    send: Callable[..., Awaitable[Any]], reply: Reply, nonce: str | None = None
+    send: Callable[..., Awaitable[Any]],
+    reply: Reply,
+    nonce: str | None = None,
+    forms: FormBook | None = None,
 ) -> None:
-    for index, message in enumerate(discord_render.render(reply)):
+    for index, message in enumerate(discord_render.render(reply, forms)):
         kwargs = _message_kwargs(reply, message, first=index == 0)
         if nonce is not None:
             # discord.py sends enforce_nonce with it: Discord returns the earlier message

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.adapters.discord_components import FormBook, add_components, stateless_view
 from bot.commands.reply import Reply, Tone
 from bot.commands.sanitize import neutralize_mentions, visible
 from bot.commands.split import split_markdown
@@ -54,14 +55,16 @@ def mention_content(reply: Reply) -> str | None:
     return " ".join(f"<@{u}>" for u in pinged_ids(reply)) or None
 
 
-def render(reply: Reply) -> list[DiscordMessage]:
+def render(reply: Reply, forms: FormBook | None = None) -> list[DiscordMessage]:
+    """The reply as messages; `forms` keeps the reply's form for its button (the front end's
+    own book, so a press finds it)."""
     reply = visible(reply)
     colour = _COLOURS[reply.tone]
     body = neutralize_mentions(reply.body)
-    commands = [f"`{b.command}`" for b in reply.buttons if b.command]
-    if commands:
-        # Discord buttons can't start a slash command; say what to run instead.
-        body = f"{body}\n\nNext: {' · '.join(commands)}".strip()
+    view = _view(reply, forms or FormBook())
+    if view.unplaced:
+        # Lines too long to ride on a button: say what to run instead.
+        body = f"{body}\n\nNext: {' · '.join(f'`{c}`' for c in view.unplaced)}".strip()
     fields = []
     for f in reply.fields:
         value = neutralize_mentions(f.value) or "\u200b"
@@ -87,7 +90,7 @@ def render(reply: Reply) -> list[DiscordMessage]:
             embeds.append(discord.Embed(colour=colour))
         embeds[-1].set_footer(text=footer)
     messages = [DiscordMessage(embed=embed) for embed in embeds]
-    messages[-1].view = _link_view(reply)
+    messages[-1].view = view.view if view.view.children else None
     messages[-1].files = [
         discord.File(io.BytesIO(a.data), filename=a.filename, description=a.description or None)
         for a in reply.files
@@ -95,15 +98,21 @@ def render(reply: Reply) -> list[DiscordMessage]:
     return messages
 
 
-def _link_view(reply: Reply) -> discord.ui.View | None:
+@dataclass
+class _Components:
+    view: discord.ui.View
+    unplaced: list[str]
+
+
+def _view(reply: Reply, forms: FormBook) -> _Components:
+    """Link buttons first, then buttons that run commands, the menu and the form's button."""
+    view = stateless_view()
     targets = [(link.label, link.url) for link in reply.links]
     targets += [(b.label, b.url) for b in reply.buttons if b.url]
-    if not targets:
-        return None
-    view = discord.ui.View(timeout=None)
-    for label, url in targets[:25]:
+    for label, url in targets[:20]:
         view.add_item(discord.ui.Button(label=_clip(label, 80), url=url))
-    return view
+    unplaced = add_components(view, reply, forms)
+    return _Components(view, unplaced)
 
 
 def _clip(text: str, limit: int) -> str:

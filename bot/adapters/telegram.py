@@ -19,6 +19,7 @@ from telegram import (
     BotCommandScopeAllChatAdministrators,
     BotCommandScopeDefault,
     ChatMemberUpdated,
+    ForceReply,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -41,6 +42,7 @@ from telegram.ext import (
 
 from bot.adapters import telegram_render
 from bot.adapters.telegram_chat import TelegramChat, split_channel
+from bot.adapters.telegram_forms import FormProgress, TelegramForms, prompt_html
 from bot.app import App
 from bot.commands.caller import Caller, Role, Space
 from bot.commands.dispatch import CommandRequest, Outcome
@@ -82,6 +84,7 @@ class TelegramFrontEnd:
         # Button presses carry a short token; the command line (and, for a member of several
         # communities writing in a DM, the community they picked) it stands for is kept here.
         self._pending: dict[str, tuple[str, str | None]] = {}
+        self._forms = TelegramForms()
         self.chat = TelegramChat()
         self._build_application()
 
@@ -107,6 +110,10 @@ class TelegramFrontEnd:
         said = filters.TEXT | filters.CAPTION | filters.ATTACHMENT
         topics = filters.StatusUpdate.FORUM_TOPIC_CREATED | filters.StatusUpdate.FORUM_TOPIC_EDITED
         group_chat = filters.ChatType.GROUPS & ~filters.COMMAND & (said | topics)
+        # Replies may answer a form's prompt; those that do not are group chat as usual.
+        self.application.add_handler(
+            MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, self._on_reply)
+        )
         self.application.add_handler(MessageHandler(group_chat, self._on_group_message))
         self.application.add_error_handler(self._on_error)
 
@@ -282,9 +289,43 @@ class TelegramFrontEnd:
         except TelegramError as exc:
             raise _role_failed(f"removing {user_id} from chat {role_id}", exc) from exc
 
+    async def _on_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        answered = message.reply_to_message if message is not None else None
+        progress = None
+        if message is not None and answered is not None and user is not None:
+            progress = self._forms.answer(
+                message.chat_id, answered.message_id, user.id, message.text or ""
+            )
+        if progress is None:
+            if message is not None and message.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+                await self._on_group_message(update, context)
+            return
+        if progress.next_field is not None:
+            await self._ask(message.chat_id if message else user.id, progress)  # type: ignore[union-attr]
+            return
+        await self._run_line(update, progress.command_line(), reply_to=message)
+
+    async def _ask(self, chat_id: int, progress: FormProgress) -> None:
+        asked = progress.next_field
+        if asked is None:
+            return
+        prompt = await self.application.bot.send_message(
+            chat_id,
+            prompt_html(progress, asked),
+            parse_mode=ParseMode.HTML,
+            reply_markup=ForceReply(selective=True, input_field_placeholder=asked.label[:64]),
+        )
+        self._forms.asked(chat_id, prompt.message_id, progress)
+
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         if query is None or query.data is None:
+            return
+        form = self._forms.offered(query.data)
+        if form is not None and query.message is not None:
+            await query.answer()
+            await self._ask(query.message.chat.id, FormProgress(form, query.from_user.id))
             return
         pending = self._pending.get(query.data)
         if pending is None:
@@ -454,10 +495,8 @@ class TelegramFrontEnd:
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
         layout = telegram_render.keyboard(reply)
-        if layout is None:
-            return None
         rows = []
-        for row in layout.rows:
+        for row in layout.rows if layout is not None else ():
             buttons = []
             for label, url, command in row:
                 if url:
@@ -467,7 +506,11 @@ class TelegramFrontEnd:
                     self._remember(token, command, None)
                     buttons.append(InlineKeyboardButton(label, callback_data=token))
             rows.append(buttons)
-        return InlineKeyboardMarkup(rows)
+        if reply.form is not None:
+            token = secrets.token_urlsafe(8)
+            self._forms.offer(token, reply.form)
+            rows.append([InlineKeyboardButton(reply.form.label[:60], callback_data=token)])
+        return InlineKeyboardMarkup(rows) if rows else None
 
     def _remember(self, token: str, line: str, community: str | None) -> None:
         if len(self._pending) >= _PENDING_LIMIT:

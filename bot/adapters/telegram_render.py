@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import shlex
 from dataclasses import dataclass
 
 from bot.commands.reply import Reply, Tone
@@ -99,5 +100,12 @@ def keyboard(reply: Reply) -> Keyboard | None:
     rows: list[tuple[tuple[str, str | None, str | None], ...]] = []
     rows += [((link.label, link.url, None),) for link in reply.links]
     buttons = [(b.label, b.url, b.command) for b in reply.buttons]
+    if reply.select is not None:
+        # A menu is one button per option: each press answers with that option.
+        menu = reply.select
+        buttons += [
+            (label, None, f"{menu.command} {menu.option}={shlex.quote(value)}")
+            for label, value in menu.options
+        ]
     rows += [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]
     return Keyboard(tuple(rows)) if rows else None

@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from bot.commands.options import clean_text
-from bot.commands.reply import Field, Link, Reply
+from bot.commands.reply import Field, Form, Link, Reply, Select
 
 _ZWSP = "\u200b"
 _MASS = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
@@ -50,5 +50,23 @@ def visible(reply: Reply) -> Reply:
         ),
         links=tuple(Link(clean_text(link.label), link.url) for link in reply.links),
         buttons=tuple(replace(b, label=clean_text(b.label)) for b in reply.buttons),
+        select=_visible_select(reply.select),
+        form=_visible_form(reply.form),
         footer=clean_text(reply.footer) if reply.footer is not None else None,
     )
+
+
+def _visible_select(select: Select | None) -> Select | None:
+    if select is None:
+        return None
+    options = tuple((clean_text(label), value) for label, value in select.options)
+    return replace(select, options=options, placeholder=clean_text(select.placeholder))
+
+
+def _visible_form(form: Form | None) -> Form | None:
+    if form is None:
+        return None
+    fields = tuple(
+        replace(f, label=clean_text(f.label), default=clean_text(f.default)) for f in form.fields
+    )
+    return replace(form, label=clean_text(form.label), title=clean_text(form.title), fields=fields)

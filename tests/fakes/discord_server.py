@@ -36,6 +36,8 @@ Driving the bot (each returns once the event is dispatched, or queued during an 
   registered option types, and user/channel/role options get Discord's ``resolved`` data.
 * ``await fake.autocomplete(name, options, focused="opt")`` -> the choices of the type-8 reply.
 * ``await fake.click(message_id, custom_id, user=, values=None)`` -> InteractionRecord.
+* ``await fake.submit_form(opened, {input_id: text}, user=)``: submit the modal the bot opened
+  in answer to the interaction ``opened`` (MODAL_SUBMIT, type 5) -> InteractionRecord.
 * ``await fake.post_user_message(channel, user, content, attachments=, reply_to=)``,
   ``edit_user_message(id, content)``, ``delete_user_message(id)``: MESSAGE_CREATE / UPDATE /
   DELETE. As on Discord, without the message_content intent the bot gets empty content unless
@@ -178,6 +180,19 @@ INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
 MANAGE_THREADS = 1 << 34
+
+
+def _text_inputs(components: list[JsonDict]) -> list[JsonDict]:
+    """The text inputs (type 4) of a modal, inside action rows (type 1) or labels (type 18)."""
+    found = []
+    for component in components:
+        if component.get("type") == 4:
+            found.append(component)
+        inner = component.get("components") or (
+            [component["component"]] if "component" in component else []
+        )
+        found += _text_inputs(inner)
+    return found
 
 
 def _now() -> str:
@@ -656,6 +671,43 @@ class FakeDiscord:
         guild = self.world.find_guild(channel.guild_id)
         return await self._dispatch_interaction(
             3, custom_id, data, self.user(user), guild, channel, message
+        )
+
+    async def submit_form(
+        self,
+        opened: InteractionRecord,
+        values: Mapping[str, str],
+        *,
+        user: FakeUser | str = "alice",
+    ) -> InteractionRecord:
+        """Fill in and submit the modal the bot opened in answer to ``opened`` (a callback of
+        type 9): a MODAL_SUBMIT interaction (type 5) with the text of each input, checked as
+        Discord checks it (known inputs, required ones filled, within their lengths)."""
+        callback = opened.callback
+        if callback is None or callback["type"] != 9:
+            raise AssertionError(f"the bot opened no modal: {callback!r}")
+        modal = callback["data"]
+        if not 1 <= len(modal["title"]) <= 45 or not modal.get("components"):
+            raise AssertionError(f"Discord refuses this modal: {modal!r}")
+        inputs = {c["custom_id"]: c for c in _text_inputs(modal["components"])}
+        unknown = set(values) - set(inputs)
+        if unknown:
+            raise AssertionError(f"the modal has no inputs {sorted(unknown)}")
+        rows = []
+        for custom_id, spec in inputs.items():
+            value = values.get(custom_id, spec.get("value", ""))
+            if spec.get("required", True) and not value:
+                raise AssertionError(f"input {custom_id} is required")
+            if len(value) > int(spec.get("max_length", 4000)):
+                raise AssertionError(f"input {custom_id} is longer than its max_length")
+            text_input = {"type": 4, "custom_id": custom_id, "value": value}
+            rows.append({"type": 1, "components": [text_input]})
+        channel = opened.channel
+        message = self._messages.get(opened.message_id) if opened.message_id else None
+        data: JsonDict = {"custom_id": modal["custom_id"], "components": rows}
+        guild = self.world.find_guild(channel.guild_id)
+        return await self._dispatch_interaction(
+            5, modal["custom_id"], data, self.user(user), guild, channel, message
         )
 
     async def post_user_message(

@@ -12,7 +12,17 @@ from typing import Annotated, Any
 
 from bot.commands.invocation import Invocation
 from bot.commands.options import Address, Duration
-from bot.commands.reply import Attachment, Field, Link, Reply, Tone
+from bot.commands.reply import (
+    Attachment,
+    Button,
+    Field,
+    Form,
+    FormField,
+    Link,
+    Reply,
+    Select,
+    Tone,
+)
 from bot.commands.spec import Opt, Role, command
 from bot.context import FeatureContext
 from bot.features import Feature
@@ -120,6 +130,21 @@ async def export(inv: Invocation) -> Reply:
     return Reply(body="Here is the export.", files=(Attachment("posts.csv", data, "two posts"),))
 
 
+@command("menu", help="Offer a command button, a menu and a form")
+async def menu(inv: Invocation) -> Reply:
+    return Reply(
+        body="Pick one.",
+        buttons=(Button("Say hi", command="/echo 'hi there'"),),
+        select=Select("/echo", "text", (("Red", "red"), ("Blue", "blue")), "A colour", 2),
+        form=Form(
+            "Write",
+            "Write something",
+            "/echo",
+            (FormField("text", "Your text", long=True, default="a draft"),),
+        ),
+    )
+
+
 @command("boom", help="Fail with an unexpected error")
 async def boom(inv: Invocation) -> Reply:
     raise RuntimeError("kaboom with token 123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
@@ -128,6 +153,6 @@ async def boom(inv: Invocation) -> Reply:
 sample_feature = Feature(
     name="sample",
     description="test-only commands",
-    commands=(echo, long, slow, vault, typed, mood, alert, export, boom),
+    commands=(echo, long, slow, vault, typed, mood, alert, export, menu, boom),
     lifespan=lifespan,
 )
