@@ -17,7 +17,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.commands.reply import Button, Field, Reply, Tone
+from bot.commands.reply import Button, Field, Form, FormField, Reply, Select, Tone
 from bot.errors import UserError
 from bot.outbox import Outbox, ToMember
 from bot.storage.database import Database
@@ -232,6 +232,8 @@ class FlowService:
             title=f"Onboarding, step {number} of {len(STEPS)}",
             body="\n".join(body),
             buttons=buttons,
+            select=self._menu(step, flow.answers, community),
+            form=_typed_answer(step),
             footer=f"Unanswered for {self.config.flow_timeout_minutes} minutes, it closes; "
             "`/onboard restart` starts over.",
         )
@@ -247,12 +249,9 @@ class FlowService:
                     return ()
                 return (Button(f"Use {name}", command=answer_line(name)),)
             case "skills":
-                chosen = set(answers.get("skills", []))
-                left = [s for s in self.config.skills_for(community) if s not in chosen]
-                picks = [Button(s, command=answer_line(s)) for s in left]
-                return (
-                    (*picks, Button("Done", command=answer_line(DONE))) if chosen else tuple(picks)
-                )
+                # The skills themselves are the menu (see _menu).
+                chosen = answers.get("skills", [])
+                return (Button("Done", command=answer_line(DONE)),) if chosen else ()
             case "timezone":
                 return tuple(Button(z, command=answer_line(z)) for z in COMMON_ZONES)
             case "hours":
@@ -264,6 +263,17 @@ class FlowService:
                     Button("Yes, suggest me", command=answer_line("yes")),
                     Button("No", command=answer_line("no")),
                 )
+
+    def _menu(self, step: Step, answers: dict[str, Any], community: str) -> Select | None:
+        """Skills not chosen yet, as a menu: several at once on Discord, one per press on
+        Telegram."""
+        if step.name != "skills":
+            return None
+        chosen = set(answers.get("skills", []))
+        left = [s for s in self.config.skills_for(community) if s not in chosen]
+        if not left:
+            return None
+        return Select(ANSWER, "value", tuple((s, s) for s in left), "Choose your skills", len(left))
 
     async def expire_job(self) -> None:
         await self.expire()
@@ -291,6 +301,19 @@ class FlowService:
                 await session.delete(flow)
                 closed += 1
         return closed
+
+
+def _typed_answer(step: Step) -> Form | None:
+    """A form for the steps answered in words (on Discord, a modal; the buttons offer the
+    common answers)."""
+    if step.name in ("skills", "matching"):
+        return None
+    return Form(
+        "Type my answer",
+        step.question[:45],
+        ANSWER,
+        (FormField("value", step.hint[:45], long=step.name == "interests", max_length=500),),
+    )
 
 
 def _timeout_key(flow: OnboardingFlow) -> str:

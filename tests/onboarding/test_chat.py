@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 from sqlmodel import SQLModel, select
 
@@ -105,7 +106,8 @@ async def test_onboarding_on_telegram_by_buttons(world: World) -> None:
     telegram = world.telegram
     dm = telegram.private("alice").id
     (first,) = await world.on_telegram("/onboard", private=True)
-    assert "step 1 of 7" in (first.plain or "") and labels(first) == ["Use Alice"]
+    assert "step 1 of 7" in (first.plain or "")
+    assert labels(first) == ["Use Alice", "Type my answer"]
     step = await press(world, dm, "Use Alice")
     assert "step 2 of 7" in (step.plain or "")
     step = await press(world, dm, "solidity")
@@ -117,13 +119,58 @@ async def test_onboarding_on_telegram_by_buttons(world: World) -> None:
     step = await press(world, dm, "10 h")
     step = await press(world, dm, "Skip")
     assert "step 6 of 7" in (step.plain or "")
-    telegram.send_text(dm, "alice", "/onboard answer 'dashboards of treasury flows'")
+    # Words are typed as a reply to the form's prompt.
+    prompt = await press(world, dm, "Type my answer")
+    assert (prompt.reply_markup or {}).get("force_reply") is True
+    telegram.send_text(dm, "alice", "dashboards of treasury flows", reply_to=prompt.message_id)
     await until(lambda: "step 7 of 7" in (bot_messages(world, dm)[-1].plain or ""))
     done = await press(world, dm, "Yes, suggest me")
     assert "Welcome aboard" in (done.plain or "")
     (profile,) = await profiles(world.app)
     assert (profile.platform, profile.user_id) == ("telegram", str(telegram.alice.id))
     assert profile.skills == ["solidity", "data"] and profile.github == ""
+    assert profile.interests == "dashboards of treasury flows"
+
+
+def components(message: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """The buttons and menus on a Discord message, by label (a menu by its placeholder)."""
+    found = {}
+    for row in (message or {}).get("components", []):
+        for item in row.get("components", []):
+            found[item.get("label") or item.get("placeholder")] = item
+    return found
+
+
+async def test_onboarding_on_discord_by_menu_buttons_and_forms(world: World) -> None:
+    discord = world.discord
+    step = await world.on_discord("onboard", {}, user="alice")
+
+    async def use(label: str, values: list[str] | None = None, typed: str | None = None) -> Any:
+        message = step.original_message or step.followups[-1]
+        item = components(message)[label]
+        pressed = await discord.click(message["id"], item["custom_id"], values=values)
+        if typed is not None:
+            opened = await pressed.wait_callback(10)
+            assert opened.callback is not None and opened.callback["type"] == 9
+            pressed = await discord.submit_form(opened, {"value": typed})
+        return await pressed.wait_done(10)
+
+    assert "step 1 of 7" in discord_text(step)
+    step = await use("Type my answer", typed="Alice Müller")
+    assert "step 2 of 7" in discord_text(step)
+    menu = components(step.original_message)["Choose your skills"]
+    assert menu["max_values"] == len(menu["options"]) >= 10
+    step = await use("Choose your skills", values=["solidity", "data"])
+    assert "step 3 of 7" in discord_text(step), "several skills at once finish the step"
+    step = await use("Europe/Berlin")
+    step = await use("10 h")
+    step = await use("Type my answer", typed="alice-dev")
+    step = await use("Type my answer", typed="dashboards of treasury flows")
+    step = await use("Yes, suggest me")
+    assert "Welcome aboard" in discord_text(step)
+    (profile,) = await profiles(world.app)
+    assert profile.display_name == "Alice Müller" and profile.skills == ["solidity", "data"]
+    assert (profile.github, profile.hours_per_week) == ("alice-dev", 10)
     assert profile.interests == "dashboards of treasury flows"
 
 
