@@ -16,6 +16,7 @@ from enum import StrEnum
 from eth_utils.address import is_checksum_address, to_checksum_address
 
 ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
+ENS_NAME = re.compile(r"^(?:[a-z0-9-]+\.)+eth$", re.IGNORECASE)
 TODO = re.compile(r"\bTODO\b:?")
 ABSTAIN = re.compile(r"^\s*abstain\b", re.IGNORECASE)
 
@@ -69,11 +70,13 @@ def snapshot_limits(turbo: bool = False) -> Limits:
 
 @dataclass(frozen=True)
 class Ask:
-    """One budget line: an amount of a token to a recipient."""
+    """One budget line: an amount of a token to a recipient. `amount` is None when the line
+    has an amount nobody can read as a number; `raw` is the line as written."""
 
-    amount: Decimal
+    amount: Decimal | None
     token: str
     recipient: str | None
+    raw: str = ""
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,21 @@ def check_sections(draft: CheckedDraft) -> Iterator[Finding]:
 
 def check_budget(draft: CheckedDraft) -> Iterator[Finding]:
     added: dict[str, Decimal] = {}
-    for ask in draft.asks:
+    for number, ask in enumerate(draft.asks, start=1):
+        if ask.amount is None:
+            yield Finding(
+                "budget",
+                Severity.ERROR,
+                f"Budget line {number} (“{_clip(ask.raw)}”) has an amount that is not a number.",
+            )
+            continue
+        if not ask.token.strip():
+            yield Finding(
+                "budget",
+                Severity.ERROR,
+                f"Budget line {number} ({_amount(ask.amount)}) names no token.",
+            )
+            continue
         added[ask.token.upper()] = added.get(ask.token.upper(), Decimal(0)) + ask.amount
     stated = {token.upper(): amount for token, amount in draft.stated_total.items()}
     for token in sorted(added.keys() | stated.keys()):
@@ -170,6 +187,14 @@ def check_recipients(draft: CheckedDraft, names: Mapping[str, Sequence[str]]) ->
         recipient = (ask.recipient or "").strip()
         if not recipient:
             yield Finding("recipients", Severity.ERROR, f"{where} has no recipient address.")
+            continue
+        if ENS_NAME.match(recipient):
+            yield Finding(
+                "recipients",
+                Severity.WARNING,
+                f"{where} pays the ENS name {recipient}: write its address, so voters see "
+                "exactly who is paid.",
+            )
             continue
         if not ADDRESS.match(recipient):
             yield Finding(

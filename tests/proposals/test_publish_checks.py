@@ -99,9 +99,9 @@ def test_a_lower_case_address_is_a_warning_with_its_checksummed_form() -> None:
 
 
 def test_a_recipient_that_is_not_an_address_fails() -> None:
-    draft = replace(GOOD, asks=(Ask(Decimal(12000), "USDC", "ada.eth"),))
+    draft = replace(GOOD, asks=(Ask(Decimal(12000), "USDC", "Ada"),))
     assert errors(draft) == [
-        "Budget line 1 (12,000 USDC): “ada.eth” is not an address (0x and 40 hex digits)."
+        "Budget line 1 (12,000 USDC): “Ada” is not an address (0x and 40 hex digits)."
     ]
 
 
@@ -165,3 +165,25 @@ def test_a_missing_abstain_fails_when_the_template_asks() -> None:
 def test_a_repeated_option_fails() -> None:
     draft = replace(GOOD, voting_options=("For", "for", "Abstain"))
     assert errors(draft) == ["The option “for” is listed twice."]
+
+
+def test_an_unreadable_amount_fails_with_its_line() -> None:
+    draft = replace(GOOD, asks=(*GOOD.asks, Ask(None, "USDC", GRANTEE, "| lots | USDC |")))
+    assert errors(draft) == [
+        "Budget line 3 (“| lots | USDC |”) has an amount that is not a number."
+    ]
+
+
+def test_a_line_without_a_token_fails() -> None:
+    draft = replace(GOOD, asks=(*GOOD.asks, Ask(Decimal(5), "", GRANTEE)))
+    assert errors(draft) == ["Budget line 3 (5) names no token."]
+
+
+def test_an_ens_recipient_is_a_warning() -> None:
+    draft = replace(GOOD, asks=(Ask(Decimal(12000), "USDC", "grants.dao.eth"),))
+    findings = check_draft(draft, forum_limits())
+    assert blocking(findings) == []
+    assert [f.message for f in findings if f.severity is Severity.WARNING] == [
+        "Budget line 1 (12,000 USDC) pays the ENS name grants.dao.eth: write its address, so "
+        "voters see exactly who is paid."
+    ]
