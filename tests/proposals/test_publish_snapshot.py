@@ -3,6 +3,7 @@ Safe on anvil, verified before it is sent; refusals in the signer's and the sequ
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,7 +24,12 @@ from tests.fakes.snapshot import FakeSnapshot
 from tests.support.anvil import Anvil
 from tests.support.apps import make_settings, running_app
 from tests.support.safes import SafeContracts, SafeDriver, create_safe
-from tests.support.signing import safe_hash_signature, typed_data_signature
+from tests.support.signing import (
+    CHROMIUM,
+    safe_hash_signature,
+    sign_in_browser,
+    typed_data_signature,
+)
 
 AUTHOR = Account.from_key("0x" + "41" * 32)
 STRANGER = Account.from_key("0x" + "42" * 32)
@@ -167,3 +173,23 @@ async def test_the_signing_page_takes_the_signature_back(app: App, snapshot: Fak
         unknown = app.web.url(signing_path("0" * 24))
         async with http.post(unknown, json={"signature": signature}) as posted:
             assert posted.status == 404 and "did not issue" in await posted.text()
+
+
+@pytest.mark.skipif(
+    not CHROMIUM.exists() and os.environ.get("STEWARD_REQUIRE_BROWSER") != "1",
+    reason="Debian's chromium package is not installed (apt-get install chromium)",
+)
+async def test_the_author_signs_in_a_real_browser_and_the_proposal_is_published(
+    app: App, snapshot: FakeSnapshot, tmp_path: Path
+) -> None:
+    request, proposal = await ask(app, AUTHOR.address)
+    url = app.web.url(signing_path(request.nonce))
+    visit = await sign_in_browser(url, AUTHOR, 1, screenshot=tmp_path / "proposal-page.png")
+    assert visit.verified, visit.status
+    assert visit.calls == ["eth_requestAccounts", "eth_chainId", "eth_signTypedData_v4"]
+    proposal_id = "0x" + proposal_hash(proposal).hex()
+    assert (
+        visit.status
+        == f"Published on Snapshot: https://snapshot.org/#/dao.eth/proposal/{proposal_id}"
+    )
+    assert snapshot.proposal(proposal_id)["author"] == AUTHOR.address

@@ -127,6 +127,11 @@ async def sign_in_browser(
                 return json.dumps({"error": "unknown account"})
             text = bytes.fromhex(data.removeprefix("0x")).decode()
             return json.dumps({"result": personal_sign(account, text)})
+        if method == "eth_signTypedData_v4":
+            address, typed = args["params"]
+            if address.lower() != account.address.lower():
+                return json.dumps({"error": "unknown account"})
+            return json.dumps({"result": typed_data_signature(account, json.loads(typed))})
         return json.dumps({"error": f"unsupported {method}"})
 
     async with async_playwright() as playwright:
