@@ -31,6 +31,7 @@ def test_the_example_feature_tables_are_valid_when_uncommented(tmp_path: Path) -
     path = tmp_path / "steward.toml"
     path.write_text("\n".join(lines[:start] + uncommented) + "\n")
     environ = {"FORUM_API_KEY": "k", "SAFE_API_KEY": "jwt", "SNAPSHOT_API_KEY": "s"}
+    environ |= {"DISCOURSE_WRITE_KEY": "w", "RPC_URL_MAINNET": "https://rpc.example"}
     settings = load_settings(path, models(), environ=environ)
     assert settings.feature_tables["debates"] and settings.feature_tables["treasury"]
 
