@@ -18,6 +18,7 @@ from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import CommandRegistry
 from bot.context import FeatureContext
 from bot.directory import Directory
+from bot.discussions import Discussions
 from bot.errors import ErrorReader, StewardError, UpstreamError, UserError
 from bot.events import EventBus
 from bot.features import Feature, migration_folders, select_features
@@ -70,6 +71,7 @@ class App:
         self.events = EventBus()
         self.directory = Directory()
         self.payouts = PayoutReviews()
+        self.discussions = Discussions()
         self.web = WebServer(
             settings.web.public_url, host=settings.web.host, port=settings.web.port
         )
@@ -110,6 +112,7 @@ class App:
             console_community=self.settings.console.community,
             directory=self.directory,
             payouts=self.payouts,
+            discussions=self.discussions,
             web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,

@@ -17,6 +17,7 @@ from bot.clock import Clock
 from bot.commands.community import CommunityService
 from bot.commands.registry import CommandRegistry
 from bot.directory import Directory
+from bot.discussions import Discussions
 from bot.events import EventBus
 from bot.frontend import FrontEnds
 from bot.health import HealthChecks
@@ -56,6 +57,8 @@ class FeatureContext(Generic[ConfigT]):
     directory: Directory = field(default_factory=Directory)
     # Checks of what a treasury is about to pay (registered by proposals, read by treasury).
     payouts: PayoutReviews = field(default_factory=PayoutReviews)
+    # Debates as other features read them (filled by debates, read by proposals).
+    discussions: Discussions = field(default_factory=Discussions)
     # The bot's web server, for pages members open from chat (routes added in the lifespan).
     web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.

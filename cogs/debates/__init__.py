@@ -24,6 +24,7 @@ from cogs.debates.commands import (
     usage,
 )
 from cogs.debates.config import DebatesConfig
+from cogs.debates.discussions import DebateDiscussions
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
 from summarizer.errors import ModelError
@@ -49,6 +50,7 @@ async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]
         await service.ensure_configured_forums(communities, communities[ctx.default_community])
         ingest = ChatIngest(ctx.db, ctx.communities, ctx.frontends, service)
         ctx.events.subscribe(ingest.handle)
+        ctx.discussions.register(DebateDiscussions(service))
         every = timedelta(minutes=ctx.config.sync_minutes)
         ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
         async with ingest:  # writes the queued chat messages at shutdown

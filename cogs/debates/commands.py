@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from bot.commands.invocation import Invocation
@@ -15,10 +14,11 @@ from cogs.debates.chat_render import render_chat_summary
 from cogs.debates.models import Source, Thread
 from cogs.debates.period import period_of
 from cogs.debates.render import render_summary
+from cogs.debates.resolve import resolve_target
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
 from cogs.debates.sources_render import render_sources
-from cogs.debates.targets import forum_topic, same_forum
+from cogs.debates.targets import same_forum
 
 
 @command(
@@ -138,65 +138,10 @@ async def summarize(
     )
 
 
-_CHANNEL_ID = re.compile(r"<#(\d+)>|(-?\d{1,20}(?:/\d{1,12})?)")
-
-
 async def _thread(
     inv: Invocation[Debates], service: DebateService, target: str
 ) -> tuple[Thread, Source]:
-    target = target.strip()
-    if target.startswith("http"):
-        return await _forum_thread(inv, service, target)
-    if not target:
-        if inv.channel is None:
-            raise InvalidOption("target", "name a forum topic URL or a channel")
-        found = await service.chat_thread(inv.community.id, inv.channel.platform, inv.channel.id)
-        if found is None:
-            raise UserError(
-                f"Nothing from {inv.channel.display or 'this channel'} is stored yet. "
-                "Stewards: /ingest channel to backfill it."
-            )
-        return found, await service.source_of(found)
-    stored = await service.chat_threads(inv.community.id)
-    if match := _CHANNEL_ID.fullmatch(target):
-        wanted = match.group(1) or match.group(2)
-        by_id = [(t, s) for t, s in stored if t.external_id == wanted]
-        here = [(t, s) for t, s in by_id if s.kind == inv.platform] or by_id
-        if not here:
-            raise UserError(
-                f"Nothing from {target} is stored yet. Stewards: /ingest channel to backfill it."
-            )
-        return here[0]
-    if not re.fullmatch(r"#?[^\s#<>@][^#<>@]{0,99}", target):
-        raise InvalidOption("target", "must be a forum topic URL, a #channel or a channel id")
-    matches = channels.named(stored, target, inv.platform)
-    if not matches:
-        raise InvalidOption("target", channels.unknown(target, stored))
-    if len(matches) > 1:
-        raise InvalidOption("target", channels.ambiguous(target, matches, stored))
-    return matches[0]
-
-
-async def _forum_thread(
-    inv: Invocation[Debates], service: DebateService, target: str
-) -> tuple[Thread, Source]:
-    topic = forum_topic(target)
-    if topic is None:
-        raise InvalidOption("target", "is not a forum topic URL (…/t/slug/123)")
-    base, topic_id = topic
-    forums = [f for f in await service.forum_sources(inv.community.id) if same_forum(f.key, base)]
-    if not forums:
-        raise InvalidOption(
-            "target",
-            f"{base} is not a forum of this community; stewards can add it with /forum add",
-        )
-    thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
-    if thread is None:
-        await service.sync(forums[0])
-        thread = await service.thread(inv.community.id, "discourse", forums[0].key, str(topic_id))
-    if thread is None:
-        raise InvalidOption("target", f"topic {topic_id} was not found on {base}")
-    return thread, forums[0]
+    return await resolve_target(service, inv.community.id, inv.platform, inv.channel, target)
 
 
 @command("usage", help="Language model use and cost, per command", requires=Role.STEWARD)

@@ -317,6 +317,26 @@ class DebateService:
         async with self._db.read() as session:
             return await store.children(session, thread.id or 0)
 
+    async def discussion_posts(self, thread: Thread, *, with_threads: bool) -> list[PostInput]:
+        """The posts another feature reads (bot/discussions.py): as a summary of the whole
+        thread reads them, a forum topic's opening post first."""
+        ids = [thread.id or 0]
+        if with_threads:
+            ids += [t.id or 0 for t in await self.child_threads(thread)]
+        read = await self._posts(ids, WHOLE)
+        _check_read(read, WHOLE)
+        return read.posts
+
+    async def latest_summary(self, thread: Thread) -> Summary | None:
+        async with self._db.read() as session:
+            query = (
+                select(Summary)
+                .where(Summary.thread_id == thread.id)
+                .order_by(col(Summary.id).desc())
+                .limit(1)
+            )
+            return (await session.exec(query)).first()
+
     # Summaries ----------------------------------------------------------------------------
 
     async def summarize(
