@@ -42,11 +42,26 @@ class Discussion:
     label: str = ""
 
 
+@dataclass(frozen=True)
+class ModelUse:
+    """One model call another feature made about a discussion, for /usage."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
 class DiscussionSource(Protocol):
     async def discussion(self, community_id: int, platform: str, target: str) -> Discussion:
         """The discussion at the target (a forum topic URL, a channel mention, #name or id, a
         thread), read as /summarize reads it; UserError with /summarize's message when the
         target is unknown or holds nothing."""
+        ...
+
+    async def record_model_use(
+        self, community_id: int, command: str, model: str, calls: Sequence[ModelUse]
+    ) -> None:
+        """Model calls made reading a discussion (drafting a proposal), shown by /usage."""
         ...
 
 
@@ -67,3 +82,10 @@ class Discussions:
                 "Reading a debate needs the debates feature, which is not enabled on this bot."
             )
         return await self._sources[0].discussion(community_id, platform, target)
+
+    async def record_model_use(
+        self, community_id: int, command: str, model: str, calls: Sequence[ModelUse]
+    ) -> None:
+        """Recorded where /usage reads it; dropped when no feature keeps a usage record."""
+        if self._sources and calls:
+            await self._sources[0].record_model_use(community_id, command, model, calls)

@@ -66,15 +66,13 @@ def parse_command_line(
     """Parse "/name [sub] args" as typed in the console or Telegram.
 
     Returns None when the line is not a command for this bot (no slash, or "/cmd@otherbot").
-    Values with spaces are quoted ("a b"); an option can also be given as name=value.
+    Values with spaces are quoted ("a b"; an apostrophe is no quote); an option can also be given
+    as name=value.
     """
     text = text.strip()
     if not text.startswith("/"):
         return None
-    try:
-        tokens = shlex.split(text[1:])
-    except ValueError as exc:
-        raise UserError(f"Could not read that command: {exc} (check your quotes)") from exc
+    tokens = _tokens(text[1:])
     if not tokens:
         return None
     head, _, addressee = tokens[0].partition("@")
@@ -91,6 +89,18 @@ def parse_command_line(
         names = ", ".join(f"/{m.name}" for m in members)
         raise UnknownCommand(f"/{prefix} needs a subcommand: {names}")
     raise UnknownCommand(f"There is no /{shown(prefix)[1:-1]} command. Try /help.")
+
+
+def _tokens(text: str) -> list[str]:
+    """Words, or "quoted values"; an apostrophe in free text ("we're", "O'Brien") is no quote."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as exc:
+        raise UserError(f"Could not read that command: {exc} (check your quotes)") from exc
 
 
 def _split_arguments(spec: CommandSpec, tokens: list[str]) -> ParsedLine:
@@ -115,7 +125,7 @@ def bind_arguments(
     for index, param in enumerate(free):
         if not remaining:
             break
-        if index == len(free) - 1 and _takes_rest(param):
+        if param.rest or (index == len(free) - 1 and _takes_rest(param)):
             bound[param.name] = " ".join(remaining)
             remaining = []
             break

@@ -39,6 +39,9 @@ class Opt:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     autocomplete: Autocomplete | None = None
+    # A text option that takes every remaining word typed (console, Telegram): the options after
+    # it are then given as name=value. For free text ("/draft edit summary We fund it").
+    rest: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Param:
     choices: tuple[str, ...] = ()
     enum: type[Enum] | None = None
     autocomplete: Autocomplete | None = None
+    rest: bool = False
 
     def parse(self, raw: object, platform: str) -> Any:
         match self.kind:
@@ -210,4 +214,7 @@ def _param(command_name: str, parameter: inspect.Parameter, hint: Any) -> Param:
             f"/{command_name}: option {parameter.name!r} has type {hint!r}; use str, int, bool, an "
             "Enum, Address, Url, Duration, When, MemberRef or ChannelRef"
         )
-    return Param(kind=kind, min=extra.min, max=extra.max, max_length=extra.max_length, **common)
+    rest = extra.rest and kind == Kind.STRING
+    return Param(
+        kind=kind, min=extra.min, max=extra.max, max_length=extra.max_length, rest=rest, **common
+    )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bot.discussions import Discussion, StoredSummary
+from collections.abc import Sequence
+
+from bot.discussions import Discussion, ModelUse, StoredSummary
 from cogs.debates import channels
 from cogs.debates.forum_sync import as_utc
 from cogs.debates.models import Source, Summary, Thread
@@ -27,6 +29,19 @@ class DebateDiscussions:
             posts=posts,
             summary=_summary(stored) if stored is not None else None,
             label=thread.title if forum else channels.label(thread.title, source.kind),
+        )
+
+    async def record_model_use(
+        self, community_id: int, command: str, model: str, calls: Sequence[ModelUse]
+    ) -> None:
+        await self._service.record_model_use(
+            community_id,
+            command,
+            model,
+            calls=len(calls),
+            prompt_tokens=sum(c.prompt_tokens for c in calls),
+            completion_tokens=sum(c.completion_tokens for c in calls),
+            cost_usd=sum(c.cost_usd for c in calls),
         )
 
 

@@ -520,16 +520,38 @@ class DebateService:
         if not calls or self._model is None:
             return
         model = self._model.model
+        await self.record_model_use(
+            community_id,
+            command,
+            model,
+            calls=len(calls),
+            prompt_tokens=sum(c.prompt_tokens for c in calls),
+            completion_tokens=sum(c.completion_tokens for c in calls),
+            cost_usd=sum(c.cost(model) for c in calls),
+        )
+
+    async def record_model_use(
+        self,
+        community_id: int,
+        command: str,
+        model: str,
+        *,
+        calls: int,
+        prompt_tokens: int,
+        completion_tokens: int,
+        cost_usd: float,
+    ) -> None:
+        """Model calls shown by /usage: this feature's, and other features' (bot/discussions)."""
         async with self._db.transaction() as session:
             session.add(
                 ModelUsage(
                     community_id=community_id,
                     command=command,
                     model=model,
-                    calls=len(calls),
-                    prompt_tokens=sum(c.prompt_tokens for c in calls),
-                    completion_tokens=sum(c.completion_tokens for c in calls),
-                    cost_usd=sum(c.cost(model) for c in calls),
+                    calls=calls,
+                    prompt_tokens=prompt_tokens,
+                    completion_tokens=completion_tokens,
+                    cost_usd=cost_usd,
                 )
             )
 

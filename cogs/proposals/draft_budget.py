@@ -57,6 +57,13 @@ def parse_money(text: str) -> Money | None:
     return next((m for m in found if m.token), found[0] if found else None)
 
 
+def every_amount(text: str) -> list[Money]:
+    """Every number the text writes, with its token where one follows: what a drafted budget
+    may use."""
+    found = (_money(match) for match in _MONEY.finditer(_plain(text)))
+    return [money for money in found if money is not None]
+
+
 def _money(match: re.Match[str]) -> Money | None:
     amount = _number(match["number"])
     if amount is None:
@@ -149,14 +156,17 @@ def parse_budget(text: str) -> list[BudgetLine]:
     lines with an amount ("- 50k USDC to grants.ens.eth for audits"). Total lines are left out."""
     lines: list[BudgetLine] = []
     columns: tuple[str | None, ...] = DEFAULT_COLUMNS
-    for line in text.splitlines():
+    text_lines = text.splitlines()
+    for at, line in enumerate(text_lines):
         row = cells(line)
         if row is not None:
-            if all(_SEPARATOR_CELL.match(c) for c in row if c) or not any(row):
+            if _is_separator(row) or not any(row):
                 continue
-            named = tuple(_column_of(c) for c in row)
-            if "amount" in named and not any(parse_money(c) for c in row):
-                columns = named
+            following = cells(text_lines[at + 1]) if at + 1 < len(text_lines) else None
+            if following is not None and _is_separator(following):
+                # A header row: its columns name the cells of the rows below it.
+                named = tuple(_column_of(c) for c in row)
+                columns = named if "amount" in named else DEFAULT_COLUMNS
                 continue
             if any(c.strip().lower() == "total" for c in row):
                 continue
@@ -167,6 +177,10 @@ def parse_budget(text: str) -> list[BudgetLine]:
         if bullet and money and money.token:
             lines.append(_bullet_line(bullet["item"], line))
     return lines
+
+
+def _is_separator(row: list[str]) -> bool:
+    return any(row) and all(_SEPARATOR_CELL.match(c) for c in row if c)
 
 
 def _table_line(row: dict[str | None, str], raw: str) -> BudgetLine:

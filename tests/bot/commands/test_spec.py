@@ -78,3 +78,22 @@ def test_choices_from_opt_on_a_plain_string() -> None:
     colour = pick.param("colour")
     assert colour is not None and colour.kind == Kind.CHOICE
     assert colour.parse("RED", "console") == "red"
+
+
+def test_a_text_option_marked_rest_takes_every_word_and_apostrophes_are_no_quotes() -> None:
+    @command("note", help="note")
+    async def note(
+        inv: Invocation,
+        topic: str,
+        text: Annotated[str, Opt(rest=True)],
+        number: int | None = None,
+    ) -> Reply:
+        return Reply()
+
+    registry = CommandRegistry((note,))
+    parsed = parse_command_line(registry, "/note risks We're late, it's fine number=3", None)
+    assert parsed is not None
+    bound = bind_arguments(note, parsed.positional, parsed.keyword)
+    assert bound == {"topic": "risks", "text": "We're late, it's fine", "number": "3"}
+    # Without rest, the text takes one word and the next goes to the following option.
+    assert bind_arguments(typed, ["3", "0xabc", "1h"], {})["every"] == "1h"
