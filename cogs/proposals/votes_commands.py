@@ -55,7 +55,11 @@ async def proposals_announce(
         if not had:
             return Reply(body=f"{where} got no vote announcements.", tone=Tone.WARNING)
         return Reply(body=f"{where} no longer gets vote announcements.", tone=Tone.SUCCESS)
-    forum = " In a forum channel each proposal gets a post of its own."
+    forum = (
+        " In a forum channel, each proposal gets a post of its own."
+        if channel.platform == "discord"
+        else ""
+    )
     return Reply(
         body=f"{where} gets vote announcements: {', '.join(chosen)}.{forum}", tone=Tone.SUCCESS
     )

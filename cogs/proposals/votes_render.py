@@ -77,8 +77,8 @@ def quorum_progress(event: VoteEvent) -> str:
     if reached is None:
         reached = event.total >= event.quorum
     share = event.total / event.quorum if event.quorum else 0.0
-    state = "reached" if reached else f"{share:.0%} of it"
-    return f"{amount(event.total)} of {amount(event.quorum)} needed ({state})"
+    state = "reached" if reached else f"{share:.0%} of it so far"
+    return f"{amount(event.total)} of {amount(event.quorum)}: {state}"
 
 
 def timing_line(event: VoteEvent, now: datetime) -> str:

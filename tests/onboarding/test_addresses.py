@@ -41,7 +41,10 @@ async def test_addresses_in_the_directory(world: World) -> None:
 
     listings = await world.app.directory.listings(community.id, [ADDRESS, OTHER])
     assert listings == {ADDRESS: [Listing("discord", alice_id, "Alice")]}
+    assert await world.app.directory.addresses_of(community.id, "discord", alice_id) == [ADDRESS]
+    assert await world.app.directory.addresses_of(community.id, "telegram", alice_id) == []
 
     await world.on_discord("forget", {"confirm": "confirm"}, user="alice")
     assert await rows_naming(world, alice_id, "Alice") == []
     assert await world.app.directory.listings(community.id, [ADDRESS]) == {}
+    assert await world.app.directory.addresses_of(community.id, "discord", alice_id) == []
