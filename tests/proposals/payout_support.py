@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 from eth_account.signers.local import LocalAccount
@@ -15,12 +16,14 @@ from web3 import Web3
 
 from cogs.proposals.payout_asks import asks_from_text
 from cogs.proposals.payout_book import PassedProposal, record_passed
+from cogs.treasury.service import TreasuryService
 from tests.fakes.safe_service import FakeSafeTransactionService
 from tests.support.safes import SafeDriver
 from tests.support.world import World
 
 API_KEY = "test-jwt"
 ZERO = "0x0000000000000000000000000000000000000000"
+RED = 0xED4245  # Discord's colour of a high-severity alert
 
 
 def transfer_data(to: str, amount: int) -> bytes:
@@ -90,3 +93,30 @@ async def pass_proposal(
     )
     async with world.app.db.transaction() as session:
         await record_passed(session, proposal)
+
+
+async def watch(world: World, safe: SafeDriver) -> TreasuryService:
+    alerts_channel = world.discord.channel("#alerts")
+    await world.on_discord(
+        "config set", {"key": "alert_channel", "value": f"<#{alerts_channel.id}>"}, user="carol"
+    )
+    await world.on_discord(
+        "safe watch", {"address": safe.address, "chain": "anvil", "name": "Treasury"}, user="carol"
+    )
+    treasury: TreasuryService = world.app.runtimes["treasury"]
+    return treasury
+
+
+async def poll_alert(world: World, treasury: TreasuryService, safe: SafeDriver) -> dict[str, Any]:
+    """Poll the queue once; the one new alert posted, as Discord got its embed."""
+    before = len(world.discord.channel_messages(world.discord.channel("#alerts")))
+    await treasury.queue_watch.poll("anvil", safe.address)
+    await world.app.outbox.drain()
+    posted = world.discord.channel_messages(world.discord.channel("#alerts"))
+    [new] = posted[before:]
+    embed: dict[str, Any] = new["embeds"][0]
+    return embed
+
+
+def severity(embed: dict[str, Any]) -> str:
+    return str(embed["footer"]["text"]).split(" · ")[0]

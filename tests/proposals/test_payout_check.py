@@ -9,21 +9,23 @@ from typing import Any
 
 import pytest
 
-from cogs.treasury.service import TreasuryService
 from tests.fakes.safe_service import FakeSafeTransactionService
 from tests.proposals.payout_support import (
     API_KEY,
+    RED,
     multisend_data,
     pass_proposal,
+    poll_alert,
     queue,
+    severity,
     transfer_data,
+    watch,
 )
 from tests.support.anvil import Anvil
 from tests.support.safes import SafeContracts, SafeDriver, create_safe
 from tests.support.world import World
 
 DELEGATECALL = 1
-RED = 0xED4245
 TUSD = 10**6  # the test token has 6 decimals
 
 
@@ -72,33 +74,6 @@ def budget(token: str, rows: list[tuple[str, str, str]]) -> str:
         "| **Total** | | | |",
     ]
     return "\n".join(lines)
-
-
-async def watch(world: World, safe: SafeDriver) -> TreasuryService:
-    alerts_channel = world.discord.channel("#alerts")
-    await world.on_discord(
-        "config set", {"key": "alert_channel", "value": f"<#{alerts_channel.id}>"}, user="carol"
-    )
-    await world.on_discord(
-        "safe watch", {"address": safe.address, "chain": "anvil", "name": "Treasury"}, user="carol"
-    )
-    treasury: TreasuryService = world.app.runtimes["treasury"]
-    return treasury
-
-
-async def poll_alert(world: World, treasury: TreasuryService, safe: SafeDriver) -> dict[str, Any]:
-    """Poll the queue once; the one new alert posted, as Discord got its embed."""
-    before = len(world.discord.channel_messages(world.discord.channel("#alerts")))
-    await treasury.queue_watch.poll("anvil", safe.address)
-    await world.app.outbox.drain()
-    posted = world.discord.channel_messages(world.discord.channel("#alerts"))
-    [new] = posted[before:]
-    embed: dict[str, Any] = new["embeds"][0]
-    return embed
-
-
-def severity(embed: dict[str, Any]) -> str:
-    return str(embed["footer"]["text"]).split(" · ")[0]
 
 
 async def test_a_payout_that_matches_a_passed_proposal_says_so(
