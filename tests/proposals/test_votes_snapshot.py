@@ -4,6 +4,7 @@ whose wallet has not voted get a reminder, and voters do not."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,6 +14,8 @@ from sqlmodel import select
 
 from cogs.onboarding.wallet_models import WalletLink
 from cogs.proposals.payout_models import PassedProposalRow
+from cogs.proposals.snapshot_follow import SnapshotFollower
+from cogs.proposals.snapshot_hub import SnapshotHub
 from tests.fakes.snapshot import FakeSnapshot
 from tests.proposals.votes_support import community_id
 from tests.support.world import World, discord_text
@@ -182,3 +185,25 @@ async def test_reminders_go_to_opted_in_members_whose_wallet_has_not_voted(
     ]
     assert reminders == ["Vote reminder: Fund the docs sprint"]
     assert world.discord.dm_messages("bob") == []
+
+
+async def test_two_replicas_polling_at_once_announce_each_event_once(
+    world: World, hub: FakeSnapshot
+) -> None:
+    await subscribe(world)
+    now = time.time()
+    hub.add_proposal(
+        "dao.eth", title="Fund the docs sprint", start=int(now - 60), end=int(now + 3 * DAY)
+    )
+    proposals = world.app.runtimes["proposals"]
+    # Two followers over the same database, as two processes (or one restarted) would run.
+    replicas = [SnapshotFollower(proposals, SnapshotHub(world.app.http)) for _ in range(2)]
+    for _ in range(3):
+        await asyncio.gather(*(r.poll("test-dao") for r in replicas), return_exceptions=True)
+    await world.app.outbox.drain()
+    titles = discord_titles(world, "#alerts")
+    assert [t.split(":")[0] for t in titles] == ["New proposal", "Voting is open"]
+    assert len(telegram_posts(world)) == 2
+    keyboard = world.telegram.messages(world.telegram.group.id, from_bot=True)[-1].reply_markup
+    labels = [b["text"] for row in (keyboard or {})["inline_keyboard"] for b in row]
+    assert labels == ["Open the proposal", "Vote For", "Vote Against", "Vote Abstain"]
