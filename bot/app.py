@@ -12,6 +12,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from bot import __version__
+from bot.activity import Activity
 from bot.clock import Clock, SystemClock
 from bot.commands.community import CORE_SETTINGS, CommunityService
 from bot.commands.dispatch import Dispatcher
@@ -70,6 +71,7 @@ class App:
         )
         self.events = EventBus()
         self.directory = Directory()
+        self.activity = Activity()
         self.payouts = PayoutReviews()
         self.discussions = Discussions()
         self.web = WebServer(
@@ -111,6 +113,7 @@ class App:
             default_community=self.settings.default_community,
             console_community=self.settings.console.community,
             directory=self.directory,
+            activity=self.activity,
             payouts=self.payouts,
             discussions=self.discussions,
             web=self.web,

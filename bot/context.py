@@ -13,6 +13,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
+from bot.activity import Activity
 from bot.clock import Clock
 from bot.commands.community import CommunityService
 from bot.commands.registry import CommandRegistry
@@ -55,6 +56,8 @@ class FeatureContext(Generic[ConfigT]):
     console_community: str
     # Members behind addresses, for features that name people (filled by onboarding).
     directory: Directory = field(default_factory=Directory)
+    # What members have done here, for features that rank people (filled by debates).
+    activity: Activity = field(default_factory=Activity)
     # Checks of what a treasury is about to pay (registered by proposals, read by treasury).
     payouts: PayoutReviews = field(default_factory=PayoutReviews)
     # Debates as other features read them (filled by debates, read by proposals).

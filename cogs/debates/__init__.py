@@ -13,6 +13,7 @@ from bot.commands.community import SettingSpec, on_off
 from bot.context import FeatureContext
 from bot.errors import StewardError, UpstreamError
 from bot.features import Feature
+from cogs.debates.activity import ChatActivity
 from cogs.debates.chat_ingest import CHANNELS_SETTING, ChatIngest
 from cogs.debates.commands import (
     forum_add,
@@ -51,6 +52,7 @@ async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]
         ingest = ChatIngest(ctx.db, ctx.communities, ctx.frontends, service)
         ctx.events.subscribe(ingest.handle)
         ctx.discussions.register(DebateDiscussions(service))
+        ctx.activity.register(ChatActivity(ctx.db))
         every = timedelta(minutes=ctx.config.sync_minutes)
         ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
         async with ingest:  # writes the queued chat messages at shutdown

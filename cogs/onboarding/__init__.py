@@ -33,7 +33,7 @@ async def lifespan(ctx: FeatureContext[OnboardingConfig]) -> AsyncIterator[Onboa
     welcomer = Welcomer(ctx.db, ctx.config, ctx.outbox, ctx.communities)
     flow = FlowService(ctx.db, ctx.config, ctx.outbox, ctx.clock)
     directory = DirectoryService(ctx.db, ctx.config, ctx.clock, hooks)
-    matches = MatchService(ctx.db, ctx.clock)
+    matches = MatchService(ctx.db, ctx.clock, ctx.activity)
     ctx.events.subscribe_joins(welcomer.on_join)
     ctx.directory.register(directory)
     ctx.scheduler.every("onboarding.flow-timeout", EXPIRY_TICK, flow.expire_job)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from bot.activity import Activity, MemberActivity
 from bot.clock import Clock
 from bot.storage.database import Database
 from bot.storage.models import as_utc
-from cogs.onboarding.ranking import Candidate, Ranked, rank
+from cogs.onboarding.ranking import Candidate, Ranked, rank, topic_words
 from cogs.onboarding.store import Member, profile_of, profiles
 
 
 class MatchService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, activity: Activity | None = None) -> None:
         self.db = db
         self.clock = clock
+        self.activity = activity or Activity()
 
     async def match(
         self, steward: Member, task: str, known_skills: list[str]
@@ -22,6 +24,9 @@ class MatchService:
         async with self.db.read() as session:
             own = await profile_of(session, steward)
             found = await profiles(session, steward.community_id, matching_only=True)
+        keys = [(p.platform, p.user_id) for p in found]
+        done = await self.activity.activity(steward.community_id, keys, topic_words(task))
+        none = MemberActivity(0, 0, 0, None)
         candidates = [
             Candidate(
                 key=f"{p.platform}:{p.user_id}",
@@ -31,6 +36,8 @@ class MatchService:
                 timezone=p.timezone,
                 hours_per_week=p.hours_per_week,
                 onboarded_at=as_utc(p.onboarded_at) or now,
+                posts=done.get((p.platform, p.user_id), none).posts,
+                posts_on_topic=done.get((p.platform, p.user_id), none).on_topic,
             )
             for p in found
             # The steward asking is not a candidate for their own task.

@@ -2,7 +2,8 @@
 
 A task's words are stemmed and read against each profile's skills (directly, or through a small
 table of words that point to a skill: "audit" to security, "dashboard" to data and frontend)
-and against what the member said they want to work on. Time-zone overlap with the steward's
+and against what the member said they want to work on; what they said here counts too (their
+messages in the ingested chat that use the task's words). Time-zone overlap with the steward's
 working day, hours available, and how long the member has been onboarded break the ties.
 """
 
@@ -50,7 +51,9 @@ _SUFFIXES = ("ations", "ation", "ings", "ing", "ers", "er", "ies", "es", "ed", "
 # A working day in each member's own time zone, for the overlap.
 WORK_START, WORK_END = 9, 18
 
-W_SKILLS, W_INTERESTS, W_ZONE, W_HOURS, W_TENURE = 0.55, 0.2, 0.12, 0.1, 0.03
+W_SKILLS, W_INTERESTS, W_ACTIVITY, W_ZONE, W_HOURS, W_TENURE = 0.5, 0.18, 0.1, 0.1, 0.09, 0.03
+# Messages on the task's subject that make someone a candidate without a matching skill.
+ON_TOPIC_ENOUGH = 3
 
 
 def stem(word: str) -> str:
@@ -92,6 +95,9 @@ class Candidate:
     timezone: str
     hours_per_week: int
     onboarded_at: datetime
+    # Their messages in the ingested chat, and how many of them use the task's words.
+    posts: int = 0
+    posts_on_topic: int = 0
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,11 @@ def rank(
         if shared:
             said = sorted({w for w, stemmed in task_stems.items() if stemmed in shared})
             reasons.append(f"wants to work on {', '.join(said)}")
-        if not matched and not shared:
+        if c.posts:
+            about = f", {c.posts_on_topic} on this subject" if c.posts_on_topic else ""
+            reasons.append(f"{c.posts} message{'s' if c.posts != 1 else ''} here{about}")
+        activity_score = min(c.posts_on_topic, 5) / 5
+        if not matched and not shared and c.posts_on_topic < ON_TOPIC_ENOUGH:
             continue
         zone_score = 0.5
         if steward_zone:
@@ -158,6 +168,7 @@ def rank(
         score = (
             W_SKILLS * skill_score
             + W_INTERESTS * interest_score
+            + W_ACTIVITY * activity_score
             + W_ZONE * zone_score
             + W_HOURS * hours_score
             + W_TENURE * tenure_score
@@ -165,3 +176,8 @@ def rank(
         results.append(Ranked(c, round(score, 4), tuple(reasons)))
     results.sort(key=lambda r: (-r.score, r.candidate.name.lower(), r.candidate.key))
     return results
+
+
+def topic_words(task: str) -> list[str]:
+    """The task's own words worth finding in what members wrote (no stop words, no stems)."""
+    return sorted({w for w in _WORD.findall(task.lower()) if w not in _STOP and len(w) >= 3})

@@ -3,12 +3,16 @@ members who opted out never appear; the steward's time zone breaks a tie."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App
+from bot.commands.caller import Space
+from bot.commands.options import ChannelRef
 from bot.commands.spec import Role
+from bot.events import ChatMessage
 from bot.storage.models import Community
 from cogs.onboarding.models import ContributorProfile
 from cogs.onboarding.ranking import overlap_hours, skills_in
@@ -118,3 +122,68 @@ def test_working_days_overlap() -> None:
     assert overlap_hours("Europe/Berlin", "Europe/Paris", day) == 9
     assert overlap_hours("Europe/Berlin", "UTC", day) == 8
     assert overlap_hours("Europe/Berlin", "Pacific/Auckland", day) == 0
+
+
+async def test_what_members_said_here_counts(tmp_path: Path, db_url: str) -> None:
+    """Messages in the ingested chat on the task's subject rank a member up, with the reason;
+    three such messages make a member without the skill a candidate."""
+    group = Space("telegram", "-1001", "Test DAO")
+    chat = ChannelRef("telegram", "-1001", "Test DAO")
+    community = {"slug": "test-dao", "name": "Test DAO", "telegram_chat_ids": [group.id]}
+    # The steward asks from the console of the same community.
+    settings = make_settings(
+        tmp_path, db_url, communities=[community], console={"community": "test-dao"}
+    )
+    async with running_app(settings, clock=ManualClock()) as app:
+        community_id = next(c.id for c in await app.communities.all() if c.slug == "test-dao")
+        people = [("101", "Abe Quiet", ["data"]), ("102", "Zed Vocal", ["data"])]
+        people.append(("103", "Kim Nodata", ["writing"]))
+        async with app.db.transaction() as session:
+            for user_id, name, skills in people:
+                session.add(
+                    ContributorProfile(
+                        community_id=community_id,
+                        platform="telegram",
+                        user_id=user_id,
+                        display_name=name,
+                        skills=skills,
+                        interests="",
+                        timezone="Europe/Madrid",
+                        hours_per_week=10,
+                        onboarded_at=app.clock.now() - timedelta(days=10),
+                        matching=True,
+                    )
+                )
+        lines = [
+            ("102", "the oracle prices lag on the dashboard again"),
+            ("102", "I can rebuild the oracle panel this week"),
+            ("103", "oracle deviation alerts should be public"),
+            ("103", "here is my oracle notebook"),
+            ("103", "Oracle feeds: compare Chainlink and Pyth?"),
+            ("101", "gm"),
+        ]
+        for number, (author, text) in enumerate(lines, start=1):
+            await app.events.publish(
+                ChatMessage(
+                    platform="telegram",
+                    space=group,
+                    channel=chat,
+                    message_id=str(number),
+                    author_id=author,
+                    author_name=author,
+                    text=text,
+                    created_at=app.clock.now() - timedelta(hours=number),
+                )
+            )
+        steward = Console(app, Role.STEWARD)
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            ranked = ranking(await steward.say('/match "oracle price dashboard" 5'))
+            if len(ranked) == 3 or asyncio.get_running_loop().time() > deadline:
+                break
+            await asyncio.sleep(0.2)
+        names = [name for name, _ in ranked]
+        assert names[:2] == ["Zed Vocal", "Abe Quiet"], ranked
+        assert "2 messages here, 2 on this subject" in ranked[0][1]
+        assert "1 message here" in ranked[1][1] and "on this subject" not in ranked[1][1]
+        assert names[2] == "Kim Nodata" and "3 messages here, 3 on this subject" in ranked[2][1]
