@@ -5,10 +5,15 @@ Sent once per proposal, when the vote enters its last `remind_hours`: the run is
 proposal's "reminders" event with the messages in the outbox. Members without a linked wallet
 are not reminded (nothing tells whether they voted); nor are members who asked to be forgotten
 (the directory has no wallet of theirs).
+
+`remind_members` serves any follower: it is given the proposal and a way to ask which of some
+addresses voted (the Snapshot hub's votes; a Governor's `hasVoted`, batched through its node).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import select
@@ -25,15 +30,45 @@ from cogs.proposals.votes_render import moment
 
 REMINDERS = "reminders"
 
+# Which of these addresses voted on the proposal (as given).
+VotedAmong = Callable[[Sequence[str]], Awaitable[set[str]]]
+
+
+@dataclass(frozen=True)
+class OpenVote:
+    """A proposal whose vote is open: its key ("snapshot:<id>", "governor:<chain>:<address>:
+    <id>"), title, link, end, and where members vote ("Snapshot", "the Governor")."""
+
+    key: str
+    title: str
+    link: str
+    ends_at: datetime
+    venue: str
+
 
 async def remind_voters(
     proposals: Proposals, hub: SnapshotHub, community_id: int, proposal: HubProposal
 ) -> int:
-    """Enqueue the proposal's reminders unless they were sent; how many."""
+    """A Snapshot proposal's reminders, the hub telling who voted."""
+    hub_url = proposals.config.snapshot.hub_url
+
+    async def voted_among(addresses: Sequence[str]) -> set[str]:
+        return await hub.voters(hub_url, proposal.id, addresses)
+
+    vote = OpenVote(
+        f"snapshot:{proposal.id}", proposal.title, proposal.link, when(proposal.end), "Snapshot"
+    )
+    return await remind_members(proposals, community_id, vote, voted_among)
+
+
+async def remind_members(
+    proposals: Proposals, community_id: int, vote: OpenVote, voted_among: VotedAmong
+) -> int:
+    """Enqueue the proposal's reminders unless they were sent; how many. The caller decides
+    when the vote is close enough to its end (`[proposals.votes] remind_hours`)."""
     ctx = proposals.ctx
-    key = f"snapshot:{proposal.id}"
     async with ctx.db.read() as session:
-        if await _reminded(session, community_id, key):
+        if await _reminded(session, community_id, vote.key):
             return 0
         rows = await session.exec(
             select(VoteReminderOptIn).where(VoteReminderOptIn.community_id == community_id)
@@ -45,26 +80,26 @@ async def remind_voters(
         member: await ctx.directory.addresses_of(community_id, *member) for member in members
     }
     addresses = [a for linked in wallets.values() for a in linked]
-    voted = await hub.voters(proposals.config.snapshot.hub_url, proposal.id, addresses)
+    voted = await voted_among(addresses) if addresses else set()
     added = 0
     async with ctx.db.transaction() as session:
-        if await _reminded(session, community_id, key):
+        if await _reminded(session, community_id, vote.key):
             return 0
         session.add(
             VoteAnnouncement(
                 community_id=community_id,
-                proposal_key=key,
+                proposal_key=vote.key,
                 kind=REMINDERS,
                 announced_at=ctx.clock.now(),
             )
         )
-        reply = reminder(proposal, ctx.clock.now())
+        reply = reminder(vote, ctx.clock.now())
         for (platform, user_id), linked in wallets.items():
             if not linked or any(address in voted for address in linked):
                 continue
             added += await ctx.outbox.enqueue(
                 session,
-                key=f"{KEY_PREFIX}:{key}:remind:{platform}:{user_id}",
+                key=f"{KEY_PREFIX}:{vote.key}:remind:{platform}:{user_id}",
                 community_id=community_id,
                 reply=reply,
                 to=ToMember(platform, user_id),
@@ -72,13 +107,12 @@ async def remind_voters(
     return added
 
 
-def reminder(proposal: HubProposal, now: datetime) -> Reply:
+def reminder(vote: OpenVote, now: datetime) -> Reply:
     return Reply(
-        title=f"Vote reminder: {proposal.title}"[:250],
-        body=f"Voting ends {moment(when(proposal.end), now)} and your linked wallet has not "
-        "voted yet. (You asked for this with /proposals remind on; /proposals remind off stops "
-        "it.)",
-        links=(Link("Vote on Snapshot", proposal.link),) if proposal.link else (),
+        title=f"Vote reminder: {vote.title}"[:250],
+        body=f"Voting ends {moment(vote.ends_at, now)} and your linked wallet has not voted "
+        "yet. (You asked for this with /proposals remind on; /proposals remind off stops it.)",
+        links=(Link(f"Vote on {vote.venue}", vote.link),) if vote.link else (),
     )
 
 
