@@ -23,6 +23,7 @@ from cogs.proposals.draft_commands import DRAFT_COMMANDS
 from cogs.proposals.draft_part import start_drafting
 from cogs.proposals.draft_template import template_name
 from cogs.proposals.payout_part import start_payouts
+from cogs.proposals.publish_commands import PUBLISH_COMMANDS
 from cogs.proposals.publish_part import start_publishing
 from cogs.proposals.runtime import Part, Proposals
 from cogs.proposals.votes_commands import COMMANDS as VOTES_COMMANDS
@@ -44,7 +45,7 @@ async def lifespan(ctx: FeatureContext[ProposalsConfig]) -> AsyncIterator[Propos
 feature = Feature(
     name="proposals",
     description="proposal drafts from debates, publishing, vote tracking and payout checks",
-    commands=(*DRAFT_COMMANDS, *VOTES_COMMANDS),
+    commands=(*DRAFT_COMMANDS, *PUBLISH_COMMANDS, *VOTES_COMMANDS),
     settings=(
         SettingSpec(
             "proposal_template",
