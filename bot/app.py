@@ -13,6 +13,7 @@ from typing import Any
 
 from bot import __version__
 from bot.activity import Activity
+from bot.chain_logs import ChainLogs
 from bot.clock import Clock, SystemClock
 from bot.commands.community import CORE_SETTINGS, CommunityService
 from bot.commands.dispatch import Dispatcher
@@ -74,6 +75,7 @@ class App:
         self.activity = Activity()
         self.payouts = PayoutReviews()
         self.discussions = Discussions()
+        self.chain_logs = ChainLogs()
         self.web = WebServer(
             settings.web.public_url, host=settings.web.host, port=settings.web.port
         )
@@ -116,6 +118,7 @@ class App:
             activity=self.activity,
             payouts=self.payouts,
             discussions=self.discussions,
+            chain_logs=self.chain_logs,
             web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,

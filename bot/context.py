@@ -14,6 +14,7 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel
 
 from bot.activity import Activity
+from bot.chain_logs import ChainLogs
 from bot.clock import Clock
 from bot.commands.community import CommunityService
 from bot.commands.registry import CommandRegistry
@@ -62,6 +63,8 @@ class FeatureContext(Generic[ConfigT]):
     payouts: PayoutReviews = field(default_factory=PayoutReviews)
     # Debates as other features read them (filled by debates, read by proposals).
     discussions: Discussions = field(default_factory=Discussions)
+    # Chain logs features follow, read in the treasury's polls (registered by proposals).
+    chain_logs: ChainLogs = field(default_factory=ChainLogs)
     # The bot's web server, for pages members open from chat (routes added in the lifespan).
     web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.

@@ -7,6 +7,10 @@ out of them. While the filters are small they name the Safes; when naming them w
 than `max_filter_bytes` (about 60 Safes at 20 KB), the filters ask by event only and the Safes
 are matched here: request bytes stay flat from 1 to 1,000 Safes. A provider that refuses a range
 as too large or too many results gets it again in halves.
+
+Other filters ride along (`extra_filters`: the logs other features follow, such as Governor
+events): they go into the same batch over the same range, and their raw logs come back in
+`Poll.extra_logs`, one list per filter. With extra filters a chain is read even with no Safe.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class Poll:
     # The last block read, None when nothing new was deep enough to read.
     to_block: int | None
     activities: list[SafeActivity]
+    # The raw logs of the range for each of `extra_filters`, in the same order.
+    extra_logs: list[list[dict[str, Any]]] = field(default_factory=list)
 
 
 async def poll_chain(
@@ -93,26 +99,30 @@ async def poll_chain(
     max_range: int,
     multisends: Collection[str] = (),
     max_filter_bytes: int = 20_000,
+    extra_filters: Sequence[dict[str, Any]] = (),
 ) -> Poll:
     """The head, and the activity of the range after `cursor` that `known_head` made safe."""
     to_block = None
     if known_head is not None:
         to_block = min(known_head - confirmations, cursor + max_range)
-    if to_block is None or to_block <= cursor or not safes:
+    if to_block is None or to_block <= cursor or not (safes or extra_filters):
         head = int((await node.batch([("eth_blockNumber", [])]))[0].value(), 16)
-        return Poll(head, to_block if to_block is not None and to_block > cursor else None, [])
-    filters = log_filters(safes, max_filter_bytes)
+        readable = to_block if to_block is not None and to_block > cursor else None
+        return Poll(head, readable, [], [[] for _ in extra_filters])
+    filters = log_filters(safes, max_filter_bytes) if safes else []
+    queries = [*filters, *extra_filters]
     span = {"fromBlock": hex(cursor + 1), "toBlock": hex(to_block)}
     answers = await node.batch(
-        [("eth_blockNumber", []), *(("eth_getLogs", [{**span, **f}]) for f in filters)]
+        [("eth_blockNumber", []), *(("eth_getLogs", [{**span, **q}]) for q in queries)]
     )
     head = int(answers[0].value(), 16)
-    raw: list[dict[str, Any]] = []
-    for query, answer in zip(filters, answers[1:], strict=True):
-        raw += await _logs(node, query, cursor + 1, to_block, answer)
-    activities = group_activity(raw, safes)
+    found = [
+        await _logs(node, query, cursor + 1, to_block, answer)
+        for query, answer in zip(queries, answers[1:], strict=True)
+    ]
+    activities = group_activity([log for logs in found[: len(filters)] for log in logs], safes)
     await read_calls(node, activities, multisends)
-    return Poll(head, to_block, activities)
+    return Poll(head, to_block, activities, found[len(filters) :])
 
 
 def log_filters(safes: Sequence[str], max_filter_bytes: int) -> list[dict[str, Any]]:

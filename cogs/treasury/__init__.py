@@ -23,7 +23,14 @@ QUEUE_TICK = timedelta(seconds=5)
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[TreasuryService]:
     service = TreasuryService(
-        ctx.db, ctx.config, ctx.http, ctx.outbox, ctx.clock, ctx.directory, ctx.payouts
+        ctx.db,
+        ctx.config,
+        ctx.http,
+        ctx.outbox,
+        ctx.clock,
+        ctx.directory,
+        ctx.payouts,
+        ctx.chain_logs,
     )
     await service.check_chain_ids()
     for name, runtime in service.chains.items():

@@ -4,6 +4,10 @@ Exactly-once alerts: a block range's alerts, their outbox messages and the chain
 committed in one transaction, and each alert has a unique key (community, chain, tx hash, log
 index, Safe); a range processed twice (a restart, an overlap) adds nothing. Posting is the
 framework outbox's job.
+
+Other features' log interests (`bot.chain_logs`, e.g. the proposals feature's Governors) ride
+in the same poll: their filters join the batch, and their handlers run in the transaction that
+stores the alerts and advances the cursor, so they too see each range exactly once.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from collections.abc import Awaitable, Callable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.chain_logs import ChainLogs, LogInterest, RawLog, matching
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.errors import InvalidOption, StartupError
@@ -54,8 +59,11 @@ class TreasuryService:
         clock: Clock,
         directory: Directory | None = None,
         payouts: PayoutReviews | None = None,
+        chain_logs: ChainLogs | None = None,
     ) -> None:
         self.db = db
+        # What other features follow on our chains, read in the same polls.
+        self.chain_logs = chain_logs or ChainLogs()
         self._outbox = outbox
         self.clock = clock
         # Members behind owner addresses, to name them (empty without onboarding).
@@ -199,6 +207,7 @@ class TreasuryService:
             await self._save(chain_name, runtime.head - config.confirmations, [])
             return 0
         safes = await self.watched(chain=chain_name)
+        interests = self.chain_logs.on(chain_name)
         by_address: dict[str, list[WatchedSafe]] = {}
         for safe in safes:
             by_address.setdefault(safe.address, []).append(safe)
@@ -211,6 +220,7 @@ class TreasuryService:
             max_range=config.max_block_range,
             multisends=runtime.multisends,
             max_filter_bytes=config.max_filter_bytes,
+            extra_filters=[interest.log_filter() for interest in interests],
         )
         runtime.head = result.head
         if result.to_block is None:
@@ -225,11 +235,32 @@ class TreasuryService:
                 alerts.append(
                     await alert_for(activity, chain_name, config, runtime.tokens, watcher)
                 )
-        return await self._save(chain_name, result.to_block, alerts)
+        interested = list(zip(interests, result.extra_logs, strict=True))
+        return await self._save(chain_name, result.to_block, alerts, interested)
 
-    async def _save(self, chain_name: str, block: int, alerts: list[TreasuryAlert]) -> int:
+    async def _save(
+        self,
+        chain_name: str,
+        block: int,
+        alerts: list[TreasuryAlert],
+        interested: list[tuple[LogInterest, list[RawLog]]] | None = None,
+    ) -> int:
+        """Alerts, the interests' handlers and the cursor, in one transaction. Handlers run for
+        every range read, with no logs too: a vote's deadline passes without an event."""
         async with self.db.transaction() as session:
             fresh = await self.store_alerts(session, alerts)
+            node = self.chains[chain_name].node
+            for interest, logs in interested or []:
+                try:
+                    await interest.handler(
+                        session, chain_name, node, matching(interest, logs), block
+                    )
+                except ChainError:
+                    raise
+                except Exception as exc:
+                    # Rolls the range back: the cursor stays, the range is read again.
+                    log.exception("chain log handler failed", extra={"interest": interest.name})
+                    raise ChainError(interest.name, f"{type(exc).__name__}: {exc}") from exc
             cursor = await session.get(ChainCursor, chain_name)
             if cursor is None:
                 session.add(ChainCursor(chain=chain_name, block=block))
