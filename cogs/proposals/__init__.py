@@ -15,6 +15,7 @@ from bot.commands.community import SettingSpec
 from bot.context import FeatureContext
 from bot.features import Feature
 from cogs.proposals import draft_models as _draft_models  # noqa: F401  (registers the tables)
+from cogs.proposals import governor_models as governor_models  # registers its tables
 from cogs.proposals import payout_models as _payout_models  # noqa: F401  (registers the tables)
 from cogs.proposals import publish_models as publish_models  # registers its tables
 from cogs.proposals import vote_models as vote_models  # registers its tables
@@ -22,6 +23,7 @@ from cogs.proposals.config import ProposalsConfig
 from cogs.proposals.draft_commands import DRAFT_COMMANDS
 from cogs.proposals.draft_part import start_drafting
 from cogs.proposals.draft_template import template_name
+from cogs.proposals.governor_watch import start_governors
 from cogs.proposals.payout_part import start_payouts
 from cogs.proposals.publish_commands import PUBLISH_COMMANDS
 from cogs.proposals.publish_part import start_publishing
@@ -30,7 +32,13 @@ from cogs.proposals.votes_commands import COMMANDS as VOTES_COMMANDS
 from cogs.proposals.votes_part import start_votes
 
 # Each part is started in this order and stopped in the reverse order.
-PARTS: tuple[Part, ...] = (start_drafting, start_publishing, start_votes, start_payouts)
+PARTS: tuple[Part, ...] = (
+    start_drafting,
+    start_publishing,
+    start_votes,
+    start_payouts,
+    start_governors,
+)
 
 
 @asynccontextmanager

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
 
+from bot.commands.options import parse_address
+from bot.errors import InvalidOption
 from bot.settings import environ_of
 
 
@@ -158,7 +160,29 @@ class VotesConfig(_Table):
 
 
 class GovernorConfig(_Table):
-    pass
+    """`[[proposals.governors]]`: an on-chain OpenZeppelin Governor a community follows.
+
+    `chain` names a chain of `[treasury.chains]`: the watcher's logs ride in the treasury's
+    polls of that chain (its RPC, confirmations and cursor), so the treasury feature must be on.
+    """
+
+    community: str  # the community's slug
+    chain: str
+    address: str
+    name: str = ""
+    # Where members read a proposal; "{id}" becomes the proposal id (decimal), e.g.
+    # "https://www.tally.xyz/gov/my-dao/proposal/{id}". Empty: no link.
+    link: str = ""
+    # For a governor counting in blocks: the chain's block time, to tell when a vote ends.
+    seconds_per_block: float = Field(default=12.0, gt=0)
+
+    @field_validator("address")
+    @classmethod
+    def _checksummed(cls, value: str) -> str:
+        try:
+            return str(parse_address("address", value))  # the bot's one address rule
+        except InvalidOption as exc:
+            raise ValueError(exc.reason) from exc
 
 
 class PayoutConfig(_Table):

@@ -22,6 +22,8 @@ class Proposals:
     publishing: Any = None
     votes: Any = None
     payouts: Any = None
+    # The Governor watcher (governor_watch.GovernorWatch), started with the votes part's data.
+    governors: Any = None
 
     @property
     def config(self) -> ProposalsConfig:
