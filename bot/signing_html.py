@@ -18,7 +18,7 @@ PAGE = """<!doctype html>
   button { font: inherit; padding: 0.6rem 1.2rem; border: 0; border-radius: 8px;
            background: #3a5ccc; color: #fff; cursor: pointer; }
   button:disabled { background: #999; cursor: default; }
-  #status { margin-top: 1rem; min-height: 1.5rem; }
+  #status { margin-top: 1rem; min-height: 1.5rem; overflow-wrap: anywhere; }
   .ok { color: #176b2c; font-weight: 600; }
   .error { color: #a31b1b; }
   .hint { color: #555; font-size: 0.9rem; }

@@ -101,7 +101,12 @@ async def draft_check(
         verdict = f"{len(problems)} problem{'s' if len(problems) > 1 else ''} to fix first."
         tone = Tone.ERROR
     else:
-        verdict = f"Ready to publish to {where}: /draft publish {target}."
+        how = (
+            "/draft publish snapshot <address>"
+            if target is Target.SNAPSHOT
+            else "/draft publish forum"
+        )
+        verdict = f"Ready to publish to {where}: {how}."
         tone = (
             Tone.WARNING if any(f.severity is Severity.WARNING for f in findings) else Tone.SUCCESS
         )

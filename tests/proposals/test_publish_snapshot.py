@@ -31,6 +31,7 @@ from tests.support.signing import (
     typed_data_signature,
 )
 
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "proposals"
 AUTHOR = Account.from_key("0x" + "41" * 32)
 STRANGER = Account.from_key("0x" + "42" * 32)
 CONTENT = ProposalContent(
@@ -182,9 +183,12 @@ async def test_the_signing_page_takes_the_signature_back(app: App, snapshot: Fak
 async def test_the_author_signs_in_a_real_browser_and_the_proposal_is_published(
     app: App, snapshot: FakeSnapshot, tmp_path: Path
 ) -> None:
+    """Its screenshot goes to docs/ when STEWARD_WRITE_DOCS=1 (else the run leaves no trace)."""
     request, proposal = await ask(app, AUTHOR.address)
     url = app.web.url(signing_path(request.nonce))
-    visit = await sign_in_browser(url, AUTHOR, 1, screenshot=tmp_path / "proposal-page.png")
+    target = DOCS if os.environ.get("STEWARD_WRITE_DOCS") == "1" else tmp_path
+    screenshot = target / "proposal-signing-page.png"
+    visit = await sign_in_browser(url, AUTHOR, 1, screenshot=screenshot)
     assert visit.verified, visit.status
     assert visit.calls == ["eth_requestAccounts", "eth_chainId", "eth_signTypedData_v4"]
     proposal_id = "0x" + proposal_hash(proposal).hex()
