@@ -80,7 +80,9 @@ class ProposalSigner:
         if request is None:
             raise SigningRefused(404, UNKNOWN)
         try:
-            published = await self.snapshot.complete(request, signature, "web:signing-page")
+            published = await self.snapshot.complete(
+                request, signature, "web:signing-page", tell=True
+            )
         except UserError as exc:
             raise SigningRefused(400, str(exc)) from exc
         except UpstreamError as exc:

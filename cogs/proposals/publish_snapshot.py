@@ -17,7 +17,9 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from bot.commands.reply import Link, Reply, Tone
 from bot.errors import UpstreamError, UserError
+from bot.outbox import ToMember
 from bot.storage.models import as_utc
 from chain.errors import RpcError
 from chain.node import ChainNode
@@ -144,9 +146,12 @@ class SnapshotPublishing:
             return "expired"
         return "open"
 
-    async def complete(self, request: SigningRequest, signature: str, by: str) -> Publication:
+    async def complete(
+        self, request: SigningRequest, signature: str, by: str, *, tell: bool = False
+    ) -> Publication:
         """Verify the signature, send the envelope, record the publication. What the sequencer
-        refuses is raised in its own words (SequencerRefused)."""
+        refuses is raised in its own words (SequencerRefused). `tell`: the author signed away
+        from chat (the signing page), so the link also goes to them as a direct message."""
         state = self.state(request)
         if state != "open":
             raise UserError(
@@ -175,13 +180,27 @@ class SnapshotPublishing:
         except BaseException:
             await self.publications.release(claim)
             raise
+        url = self.ctx.config.publishing.proposal_url.format(space=proposal.space, id=result.id)
+        published = await self.publications.complete(claim, result.id, url)
         async with self.ctx.db.transaction() as session:
             row = await session.get(SigningRequest, request.nonce)
             if row is not None:
                 row.used_at = self.ctx.clock.now()
                 session.add(row)
-        url = self.ctx.config.publishing.proposal_url.format(space=proposal.space, id=result.id)
-        return await self.publications.complete(claim, result.id, url)
+            if tell:
+                await self.ctx.outbox.enqueue(
+                    session,
+                    key=f"proposals.snapshot-published:{request.nonce}",
+                    community_id=request.community_id,
+                    reply=Reply(
+                        title="Published on Snapshot",
+                        body=f"Your proposal “{proposal.title}” is on Snapshot: {url}",
+                        links=(Link("Open the proposal", url),),
+                        tone=Tone.SUCCESS,
+                    ),
+                    to=ToMember(request.platform, request.user_id),
+                )
+        return published
 
     async def _block(self) -> int:
         if self.node is None:

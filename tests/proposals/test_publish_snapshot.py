@@ -3,6 +3,7 @@ Safe on anvil, verified before it is sent; refusals in the signer's and the sequ
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import aiohttp
 import pytest
 from eth_account import Account
 
+from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.errors import UserError
 from chain.snapshot import SnapshotProposal, proposal_hash, typed_data
@@ -154,6 +156,8 @@ async def test_the_sequencers_refusal_is_shown_verbatim_and_frees_the_draft(
 
 
 async def test_the_signing_page_takes_the_signature_back(app: App, snapshot: FakeSnapshot) -> None:
+    console_out = io.StringIO()
+    app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
     request, proposal = await ask(app, AUTHOR.address)
     url = app.web.url(signing_path(request.nonce))
     signature = typed_data_signature(AUTHOR, typed_data(proposal))
@@ -171,6 +175,10 @@ async def test_the_signing_page_takes_the_signature_back(app: App, snapshot: Fak
             assert (await posted.text()).startswith("Published on Snapshot: https://snapshot.org/")
         async with http.get(url) as again:
             assert '"state": "used"' in await again.text()
+        # The author is told in chat too, by direct message through the outbox.
+        await app.outbox.drain()
+        assert "Published on Snapshot" in console_out.getvalue()
+        assert "direct message to ada" in console_out.getvalue()
         unknown = app.web.url(signing_path("0" * 24))
         async with http.post(unknown, json={"signature": signature}) as posted:
             assert posted.status == 404 and "did not issue" in await posted.text()
