@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.errors import UpstreamError
 from cogs.proposals.payout_asks import asks_from_text
 from cogs.proposals.payout_book import PassedProposal, record_passed
 from cogs.proposals.runtime import Proposals
@@ -29,6 +30,10 @@ class SnapshotFollower:
     def __init__(self, proposals: Proposals, hub: SnapshotHub) -> None:
         self.proposals = proposals
         self.hub = hub
+        # Per community slug: when its last poll went through, and the error of the last one
+        # that did not (cleared by the next success), for the health report.
+        self.last_poll: dict[str, datetime] = {}
+        self.last_error: dict[str, str] = {}
 
     @property
     def _settings(self) -> tuple[str, timedelta, timedelta]:
@@ -41,6 +46,16 @@ class SnapshotFollower:
 
     async def poll(self, community_slug: str) -> int:
         """One round for a community; returns how many announcements were added."""
+        try:
+            added = await self._poll(community_slug)
+        except UpstreamError as exc:
+            self.last_error[community_slug] = str(exc)
+            raise
+        self.last_error.pop(community_slug, None)
+        self.last_poll[community_slug] = self.proposals.ctx.clock.now()
+        return added
+
+    async def _poll(self, community_slug: str) -> int:
         ctx = self.proposals.ctx
         spaces = self.proposals.config.snapshot.spaces_of(community_slug)
         community = await ctx.communities.by_slug(community_slug)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from bot.frontend import Health
 from cogs.proposals.runtime import Proposals
 from cogs.proposals.snapshot_follow import SnapshotFollower
 from cogs.proposals.snapshot_hub import SnapshotHub
@@ -23,6 +24,23 @@ async def start_votes(proposals: Proposals) -> AsyncIterator[None]:
     interval = timedelta(seconds=config.votes.poll_seconds)
     for slug in config.snapshot.spaces:
         ctx.scheduler.every(f"proposals.snapshot.{slug}", interval, _job(follower.poll, slug))
+
+    async def health() -> list[Health]:
+        checks = []
+        for slug, spaces in config.snapshot.spaces.items():
+            error = follower.last_error.get(slug)
+            last = follower.last_poll.get(slug)
+            detail = f"{', '.join(spaces)}: " + (
+                f"last poll failed: {error}"
+                if error
+                else f"polled {last:%Y-%m-%d %H:%M:%S} UTC"
+                if last
+                else "not polled yet"
+            )
+            checks.append(Health(f"snapshot {slug}", error is None, detail))
+        return checks
+
+    ctx.health.add(health)
     yield
 
 

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.errors import UpstreamError
+from bot.frontend import Health
 from cogs.onboarding.wallet_models import WalletLink
 from cogs.proposals.payout_models import PassedProposalRow
 from cogs.proposals.snapshot_follow import SnapshotFollower
@@ -207,3 +209,19 @@ async def test_two_replicas_polling_at_once_announce_each_event_once(
     keyboard = world.telegram.messages(world.telegram.group.id, from_bot=True)[-1].reply_markup
     labels = [b["text"] for row in (keyboard or {})["inline_keyboard"] for b in row]
     assert labels == ["Open the proposal", "Vote For", "Vote Against", "Vote Abstain"]
+
+
+async def test_the_health_report_says_when_the_hub_cannot_be_polled(
+    world: World, hub: FakeSnapshot
+) -> None:
+    def snapshot_health(checks: list[Health]) -> Health:
+        return next(c for c in checks if c.name == "snapshot test-dao")
+
+    assert snapshot_health(await world.app.health.collect()).detail == "dao.eth: not polled yet"
+    await poll(world, hub)
+    assert snapshot_health(await world.app.health.collect()).ok
+    await hub.stop()
+    with pytest.raises(UpstreamError):
+        await poll(world, hub)
+    failing = snapshot_health(await world.app.health.collect())
+    assert not failing.ok and "last poll failed" in failing.detail
