@@ -18,7 +18,7 @@ error until it passes).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +57,15 @@ class ChainLogs:
 
     def __init__(self) -> None:
         self._interests: list[LogInterest] = []
+        self._served: set[str] = set()
+
+    def serve(self, chains: Iterable[str]) -> None:
+        """Said by the feature that polls these chains (the treasury), so a feature can tell a
+        member that an interest in another chain is never read."""
+        self._served.update(chains)
+
+    def served(self, chain: str) -> bool:
+        return chain in self._served
 
     def register(self, interest: LogInterest) -> None:
         if not interest.addresses or not interest.topics:

@@ -13,10 +13,12 @@ from sqlalchemy import JSON, BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import timestamp
+from chain.governor_events import ProposalCreated
 
 # The order a proposal goes through; "closed" means the vote ended (its result read).
 STAGES = ("created", "opened", "ending", "closed", "queued", "executed", "canceled")
 FINAL_STAGES = frozenset({"executed", "canceled"})
+TITLE_LIMIT = 200
 
 
 class GovernorProposal(SQLModel, table=True):
@@ -52,3 +54,34 @@ class GovernorProposal(SQLModel, table=True):
     def key(self) -> str:
         """The proposal's key among followed proposals (cogs/proposals/vote_models.py)."""
         return f"governor:{self.chain}:{self.governor}:{self.proposal_id}"
+
+
+def new_row(community_id: int, chain: str, event: ProposalCreated) -> GovernorProposal:
+    """The row of a proposal just created; its title is the description's first line."""
+    return GovernorProposal(
+        community_id=community_id,
+        chain=chain,
+        governor=event.governor,
+        proposal_id=str(event.proposal_id),
+        proposer=event.proposer,
+        title=title_of(event.description, str(event.proposal_id)),
+        description=event.description,
+        targets=list(event.targets),
+        values=[str(v) for v in event.values],
+        calldatas=["0x" + c.hex() for c in event.calldatas],
+        vote_start=event.vote_start,
+        vote_end=event.vote_end,
+        created_tx=event.tx_hash,
+        created_block=event.block_number,
+        seen_block=event.block_number,
+        seen_log=event.log_index,
+    )
+
+
+def title_of(description: str, proposal_id: str) -> str:
+    """The description's first non-empty line without Markdown heading marks; the id if none."""
+    for line in description.splitlines():
+        text = line.strip().lstrip("#").strip()
+        if text:
+            return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
+    return f"Proposal {proposal_id[:12]}…" if len(proposal_id) > 12 else f"Proposal {proposal_id}"

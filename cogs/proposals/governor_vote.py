@@ -11,16 +11,6 @@ from cogs.proposals.governor_models import GovernorProposal
 from cogs.proposals.votes_announce import VoteEvent
 
 CHOICES = ("For", "Against", "Abstain")
-TITLE_LIMIT = 200
-
-
-def title_of(description: str, proposal_id: str) -> str:
-    """The description's first non-empty line without Markdown heading marks; the id if none."""
-    for line in description.splitlines():
-        text = line.strip().lstrip("#").strip()
-        if text:
-            return text if len(text) <= TITLE_LIMIT else text[: TITLE_LIMIT - 1] + "…"
-    return f"Proposal {proposal_id[:12]}…" if len(proposal_id) > 12 else f"Proposal {proposal_id}"
 
 
 def when(

@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.chain_logs import LogInterest, RawLog
+from bot.frontend import Health
 from bot.storage.models import Community
 from chain.governor import GovernorFacts, ProposalReading, read_governor, read_proposal
 from chain.governor_events import (
@@ -43,9 +44,9 @@ from chain.governor_events import (
 )
 from chain.node import ChainNode
 from cogs.proposals.config import GovernorConfig
-from cogs.proposals.governor_models import FINAL_STAGES, GovernorProposal
+from cogs.proposals.governor_models import FINAL_STAGES, GovernorProposal, new_row
 from cogs.proposals.governor_payouts import passed, passed_proposal
-from cogs.proposals.governor_vote import title_of, vote_event, when
+from cogs.proposals.governor_vote import vote_event, when
 from cogs.proposals.payout_book import record_passed
 from cogs.proposals.runtime import Proposals
 from cogs.proposals.votes_announce import announce
@@ -78,6 +79,18 @@ class GovernorWatch:
             )
             for chain in chains
         ]
+
+    async def health(self) -> list[Health]:
+        """Governors on a chain the treasury does not poll are never read: say so in /about."""
+        chain_logs = self.proposals.ctx.chain_logs
+        unread = sorted({g.chain for g in self.governors if not chain_logs.served(g.chain)})
+        if unread:
+            detail = f"not read: no [treasury.chains.{unread[0]}]" + (
+                f" (nor {', '.join(unread[1:])})" if unread[1:] else ""
+            )
+            return [Health("governors", False, detail)]
+        chains = sorted({g.chain for g in self.governors})
+        return [Health("governors", True, f"{len(self.governors)} on {', '.join(chains)}")]
 
     def configs(self, chain: str, address: str) -> list[GovernorConfig]:
         return [
@@ -116,7 +129,7 @@ class GovernorWatch:
         row = await self._row(session, community_id, config.chain, event)
         if isinstance(event, ProposalCreated):
             if row is None:
-                row = _new_row(community_id, config.chain, event)
+                row = new_row(community_id, config.chain, event)
                 session.add(row)
                 await self._announce(session, node, config, row, "created", to_block, read=False)
             return
@@ -217,27 +230,6 @@ class GovernorWatch:
         return found.first()
 
 
-def _new_row(community_id: int, chain: str, event: ProposalCreated) -> GovernorProposal:
-    return GovernorProposal(
-        community_id=community_id,
-        chain=chain,
-        governor=event.governor,
-        proposal_id=str(event.proposal_id),
-        proposer=event.proposer,
-        title=title_of(event.description, str(event.proposal_id)),
-        description=event.description,
-        targets=list(event.targets),
-        values=[str(v) for v in event.values],
-        calldatas=["0x" + c.hex() for c in event.calldatas],
-        vote_start=event.vote_start,
-        vote_end=event.vote_end,
-        created_tx=event.tx_hash,
-        created_block=event.block_number,
-        seen_block=event.block_number,
-        seen_log=event.log_index,
-    )
-
-
 @asynccontextmanager
 async def start_governors(proposals: Proposals) -> AsyncIterator[None]:
     """Register the governors' log interests with the treasury's polls; withdraw them at stop."""
@@ -246,6 +238,8 @@ async def start_governors(proposals: Proposals) -> AsyncIterator[None]:
     for interest in interests:
         proposals.ctx.chain_logs.register(interest)
     proposals.governors = watch
+    if watch.governors:
+        proposals.ctx.health.add(watch.health)
     try:
         yield
     finally:

@@ -33,6 +33,7 @@ async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[Treasur
         ctx.chain_logs,
     )
     await service.check_chain_ids()
+    ctx.chain_logs.serve(service.chains)
     for name, runtime in service.chains.items():
         interval = timedelta(seconds=runtime.config.poll_seconds)
         ctx.scheduler.every(f"treasury.chain.{name}", interval, _job(service.run_chain, name))

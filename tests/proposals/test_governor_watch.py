@@ -4,16 +4,21 @@ the treasury's polls."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 from sqlmodel import select
 
+from bot.frontend import Health
+from cogs.proposals.config import GovernorConfig
 from cogs.proposals.governor_models import GovernorProposal
 from cogs.proposals.payout_models import PassedProposalRow, PayoutAskRow
 from cogs.treasury.models import ChainCursor
 from cogs.treasury.service import TreasuryService
 from tests.support.anvil import Anvil
+from tests.support.apps import make_settings, running_app
 from tests.support.governor import ABSTAIN, AGAINST, FOR, WHOLE, Governance, deploy_governance
 from tests.support.safes import SafeContracts
 from tests.support.world import World
@@ -104,6 +109,8 @@ async def test_a_governor_proposal_is_announced_step_by_step_once(
     await poll(world)
     assert governance.balance(auditor) == 5_000 * WHOLE
 
+    health = [h for h in await world.app.health.collect() if h.name == "governors"]
+    assert health == [Health("governors", True, "1 on anvil")]
     titles = discord_titles(world, general)
     assert [t.split(":")[0] for t in titles] == STEPS, titles
     posts = telegram_posts(world)
@@ -153,3 +160,27 @@ async def test_a_defeated_and_a_canceled_proposal_are_closed_and_never_recorded_
         assert (await session.exec(select(PassedProposalRow))).all() == []
         stages = {r.title: r.stage for r in (await session.exec(select(GovernorProposal))).all()}
     assert stages == {"Pay the auditors twice": "closed", "Pay the auditors thrice": "canceled"}
+
+
+async def test_a_governor_on_a_chain_the_treasury_does_not_poll_is_unhealthy(
+    tmp_path: Path, db_url: str, chain: Anvil, governance: Governance
+) -> None:
+    anvil = {"chain_id": 31337, "rpc_url": chain.url, "poll_seconds": 3600}
+    elsewhere = {"community": "local", "chain": "mainnet", "address": governance.address}
+    settings = make_settings(
+        tmp_path,
+        db_url,
+        treasury={"chains": {"anvil": anvil}},
+        proposals={"governors": [elsewhere]},
+    )
+    async with running_app(settings) as app:
+        health = [h for h in await app.health.collect() if h.name == "governors"]
+        assert app.chain_logs.on("mainnet") and not app.chain_logs.on("anvil")
+    assert health == [Health("governors", False, "not read: no [treasury.chains.mainnet]")]
+
+
+def test_a_governor_address_with_a_wrong_checksum_is_refused() -> None:
+    good = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+    assert GovernorConfig(community="c", chain="x", address=good.lower()).address == good
+    with pytest.raises(ValidationError, match="EIP-55"):
+        GovernorConfig(community="c", chain="x", address=good.replace("f", "F", 1))
