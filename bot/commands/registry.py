@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -92,15 +91,61 @@ def parse_command_line(
 
 
 def _tokens(text: str) -> list[str]:
-    """Words, or "quoted values"; an apostrophe in free text ("we're", "O'Brien") is no quote."""
-    lexer = shlex.shlex(text, posix=True)
-    lexer.whitespace_split = True
-    lexer.quotes = '"'
-    lexer.commenters = ""
-    try:
-        return list(lexer)
-    except ValueError as exc:
-        raise UserError(f"Could not read that command: {exc} (check your quotes)") from exc
+    """Words, "double-quoted" or 'single-quoted' values, as a shell splits them, except that an
+    apostrophe inside a word ("we're", "O'Brien") is no quote: a single quote opens a value only
+    at a word's start and closes it only at a word's end."""
+    tokens: list[str] = []
+    word: list[str] | None = None
+    at = 0
+    while at < len(text):
+        char = text[at]
+        if char.isspace():
+            if word is not None:
+                tokens.append("".join(word))
+                word = None
+            at += 1
+            continue
+        word = [] if word is None else word
+        if char == "\\" and at + 1 < len(text):
+            word.append(text[at + 1])
+            at += 2
+        elif char == '"':
+            at = _quoted(text, at, word)
+        elif char == "'" and not word and _single_closes(text, at):
+            end = _single_closes(text, at)
+            word.append(text[at + 1 : end])
+            at = end + 1
+        else:
+            word.append(char)
+            at += 1
+    if word is not None:
+        tokens.append("".join(word))
+    return tokens
+
+
+def _quoted(text: str, start: int, word: list[str]) -> int:
+    at = start + 1
+    while at < len(text):
+        char = text[at]
+        if char == "\\" and at + 1 < len(text) and text[at + 1] in '"\\':
+            word.append(text[at + 1])
+            at += 2
+        elif char == '"':
+            return at + 1
+        else:
+            word.append(char)
+            at += 1
+    raise UserError("Could not read that command: No closing quotation (check your quotes)")
+
+
+def _single_closes(text: str, start: int) -> int:
+    """Where the single-quoted value opened at `start` ends (0: it does not, so no quote)."""
+    at = text.find("'", start + 1)
+    while at != -1:
+        if at + 1 == len(text) or text[at + 1].isspace():
+            return at
+        at = text.find("'", at + 1)
+    return 0
 
 
 def _split_arguments(spec: CommandSpec, tokens: list[str]) -> ParsedLine:
