@@ -12,7 +12,6 @@ reads every press, whichever message it sits on.
 from __future__ import annotations
 
 import secrets
-import shlex
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 import discord
 
+from bot.commands.registry import quote_value
 from bot.commands.reply import Form, Reply
 
 CUSTOM_ID_LIMIT = 100
@@ -140,7 +140,7 @@ def read_press(interaction: discord.Interaction, forms: FormBook) -> Pressed | N
         if custom_id.startswith(SELECT):
             option, _, command = custom_id.removeprefix(SELECT).partition(":")
             values = [str(v) for v in data.get("values", [])]
-            return Pressed(line=f"{command} {option}={shlex.quote(','.join(values))}")
+            return Pressed(line=f"{command} {option}={quote_value(','.join(values))}")
         if custom_id.startswith(FORM):
             token = custom_id.removeprefix(FORM)
             form = forms.get(token)
@@ -153,7 +153,7 @@ def read_press(interaction: discord.Interaction, forms: FormBook) -> Pressed | N
             return Pressed(expired=True)
         typed = _modal_values(data)
         options = " ".join(
-            f"{f.option}={shlex.quote(typed.get(f.option, ''))}"
+            f"{f.option}={quote_value(typed.get(f.option, ''))}"
             for f in form.fields
             if typed.get(f.option, "") or f.required
         )

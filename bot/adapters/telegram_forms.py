@@ -10,11 +10,11 @@ again.
 from __future__ import annotations
 
 import html
-import shlex
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from bot.commands.registry import quote_value
 from bot.commands.reply import Form, FormField
 
 SKIP = "-"
@@ -35,7 +35,7 @@ class FormProgress:
 
     def command_line(self) -> str:
         options = " ".join(
-            f"{option}={shlex.quote(value)}" for option, value in self.values.items() if value
+            f"{option}={quote_value(value)}" for option, value in self.values.items() if value
         )
         return f"{self.form.command} {options}".strip()
 

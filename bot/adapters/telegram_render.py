@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import html
 import re
-import shlex
 from dataclasses import dataclass
 
+from bot.commands.registry import quote_value
 from bot.commands.reply import Reply, Tone
 from bot.commands.sanitize import neutralize_mentions, visible
 from bot.commands.split import split_markdown
@@ -104,7 +104,7 @@ def keyboard(reply: Reply) -> Keyboard | None:
         # A menu is one button per option: each press answers with that option.
         menu = reply.select
         buttons += [
-            (label, None, f"{menu.command} {menu.option}={shlex.quote(value)}")
+            (label, None, f"{menu.command} {menu.option}={quote_value(value)}")
             for label, value in menu.options
         ]
     rows += [tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3)]

@@ -90,6 +90,12 @@ def parse_command_line(
     raise UnknownCommand(f"There is no /{shown(prefix)[1:-1]} command. Try /help.")
 
 
+def quote_value(value: str) -> str:
+    """A value as a command line carries it (buttons, menus, forms): in double quotes, with
+    backslashes and double quotes escaped, so `_tokens` reads back exactly `value`."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def _tokens(text: str) -> list[str]:
     """Words, "double-quoted" or 'single-quoted' values, as a shell splits them, except that an
     apostrophe inside a word ("we're", "O'Brien") is no quote: a single quote opens a value only

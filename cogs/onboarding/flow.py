@@ -8,7 +8,6 @@ told once, by direct message) and /onboard then starts afresh.
 from __future__ import annotations
 
 import hashlib
-import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,6 +16,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.commands.registry import quote_value
 from bot.commands.reply import Button, Field, Form, FormField, Reply, Select, Tone
 from bot.errors import UserError
 from bot.outbox import Outbox, ToMember
@@ -62,7 +62,7 @@ _BY_NAME = {step.name: step for step in STEPS}
 
 
 def answer_line(value: str) -> str:
-    return f"{ANSWER} {shlex.quote(value)}"
+    return f"{ANSWER} {quote_value(value)}"
 
 
 class FlowService:

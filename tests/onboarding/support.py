@@ -54,13 +54,13 @@ async def flows(app: App, **where: Any) -> list[OnboardingFlow]:
 
 FULL_FLOW = (
     "/onboard",
-    "/onboard answer 'Ada Lovelace'",
+    '/onboard answer "Ada Lovelace"',
     "/onboard answer solidity",
     "/onboard answer security",
     "/onboard answer done",
     "/onboard answer Europe/Berlin",
     "/onboard answer 20",
     "/onboard answer @ada-l",
-    "/onboard answer 'audit the vault contracts'",
+    '/onboard answer "audit the vault contracts"',
     "/onboard answer yes",
 )

@@ -17,7 +17,7 @@ async def test_a_member_goes_through_every_step(tmp_path: Path, db_url: str) -> 
         console = Console(app)
         outputs = await console.script(FULL_FLOW)
 
-        assert "step 1 of 7" in outputs[0] and "[Use you] /onboard answer you" in outputs[0]
+        assert "step 1 of 7" in outputs[0] and '[Use you] /onboard answer "you"' in outputs[0]
         assert "step 2 of 7" in outputs[1] and "  solidity\n" in outputs[1]
         assert "Choose, several separated by commas: /onboard answer value=<value>" in outputs[1]
         assert "Chosen so far: solidity." in outputs[2] and "[Done]" in outputs[2]
@@ -45,7 +45,7 @@ async def test_skills_in_one_answer_and_case_insensitive_zones(tmp_path: Path, d
     async with running_app(make_settings(tmp_path, db_url)) as app:
         console = Console(app)
         await console.script(
-            ("/onboard", "/onboard answer Bea", "/onboard answer 'design, writing'")
+            ("/onboard", "/onboard answer Bea", '/onboard answer "design, writing"')
         )
         zone = await console.say("/onboard answer europe/lisbon")
         assert "step 4 of 7" in zone

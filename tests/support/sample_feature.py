@@ -134,7 +134,7 @@ async def export(inv: Invocation) -> Reply:
 async def menu(inv: Invocation) -> Reply:
     return Reply(
         body="Pick one.",
-        buttons=(Button("Say hi", command="/echo 'hi there'"),),
+        buttons=(Button("Say hi", command='/echo "hi there"'),),
         select=Select("/echo", "text", (("Red", "red"), ("Blue", "blue")), "A colour", 2),
         form=Form(
             "Write",

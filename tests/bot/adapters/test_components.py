@@ -1,6 +1,6 @@
 """Buttons that run commands, menus and forms, on the real discord.py and python-telegram-bot
 clients against the protocol fakes, and on the console: the sample feature's /menu offers a
-button running "/echo 'hi there'", a menu of two colours and a form with one long field."""
+button running '/echo "hi there"', a menu of two colours and a form with one long field."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ async def test_discord_buttons_menus_and_forms_run_their_commands(world: World) 
 
     opened = await (await fake.click(message["id"], parts["Write"]["custom_id"])).wait_callback(10)
     assert opened.callback is not None and opened.callback["type"] == 9, "a modal opens"
-    submitted = await fake.submit_form(opened, {"text": "my words, with 'quotes' and = signs"})
-    assert "my words, with 'quotes' and = signs" in discord_text(await submitted.wait_done(10))
+    typed = 'my "words", it\'s C:\\path and = signs'
+    submitted = await fake.submit_form(opened, {"text": typed})
+    assert typed in discord_text(await submitted.wait_done(10)), "read back exactly"
 
 
 async def test_a_form_left_as_it_was_submits_its_default_text(world: World) -> None:
@@ -103,7 +104,7 @@ async def test_telegram_menus_are_buttons_and_forms_are_asked_as_replies(world: 
 
 async def test_the_console_says_what_to_type(world: World) -> None:
     shown = await world.on_console("/menu")
-    assert "[Say hi] /echo 'hi there'" in shown
+    assert '[Say hi] /echo "hi there"' in shown
     assert "Choose, several separated by commas: /echo text=<value>" in shown
     assert "  red  (Red)" in shown
     assert '[Write] /echo text="<your text>"' in shown
