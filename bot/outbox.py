@@ -50,6 +50,7 @@ from bot.commands.reply import Link, Reply, Tone, reply_from_data, reply_to_data
 from bot.errors import UpstreamError
 from bot.frontend import FrontEnd, FrontEnds
 from bot.locks import NamedLocks
+from bot.outbox_forget import FORGET_AFTER, forget_member, scrub_role_change
 from bot.storage.database import Database
 from bot.storage.models import (
     Community,
@@ -231,9 +232,13 @@ class Outbox:
         key: str,
         community_id: int | None,
         change: RoleChange,
+        forget_after: bool = False,
     ) -> int:
         """Store a role change in the caller's transaction, recorded; returns 1, or 0 when
-        the key is known already."""
+        the key is known already. `forget_after`: the member asked to be forgotten; once
+        done, the record keeps the change but not who it was for (see outbox_forget)."""
+        if forget_after:
+            key = FORGET_AFTER + key
         destination = f"role:{change.space_id}/{change.user_id}/{change.role_id}"
         row_key = _row_key(key, change.platform, destination)
         known = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key))
@@ -513,6 +518,13 @@ class Outbox:
         if record is None:
             return
         record.state, record.delivered_at = DELIVERED, self._clock.now()
+        if record.key.startswith(FORGET_AFTER):
+            # Taken back from a member who asked to be forgotten: no invite, no name kept.
+            row = (
+                await session.exec(select(OutboxMessage).where(OutboxMessage.key == key))
+            ).first()
+            await scrub_role_change(session, record, row)
+            return
         if link is None:
             return
         role = record.role_name or "the members' group"
@@ -577,6 +589,8 @@ class Outbox:
                     record = found.first()
                     if record is not None:
                         record.state, record.last_error = FAILED, error[:500]
+                        if record.key.startswith(FORGET_AFTER):
+                            await scrub_role_change(session, record, stored)
                 await self._report(session, stored)
         except (SQLAlchemyError, OSError) as exc:
             # The message stays pending and is tried again: nothing is lost.
@@ -618,6 +632,13 @@ class Outbox:
             log.error("outbox: no steward channel to report to", extra={"message_id": failed.id})
 
     # Status ------------------------------------------------------------------------------
+
+    async def forget_member(
+        self, session: AsyncSession, community_id: int, platform: str, user_id: str
+    ) -> int:
+        """/forget, in its transaction: the outbox's records stop naming the member (see
+        outbox_forget); returns how many rows changed."""
+        return await forget_member(session, community_id, platform, user_id)
 
     async def backlog(self) -> Backlog:
         async with self._db.read() as session:

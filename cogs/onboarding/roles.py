@@ -312,6 +312,7 @@ class RoleService:
                         reason=f"{holding.rule}: the member asked to be forgotten",
                         role_name=holding.rule,
                     ),
+                    forget_after=True,
                 )
             await session.delete(holding)
         return len(held)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.storage.models import RoleChangeRecord
+from bot.storage.models import OutboxMessage, RoleChangeRecord
 from cogs.onboarding.verification import ROLE_CHECK_JOB
 from cogs.onboarding.wallet_models import RoleHolding, SignInRequest, WalletLink
 from tests.fakes.discord_gateway import FakeRole
@@ -139,3 +139,11 @@ async def test_forget_takes_the_roles_back_and_leaves_no_wallet(
     async with world.app.db.read() as session:
         for table in (RoleHolding, WalletLink, SignInRequest):
             assert (await session.exec(select(table))).all() == []
+        # The grant and the revoke are still on record, but no longer say for whom.
+        changes = (await session.exec(select(RoleChangeRecord))).all()
+        assert sorted(c.action for c in changes) == ["grant", "revoke"]
+        assert all(c.state == "delivered" and c.user_id == "forgotten" for c in changes)
+        outbox = (await session.exec(select(OutboxMessage))).all()
+        assert outbox, "what was delivered is still known, so it is never delivered twice"
+        naming = [r for r in outbox if alice.id in f"{r.key} {r.destination} {r.reply}"]
+        assert naming == []
