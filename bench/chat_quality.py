@@ -379,7 +379,7 @@ def chat_report_text(directory: Path, heading: str, verbose: bool = False) -> st
 CHAT_SETS = (
     (CHAT_DIR, "Chat: tuning set"),
     (CHAT_HELDOUT_DIR, "Chat: held-out set (read once blind, then fixed against)"),
-    (CHAT_HELDOUT_2_DIR, "Chat: second held-out set (never tuned on)"),
+    (CHAT_HELDOUT_2_DIR, "Chat: second held-out set (read once, then fixed against by class)"),
 )
 
 

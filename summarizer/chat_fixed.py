@@ -15,21 +15,26 @@ from __future__ import annotations
 import re
 
 _DAYS = (
-    r"mon|tue|wed|thu|fri|sat|sun|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|"
-    r"segunda|ter[çc]a|quarta|quinta|sexta|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|"
-    r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|luned[iì]|marted[iì]|"
-    r"mercoled[iì]|gioved[iì]|venerd[iì]"
+    r"monday|tuesday|tues?|wednesday|wed|thursday|thu(?:rs?)?|friday|fri|saturday|sunday|"
+    r"lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|segunda(?:-feira)?|"
+    r"ter[çc]a(?:-feira)?|quarta(?:-feira)?|quinta(?:-feira)?|sexta(?:-feira)?|lundi|mardi|"
+    r"mercredi|jeudi|vendredi|samedi|dimanche|montag|dienstag|mittwoch|donnerstag|freitag|"
+    r"samstag|sonntag|luned[iì]|marted[iì]|mercoled[iì]|gioved[iì]|venerd[iì]"
 )
 _MONTHS = (
-    r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|ene|abr|ago|dic|janv|f[ée]v|avr|mai|juin|"
-    r"juil|ao[uû]t|d[ée]c|jän|m[äa]rz|okt|dez|fev|out|set|gen|giu|lug|ott|dic"
+    r"jan(?:uary|vier|uar|eiro)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|fevereiro|febrero|febbraio|"
+    r"mar(?:ch|s|zo|ço|co)?|m[äa]rz|apr(?:il|ile)?|avr(?:il)?|abr(?:il)?|may|mai|mayo|maio|"
+    r"maggio|june?|juin|junio|junho|juni|giugno|july?|juil(?:let)?|julio|julho|juli|luglio|"
+    r"aug(?:ust)?|ao[uû]t|agosto|sept?(?:ember|iembre|embre)?|setembro|settembre|"
+    r"oct(?:ober|obre|ubre)?|okt(?:ober)?|outubro|ottobre|nov(?:ember|embre|iembre|embro)?|"
+    r"dec(?:ember)?|d[ée]cembre|dez(?:ember|embro)?|diciembre|dicembre|enero|gennaio|ene"
 )
 # A day, a date or a clock time.
 _WHEN = re.compile(
-    rf"\b(?:(?:{_DAYS})\w*|(?:today|tonight|tomorrow|demain|aujourd'hui|ma[ñn]ana|amanh[ãa]|"
+    rf"\b(?:(?:{_DAYS})s?|(?:today|tonight|tomorrow|demain|aujourd'hui|ma[ñn]ana|amanh[ãa]|"
     r"morgen|heute|domani|oggi))\b"
-    rf"|\b(?:{_MONTHS})\w*\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?"
-    rf"(?:{_MONTHS})\w*"
+    rf"|\b(?:{_MONTHS})\.?\s+\d{{1,2}}\b|\b\d{{1,2}}(?:st|nd|rd|th|er|\.)?\s+(?:de\s+)?"
+    rf"(?:{_MONTHS})\b"
     r"|\b\d{1,2}[:h]\d{2}\b|\b\d{1,2}\s*(?:h|uhr|am|pm)\b|\b\d{1,2}/\d{1,2}\b",
     re.IGNORECASE,
 )
@@ -44,13 +49,13 @@ _FIXED = re.compile(
     r"(?:previsto|planeado|planejado|combinado)\b|\bwie\s+geplant\b|\bcome\s+previsto\b"
     r"|\b(?:is|are)\s+(?:on|final|fixed|set)\b|\bit\s+is\s*[.!]?$|\bit'?s\s+a\s+date\b"
     r"|\b(?:set|fixed|scheduled|booked)\s+(?:for|on)\b|\bc'est\s+(?:not[ée]|cal[ée]|fix[ée])\b"
-    r"|\bsteht\b|\bqueda\s+(?:para|el)\b|\bfica\s+(?:para|na|no)\b",
+    r"|^\W*(?:ent[ãa]o|entonces|alors|dann|allora)\b|\bsteht\b|\bqueda\s+(?:para|el)\b|\bfica\s+(?:para|na|no)\b",
     re.IGNORECASE,
 )
 # How the other languages open a stated outcome: "Confirmé :", "Bestätigt:", "Acordado:".
 _LABEL = re.compile(
     r"^\W*(?:confirm[ée]e?s?|d[ée]cid[ée]e?s?|act[ée]|confirmad[oa]|decidid[oa]|acordad[oa]|"
-    r"definid[oa]|best[äa]tigt|beschlossen|entschieden|confermat[oa]|decis[oa])\s*:",
+    r"definid[oa]|best[äa]tigt|beschlossen|beschluss|entschieden|confermat[oa]|decis[oa])\s*:",
     re.IGNORECASE,
 )
 # A team as the subject, or a change of state as the verb.
@@ -88,3 +93,19 @@ def states_more(text: str) -> bool:
     if text.rstrip().endswith("?") or _NOT_MORE.match(text) or len(text.split()) < 4:
         return False
     return bool(_STATES_MORE.search(text))
+
+
+# A bare assent that closes: "ok let's do it", "agreed, let's do that", "ship it", "deal".
+_ADOPTS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|alright|fine|agreed|deal|sold|great|perfect|cool)[,.!\s]+)*"
+    r"(?:let'?s\s+(?:do|go\s+with)\s+(?:it|that|this)|ship\s+it|deal|sold|agreed|done\s+deal|"
+    r"let'?s\s+go|vamos\s+(?:nessa|con\s+(?:eso|esa))|dale|fechado|on\s+y\s+va|abgemacht|"
+    r"machen\s+wir|d'accord,?\s+on\s+fait\s+(?:ça|ca))(?:\s+then)?\W*$",
+    re.IGNORECASE,
+)
+
+
+def adopts(text: str) -> bool:
+    """A bare assent that closes a debate when the motion's author says it after others spoke
+    ("ok let's do it", "ship it", "deal", "dale", "abgemacht")."""
+    return bool(_ADOPTS.match(text.replace("\u2019", "'")))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from summarizer.chat_fixed import fixes_a_date, states_more
+from summarizer.chat_fixed import adopts, fixes_a_date, states_more
 from summarizer.chat_settled import blocked, body_of, closes_motion, settles
 from summarizer.chat_tasks import accepts, addressed, asked_of, no_task, takes_on
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
@@ -223,7 +223,7 @@ def decisions(
                 and sentence.post.author == motion.post.author
                 and sentence.order > motion.order
                 and bool(spoke - {motion.post.author})
-                and closes_motion(sentence.text, motion.text, set())
+                and (closes_motion(sentence.text, motion.text, set()) or adopts(sentence.text))
             )
         )
         if match is None and not goes_on and not closes:
@@ -317,7 +317,8 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
         if accepting and (_BACK.search(text) or accepts(text)):
             return None  # "I'll have it reviewed by 15:00" answering "@ade can you ship…?"
         return sentence.post.author
-    if not sentence.question and takes_on(text):
+    other = None if sentence.question else takes_on(text)
+    if other is not None and not _quoted_at(text, other.start()):
         return None if accepting else sentence.post.author  # "je l'ajoute", "dann teste ich es"
     if sentence.question and re.match(r"^\W*(?:can|could)\s+you\b", text, re.IGNORECASE):
         parent = by_id.get(sentence.post.reply_to or "")

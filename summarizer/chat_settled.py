@@ -67,6 +67,16 @@ _SETTLES = re.compile(
     r"|\b(?:it'?s|that'?s)\s+a\s+(?:no|yes)\s+from\s+(?:the\s+)?(?:team|council|committee|board|"
     r"us|signers|multisig|foundation)\b|\b(?:the\s+)?answer\s+is\s+(?:no|yes)\b"
     r"|\blet'?s\s+do\s+(?:it|that|this|\w+)\s+then\b"
+    # a reversal, a team staying put, a plan closed on: "we're reverting the fee change",
+    # "scratch that, we stay on v1", "we'll do the 3% version then", "that's the plan then"
+    r"|\bwe'?re\s+(?:not\s+)?(?:reverting|rolling\s+back|renewing|pausing|postponing|delaying|"
+    r"cancel+ing|extending|switching\s+to)\b|\bwe\s+stay\s+(?:on|at|with)\b"
+    r"|\bwe'?ll\s+do\s+.+\s+then\b|\blet'?s\s+lock\s+(?:it|that|this)\b|\bthat'?s\s+the\s+plan\b"
+    r"|\bthat'?s\s+what\s+we'?(?:ll|\s+will)\s+do\b|\bgoes\s+ahead\b"
+    r"|^\W*(?:(?:ok(?:ay)?|so|alright)[,\s]+)?going\s+ahead\s+with\b"
+    r"|^\W*(?:council|committee|board|signers|multisig|foundation)\s+(?:has\s+|have\s+|just\s+)?"
+    r"(?:approved|rejected|signed\s+off|ratified)\b"
+    r"|\b(?:nobody|no\s+one)\s+objected\b|\bno\s+objections?\b[^?]*\b(?:so|then)\b"
     # Spanish
     r"|\b(?:queda|quedan|qued[óo]|est[áa]|fue|ha\s+sido)\s+(?:aprobad[oa]s?|rechazad[oa]s?|"
     r"decidid[oa]|confirmad[oa]|cerrad[oa]|fijad[oa]|descartad[oa])\b|\bse\s+(?:aprueba|aprob[óo]|"
@@ -77,6 +87,7 @@ _SETTLES = re.compile(
     # Portuguese
     r"|\b(?:fica|ficou|est[áa]|foi)\s+(?:aprovad[oa]|rejeitad[oa]|decidid[oa]|confirmad[oa]|"
     r"fechad[oa]|definid[oa]|descartad[oa])\b|^\W*(?:aprovad[oa]|rejeitad[oa]|fechado)\b"
+    r"|\bfazemos\s+assim\b|\bfica\s+pra\b"
     r"|\b(?:vamos|ficamos|seguimos)\s+com\b|\bbate(?:u|mos)\s+o\s+martelo\b|\bn[ãa]o\s+vamos\s+\w+"
     r"|\bvai\s+ser\s+(?:em|no|na|o|a)\b|\bfica\s+(?:assim|em|no|na|para)\b"
     # French
@@ -84,18 +95,22 @@ _SETTLES = re.compile(
     r"|\b(?:est|a\s+[ée]t[ée])\s+(?:adopt[ée]e?|approuv[ée]e?|rejet[ée]e?|valid[ée]e?|act[ée]e?)\b"
     r"|^\W*(?:adopt[ée]|approuv[ée]|rejet[ée]|valid[ée]|act[ée])\b"
     r"|\bon\s+(?:part\s+sur|garde|reste\s+sur|y\s+va\s+avec|prend|retient)\b|\bce\s+sera\b"
+    r"|\bon\s+fait\s+comme\s+(?:ça|ca)\b|\bon\s+valide\b"
     r"|\bon\s+ne\s+(?:fera|va)\s+pas\b(?!\s+y\s+passer)|\b(?:ça|ca)\s+sera\b|\baura\s+lieu\b"
     # German
     r"|\b(?:ist|wurde|sind|wurden)\s+(?:beschlossen|entschieden|angenommen|abgelehnt|"
     r"genehmigt|best[äa]tigt|fix)\b|^\W*(?:beschlossen|angenommen|abgelehnt|genehmigt|"
     r"abgemacht)\b|\bes\s+bleibt\s+bei\b|\bwir\s+(?:bleiben|gehen)\s+(?:bei|mit)\b"
     r"|\bwir\s+(?:machen|nehmen)\s+(?!das\s+so\s+nicht)\w+|\bsteht\s+fest\b|\bwir\s+werden\s+nicht\b"
+    r"|\b(?:machen|nehmen)\s+wir\s+(?:das\s+)?so\b"
+    r"|^\W*(?:(?:ok(?:ay)?|gut|also|alles\s+klar)[,\s]+)?dann\s+(?!m[üu]ssen|sollten|k[öo]nnten|"
+    r"w[üu]rden|haben|sind|sehen|schauen|warten|reden)\w+en\s+wir\b"
     r"|\bfindet\s+am\b.*\bstatt\b|\bab\s+(?:sofort|jetzt|morgen|heute)\b"
     # Italian
     r"|\b(?:è|e'|sono|viene|vengono|[èe]\s+stat[oa])\s+(?:approvat[oa]|respint[oa]|decis[oa]|"
     r"confermat[oa]|bocciat[oa])\b|^\W*(?:approvat[oa]|respint[oa]|deciso)\b"
     r"|\b(?:andiamo|si\s+va|restiamo|teniamo)\s+(?:con|su|a)\b|\babbiamo\s+deciso\b"
-    r"|\bnon\s+faremo\b|\bresta\s+(?:a|al|il|la)\b|\bsar[àa]\s+(?:a|il|la|lo|al|in|di)\b"
+    r"|\bsi\s+fa\s+(?:così|cosi)\b|\bnon\s+faremo\b|\bresta\s+(?:a|al|il|la)\b|\bsar[àa]\s+(?:a|il|la|lo|al|in|di)\b"
     r"|\bda\s+(?:ora|oggi|domani)\s+in\s+poi\b",
     re.IGNORECASE,
 )

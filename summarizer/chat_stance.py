@@ -101,6 +101,15 @@ _REPORT_DONE = re.compile(
     r"published)\b[\s.!]*(?:✅|👍|✔️?|☑️?)*\s*$",
     re.IGNORECASE,
 )
+# Sarcasm: a "yes" or "sure" that means no ("sure, let's switch three weeks before a fork, what
+# could possibly go wrong", "yes, another thread nobody reads, exactly what this DAO needs").
+_SARCASM = re.compile(
+    r"\bwhat\s+could\s+(?:possibly\s+)?go\s+wrong\b|\bexactly\s+what\s+(?:this|the|our|we|"
+    r"every)\b[^.!?]{0,20}\bneeds?\b|\bsaid\s+no\s+one\b|🙃|(?:^|\s)/s\s*$|\byeah,?\s+right\b"
+    r"|\bbecause\s+that\s+(?:worked|went)\s+(?:so\s+)?(?:well|great)\b|\bnothing\s+could\s+go\s+"
+    r"wrong\b|\blove\s+that\s+for\s+us\b|\bhow\s+shocking\b|\bvery\s+reassuring\b",
+    re.IGNORECASE,
+)
 _VOTE_INSIDE = re.compile(r"(?<=\S)\s*(?:👍|✅|👎|❌)+\s*$")
 # A speaker's "rather"/"proposed" inside an argument is no plan of their own.
 _RATHER_IN_ARGUMENT = re.compile(r"\b(?:rather|proposed)\b", re.IGNORECASE)
@@ -148,13 +157,17 @@ def read_chat_stance(
     text = re.sub(r"^(?:@[\w.-]+[\s,:]*)+", "", text)  # "@dana +1": the address is no word
     if not text or _REPORT_DONE.match(text):
         return Reading(None)
+    if _SARCASM.search(text):
+        against = answers_motion or answered_side == "for"
+        return Reading("against", strong=True) if against else Reading(None)
     if _RATHER_NOT.search(text) or _HARD_NO.search(text):
         return Reading("against", strong=True)
     if _STRONG_YES.search(text):
         return Reading("for", strong=True)
     named = _NAMED.match(text)
     if named:
-        side = context.side_of(named.group("who"))
+        # "+1 greta" in reply to greta's alternative: the message answered, not her first word
+        side = answered_side or context.side_of(named.group("who"))
         if side is not None:
             return Reading(side, strong=True)
     approves = _APPROVES.match(text)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 # French: "je m'en occupe", "je l'ajoute", "moi je réserve…", "je regarde ça ce soir".
 _FR_VERB = (
     r"(?:ajout|envoi|partag|corrig|r[ée]serv|pr[ée]par|[ée]cri|publi|post|fai|v[ée]rifi|pren|"
-    r"regard|reli|tradui|met|organis|r[ée]dig|lanc|cr[ée]|g[èe]r|transmet|imprim|command|"
+    r"reli|tradui|met|organis|r[ée]dig|lanc|cr[ée]|g[èe]r|transmet|imprim|command|"
     r"termin|fini|r[èe]gl|test|demand|appel|contact|relanc|r[ée]pon|r[ée]par|fix|mont|"
     r"m[ée]l|checke|boucl|valid|envoy|s[ée]lectionn)\w*"
 )
@@ -31,7 +31,8 @@ _TAKES_ON_FR = re.compile(
     rf"(?!bien\b|voir\s+si\b|pas\b)(?:m'occuper|{_FR_VERB})"
     rf"|\bje\s+(?:(?:te|vous|lui|leur)\s+)?(?:l'|le\s+|la\s+|les\s+|en\s+){_FR_VERB}"
     rf"|\bmoi,?\s+je\s+{_FR_VERB}"
-    rf"|\bje\s+{_FR_VERB}\b.*\b(?:{_FR_WHEN})\b|\bje\s+{_FR_VERB}\s+(?:ça|ca|cela)\b",
+    rf"|\bje\s+{_FR_VERB}\b.*\b(?:{_FR_WHEN})\b"
+    rf"|\bje\s+(?:{_FR_VERB}|regarde)\s+(?:ça|ca|cela)\b|\bje\s+(?:l'|le\s+|la\s+|les\s+)regarde\b",
     re.IGNORECASE,
 )
 # German: "ich kümmere mich darum", "mach ich", "dann teste ich es", "ich schicke es heute".
@@ -69,6 +70,25 @@ _REQUEST_FORM = re.compile(
     r"|\bpuoi\b|\bpotresti\b|\bti\s+occupi\b",
     re.IGNORECASE,
 )
+# Claiming a task: "taking this one", "I've got this", "mine 🙋".
+_CLAIMS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|yep|yes|sure)[,!.]?\s+)?(?:taking\s+(?:this|that|it)(?:\s+one)?\b|"
+    r"i'?ve\s+got\s+(?:this|it|that)\W*$|i\s+got\s+(?:this|it)\W*$|mine\W*$|dibs\b|"
+    r"claiming\s+(?:this|it)\b)",
+    re.IGNORECASE,
+)
+# Handing a task to someone: "assigning this to @pat", "@pat this one is yours".
+_ASSIGNS = re.compile(
+    r"\bassign(?:ing|ed)?\s+(?:this|that|it)(?:\s+one)?\s+to\s+@(?P<to>[\w.-]*\w)"
+    r"|^\W*@(?P<yours>[\w.-]*\w)[\s,:]+(?:this\s+(?:one\s+)?is\s+|that'?s\s+)?yours\b",
+    re.IGNORECASE,
+)
+# Enough of a task's shape to keep a lone message as a topic of its own.
+_TASKISH = re.compile(
+    r"\b(?:going\s+to|voy\s+a|vou|eu\s+fa[çc]o|deixa\s+comigo|me\s+encargo|action\s+items?|"
+    r"todo|please|pls|we'?ll|we\s+will|i'?ll|i\s+will)\b|^\W*yo\s+\w+o\b|^\W*@[\w.-]+",
+    re.IGNORECASE,
+)
 _AT_NAME = re.compile(r"(?<![\w@])@(?P<who>[\w.-]*\w)")
 _NAME_ADDRESS = re.compile(r"^\W*(?P<who>[^\W\d_][\w.-]{2,})\s*,\s*\S")
 # "if the rollback is tested I'll…", "tomorrow if CI is green, I'll ping here", "si ça passe, je…"
@@ -79,7 +99,8 @@ _CONDITION_FIRST = re.compile(
 )
 _GIVES_UP = re.compile(
     r"\b(?:i'?ll|i\s+will)\s+(?:just\s+)?(?:stop|quit|shut\s+up|leave\s+it|drop\s+it|let\s+it\s+go|"
-    r"back\s+off|give\s+up|sleep|go\s+to\s+(?:bed|sleep))\b",
+    r"back\s+off|give\s+up|sleep|go\s+to\s+(?:bed|sleep)|vote|abstain|support|oppose|agree|"
+    r"disagree)\b",
     re.IGNORECASE,
 )
 _ACCEPTS = re.compile(
@@ -89,10 +110,11 @@ _ACCEPTS = re.compile(
 )
 
 
-def takes_on(text: str) -> bool:
-    """A task taken on or offered in the forms the English "I'll…" rules miss."""
-    return bool(
-        _TAKES_ON_FR.search(text)
+def takes_on(text: str) -> re.Match[str] | None:
+    """A task taken on or offered in the forms the English "I'll…" rules miss: where it is."""
+    return (
+        _CLAIMS.search(text)
+        or _TAKES_ON_FR.search(text)
         or _TAKES_ON_DE.search(text)
         or _TAKES_ON_ROMANCE.search(text)
         or _OFFERS.search(text)
@@ -124,8 +146,17 @@ def person(name: str, people: Iterable[str]) -> str | None:
     return fits.pop() if len(fits) == 1 else None
 
 
+def sounds_like_a_task(text: str) -> bool:
+    """Whether a lone message may hold a task: worth keeping as a topic to read it."""
+    return bool(_TASKISH.search(text) or takes_on(text) or asked_of(text, ()))
+
+
 def asked_of(text: str, people: Iterable[str]) -> str | None:
-    """The person a request is addressed to, by @name or by name, anywhere before its ask."""
+    """The person a request is addressed to, by @name or by name, anywhere before its ask;
+    or handed a task ("assigning this to @pat", "@pat this one is yours")."""
+    assigned = _ASSIGNS.search(text)
+    if assigned is not None:
+        return assigned.group("to") or assigned.group("yours")
     request = _REQUEST_FORM.search(text)
     if request is None:
         return None

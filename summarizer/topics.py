@@ -21,7 +21,10 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from summarizer.chat_fixed import fixes_a_date
+from summarizer.chat_settled import settles
 from summarizer.chat_stance import takes_a_side
+from summarizer.chat_tasks import sounds_like_a_task
 from summarizer.schema import PostInput
 from summarizer.text import is_mostly_link, prose
 
@@ -263,8 +266,15 @@ def _has_substance(topic: list[PostInput]) -> bool:
         or _NEW_TOPIC.search(prose(post.text).own)
         or PROPOSING.search(prose(post.text).own)
         or _COMMITS.search(post.text)
+        or _settles_or_takes_on(prose(post.text).own)
         for post in topic
     )
+
+
+def _settles_or_takes_on(text: str) -> bool:
+    """A short message that settles something ("Friday 16:30 then") or hands out or takes on a
+    task ("@kim pls ping the auditors", "je m'en occupe"): worth a topic on its own."""
+    return settles(text) or fixes_a_date(text) or sounds_like_a_task(text)
 
 
 def message_time(post: PostInput) -> datetime:
