@@ -4,13 +4,23 @@ and which addresses a member linked (vote reminders).
 A feature that knows people (onboarding: members who proved their wallet) registers an
 `AddressBook`; a feature that names people asks the `Directory`, and gets nothing when no book is
 registered: features stay independent of one another.
+
+A feature that keeps rows naming members (vote reminder opt-ins) registers a `MemberForgetter`
+with `forget_with`: the feature that forgets members (onboarding's /forget) runs them all in
+its transaction, so forgetting a member reaches every feature.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+# (session, community id, platform, user id) -> rows deleted; runs inside /forget's transaction
+# and never commits.
+MemberForgetter = Callable[[AsyncSession, int, str, str], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class AddressBook(Protocol):
 class Directory:
     def __init__(self) -> None:
         self._books: list[AddressBook] = []
+        self._forgetters: list[MemberForgetter] = []
 
     def register(self, book: AddressBook) -> None:
         self._books.append(book)
@@ -59,3 +70,15 @@ class Directory:
                 if address not in found:
                     found.append(address)
         return found
+
+    def forget_with(self, forgetter: MemberForgetter) -> None:
+        self._forgetters.append(forgetter)
+
+    async def forget(
+        self, session: AsyncSession, community_id: int, platform: str, user_id: str
+    ) -> int:
+        """Run every registered forgetter for the member; rows deleted."""
+        removed = 0
+        for forgetter in self._forgetters:
+            removed += await forgetter(session, community_id, platform, user_id)
+        return removed

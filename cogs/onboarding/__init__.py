@@ -39,8 +39,14 @@ async def lifespan(ctx: FeatureContext[OnboardingConfig]) -> AsyncIterator[Onboa
     ctx.scheduler.every("onboarding.flow-timeout", EXPIRY_TICK, flow.expire_job)
     verification = start_verification(ctx)
     # /forget takes back the roles rules gave, then deletes wallet links and sign-in messages.
-    # Last, the outbox's records stop naming them (what the hooks before enqueued is kept).
-    hooks += [verification.roles.forget, forget_wallets, ctx.outbox.forget_member]
+    # Other features' rows naming the member go too (ctx.directory's forgetters); last, the
+    # outbox's records stop naming them (what the hooks before enqueued is kept).
+    hooks += [
+        verification.roles.forget,
+        forget_wallets,
+        ctx.directory.forget,
+        ctx.outbox.forget_member,
+    ]
     yield Onboarding(ctx, flow, directory, matches, forget_hooks=hooks, verification=verification)
 
 

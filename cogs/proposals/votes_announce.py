@@ -23,12 +23,10 @@ from bot.outbox import ToThread
 from cogs.proposals.runtime import Proposals
 from cogs.proposals.vote_models import FollowedProposal, VoteAnnouncement, VoteChannel
 from cogs.proposals.votes_event import CHANNEL_EVENTS as CHANNEL_EVENTS
+from cogs.proposals.votes_event import KEY_PREFIX as KEY_PREFIX
 from cogs.proposals.votes_event import KINDS as KINDS
 from cogs.proposals.votes_event import VoteEvent as VoteEvent
 from cogs.proposals.votes_render import render_event
-
-# Outbox keys of this part start with it.
-KEY_PREFIX = "proposals.votes"
 
 
 def announcement_key(event: VoteEvent) -> str:

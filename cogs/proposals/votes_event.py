@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+# Outbox keys of the votes part start with it.
+KEY_PREFIX = "proposals.votes"
 SOURCES = ("snapshot", "governor")
 KINDS = ("created", "opened", "ending", "closed", "queued", "executed", "canceled")
 # What a channel can choose; the Governor's last steps come with "closed".

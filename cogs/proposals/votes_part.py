@@ -11,7 +11,7 @@ from bot.frontend import Health
 from cogs.proposals.runtime import Proposals
 from cogs.proposals.snapshot_follow import SnapshotFollower
 from cogs.proposals.snapshot_hub import SnapshotHub
-from cogs.proposals.votes_service import VotesService
+from cogs.proposals.votes_service import VotesService, forget_member
 
 
 @asynccontextmanager
@@ -21,6 +21,7 @@ async def start_votes(proposals: Proposals) -> AsyncIterator[None]:
     hub = SnapshotHub(ctx.http, api_key=config.snapshot.key)
     follower = SnapshotFollower(proposals, hub)
     proposals.votes = VotesService(ctx.db, ctx.clock, follower)
+    ctx.directory.forget_with(forget_member)
     interval = timedelta(seconds=config.votes.poll_seconds)
     for slug in config.snapshot.spaces:
         ctx.scheduler.every(f"proposals.snapshot.{slug}", interval, _job(follower.poll, slug))

@@ -10,14 +10,15 @@ from typing import Protocol
 
 from sqlalchemy import delete
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.commands.options import ChannelRef
 from bot.errors import InvalidOption
 from bot.storage.database import Database
-from bot.storage.models import as_utc
+from bot.storage.models import OutboxMessage, as_utc
 from cogs.proposals.vote_models import FollowedProposal, VoteChannel, VoteReminderOptIn
-from cogs.proposals.votes_event import CHANNEL_EVENTS
+from cogs.proposals.votes_event import CHANNEL_EVENTS, KEY_PREFIX
 
 
 class SnapshotPoller(Protocol):
@@ -146,3 +147,25 @@ class VotesService:
                         created_at=self.clock.now(),
                     )
                 )
+
+
+async def forget_member(
+    session: AsyncSession, community_id: int, platform: str, user_id: str
+) -> int:
+    """/forget: the member's reminder opt-in, and the reminders sent to them."""
+    opted = await session.exec(
+        delete(VoteReminderOptIn).where(
+            col(VoteReminderOptIn.community_id) == community_id,
+            col(VoteReminderOptIn.platform) == platform,
+            col(VoteReminderOptIn.user_id) == user_id,
+        )
+    )
+    await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.community_id) == community_id,
+            col(OutboxMessage.platform) == platform,
+            col(OutboxMessage.destination) == f"dm:{user_id}",
+            col(OutboxMessage.key).startswith(f"{KEY_PREFIX}:"),
+        )
+    )
+    return int(opted.rowcount or 0)

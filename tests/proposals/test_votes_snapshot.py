@@ -14,10 +14,12 @@ from sqlmodel import select
 
 from bot.errors import UpstreamError
 from bot.frontend import Health
+from bot.storage.models import OutboxMessage
 from cogs.onboarding.wallet_models import WalletLink
 from cogs.proposals.payout_models import PassedProposalRow
 from cogs.proposals.snapshot_follow import SnapshotFollower
 from cogs.proposals.snapshot_hub import SnapshotHub
+from cogs.proposals.vote_models import VoteReminderOptIn
 from tests.fakes.snapshot import FakeSnapshot
 from tests.proposals.votes_support import community_id
 from tests.support.world import World, discord_text
@@ -187,6 +189,14 @@ async def test_reminders_go_to_opted_in_members_whose_wallet_has_not_voted(
     ]
     assert reminders == ["Vote reminder: Fund the docs sprint"]
     assert world.discord.dm_messages("bob") == []
+
+    # /forget takes alice's opt-in and the reminders kept for her with the rest.
+    await world.on_discord("forget", {"confirm": "confirm"}, user="alice")
+    async with world.app.db.read() as session:
+        opted = (await session.exec(select(VoteReminderOptIn.user_id))).all()
+        kept = (await session.exec(select(OutboxMessage.destination))).all()
+    assert opted == [bob.id]
+    assert f"dm:{alice.id}" not in kept
 
 
 async def test_two_replicas_polling_at_once_announce_each_event_once(
