@@ -276,3 +276,24 @@ async def test_a_failing_model_falls_back_to_the_offline_draft(
     assert "offline (the language model failed" in reply
     [(_, [version])] = await stack.drafts()
     assert stated_total(_doc(version)) == (Decimal(50000), "USDC")
+
+
+async def test_model_draft_from_a_chat_channel(make_stack: Callable[..., Any]) -> None:
+    stack: Stack = await make_stack(model=True)
+    assert stack.llm is not None
+    stack.llm.responder = _answer
+    await stack.run("/help")  # creates the console community
+    await store_channel(stack.app, "treasury", 30)
+    stack.llm.untrusted = {f"(message {n})" for n in range(30)}  # each line, only as data
+
+    reply = await stack.run("/draft new #treasury")
+
+    assert "Drafted: gpt-4o-mini" in reply
+    [(draft, [version])] = await stack.drafts()
+    doc = _doc(version)
+    assert draft.source_key.endswith(":treasury") and draft.model == "gpt-4o-mini"
+    # Nobody in the channel named 50,000 USDC or 9,000 DAI: every amount is a TODO.
+    assert all(line.amount is None for line in budget_lines(doc))
+    assert "50,000" not in doc.text("summary") and "TODO: amount" in doc.text("summary")
+    [request] = stack.llm.requests
+    assert len(parse_prompt(request.body).posts) == 30
