@@ -15,16 +15,9 @@ from bot.commands.spec import Opt, Role, command
 from bot.errors import NotAllowed, UserError
 from chain.snapshot import proposal_id, typed_data
 from cogs.proposals.draft_service import Author, DraftService, DraftView
-from cogs.proposals.publish_checks import (
-    Finding,
-    Limits,
-    Severity,
-    blocking,
-    check_draft,
-    forum_limits,
-    snapshot_limits,
-)
+from cogs.proposals.publish_checks import Finding, Severity, blocking, check_draft
 from cogs.proposals.publish_drafts import checked_draft, published_body, snapshot_content
+from cogs.proposals.publish_limits import Limits, forum_limits, snapshot_limits
 from cogs.proposals.publish_part import Publishing
 from cogs.proposals.publish_service import Publisher
 from cogs.proposals.publish_signing import signing_path, summary

@@ -8,13 +8,11 @@ from decimal import Decimal
 from cogs.proposals.publish_checks import (
     Ask,
     CheckedDraft,
-    Limits,
     Severity,
     blocking,
     check_draft,
-    forum_limits,
-    snapshot_limits,
 )
+from cogs.proposals.publish_limits import Limits, forum_limits, snapshot_limits
 
 GRANTEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 

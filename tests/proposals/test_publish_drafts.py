@@ -7,8 +7,9 @@ from pathlib import Path
 
 from cogs.proposals.draft_doc import DraftDoc, empty_doc
 from cogs.proposals.draft_template import Template, parse_template
-from cogs.proposals.publish_checks import Severity, blocking, check_draft, forum_limits
+from cogs.proposals.publish_checks import Severity, blocking, check_draft
 from cogs.proposals.publish_drafts import checked_draft, snapshot_content
+from cogs.proposals.publish_limits import forum_limits
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "config" / "proposal_templates"
 GRANTEE = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
