@@ -7,7 +7,9 @@ Discourse's defaults: `min_topic_title_length` 15, `max_topic_title_length` 255,
 (`allow_duplicate_topic_titles` false). A failure is HTTP 422 `{"action": "create_post",
 "errors": [...]}` (render_json_error of the NewPostResult); a missing parameter is 400
 `invalid_parameters`; no API key is 403 `not_logged_in`. Success is 200 with the new post, as
-the post serializer renders it.
+the post serializer renders it. The wordings are Discourse's as clients quote them ("Title has
+already been used", "Title is too short (minimum is 15 characters)", "Body is limited to 50000
+characters; you entered …" on a site with that setting).
 """
 
 from __future__ import annotations
@@ -57,7 +59,9 @@ def create_topic(
     if len(body) < settings.min_first_post:
         problems.append(f"Body is too short (minimum is {settings.min_first_post} characters)")
     elif len(body) > settings.max_post:
-        problems.append(f"Body is too long (maximum is {settings.max_post} characters)")
+        problems.append(
+            f"Body is limited to {settings.max_post} characters; you entered {len(body)}."
+        )
     if not settings.allow_duplicate_titles and any(
         t.title.casefold() == title.casefold() for t in forum.topics.values()
     ):

@@ -675,3 +675,15 @@ async def test_new_topics_need_a_key_a_raw_and_long_enough_text(
             "Title is too short (minimum is 15 characters)",
             "Body is too short (minimum is 20 characters)",
         ]
+
+
+@pytest.mark.asyncio
+async def test_a_body_over_max_post_length_is_refused_in_discourses_words(
+    http: aiohttp.ClientSession,
+) -> None:
+    long = {"title": "A long enough title here", "raw": "x" * 32_001}
+    async with http.post("/posts.json", json=long, headers=STAFF) as response:
+        assert response.status == 422
+        assert (await response.json())["errors"] == [
+            "Body is limited to 32000 characters; you entered 32001."
+        ]
