@@ -220,5 +220,6 @@ def parse_total(text: str) -> Money | None:
             continue
         match = _TOTAL.match(line)
         if match:
-            return parse_money(match["rest"])
+            # "Total: TODO: ..." states no total, whatever numbers the note holds.
+            return None if "TODO" in match["rest"] else parse_money(match["rest"])
     return None

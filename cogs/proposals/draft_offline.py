@@ -120,7 +120,7 @@ def _budget(asks: Sequence[Ask]) -> str:
         money = amounts[0][1]
         total = f"Total: {format_amount(money.amount)} {money.token}"
     else:
-        total = f"Total: {TODO} the opening post names {len(amounts)} amounts; keep the payments."
+        total = f"Total: {TODO} the opening post names several amounts; keep the payments."
     return f"{header}\n" + "\n".join(rows) + f"\n\n{total}"
 
 

@@ -114,6 +114,7 @@ def test_budget_columns_found_by_header_and_bullets() -> None:
 
 def test_template_placeholder_total_is_no_total() -> None:
     assert stated_total(_doc()) is None
+    assert stated_total(_doc(budget="Total: TODO: the post names 2 amounts")) is None
     assert budget_lines(_doc()) == []
 
 
