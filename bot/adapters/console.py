@@ -51,12 +51,10 @@ def render_console(reply: Reply, *, private: bool = False, heading: str | None =
         menu = reply.select
         several = ", several separated by commas" if menu.max_values > 1 else ""
         lines.append(f"Choose{several}: {menu.command} {menu.option}=<value>")
-        lines += [
-            f"  {value}  ({label})" if label != value else f"  {value}"
-            for label, value in menu.options
-        ]
+        shown = (f"{value} ({label})" if label != value else value for label, value in menu.options)
+        lines.append("  " + ", ".join(shown))
     if reply.form is not None:
-        options = " ".join(f'{f.option}="<{f.label.lower()}>"' for f in reply.form.fields)
+        options = " ".join(f'{f.option}="<{f.label}>"' for f in reply.form.fields)
         lines.append(f"[{reply.form.label}] {reply.form.command} {options}")
     lines += [f"(attached {f.filename}, {len(f.data)} bytes)" for f in reply.files]
     if reply.footer:

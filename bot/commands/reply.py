@@ -118,7 +118,7 @@ class Reply:
             labels = ", ".join(label for label, _ in self.select.options)
             parts.append(f"Choose with `{self.select.command} <{self.select.option}>`: {labels}")
         if self.form:
-            options = " ".join(f"{f.option}=<{f.label.lower()}>" for f in self.form.fields)
+            options = " ".join(f"{f.option}=<{f.label}>" for f in self.form.fields)
             parts.append(f"{self.form.label}: `{self.form.command} {options}`")
         if self.footer:
             parts.append(f"_{self.footer}_")

@@ -18,10 +18,10 @@ async def test_a_member_goes_through_every_step(tmp_path: Path, db_url: str) -> 
         outputs = await console.script(FULL_FLOW)
 
         assert "step 1 of 7" in outputs[0] and '[Use you] /onboard answer "you"' in outputs[0]
-        assert "step 2 of 7" in outputs[1] and "  solidity\n" in outputs[1]
+        assert "step 2 of 7" in outputs[1] and "  solidity, frontend," in outputs[1]
         assert "Choose, several separated by commas: /onboard answer value=<value>" in outputs[1]
         assert "Chosen so far: solidity." in outputs[2] and "[Done]" in outputs[2]
-        assert "  solidity\n" not in outputs[2] and "  security\n" in outputs[2]
+        assert "  frontend, backend," in outputs[2] and "solidity," not in outputs[2]
         assert "step 3 of 7" in outputs[4] and "[Europe/Berlin]" in outputs[4]
         assert "Welcome aboard" in outputs[-1] and "only you can see this" in outputs[-1]
         (profile,) = await profiles(app)

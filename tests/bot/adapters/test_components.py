@@ -106,5 +106,5 @@ async def test_the_console_says_what_to_type(world: World) -> None:
     shown = await world.on_console("/menu")
     assert '[Say hi] /echo "hi there"' in shown
     assert "Choose, several separated by commas: /echo text=<value>" in shown
-    assert "  red  (Red)" in shown
-    assert '[Write] /echo text="<your text>"' in shown
+    assert "  red (Red), blue (Blue)" in shown
+    assert '[Write] /echo text="<Your text>"' in shown
