@@ -212,7 +212,9 @@ class DraftService:
                 )
             chosen = found[0]
         doc = DraftDoc.from_json(chosen.doc)
-        return DraftView(draft, chosen, doc, self.templates.get(draft.template), len(versions))
+        # A template removed from the folder since: the draft still shows, read by the default.
+        template = self.templates.templates.get(draft.template) or self.templates.get(None)
+        return DraftView(draft, chosen, doc, template, len(versions))
 
     async def _draft(
         self, session: AsyncSession, community_id: int, author: Author, number: int | None
