@@ -154,10 +154,9 @@ class SnapshotPublishing:
         from chat (the signing page), so the link also goes to them as a direct message."""
         state = self.state(request)
         if state != "open":
+            why = "was used already" if state == "used" else "has expired"
             raise UserError(
-                f"This signing request was {state}"
-                f"{'' if state == 'used' else ' (signatures must come in time)'}: "
-                "ask for a new one with /draft publish snapshot."
+                f"This signing request {why}: ask for a new one with /draft publish snapshot."
             )
         proposal = proposal_of(request)
         try:

@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 
 from bot.app import App
+from bot.errors import UpstreamError
 from cogs.proposals.publish_forum import ForumRefused
 from cogs.proposals.publish_models import Publication
 from cogs.proposals.publish_service import AlreadyPublished, Publisher, PublishingService
@@ -100,3 +101,17 @@ async def test_the_forums_refusal_is_shown_in_its_words_and_frees_the_draft(
     assert await service(app).publication(who.community_id, 8, "forum") is None
     published = await service(app).publish_forum(who, 8, 2, TITLE, BODY)
     assert isinstance(published, Publication) and published.url
+
+
+async def test_a_rate_limited_forum_is_not_retried_and_the_draft_stays_free(
+    app: App, discourse: FakeDiscourse
+) -> None:
+    who = await publisher(app)
+    discourse.burst_429(1, wait_seconds=0.1)
+    with pytest.raises(UpstreamError) as failed:
+        await service(app).publish_forum(who, 9, 1, TITLE, BODY)
+    assert failed.value.service == "the forum" and "429" in str(failed.value)
+    assert discourse.created_topics == []  # one request, refused; no retry behind our back
+    assert await service(app).publication(who.community_id, 9, "forum") is None
+    published = await service(app).publish_forum(who, 9, 1, TITLE, BODY)
+    assert published.url and len(discourse.created_topics) == 1

@@ -105,7 +105,7 @@ async def test_a_key_signed_proposal_reaches_snapshot_once_with_its_link(
     assert spent is not None and spent.used_at is not None
     with pytest.raises(UserError, match="already on Snapshot"):
         await ask(app, AUTHOR.address)
-    with pytest.raises(UserError, match="was used"):
+    with pytest.raises(UserError, match="was used already"):
         await publishing(app).snapshot.complete(spent, signature, "console:ada")
 
 
@@ -205,3 +205,18 @@ async def test_the_author_signs_in_a_real_browser_and_the_proposal_is_published(
         == f"Published on Snapshot: https://snapshot.org/#/dao.eth/proposal/{proposal_id}"
     )
     assert snapshot.proposal(proposal_id)["author"] == AUTHOR.address
+
+
+async def test_an_expired_signing_link_is_refused(app: App, snapshot: FakeSnapshot) -> None:
+    request, proposal = await ask(app, AUTHOR.address)
+    async with app.db.transaction() as session:
+        row = await session.get(SigningRequest, request.nonce)
+        assert row is not None
+        row.expires_at = row.issued_at
+        session.add(row)
+    expired = await publishing(app).snapshot.find(request.nonce)
+    assert expired is not None
+    signature = typed_data_signature(AUTHOR, typed_data(proposal))
+    with pytest.raises(UserError, match="has expired"):
+        await publishing(app).snapshot.complete(expired, signature, "console:ada")
+    assert all(r.path != "/" for r in snapshot.requests)
