@@ -81,7 +81,7 @@ class ProposalSigner:
             raise SigningRefused(404, UNKNOWN)
         try:
             published = await self.snapshot.complete(
-                request, signature, "web:signing-page", tell=True
+                request, signature, f"{request.platform}:{request.user_id}", tell=True
             )
         except UserError as exc:
             raise SigningRefused(400, str(exc)) from exc
