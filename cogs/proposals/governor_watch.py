@@ -46,13 +46,13 @@ from chain.node import ChainNode
 from cogs.proposals.config import GovernorConfig
 from cogs.proposals.governor_models import FINAL_STAGES, GovernorProposal, new_row
 from cogs.proposals.governor_payouts import passed, passed_proposal
+from cogs.proposals.governor_remind import REMIND_EVERY, remind_open_votes
 from cogs.proposals.governor_vote import vote_event, when
 from cogs.proposals.payout_book import record_passed
 from cogs.proposals.runtime import Proposals
 from cogs.proposals.votes_announce import announce
 
 log = logging.getLogger(__name__)
-ENDING_WITHIN = timedelta(hours=24)
 _EVENT_STAGE = {
     ProposalQueued: "queued",
     ProposalExecuted: "executed",
@@ -66,6 +66,8 @@ class GovernorWatch:
         self.governors = list(proposals.config.governors)
         self._facts: dict[tuple[str, str], GovernorFacts] = {}
         self._communities: dict[str, int | None] = {}
+        # Each chain's node and last block read, from the treasury's last poll: for reminders.
+        self.nodes: dict[str, tuple[ChainNode, int]] = {}
 
     def interests(self) -> list[LogInterest]:
         chains = sorted({g.chain for g in self.governors})
@@ -92,6 +94,14 @@ class GovernorWatch:
         chains = sorted({g.chain for g in self.governors})
         return [Health("governors", True, f"{len(self.governors)} on {', '.join(chains)}")]
 
+    async def remind_job(self) -> None:
+        await self.remind()
+
+    async def remind(self) -> int:
+        """Direct messages before votes end (`governor_remind`); how many were enqueued."""
+        first = {(g.chain, g.address.lower()): g for g in reversed(self.governors)}
+        return await remind_open_votes(self.proposals, first, self.nodes, self.facts)
+
     def configs(self, chain: str, address: str) -> list[GovernorConfig]:
         return [
             g for g in self.governors if g.chain == chain and g.address.lower() == address.lower()
@@ -101,6 +111,7 @@ class GovernorWatch:
         self, session: AsyncSession, chain: str, node: ChainNode, logs: list[RawLog], to_block: int
     ) -> None:
         """A confirmed range of `chain`: its governor events, then the steps its end reached."""
+        self.nodes[chain] = (node, to_block)
         for event in decode_governor_logs(logs):
             for config in self.configs(chain, event.governor):
                 community_id = await self._community(session, config.community)
@@ -158,7 +169,7 @@ class GovernorWatch:
         to_block: int,
     ) -> None:
         """Announce the steps of the vote the range's end has reached, in order."""
-        facts = await self._governor(node, config)
+        facts = await self.facts(node, config)
         now = self.proposals.ctx.clock.now()
         current = to_block if facts.clock_is_blocks else int(now.timestamp())
         ends_at = when(row.vote_end, facts, config, to_block, now)
@@ -166,7 +177,8 @@ class GovernorWatch:
         if row.stage == "created" and current > row.vote_start:
             due.append("opened")
         voting = row.vote_start < current <= row.vote_end
-        if row.stage in ("created", "opened") and voting and ends_at - now <= ENDING_WITHIN:
+        ending = timedelta(hours=self.proposals.config.votes.ending_hours)
+        if row.stage in ("created", "opened") and voting and ends_at - now <= ending:
             due.append("ending")
         if row.stage in ("created", "opened", "ending") and current > row.vote_end:
             due.append("closed")
@@ -186,7 +198,7 @@ class GovernorWatch:
         *,
         read: bool = True,
     ) -> None:
-        facts = await self._governor(node, config)
+        facts = await self.facts(node, config)
         reading: ProposalReading | None = None
         if read:
             reading = await read_proposal(
@@ -202,7 +214,7 @@ class GovernorWatch:
         if reading is not None and kind in ("closed", "queued") and passed(reading):
             await record_passed(session, passed_proposal(row, event, facts, reading))
 
-    async def _governor(self, node: ChainNode, config: GovernorConfig) -> GovernorFacts:
+    async def facts(self, node: ChainNode, config: GovernorConfig) -> GovernorFacts:
         key = (config.chain, config.address)
         if key not in self._facts:
             self._facts[key] = await read_governor(node, config.address)
@@ -240,6 +252,7 @@ async def start_governors(proposals: Proposals) -> AsyncIterator[None]:
     proposals.governors = watch
     if watch.governors:
         proposals.ctx.health.add(watch.health)
+        proposals.ctx.scheduler.every("proposals.governors.remind", REMIND_EVERY, watch.remind_job)
     try:
         yield
     finally:

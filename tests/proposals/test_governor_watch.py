@@ -12,11 +12,13 @@ from pydantic import ValidationError
 from sqlmodel import select
 
 from bot.frontend import Health
+from cogs.onboarding.wallet_models import WalletLink
 from cogs.proposals.config import GovernorConfig
 from cogs.proposals.governor_models import GovernorProposal
 from cogs.proposals.payout_models import PassedProposalRow, PayoutAskRow
 from cogs.treasury.models import ChainCursor
 from cogs.treasury.service import TreasuryService
+from tests.proposals.votes_support import community_id
 from tests.support.anvil import Anvil
 from tests.support.apps import make_settings, running_app
 from tests.support.governor import ABSTAIN, AGAINST, FOR, WHOLE, Governance, deploy_governance
@@ -160,6 +162,40 @@ async def test_a_defeated_and_a_canceled_proposal_are_closed_and_never_recorded_
         assert (await session.exec(select(PassedProposalRow))).all() == []
         stages = {r.title: r.stage for r in (await session.exec(select(GovernorProposal))).all()}
     assert stages == {"Pay the auditors twice": "closed", "Pay the auditors thrice": "canceled"}
+
+
+async def test_members_whose_wallet_has_not_voted_are_reminded_once(
+    world: World, governance: Governance
+) -> None:
+    alice, _, carol = governance.voters
+    community = await community_id(world)
+    members = {"alice": carol.address, "bob": alice.address}  # bob's wallet votes, alice's not
+    async with world.app.db.transaction() as session:
+        for user, address in members.items():
+            member = world.discord.user(user).id
+            session.add(
+                WalletLink(
+                    community_id=community, platform="discord", user_id=member, address=address
+                )
+            )
+    for user in members:
+        await world.on_discord("proposals remind", {"switch": "on"}, user=user)
+    watch = world.app.runtimes["proposals"].governors
+    await poll(world)
+    proposal = governance.propose_transfer(alice, alice.address, WHOLE, DESCRIPTION)
+    await poll(world)
+    assert await watch.remind() == 0, "not open yet"
+    governance.open_voting(proposal)
+    governance.vote(alice, proposal, FOR)
+    await poll(world)
+    assert await watch.remind() == 1
+    assert await watch.remind() == 0, "once per proposal"
+    await world.app.outbox.drain()
+    reminders = [
+        e["title"] for m in world.discord.dm_messages("alice") for e in m.get("embeds", [])
+    ]
+    assert reminders == ["Vote reminder: Pay the auditors"]
+    assert world.discord.dm_messages("bob") == []
 
 
 async def test_a_governor_on_a_chain_the_treasury_does_not_poll_is_unhealthy(
