@@ -155,7 +155,8 @@ class GovernorWatch:
             return
         if isinstance(event, ProposalQueued):
             row.eta = event.eta
-        await self._advance(session, node, config, row, to_block)  # closed comes first
+        if not isinstance(event, ProposalCanceled):  # a canceled vote never opened or closed
+            await self._advance(session, node, config, row, to_block)  # closed comes first
         row.stage = _EVENT_STAGE[type(event)]
         session.add(row)
         await self._announce(session, node, config, row, row.stage, to_block)
