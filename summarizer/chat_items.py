@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from summarizer.chat_fixed import adopts, fixes_a_date, states_more
 from summarizer.chat_settled import blocked, body_of, closes_motion, settles
-from summarizer.chat_tasks import accepts, addressed, asked_of, no_task, takes_on
+from summarizer.chat_tasks import accepts, addressed, asked_of, asks_in_reply, no_task, takes_on
 from summarizer.schema import ActionItem, Citation, Decision, Point, PostInput, Question
 from summarizer.text import prose
 from summarizer.topics import is_chatter, message_time, terms
@@ -320,7 +320,7 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
     other = None if sentence.question else takes_on(text)
     if other is not None and not _quoted_at(text, other.start()):
         return None if accepting else sentence.post.author  # "je l'ajoute", "dann teste ich es"
-    if sentence.question and re.match(r"^\W*(?:can|could)\s+you\b", text, re.IGNORECASE):
+    if sentence.question and asks_in_reply(text):
         parent = by_id.get(sentence.post.reply_to or "")
         if parent is not None and parent.author != sentence.post.author:
             return parent.author

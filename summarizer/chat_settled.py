@@ -29,6 +29,7 @@ _SETTLES = re.compile(
     r"(?:approved|rejected|passed|adopted|denied|accepted|settled|ratified|"
     r"locked(?:\s+in)?|greenlit|signed\s+off)(?=\s*[^\w\s]|\s*$|\s+by\s+(?:the\s+)?(?:team|"
     r"council|committee|board|dao|multisig|signers|foundation|members|delegates|community)\b)"
+    r"|\b[a-z]{2,6}-\d+\s+(?:has\s+)?(?:passed|failed|was\s+(?:approved|rejected)|is\s+approved)\b"
     r"|\b(?:motion|proposal|vote|poll|resolution)\s+(?:\S+\s+)?(?:passes|passed|carries|carried|"
     r"fails|failed|is\s+approved|is\s+rejected)\b"
     r"|\b(?:it'?s|that'?s|this\s+is)\s+(?:settled|decided|final|official|a\s+go|a\s+done\s+deal|"
@@ -162,7 +163,7 @@ _NOT_AN_OUTCOME = re.compile(
 )
 # "Uniswap approved the fee switch": another DAO's outcome, reported.
 _NAMED_DAO = re.compile(
-    r"^\W*(?!(?:The|Our|We|This|That|It)\b)[A-Z][\w.-]+(?:\s+DAO)?\s+(?:has\s+|have\s+)?"
+    r"^\W*(?!(?:The|Our|We|This|That|It)\b)(?![A-Z]+-\d)[A-Z][\w.-]+(?:\s+DAO)?\s+(?:has\s+|have\s+)?"
     r"(?:approved|rejected|passed)\b"
 )
 

@@ -49,7 +49,9 @@ _TAKES_ON_DE = re.compile(
 _TAKES_ON_ROMANCE = re.compile(
     r"\bci\s+penso\s+io\b|\bme\s+ne\s+occupo\b|\b(?:lo|la)\s+faccio\s+io\b"
     r"|\b(?:preparo|scrivo|mando|pubblico|condivido|controllo|sistemo)\b.*\b(?:oggi|domani|"
-    r"stasera|entro)\b|\b(?:yo\s+)?me\s+ocupo\b|\beu\s+cuido\b|\bpode\s+deixar\b",
+    r"stasera|entro)\b|\b(?:yo\s+)?me\s+ocupo\b|\beu\s+cuido\b|\bpode\s+deixar\b"
+    r"|\beu\s+(?!acho\b|penso\b|creio\b|prefiro\b|gosto\b|concordo\b|discordo\b|voto\b|"
+    r"n[ãa]o\b|tamb[ée]m\b|sei\b|fico\b|estou\b|tenho\b|consigo\b|posso\b|quero\b)\w+o\b",
     re.IGNORECASE,
 )
 # An offer of a concrete task: "I can ask Kestrel to…", "I can draft the post tonight".
@@ -68,6 +70,13 @@ _REQUEST_FORM = re.compile(
     r"|\bpuedes\b|\bpodr[íi]as\b|\bpod[ée]s\b|\bte\s+(?:encargas|ocup[áa]s)\b|\bpor\s+favor\b"
     r"|\b(?:voc[êe]\s+)?pode\b|\bpodes\b|\bpoderia\b|\bconsegue\b"
     r"|\bpuoi\b|\bpotresti\b|\bti\s+occupi\b",
+    re.IGNORECASE,
+)
+# A request opening a reply: "can you…?", "kannst du…?", "peux-tu…?", "¿puedes…?".
+_ASKS_BACK = re.compile(
+    r"^\W*(?:(?:can|could|would)\s+you|kannst\s+du|k[öo]nntest\s+du|peux[\s-]tu|tu\s+peux|"
+    r"pourrais[\s-]tu|pouvez[\s-]vous|puedes|podr[íi]as|pod[ée]s|(?:voc[êe]\s+)?pode|podes|"
+    r"poderia|consegue|puoi|potresti)\b",
     re.IGNORECASE,
 )
 # Claiming a task: "taking this one", "I've got this", "mine 🙋".
@@ -144,6 +153,12 @@ def person(name: str, people: Iterable[str]) -> str | None:
         return None
     fits = {p for p in people if flat(re.split(r"[_.\-\d]", p)[0]) == wanted or flat(p) == wanted}
     return fits.pop() if len(fits) == 1 else None
+
+
+def asks_in_reply(text: str) -> bool:
+    """A question opening with a request ("can you…?", "kannst du…?"): asked of whoever it
+    answers."""
+    return bool(_ASKS_BACK.match(text))
 
 
 def sounds_like_a_task(text: str) -> bool:

@@ -120,6 +120,7 @@ TAKES_ON = [
     "dann schreibe ich die Zusammenfassung",
     "ich kümmere mich um die Getränke",
     "ci penso io al verbale",
+    "pode deixar, eu reviso o contrato hoje",
     "I can reach out to the auditors and ask for a quote",
 ]
 
@@ -127,6 +128,7 @@ NO_TASK = [
     "je pense qu'on devrait attendre la fin du vote",
     "je regarde le match ce soir",
     "dann habe ich keine Zeit mehr",
+    "eu acho que devemos esperar",
     "we could decide later",
     "I can live with the 3% version",
     "I could write it up if someone wants",
@@ -234,6 +236,7 @@ SETTLED_TOO = [
     "Okay, dann verschieben wir den Launch auf Mai",
     "Machen wir so.",
     "ok, si fa così",
+    "WIP-31 passed, 58% for",
 ]
 
 NOT_SETTLED_TOO = [
@@ -266,3 +269,17 @@ def test_the_mover_adopting_after_a_debate_decides_someone_else_agreeing_does_no
     summary = summarize_chat_offline(chat.posts, "#translators")
     by_id = {d.citations[0].post_id: d.by for t in summary.topics for d in t.decisions}
     assert by_id == {closed: "ola"}, (early, other)
+
+
+def test_a_request_opening_a_reply_in_another_language_is_asked_of_whoever_it_answers() -> None:
+    chat = Chat()
+    note = chat.say("lars", "die Folien für den Call sind noch auf Englisch")
+    asked = chat.say("mia", "kannst du sie bis Freitag übersetzen?", reply=note, minutes=2)
+    own = chat.say("lars", "kannst du dir vorstellen, wie lange das dauert?", minutes=1)
+    found = {
+        a.citations[0].post_id: a.owner
+        for t in summarize_chat_offline(chat.posts, "#dach").topics
+        for a in t.action_items
+    }
+    assert found.get(asked) == "lars"
+    assert own not in found, "a question in no reply is asked of nobody"
