@@ -16,7 +16,7 @@ from chain.node import ChainNode
 from cogs.treasury.service import ALERT_CHANNEL
 from tests.support.anvil import Anvil
 from tests.support.governor import FOR, WHOLE, Governance, deploy_governance
-from tests.support.rpc_proxy import RpcProxy
+from tests.support.rpc_proxy import RangeError, RpcProxy
 from tests.support.safes import SafeContracts
 from tests.support.treasury import Watching, new_safe, watching
 
@@ -125,3 +125,29 @@ async def test_a_chain_with_only_interests_is_polled_and_a_failing_handler_rerea
         posted = await world.posted()
     assert len(posted) == 1 and "governor saw ProposalCreated" in posted[0]
     assert len(decode_governor_logs(listener.calls[-1][1])) == 1
+
+
+async def test_a_provider_refusing_long_ranges_splits_the_interests_filter_too(
+    tmp_path: Path, db_url: str, chain: Anvil, safe_contracts: SafeContracts
+) -> None:
+    safe = new_safe(chain, safe_contracts)
+    governance = deploy_governance(chain)
+    alice, bob, _ = governance.voters
+    async with (
+        RpcProxy(chain.url, max_log_blocks=3, range_error=RangeError.ALCHEMY) as proxy,
+        watching(tmp_path, db_url, proxy.url, safe) as world,
+    ):
+        listener = Listener(world, governance)
+        proposals = []
+        for i, proposer in enumerate([alice, bob, alice]):
+            description = f"Pay Alice, take {i}"
+            proposals.append(
+                governance.propose_transfer(proposer, alice.address, WHOLE, description)
+            )
+            chain.mine(3)
+        await world.service.run_chain("anvil")
+        assert proxy.stats.refused > 0, "the provider did refuse a range"
+        posted = await world.posted()
+    created = decode_governor_logs(listener.logs())
+    assert [e.proposal_id for e in created] == [p.id for p in proposals]
+    assert len([p for p in posted if "governor saw ProposalCreated" in p]) == 3
