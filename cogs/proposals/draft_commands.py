@@ -11,6 +11,7 @@ from bot.errors import UserError
 from cogs.proposals.draft_render import (
     render_diff,
     render_draft,
+    render_edit_form,
     render_edited,
     render_list,
     render_made,
@@ -74,14 +75,21 @@ async def draft_edit(
     inv: Invocation[Proposals],
     section: Annotated[str, Opt("section key: title, summary, budget, ...", max_length=40)],
     text: Annotated[
-        str, Opt("the new text; \\n starts a new line", max_length=MAX_SECTION_TEXT, rest=True)
-    ],
+        str | None,
+        Opt(
+            "the new text; \\n starts a new line (leave it out for a form)",
+            max_length=MAX_SECTION_TEXT,
+            rest=True,
+        ),
+    ] = None,
     id: DraftId = None,
 ) -> Reply:
     key = section.strip().lower().replace("-", "_").replace(" ", "_")
-    view = await _service(inv).edit(
-        inv.community.id, _author(inv), key, text.replace("\\n", "\n"), id
-    )
+    service = _service(inv)
+    if text is None:
+        # Discord opens a modal with the section's text; Telegram asks for a reply.
+        return render_edit_form(await service.view(inv.community.id, _author(inv), id), key)
+    view = await service.edit(inv.community.id, _author(inv), key, text.replace("\\n", "\n"), id)
     return render_edited(view, key)
 
 

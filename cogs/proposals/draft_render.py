@@ -5,12 +5,15 @@ from __future__ import annotations
 import difflib
 from datetime import datetime
 
-from bot.commands.reply import Field, Link, Reply, Tone
+from bot.commands.reply import Field, Form, FormField, Link, Reply, Select, Tone
+from bot.errors import UserError
 from cogs.proposals.draft_doc import render_markdown, todo_markers
 from cogs.proposals.draft_models import ProposalDraft
 from cogs.proposals.draft_service import DraftView, Made
 
 MAX_REPLACED_SHOWN = 5
+# What a Discord modal's text field holds.
+FORM_TEXT_LIMIT = 4000
 
 
 def render_draft(view: DraftView, *, heading: str = "Draft") -> Reply:
@@ -33,8 +36,59 @@ def render_draft(view: DraftView, *, heading: str = "Draft") -> Reply:
         body=render_markdown(view.doc, with_title=False),
         fields=tuple(fields),
         links=links,
+        select=Select(
+            f"/draft edit id={draft.number}",
+            "section",
+            tuple((_heading(view, key), key) for key in _editable(view)),
+            "Edit a section",
+        ),
         footer=f"/draft edit <section> <text> id={draft.number} · /draft show {draft.number}",
     )
+
+
+def render_edit_form(view: DraftView, key: str) -> Reply:
+    """A form holding one section's text, to edit in place (a modal on Discord)."""
+    if key not in _editable(view):
+        raise UserError(
+            f"Draft #{view.draft.number} has no section `{key}`; "
+            f"sections: {', '.join(_editable(view))}."
+        )
+    number, heading = view.draft.number, _heading(view, key)
+    current = view.doc.text(key)
+    if len(current) > FORM_TEXT_LIMIT:
+        # A form's field holds 4,000 characters: offering it would cut the section.
+        raise UserError(
+            f"{heading} of draft #{number} is {len(current):,} characters, more than a form "
+            f"holds ({FORM_TEXT_LIMIT:,}): type it with /draft edit {key} <text> id={number}."
+        )
+    return Reply(
+        title=f"Edit {heading} of draft #{number}",
+        body=current[:1500] or "_(empty)_",
+        form=Form(
+            f"Edit {heading}"[:80],
+            f"{heading} (draft #{number})",
+            f"/draft edit {key} id={number}",
+            (
+                FormField(
+                    "text",
+                    heading,
+                    long=key != "title",
+                    default=current,
+                    max_length=256 if key == "title" else FORM_TEXT_LIMIT,
+                ),
+            ),
+        ),
+        footer=f"Or type it: /draft edit {key} <text> id={number}",
+    )
+
+
+def _editable(view: DraftView) -> list[str]:
+    return ["title", *(s.key for s in view.doc.sections)]
+
+
+def _heading(view: DraftView, key: str) -> str:
+    found = view.doc.section(key)
+    return found.heading if found else key.replace("_", " ").capitalize()
 
 
 def render_made(made: Made) -> Reply:
