@@ -27,6 +27,7 @@ import pytest
 from bench.chat_labels import (
     CHAT_DIR,
     CHAT_HELDOUT_2_DIR,
+    CHAT_HELDOUT_3_DIR,
     CHAT_HELDOUT_DIR,
     PLATFORMS,
     ChatWindow,
@@ -57,7 +58,9 @@ WINDOWS = load_chat_windows()
 HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
 # The second blind chat set, written after chat-heldout/ had been read and fixed against.
 HELDOUT_2_WINDOWS = load_chat_windows(CHAT_HELDOUT_2_DIR)
-ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS
+# The third, labelled by another hand without reading the summarizer, and never tuned on.
+HELDOUT_3_WINDOWS = load_chat_windows(CHAT_HELDOUT_3_DIR)
+ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS + HELDOUT_3_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
 
@@ -207,8 +210,8 @@ def test_the_benchmark_scores_every_held_out_thread(directory: Path) -> None:
 
 @pytest.mark.parametrize(
     "windows",
-    [WINDOWS, HELDOUT_WINDOWS, HELDOUT_2_WINDOWS],
-    ids=["chat", "chat-heldout", "chat-heldout-2"],
+    [WINDOWS, HELDOUT_WINDOWS, HELDOUT_2_WINDOWS, HELDOUT_3_WINDOWS],
+    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3"],
 )
 def test_the_chat_set_is_as_large_and_varied_as_promised(windows: list[ChatWindow]) -> None:
     assert len(windows) >= 6
@@ -289,8 +292,9 @@ def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
         (WINDOWS, CHAT_DIR),
         (HELDOUT_WINDOWS, CHAT_HELDOUT_DIR),
         (HELDOUT_2_WINDOWS, CHAT_HELDOUT_2_DIR),
+        (HELDOUT_3_WINDOWS, CHAT_HELDOUT_3_DIR),
     ],
-    ids=["chat", "chat-heldout", "chat-heldout-2"],
+    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3"],
 )
 def test_the_chat_set_is_loaded_from_its_directory(
     windows: list[ChatWindow], directory: Path
