@@ -63,7 +63,10 @@ def vote_event(
     tally: tuple[tuple[str, float], ...] = ()
     quorum = 0.0
     reached = None
+    toward: float | None = None
     if reading is not None:
+        # GovernorCountingSimple: For and Abstain count toward the quorum, Against does not.
+        toward = (reading.for_ + reading.abstain) / unit
         scores = (reading.for_, reading.against, reading.abstain)
         tally = tuple((choice, score / unit) for choice, score in zip(CHOICES, scores, strict=True))
         quorum = (reading.quorum or 0) / unit
@@ -80,6 +83,7 @@ def vote_event(
         total=sum(score for _, score in tally),
         quorum=quorum,
         quorum_reached=reached,
+        toward_quorum=toward,
         starts_at=when(row.vote_start, facts, config, head, now),
         ends_at=when(row.vote_end, facts, config, head, now),
         result=result_of(kind, reading, row),

@@ -37,6 +37,9 @@ class VoteEvent:
     total: float = 0.0
     quorum: float = 0.0
     quorum_reached: bool | None = None
+    # The votes that count toward the quorum when not all of them do (an OpenZeppelin Governor
+    # counts For and Abstain, not Against); None: the total.
+    toward_quorum: float | None = None
     starts_at: datetime | None = None
     ends_at: datetime | None = None
     result: str = ""

@@ -73,12 +73,14 @@ def tally_lines(tally: Sequence[tuple[str, float]], total: float, symbol: str = 
 
 
 def quorum_progress(event: VoteEvent) -> str:
+    counted = event.total if event.toward_quorum is None else event.toward_quorum
     reached = event.quorum_reached
     if reached is None:
-        reached = event.total >= event.quorum
-    share = event.total / event.quorum if event.quorum else 0.0
+        reached = counted >= event.quorum
+    share = counted / event.quorum if event.quorum else 0.0
     state = "reached" if reached else f"{share:.0%} of it so far"
-    return f"{amount(event.total)} of {amount(event.quorum)}: {state}"
+    which = "" if event.toward_quorum is None else " (For and Abstain count)"
+    return f"{amount(counted)} of {amount(event.quorum)}{which}: {state}"
 
 
 def timing_line(event: VoteEvent, now: datetime) -> str:

@@ -121,6 +121,8 @@ async def test_a_governor_proposal_is_announced_step_by_step_once(
         assert step in post
     closed = next(p for p in posts if "Vote closed" in p)
     assert "Passed: For 62 %" in closed  # 400,000 for, 250,000 against
+    # Against does not count toward an OpenZeppelin quorum: 400,000 for + 100,000 abstain do.
+    assert "500,000 of 70,000 (For and Abstain count): reached" in closed, closed
     async with world.app.db.read() as session:
         [row] = (await session.exec(select(GovernorProposal))).all()
     assert row.stage == "executed" and row.voters == 3 and row.title == "Pay the auditors"
