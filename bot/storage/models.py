@@ -102,8 +102,7 @@ class RoleChangeRecord(SQLModel, table=True):
 
 class OutboxThread(SQLModel, table=True):
     """The thread the outbox opened for a topic in a forum channel (a `ToThread` destination):
-    later messages of the topic are posted in it. Its table is created by migration
-    0012_proposals_votes, whose announcements first needed it."""
+    later messages of the topic are posted in it (migration 0015_outbox_threads)."""
 
     __tablename__ = "outbox_thread"
     __table_args__ = (UniqueConstraint("platform", "destination"),)

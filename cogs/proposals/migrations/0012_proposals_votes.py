@@ -82,19 +82,9 @@ def upgrade() -> None:
     op.create_index(
         "ix_vote_reminder_opt_in_community_id", "vote_reminder_opt_in", ["community_id"]
     )
-    op.create_table(
-        "outbox_thread",
-        sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("platform", sa.String(length=16), nullable=False),
-        sa.Column("destination", sa.String(length=100), nullable=False),
-        sa.Column("thread_id", sa.String(length=64), nullable=False),
-        _when("created_at"),
-        sa.UniqueConstraint("platform", "destination"),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("outbox_thread")
     op.drop_table("vote_reminder_opt_in")
     op.drop_table("vote_channel")
     op.drop_table("vote_announcement")
