@@ -17,6 +17,8 @@ CHAT_HELDOUT_DIR = Path(__file__).parent / "eval" / "chat-heldout"
 CHAT_HELDOUT_2_DIR = Path(__file__).parent / "eval" / "chat-heldout-2"
 # The third blind chat set: labelled by hand apart from the summarizer, never scored by its writer.
 CHAT_HELDOUT_3_DIR = Path(__file__).parent / "eval" / "chat-heldout-3"
+# The fourth blind chat set: labelled by yet another hand, never scored by its writer.
+CHAT_HELDOUT_4_DIR = Path(__file__).parent / "eval" / "chat-heldout-4"
 PLATFORMS = ("discord", "telegram")
 
 

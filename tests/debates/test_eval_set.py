@@ -28,6 +28,7 @@ from bench.chat_labels import (
     CHAT_DIR,
     CHAT_HELDOUT_2_DIR,
     CHAT_HELDOUT_3_DIR,
+    CHAT_HELDOUT_4_DIR,
     CHAT_HELDOUT_DIR,
     PLATFORMS,
     ChatWindow,
@@ -60,7 +61,9 @@ HELDOUT_WINDOWS = load_chat_windows(CHAT_HELDOUT_DIR)
 HELDOUT_2_WINDOWS = load_chat_windows(CHAT_HELDOUT_2_DIR)
 # The third, labelled by another hand without reading the summarizer, and never tuned on.
 HELDOUT_3_WINDOWS = load_chat_windows(CHAT_HELDOUT_3_DIR)
-ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS + HELDOUT_3_WINDOWS
+# The fourth, by yet another hand, blind in the same way.
+HELDOUT_4_WINDOWS = load_chat_windows(CHAT_HELDOUT_4_DIR)
+ALL_WINDOWS = WINDOWS + HELDOUT_WINDOWS + HELDOUT_2_WINDOWS + HELDOUT_3_WINDOWS + HELDOUT_4_WINDOWS
 OUTCOMES = ("passed", "rejected", "withdrawn")
 RELABEL = "relabel with: .venv/bin/python -m bench.summary_quality --label "
 
@@ -210,8 +213,8 @@ def test_the_benchmark_scores_every_held_out_thread(directory: Path) -> None:
 
 @pytest.mark.parametrize(
     "windows",
-    [WINDOWS, HELDOUT_WINDOWS, HELDOUT_2_WINDOWS, HELDOUT_3_WINDOWS],
-    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3"],
+    [WINDOWS, HELDOUT_WINDOWS, HELDOUT_2_WINDOWS, HELDOUT_3_WINDOWS, HELDOUT_4_WINDOWS],
+    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3", "chat-heldout-4"],
 )
 def test_the_chat_set_is_as_large_and_varied_as_promised(windows: list[ChatWindow]) -> None:
     assert len(windows) >= 6
@@ -293,8 +296,9 @@ def test_every_chat_label_is_said_and_every_topic_sentence_has_a_stance(
         (HELDOUT_WINDOWS, CHAT_HELDOUT_DIR),
         (HELDOUT_2_WINDOWS, CHAT_HELDOUT_2_DIR),
         (HELDOUT_3_WINDOWS, CHAT_HELDOUT_3_DIR),
+        (HELDOUT_4_WINDOWS, CHAT_HELDOUT_4_DIR),
     ],
-    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3"],
+    ids=["chat", "chat-heldout", "chat-heldout-2", "chat-heldout-3", "chat-heldout-4"],
 )
 def test_the_chat_set_is_loaded_from_its_directory(
     windows: list[ChatWindow], directory: Path
