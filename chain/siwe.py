@@ -1,49 +1,45 @@
-"""Sign-In with Ethereum (EIP-4361): the message to sign, and whether a signature proves it.
+"""Sign-In with Ethereum (EIP-4361) with the `siwe` package: the message to sign, and whether a
+signature proves it.
 
-A plain account proves it by the EIP-191 (`personal_sign`) signature recovering to the message's
-address, checked here with no request at all. Anything else costs one JSON-RPC batch: the
-address's code and EIP-1271 `isValidSignature(hash, signature)` asked of it together. A contract
-wallet answers the magic value 0x1626ba7e when it accepts; a Safe accepts its owners' signatures
-of its own SafeMessage hash of the EIP-191 hash, up to its threshold (a 2-of-3 Safe's signature
-is two concatenated owner signatures, which no ecrecover of the message can explain).
+`siwe` writes the message (`prepare_message`), reads it back (`SiweMessage.from_message`, by
+EIP-4361's ABNF) and checks it (domain, nonce, expiry, not-before; the chain id is checked here,
+siwe has no check for it). Its own signature check recovers a plain account's EIP-191
+(`personal_sign`) signature with no request at all. Anything else costs one JSON-RPC batch of our
+own (chain/eip1271.py): siwe's EIP-1271 check asks a synchronous web3 provider and gives up on
+a 2-of-3 Safe's signature (two concatenated owner signatures, which no ecrecover can explain).
 
 Each refusal is its own exception, a SignInRefused with a `reason` code and a sentence a member
-can act on. The nonce is only read back: whether it was issued and is still unused is the
-caller's to know.
+can act on. Whether the nonce was issued and is still unused is the caller's to know; the caller
+may pass the nonce it expects, and siwe checks the message carries it.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
+from abnf import GrammarWarning
 from eth_account.messages import defunct_hash_message
+from eth_keys.exceptions import BadSignature as KeysBadSignature
 from eth_utils.address import to_checksum_address
+from pydantic import ValidationError
 
 from chain.eip1271 import contract_accepts, recover
 from chain.node import ChainNode
-from chain.siwe_message import MessageFormatError, SignInMessage, new_nonce, parse_message
 
-__all__ = [
-    "BadSignature",
-    "ExpiredMessage",
-    "MalformedMessage",
-    "MessageFormatError",
-    "NotYetValid",
-    "SignInMessage",
-    "SignInRefused",
-    "SignInResult",
-    "WrongChain",
-    "WrongDomain",
-    "WrongSigner",
-    "new_message",
-    "new_nonce",
-    "parse_message",
-    "verify_sign_in",
-]
+with warnings.catch_warnings():
+    # siwe 4.4.0's grammar restates RFC 5234's core rules: abnf 2.8 warns, 2.9 refuses (pinned).
+    warnings.simplefilter("ignore", GrammarWarning)
+    import siwe
+    from siwe.siwe import ISO8601Datetime
 
 WalletKind = Literal["account", "contract"]
+
+
+class MessageFormatError(ValueError):
+    """A field the EIP-4361 message cannot carry, or text that is not such a message."""
 
 
 class SignInRefused(Exception):
@@ -66,6 +62,10 @@ class WrongDomain(SignInRefused):
 
 class WrongChain(SignInRefused):
     reason = "wrong_chain"
+
+
+class WrongNonce(SignInRefused):
+    reason = "wrong_nonce"
 
 
 class ExpiredMessage(SignInRefused):
@@ -97,7 +97,13 @@ class SignInResult:
     address: str  # checksummed
     nonce: str  # the caller checks it was issued and marks it used
     wallet: WalletKind
-    message: SignInMessage
+    message: Any  # the siwe.SiweMessage signed
+    expires_at: datetime | None
+
+
+def new_nonce() -> str:
+    """A random nonce of letters and digits, as siwe makes them (EIP-4361 asks for 8 or more)."""
+    return str(siwe.generate_nonce())
 
 
 def new_message(
@@ -109,6 +115,7 @@ def new_message(
     issued_at: datetime,
     expires_at: datetime | None,
     statement: str | None = None,
+    not_before: datetime | None = None,
 ) -> str:
     """The EIP-4361 text for `address` to sign. Raises MessageFormatError (a ValueError) for a
     field the format cannot carry: an address that is not one, a statement over one line, a
@@ -117,18 +124,36 @@ def new_message(
         checksummed = to_checksum_address(address)
     except ValueError as exc:
         raise MessageFormatError(f"not an address: {address!r}") from exc
-    message = SignInMessage(
-        domain=domain,
-        address=checksummed,
-        uri=uri,
-        chain_id=chain_id,
-        nonce=nonce,
-        issued_at=issued_at,
-        statement=statement or None,
-        expires_at=expires_at,
-    )
-    message.check()
-    return message.text()
+    try:
+        message = siwe.SiweMessage(
+            domain=domain,
+            address=checksummed,
+            uri=uri,
+            version="1",
+            chain_id=chain_id,
+            nonce=nonce,
+            issued_at=_written(issued_at),
+            expiration_time=_written(expires_at),
+            not_before=_written(not_before),
+            statement=statement or None,
+        )
+    except ValidationError as exc:
+        raise MessageFormatError(_first_error(exc)) from exc
+    text = str(message.prepare_message())
+    parse_message(text)  # the ABNF is stricter than siwe's model (a nonce's letters, say)
+    return text
+
+
+def parse_message(text: str) -> Any:
+    """The siwe.SiweMessage in `text`, or MessageFormatError saying what breaks EIP-4361."""
+    try:
+        return siwe.SiweMessage.from_message(text)
+    except ValidationError as exc:
+        raise MessageFormatError(_first_error(exc)) from exc
+    except ValueError as exc:  # the ABNF parser's, with where it stopped as its cause
+        start = getattr(exc.__cause__, "start", None)
+        where = f" (line {text[:start].count(chr(10)) + 1})" if isinstance(start, int) else ""
+        raise MessageFormatError(f"it does not follow EIP-4361's form{where}") from exc
 
 
 async def verify_sign_in(
@@ -139,6 +164,7 @@ async def verify_sign_in(
     chain_id: int,
     now: datetime,
     web3: ChainNode | None,
+    nonce: str | None = None,
 ) -> SignInResult:
     """The signed-in address, or the SignInRefused subclass that says why not. `web3` is the
     node of chain `chain_id`, asked (one batch) only when the signature is not the address's own
@@ -150,32 +176,74 @@ async def verify_sign_in(
         message = parse_message(message_text)
     except MessageFormatError as exc:
         raise MalformedMessage(f"This is not a Sign-In with Ethereum message ({exc}).") from exc
-    if message.domain.lower() != domain.lower():
-        raise WrongDomain(f"The message is for {message.domain}, not {domain}.")
+    address = str(message.address)
     if message.chain_id != chain_id:
         raise WrongChain(f"The message is for chain {message.chain_id}, not {chain_id}.")
-    if message.expires_at is not None and now >= message.expires_at:
-        raise ExpiredMessage("The message expired; ask for a new one.")
-    if message.not_before is not None and now < message.not_before:
-        raise NotYetValid("The message is not valid yet.")
     raw = _signature_bytes(signature)
+    if await _siwe_accepts(message, raw, domain=domain, nonce=nonce, now=now):
+        return _result(message, "account")
     digest = defunct_hash_message(text=message_text)
     signer = recover(digest, raw)
-    if signer == message.address:
-        return SignInResult(message.address, message.nonce, "account", message)
-    accepted = (
-        await contract_accepts(web3, message.address, digest, raw) if web3 is not None else None
-    )
+    accepted = await contract_accepts(web3, address, digest, raw) if web3 is not None else None
     if accepted:
-        return SignInResult(message.address, message.nonce, "contract", message)
+        return _result(message, "contract")
     if signer is not None:
-        raise WrongSigner(f"This signature is from {signer}, not {message.address}.", signer)
+        raise WrongSigner(f"This signature is from {signer}, not {address}.", signer)
     if accepted is None:
-        raise BadSignature(f"This is not a signature by {message.address}'s key.")
+        raise BadSignature(f"This is not a signature by {address}'s key.")
     raise WrongSigner(
-        f"The contract wallet {message.address} did not accept this signature: a Safe needs "
+        f"The contract wallet {address} did not accept this signature: a Safe needs "
         "enough of its owners to sign."
     )
+
+
+async def _siwe_accepts(
+    message: Any, raw: bytes, *, domain: str, nonce: str | None, now: datetime
+) -> bool:
+    """siwe's checks of the message, then of the signature as the address's own key's: True
+    when that key signed, False when someone or something else did; refusals raised."""
+    # Host names are case-insensitive (RFC 4343); siwe compares them exactly.
+    expected = message.domain if str(message.domain).lower() == domain.lower() else domain
+    try:
+        message.verify("0x" + raw.hex(), domain=expected, nonce=nonce, timestamp=now)
+    except siwe.DomainMismatch as exc:
+        raise WrongDomain(f"The message is for {message.domain}, not {domain}.") from exc
+    except siwe.NonceMismatch as exc:
+        raise WrongNonce("This signature is for another sign-in message.") from exc
+    except siwe.ExpiredMessage as exc:
+        raise ExpiredMessage("The message expired; ask for a new one.") from exc
+    except siwe.NotYetValidMessage as exc:
+        raise NotYetValid("The message is not valid yet.") from exc
+    except (siwe.InvalidSignature, KeysBadSignature):  # no key, or another key, signed it
+        return False
+    return True
+
+
+def _result(message: Any, wallet: WalletKind) -> SignInResult:
+    expires = message.expiration_time
+    return SignInResult(
+        str(message.address),
+        str(message.nonce),
+        wallet,
+        message,
+        datetime.fromisoformat(expires) if expires is not None else None,
+    )
+
+
+def _written(moment: datetime | None) -> str | None:
+    """RFC 3339 in UTC with a Z, to the second (milliseconds when there are some)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise MessageFormatError("times must carry their time zone")
+    spec = "milliseconds" if moment.microsecond else "seconds"
+    return str(ISO8601Datetime.from_datetime(moment, timespec=spec))
+
+
+def _first_error(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(part) for part in error["loc"])
+    return f"{where}: {error['msg']}" if where else str(error["msg"])
 
 
 def _signature_bytes(signature: str | bytes) -> bytes:

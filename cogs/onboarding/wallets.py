@@ -8,7 +8,6 @@ bot or chain, a signature from another address, an address another member linked
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -106,7 +105,7 @@ class WalletService:
         async with self._db.read() as session:
             await _refuse_if_linked_elsewhere(session, member, address)
         now = self._clock.now()
-        nonce = secrets.token_hex(12)
+        nonce = siwe.new_nonce()
         expires_at = now + timedelta(minutes=self._chain.sign_in_minutes)
         url = self.page_url(nonce)
         message = siwe.new_message(
@@ -227,6 +226,7 @@ class WalletService:
                 chain_id=self._chain.chain_id,
                 now=now,
                 web3=self._node,
+                nonce=request.nonce,
             )
         except siwe.ExpiredMessage as exc:
             raise SignInRefused(
@@ -246,6 +246,8 @@ class WalletService:
                 f"This signature was made {by}, not by {request.address}, the address you are "
                 "proving: sign with that wallet."
             ) from exc
+        except siwe.WrongNonce as exc:
+            raise SignInRefused("This signature is for another sign-in message.") from exc
         except siwe.SignInRefused as exc:
             raise SignInRefused(exc.message) from exc
         except ChainError as exc:  # the node failed: not a refusal, try again later

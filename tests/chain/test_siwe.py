@@ -20,16 +20,19 @@ from chain.siwe import (
     BadSignature,
     ExpiredMessage,
     MalformedMessage,
+    MessageFormatError,
     NotYetValid,
     SignInRefused,
     SignInResult,
     WrongChain,
     WrongDomain,
+    WrongNonce,
     WrongSigner,
     new_message,
+    new_nonce,
+    parse_message,
     verify_sign_in,
 )
-from chain.siwe_message import MessageFormatError, new_nonce, parse_message
 from tests.support.anvil import Anvil
 from tests.support.safes import SafeContracts, SafeDriver, SafeVersion, create_safe
 
@@ -109,9 +112,11 @@ def test_the_eip_example_parses_and_is_written_back_byte_for_byte() -> None:
     assert message.address == "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2"
     assert message.statement == "I accept the ExampleOrg Terms of Service: https://example.com/tos"
     assert (message.chain_id, message.nonce) == (1, "32891756")
-    assert message.issued_at == datetime(2021, 9, 30, 16, 25, 24, tzinfo=UTC)
-    assert message.expires_at is None and len(message.resources) == 2
-    assert message.text() == EIP_EXAMPLE
+    assert datetime.fromisoformat(message.issued_at) == datetime(
+        2021, 9, 30, 16, 25, 24, tzinfo=UTC
+    )
+    assert message.expiration_time is None and len(message.resources) == 2
+    assert message.prepare_message() == EIP_EXAMPLE
 
 
 def test_a_new_message_carries_every_field_and_a_checksummed_address() -> None:
@@ -122,11 +127,9 @@ def test_a_new_message_carries_every_field_and_a_checksummed_address() -> None:
     assert "Expiration Time: 2026-12-01T12:10:00Z" in lines
     message = parse_message(text)
     assert (message.domain, message.uri, message.chain_id) == (DOMAIN, URI, CHAIN_ID)
-    assert (message.nonce, message.issued_at, message.expires_at) == (
-        "abcDEF123456",
-        ISSUED,
-        EXPIRES,
-    )
+    assert message.nonce == "abcDEF123456"
+    assert datetime.fromisoformat(message.issued_at) == ISSUED
+    assert datetime.fromisoformat(message.expiration_time) == EXPIRES
 
 
 def test_without_a_statement_the_blank_lines_stay_as_the_eip_writes_them() -> None:
@@ -170,7 +173,7 @@ async def test_a_members_own_signature_signs_them_in_without_asking_the_node(
     assert result.address == MEMBER.address
     assert result.nonce == "n0nce4steward"
     assert result.wallet == "account"
-    assert result.message.expires_at == EXPIRES
+    assert result.expires_at == EXPIRES
     assert node.requests == 0
 
 
@@ -203,15 +206,46 @@ async def test_the_last_second_before_expiry_is_accepted_and_expiry_itself_refus
 
 
 async def test_a_message_not_valid_yet_is_refused(node: ChainNode) -> None:
-    message = parse_message(message_for(MEMBER.address))
-    later = type(message)(**{**vars(message), "not_before": ISSUED + timedelta(minutes=5)})
-    text = later.text()
-    with pytest.raises(NotYetValid):
-        await verify(node, text, personal_sign(MEMBER, text), now=ISSUED)
-    result = await verify(
-        node, text, personal_sign(MEMBER, text), now=ISSUED + timedelta(minutes=5)
+    valid_from = ISSUED + timedelta(minutes=5)
+    text = message_for(MEMBER.address, not_before=valid_from)
+    assert "Not Before: 2026-12-01T12:05:00Z" in text.split("\n")
+    # siwe refuses up to and including the not-before second itself.
+    for now in (ISSUED, valid_from):
+        with pytest.raises(NotYetValid) as refused:
+            await verify(node, text, personal_sign(MEMBER, text), now=now)
+        assert refused.value.reason == "not_yet_valid"
+    later = valid_from + timedelta(seconds=1)
+    assert (
+        await verify(node, text, personal_sign(MEMBER, text), now=later)
+    ).address == MEMBER.address
+
+
+async def test_a_message_with_another_nonce_than_the_one_expected_is_refused(
+    node: ChainNode,
+) -> None:
+    text = message_for(MEMBER.address)
+    signature = personal_sign(MEMBER, text)
+    with pytest.raises(WrongNonce) as refused:
+        await verify_sign_in(
+            text,
+            signature,
+            domain=DOMAIN,
+            chain_id=CHAIN_ID,
+            now=ISSUED,
+            web3=node,
+            nonce="0ther1234",
+        )
+    assert refused.value.reason == "wrong_nonce"
+    result = await verify_sign_in(
+        text,
+        signature,
+        domain=DOMAIN,
+        chain_id=CHAIN_ID,
+        now=ISSUED,
+        web3=node,
+        nonce="n0nce4steward",
     )
-    assert result.address == MEMBER.address
+    assert result.nonce == "n0nce4steward" and node.requests == 0
 
 
 async def test_a_message_for_another_site_is_refused(node: ChainNode) -> None:
