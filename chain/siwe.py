@@ -101,11 +101,6 @@ class SignInResult:
     expires_at: datetime | None
 
 
-def new_nonce() -> str:
-    """A random nonce of letters and digits, as siwe makes them (EIP-4361 asks for 8 or more)."""
-    return str(siwe.generate_nonce())
-
-
 def new_message(
     address: str,
     domain: str,

@@ -8,6 +8,7 @@ bot or chain, a signature from another address, an address another member linked
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -105,7 +106,7 @@ class WalletService:
         async with self._db.read() as session:
             await _refuse_if_linked_elsewhere(session, member, address)
         now = self._clock.now()
-        nonce = siwe.new_nonce()
+        nonce = secrets.token_hex(12)  # letters and digits, as EIP-4361 asks; hex in links
         expires_at = now + timedelta(minutes=self._chain.sign_in_minutes)
         url = self.page_url(nonce)
         message = siwe.new_message(

@@ -29,7 +29,6 @@ from chain.siwe import (
     WrongNonce,
     WrongSigner,
     new_message,
-    new_nonce,
     parse_message,
     verify_sign_in,
 )
@@ -136,11 +135,6 @@ def test_without_a_statement_the_blank_lines_stay_as_the_eip_writes_them() -> No
     text = message_for(MEMBER.address, statement=None, expires_at=None)
     assert f"{MEMBER.address}\n\n\nURI: {URI}" in text
     assert parse_message(text).statement is None
-
-
-def test_nonces_are_long_random_letters_and_digits() -> None:
-    nonces = {new_nonce() for _ in range(50)}
-    assert len(nonces) == 50 and all(len(n) >= 8 and n.isalnum() for n in nonces)
 
 
 @pytest.mark.parametrize(
