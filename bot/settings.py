@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +22,7 @@ from pydantic import (
     SecretStr,
     SerializeAsAny,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -50,6 +51,31 @@ def environ_of(info: Any) -> Mapping[str, str]:
     context = getattr(info, "context", None) or {}
     environ = context.get("environ")
     return environ if environ is not None else os.environ
+
+
+def variable_is_set(variable: str | None, info: ValidationInfo) -> str | None:
+    """Validator of a `<secret>_env` field: the variable it names must be set."""
+    if variable and not environ_of(info).get(variable):
+        raise ValueError(f"names {variable}, which is not set in the environment")
+    return variable
+
+
+def secret_from_env(variable_field: str) -> Callable[[Any, ValidationInfo], Any]:
+    """A "before" validator of a secret field: its value is read from the environment variable
+    that `variable_field` names; a secret written in the file is refused. Reuse it as
+    `_key = field_validator("api_key", mode="before")(secret_from_env("api_key_env"))`, with
+    the secret field declared after `variable_field` and `validate_default=True`."""
+
+    def read(value: Any, info: ValidationInfo) -> Any:
+        if value is not None:
+            raise ValueError(
+                f"{info.field_name} belongs in the environment; name its variable in "
+                f"{variable_field}"
+            )
+        variable = info.data.get(variable_field)
+        return environ_of(info).get(variable) if variable else None
+
+    return read
 
 
 class LogSettings(Section):

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
-
-from bot.settings import environ_of
+from bot.settings import secret_from_env, variable_is_set
 
 
 class ForumConfig(BaseModel):
@@ -17,26 +15,12 @@ class ForumConfig(BaseModel):
     # The API key itself stays in the environment, under the variable named here.
     api_key_env: str | None = None
     api_key: SecretStr | None = Field(default=None, validate_default=True)
+    _api_key_env_is_set = field_validator("api_key_env")(variable_is_set)
+    _api_key_from_env = field_validator("api_key", mode="before")(secret_from_env("api_key_env"))
     api_username: str = "system"
     categories: list[str] = []
     requests_per_minute: int | None = Field(default=None, ge=1, le=100_000)
     sync_minutes: int = Field(default=5, ge=1)
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
-        if variable and not environ_of(info).get(variable):
-            raise ValueError(f"names {variable}, which is not set in the environment")
-        return variable
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        """The key comes from the variable api_key_env names; one written in the file is refused."""
-        if value is not None:
-            raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
-        variable = info.data.get("api_key_env")
-        return environ_of(info).get(variable) if variable else None
 
     @property
     def base_url(self) -> str:

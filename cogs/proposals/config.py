@@ -7,13 +7,12 @@ Each part owns its sub-table: `[proposals.drafting]`, `[proposals.forum]`,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from bot.commands.options import parse_address
 from bot.errors import InvalidOption
-from bot.settings import environ_of
+from bot.settings import secret_from_env, variable_is_set
 
 
 class _Table(BaseModel):
@@ -34,6 +33,8 @@ class ForumPublishConfig(_Table):
     # An API key with write scope for topics; it stays in the environment, under this variable.
     api_key_env: str | None = None
     api_key: SecretStr | None = Field(default=None, validate_default=True)
+    _api_key_env_is_set = field_validator("api_key_env")(variable_is_set)
+    _api_key_from_env = field_validator("api_key", mode="before")(secret_from_env("api_key_env"))
     api_username: str = "system"
     # The category new proposals go to (its id, in the category's address /c/<slug>/<id>);
     # per community slug in `categories`, else `category_id`, else the forum's default.
@@ -42,22 +43,6 @@ class ForumPublishConfig(_Table):
     # The forum's site settings max_topic_title_length and max_post_length.
     max_title_length: int = Field(default=255, ge=1)
     max_body_length: int = Field(default=32_000, ge=1)
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
-        if variable and not environ_of(info).get(variable):
-            raise ValueError(f"names {variable}, which is not set in the environment")
-        return variable
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        """The key comes from the variable api_key_env names; one written in the file is refused."""
-        if value is not None:
-            raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
-        variable = info.data.get("api_key_env")
-        return environ_of(info).get(variable) if variable else None
 
     def category_of(self, community: str) -> int | None:
         return self.categories.get(community, self.category_id)
@@ -71,6 +56,8 @@ class SnapshotPublishConfig(_Table):
     # it is asked about contract wallets' signatures): the variable holding its URL.
     rpc_url_env: str | None = None
     rpc_url: SecretStr | None = Field(default=None, validate_default=True)
+    _rpc_url_env_is_set = field_validator("rpc_url_env")(variable_is_set)
+    _rpc_url_from_env = field_validator("rpc_url", mode="before")(secret_from_env("rpc_url_env"))
     # Voting starts this long after the proposal is signed and lasts voting_period_hours; a
     # space with its own voting delay or period needs the same numbers here.
     voting_delay_minutes: int = Field(default=0, ge=0)
@@ -82,22 +69,6 @@ class SnapshotPublishConfig(_Table):
     signing_minutes: int = Field(default=60, ge=5, le=24 * 60)
     app: str = "steward"
     proposal_url: str = "https://snapshot.org/#/{space}/proposal/{id}"
-
-    @field_validator("rpc_url_env")
-    @classmethod
-    def _rpc_variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
-        if variable and not environ_of(info).get(variable):
-            raise ValueError(f"names {variable}, which is not set in the environment")
-        return variable
-
-    @field_validator("rpc_url", mode="before")
-    @classmethod
-    def _rpc_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        """The URL (often with a provider key) comes from the variable rpc_url_env names."""
-        if value is not None:
-            raise ValueError("rpc_url belongs in the environment; name its variable in rpc_url_env")
-        variable = info.data.get("rpc_url_env")
-        return environ_of(info).get(variable) if variable else None
 
     @property
     def rpc(self) -> str | None:
@@ -113,24 +84,10 @@ class SnapshotConfig(_Table):
     # the variable named here.
     api_key_env: str | None = None
     api_key: SecretStr | None = Field(default=None, validate_default=True)
+    _api_key_env_is_set = field_validator("api_key_env")(variable_is_set)
+    _api_key_from_env = field_validator("api_key", mode="before")(secret_from_env("api_key_env"))
     # Community slug -> its Snapshot spaces ("dao.eth").
     spaces: dict[str, list[str]] = {}
-
-    @field_validator("api_key_env")
-    @classmethod
-    def _variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
-        if variable and not environ_of(info).get(variable):
-            raise ValueError(f"names {variable}, which is not set in the environment")
-        return variable
-
-    @field_validator("api_key", mode="before")
-    @classmethod
-    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        """The key comes from the variable api_key_env names; one written in the file is refused."""
-        if value is not None:
-            raise ValueError("api_key belongs in the environment; name its variable in api_key_env")
-        variable = info.data.get("api_key_env")
-        return environ_of(info).get(variable) if variable else None
 
     @field_validator("spaces")
     @classmethod

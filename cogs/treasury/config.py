@@ -19,7 +19,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.settings import environ_of
+from bot.settings import environ_of, secret_from_env, variable_is_set
 
 
 def rpc_url_variable(chain: str) -> str:
@@ -42,6 +42,10 @@ class ChainConfig(BaseModel):
     tx_service_api_key_env: str | None = None
     # Read from the variable above; never from the file.
     tx_service_api_key: SecretStr | None = Field(default=None, validate_default=True)
+    _tx_service_api_key_env_is_set = field_validator("tx_service_api_key_env")(variable_is_set)
+    _tx_service_api_key_from_env = field_validator("tx_service_api_key", mode="before")(
+        secret_from_env("tx_service_api_key_env")
+    )
     confirmations: int = Field(default=12, ge=0, le=1000)
     poll_seconds: float = Field(default=12.0, gt=0)
     explorer_url: str | None = None
@@ -88,23 +92,6 @@ class ChainConfig(BaseModel):
             source = variable if environ_of(info).get(variable) else "rpc_url"
             raise ValueError(f"{source} is not an http(s) URL (like https://rpc.example/<key>)")
         return url
-
-    @field_validator("tx_service_api_key_env")
-    @classmethod
-    def _key_variable_is_set(cls, variable: str | None, info: ValidationInfo) -> str | None:
-        if variable and not environ_of(info).get(variable):
-            raise ValueError(f"names {variable}, which is not set in the environment")
-        return variable
-
-    @field_validator("tx_service_api_key", mode="before")
-    @classmethod
-    def _key_from_environment(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is not None:
-            raise ValueError(
-                "API keys belong in the environment; name the variable in tx_service_api_key_env"
-            )
-        variable = info.data.get("tx_service_api_key_env")
-        return environ_of(info).get(variable) if variable else None
 
 
 class TreasuryConfig(BaseModel):
