@@ -13,6 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from summarizer.chat_closing import (
+    asks_the_group,
+    dated_act,
+    goes_ahead,
+    labels_an_outcome,
+    objects,
+    puts_off,
+    steward_act,
+)
 from summarizer.chat_fixed import adopts, fixes_a_date, states_more
 from summarizer.chat_settled import blocked, body_of, closes_motion, settles
 from summarizer.chat_tasks import accepts, addressed, asked_of, asks_in_reply, no_task, takes_on
@@ -24,6 +33,7 @@ MAX_QUESTIONS = 5
 IMMEDIATE = timedelta(minutes=2)  # an answer said at once needs no word in common
 ANSWER_SOON = timedelta(hours=1)  # the next word in the topic answers when it comes this soon
 ANSWERED_SHAPE = timedelta(minutes=30)  # an answer-shaped statement anywhere answers this soon
+_REACTIONS = 3  # the messages after a go-ahead read as reactions to it
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _LIST_MARK = re.compile(r"^[-*•]\s+")
@@ -206,10 +216,21 @@ def decisions(
         if sentence.question or not sentence.quote or key(sentence) in used:
             continue
         match = DECISION.search(sentence.text)
+        labelled = labels_an_outcome(sentence.text)
+        closes_by_turn = match is None and (
+            labelled
+            or steward_act(sentence.text)
+            or dated_act(sentence.text)
+            or (not blocked(sentence.text) and _answers_someone(sentence, said))
+        )
         goes_on = (
             decided_before is not None
             and decided_before.post.id == sentence.post.id
-            and (bool(_GOES_ON.match(sentence.text)) or _carries_on(sentence.text))
+            and (
+                bool(_GOES_ON.match(sentence.text))
+                or _carries_on(sentence.text)
+                or (labels_an_outcome(decided_before.text) and states_more(sentence.text))
+            )
         )
         closes = match is None and (
             settles(sentence.text)
@@ -226,6 +247,7 @@ def decisions(
                 and (closes_motion(sentence.text, motion.text, set()) or adopts(sentence.text))
             )
         )
+        closes = closes or closes_by_turn
         if match is None and not goes_on and not closes:
             continue
         if match is not None and _CONDITION.search(sentence.text[: match.start()]):
@@ -248,6 +270,33 @@ def decisions(
         found.append(Decision(decision=sentence.quote, by=by, citations=[cite(sentence)]))
         previous = sentence
     return found
+
+
+def _answers_someone(sentence: Said, said: list[Said]) -> bool:
+    """The opening sentence of a message answering another person's: a go-ahead after anything
+    said ("ah then CF 0 is better" - "Do it: CF 0 via guardian."), or a deferral of a question
+    about what the group does ("When do we unpause?" - "Not tonight, and not before…")."""
+    ahead, off = goes_ahead(sentence.text), puts_off(sentence.text)
+    if not (ahead or off):
+        return False
+    own = [s for s in said if s.post.id == sentence.post.id]
+    if off and (not own or own[0] is not sentence):
+        return (
+            False  # a deferral opens the answer; a go-ahead may close it ("Fine. Let's do that.")
+        )
+    answered = [s for s in said if s.post.id == sentence.post.reply_to]
+    if not answered:  # no reply reference: the message just before
+        earlier = [s for s in said if s.order < sentence.order]
+        answered = [s for s in earlier if s.post.id == earlier[-1].post.id] if earlier else []
+    others = [s for s in answered if s.post.author != sentence.post.author]
+    if ahead:  # the last go-ahead that nobody answering it objects to
+        after = [s for s in said if sentence.order < s.order <= sentence.order + _REACTIONS]
+        return (
+            bool(others)
+            and not any(objects(s.text) for s in after if s.post.author != sentence.post.author)
+            and not any(goes_ahead(s.text) or adopts(s.text) for s in after)
+        )
+    return any(s.question and asks_the_group(s.text) for s in others)
 
 
 def _carries_on(text: str) -> bool:

@@ -26,6 +26,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from summarizer.chat_closing import content_free
 from summarizer.chat_items import (
     DECISION,
     WH,
@@ -101,8 +102,8 @@ def _topic(messages: list[PostInput], window: Sequence[PostInput]) -> ChatTopic:
 
 def _motion(said: list[Said]) -> Said | None:
     for sentence in said:
-        if not sentence.quote or DECISION.search(sentence.text):
-            continue
+        if not sentence.quote or DECISION.search(sentence.text) or content_free(sentence.text):
+            continue  # "Let's do that." adopts what was said: no motion of its own
         if not PROPOSING.search(sentence.text) or WH.match(sentence.text.strip()):
             continue
         if sentence.question and sentence.post.reply_to and _ASKS_OF.match(sentence.text):
