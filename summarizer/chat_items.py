@@ -22,6 +22,7 @@ from summarizer.chat_closing import (
     puts_off,
     steward_act,
 )
+from summarizer.chat_commits import commit_owner
 from summarizer.chat_fixed import adopts, fixes_a_date, states_more
 from summarizer.chat_settled import blocked, body_of, closes_motion, settles
 from summarizer.chat_tasks import accepts, addressed, asked_of, asks_in_reply, no_task, takes_on
@@ -373,7 +374,10 @@ def _owner(sentence: Said, by_id: dict[str, PostInput]) -> str | None:
         parent = by_id.get(sentence.post.reply_to or "")
         if parent is not None and parent.author != sentence.post.author:
             return parent.author
-    return None
+    if sentence.question:
+        return None
+    asked_by = parent.text if parent is not None and parent.author != sentence.post.author else None
+    return commit_owner(text, sentence.post.text, sentence.post.author, asked_by, accepting)
 
 
 def _quoted_at(text: str, at: int) -> bool:
