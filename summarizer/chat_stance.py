@@ -111,6 +111,13 @@ _SARCASM = re.compile(
     re.IGNORECASE,
 )
 _VOTE_INSIDE = re.compile(r"(?<=\S)\s*(?:👍|✅|👎|❌)+\s*$")
+# "node 22 itself voting against the PR", "Bob voted for it": someone else's vote, reported.
+_VOTE_VERB = re.compile(r"\b(?:voting|voted|votes|vote)\s+(?:against|for)\b", re.IGNORECASE)
+_OWN_VOTER = re.compile(
+    r"\b(?:i|we|i'?m|we'?re|i\s+am|we\s+are|i'?ll|we'?ll|i'?d|we'?d)\s+$", re.IGNORECASE
+)
+# "❌ build #41 failed: 2 tests": a status line opened by an emoji, no vote.
+_STATUS_EMOJI = re.compile(r"^\s*(?:👍|✅|👎|❌|⚠️?|🔴|🟢|🟡)+\s*(?=(?:\S+\s+){3,}\S)")
 # A speaker's "rather"/"proposed" inside an argument is no plan of their own.
 _RATHER_IN_ARGUMENT = re.compile(r"\b(?:rather|proposed)\b", re.IGNORECASE)
 
@@ -157,6 +164,10 @@ def read_chat_stance(
     text = re.sub(r"^(?:@[\w.-]+[\s,:]*)+", "", text)  # "@dana +1": the address is no word
     if not text or _REPORT_DONE.match(text):
         return Reading(None)
+    vote = _VOTE_VERB.search(text)
+    if vote is not None and not _OWN_VOTER.search(text[: vote.start()]):
+        return Reading(None)  # someone else's vote, reported
+    text = _STATUS_EMOJI.sub("", text)
     if _SARCASM.search(text):
         against = answers_motion or answered_side == "for"
         return Reading("against", strong=True) if against else Reading(None)

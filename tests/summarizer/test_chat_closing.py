@@ -174,3 +174,23 @@ def test_a_deferral_answers_a_question_to_the_group_a_plain_no_does_not() -> Non
     chat.say("cal", "No, the limit is not what the bots exploit.")
     found = decisions(summarize_chat_offline(chat.posts, "#ops"))
     assert found == {"Not before the spam filter is live.": "ben"}
+
+
+def sides_of(*replies: tuple[str, str]) -> dict[str, str]:
+    chat = Chat()
+    motion = chat.say("tess", "Proposal: we drop Node 18 support in the next SDK release.")
+    for author, text in replies:
+        chat.say(author, text, reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#sdk")
+    return {h: p.stance for t in summary.topics for p in t.positions for h in p.holders}
+
+
+def test_a_reported_vote_or_a_status_line_takes_no_side_ones_own_vote_does() -> None:
+    found = sides_of(
+        ("ci_bot", "❌ sdk/main #812 failed: test (node-18) — 2 failed, 640 passed."),
+        ("joker", "lol node 18 itself voting against the proposal"),
+        ("uma", "I'm voting against dropping Node 18, half our users are on it."),
+        ("vic", "❌"),
+    )
+    assert "ci_bot" not in found and "joker" not in found
+    assert found["uma"] == "against" and found["vic"] == "against"
