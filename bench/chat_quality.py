@@ -34,6 +34,7 @@ from bench.chat_labels import (
     CHAT_DIR,
     CHAT_HELDOUT_2_DIR,
     CHAT_HELDOUT_3_DIR,
+    CHAT_HELDOUT_4_DIR,
     CHAT_HELDOUT_DIR,
     ChatStance,
     ChatWindow,
@@ -381,9 +382,10 @@ CHAT_SETS = (
     (CHAT_DIR, "Chat: tuning set"),
     (CHAT_HELDOUT_DIR, "Chat: held-out set (read once blind, then fixed against)"),
     (CHAT_HELDOUT_2_DIR, "Chat: second held-out set (read once, then fixed against by class)"),
+    (CHAT_HELDOUT_3_DIR, "Chat: third held-out set (read once blind, then fixed against by class)"),
     (
-        CHAT_HELDOUT_3_DIR,
-        "Chat: third held-out set (labelled blind by another hand; never tuned on)",
+        CHAT_HELDOUT_4_DIR,
+        "Chat: fourth held-out set (labelled blind by another hand; never tuned on)",
     ),
 )
 
