@@ -60,6 +60,14 @@ _TURN = re.compile(
     r"^\W*(?:but|however|though|although|still|that\s+said|then\s+again|otoh|on\s+the\s+other)\b",
     re.IGNORECASE,
 )
+# "Agreed. Pause tx queued, need one more signer": what one did after a yes reports, not argues.
+_REPORTS_AN_ACT = re.compile(
+    r"\b(?:tx|txn|transaction|pr|proposal|vote|poll|safe|batch|ticket|issue|draft|config|deploy)\s+"
+    r"(?:is\s+|was\s+|now\s+)?(?:queued|signed|sent|posted|merged|deployed|submitted|created|"
+    r"opened|executed|up|live|filed)\b|\bneed\s+(?:one|two|\d)\s+more\s+(?:signers?|signatures?|"
+    r"approvals?|reviews?)\b",
+    re.IGNORECASE,
+)
 _ASKS_OF = re.compile(r"^\W*(?:can|could)\s+we\s+(?:get|have|see)\b", re.IGNORECASE)
 _AGENDA = re.compile(
     r"^\W*(?:item\s+\d+|agenda\b|call\s+starts|notes\s+are\s+up|reminder\b|posted\s*:|"
@@ -153,7 +161,11 @@ def _positions(
         if side is None and carried is not None and carried[0] == sentence.post.id:
             # "hard no from me. gasless voting is the only reason most small holders vote":
             # the reason after a stance in the same message argues for it, until a turn
-            if sentence.question or _TURN.match(sentence.text):
+            if (
+                sentence.question
+                or _TURN.match(sentence.text)
+                or _REPORTS_AN_ACT.search(sentence.text)
+            ):
                 carried = None
             else:
                 side, strong = carried[1], False

@@ -194,3 +194,14 @@ def test_a_reported_vote_or_a_status_line_takes_no_side_ones_own_vote_does() -> 
     )
     assert "ci_bot" not in found and "joker" not in found
     assert found["uma"] == "against" and found["vic"] == "against"
+
+
+def test_a_report_after_a_yes_is_not_quoted_as_the_yes() -> None:
+    chat = Chat()
+    motion = chat.say("ola", "Proposal: we pause the faucet until the bot wave is over.")
+    chat.say("pim", "Agreed. Safe tx queued, need one more signer.", reply=motion)
+    summary = summarize_chat_offline(chat.posts, "#ops")
+    quotes = {c.quote for t in summary.topics for p in t.positions for c in p.citations}
+    holders = {h: p.stance for t in summary.topics for p in t.positions for h in p.holders}
+    assert holders["pim"] == "for"
+    assert "Safe tx queued, need one more signer." not in quotes
