@@ -58,8 +58,8 @@ class SnapshotPublishConfig(_Table):
     rpc_url: SecretStr | None = Field(default=None, validate_default=True)
     _rpc_url_env_is_set = field_validator("rpc_url_env")(variable_is_set)
     _rpc_url_from_env = field_validator("rpc_url", mode="before")(secret_from_env("rpc_url_env"))
-    # Voting starts this long after the proposal is signed and lasts voting_period_hours; a
-    # space with its own voting delay or period needs the same numbers here.
+    # Voting starts this long after the proposal is signed and lasts voting_period_hours, of
+    # this type, where the space sets none (its own, read from the hub, win).
     voting_delay_minutes: int = Field(default=0, ge=0)
     voting_period_hours: int = Field(default=72, ge=1)
     voting_type: str = "single-choice"

@@ -2,8 +2,8 @@
 signature and hand the envelope to the sequencer.
 
 The proposal is built once (space from `[proposals.snapshot] spaces`, choices from the draft's
-voting options, start and end from `[proposals.publishing]`, the snapshot block from the
-space's network node) and stored as a signing request: the typed data signed, verified and sent
+voting options, start, end and voting type as the space imposes them on the hub, else from
+`[proposals.publishing]`, the snapshot block from the space's network node) and stored as a signing request: the typed data signed, verified and sent
 is exactly the one shown. The signature comes from the signing page or is pasted in chat.
 """
 
@@ -49,6 +49,13 @@ class ProposalContent:
 
 
 @dataclass(frozen=True)
+class VotingTiming:
+    delay: int  # seconds from signing to the start of the vote
+    period: int  # seconds the vote lasts
+    type: str
+
+
+@dataclass(frozen=True)
 class Signer:
     """Who asked to publish: the member (to find their request) and the address that signs."""
 
@@ -84,7 +91,8 @@ class SnapshotPublishing:
             raise UserError(f"This draft is already on Snapshot: {existing.url}")
         block = await self._block()
         now = self.ctx.clock.now()
-        start = int((now + timedelta(minutes=config.voting_delay_minutes)).timestamp())
+        timing = await self.timing(space)
+        start = int(now.timestamp()) + timing.delay
         try:
             proposal = SnapshotProposal(
                 space=space,
@@ -93,10 +101,10 @@ class SnapshotPublishing:
                 body=content.body,
                 choices=content.choices,
                 start=start,
-                end=start + config.voting_period_hours * 3600,
+                end=start + timing.period,
                 snapshot=block,
                 timestamp=int(now.timestamp()),
-                type=config.voting_type,
+                type=timing.type,
                 discussion=content.discussion,
                 app=config.app,
             )
@@ -117,6 +125,24 @@ class SnapshotPublishing:
         async with self.ctx.db.transaction() as session:
             session.add(row)
         return row, proposal
+
+    async def timing(self, space: str) -> VotingTiming:
+        """The delay, period and type the space imposes (asked of the hub), else the config's:
+        the sequencer refuses a proposal whose timing differs from its space's."""
+        config = self.ctx.config.publishing
+        snapshot = self.ctx.config.snapshot
+        fixed = await SnapshotHub(self.ctx.http, api_key=snapshot.key).space_voting(
+            snapshot.hub_url, space
+        )
+        if fixed is None:
+            raise UserError(
+                f"The Snapshot hub knows no space {space!r}: check [proposals.snapshot]."
+            )
+        return VotingTiming(
+            delay=fixed.delay if fixed.delay is not None else config.voting_delay_minutes * 60,
+            period=fixed.period if fixed.period is not None else config.voting_period_hours * 3600,
+            type=fixed.type or config.voting_type,
+        )
 
     async def find(self, nonce: str) -> SigningRequest | None:
         async with self.ctx.db.read() as session:

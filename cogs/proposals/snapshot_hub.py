@@ -43,10 +43,24 @@ PROPOSALS_QUERY = (
     ' proposals(first: $first, skip: $skip, where: $where, orderBy: "created",'
     f" orderDirection: asc) {{ {PROPOSAL_FIELDS} }} }}"
 )
+SPACE_VOTING_QUERY = (
+    "query SpaceVoting($id: String!) { space(id: $id) { id voting { delay period type } } }"
+)
 VOTERS_QUERY = (
     "query Voters($first: Int!, $where: VoteWhere) {"
     " votes(first: $first, skip: 0, where: $where) { voter } }"
 )
+
+
+@dataclass(frozen=True)
+class SpaceVoting:
+    """What a space fixes for every proposal (the sequencer refuses one that differs): the
+    delay between creation and start and the voting period, in seconds, and the voting type;
+    None where the space leaves it to the author."""
+
+    delay: int | None
+    period: int | None
+    type: str | None
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,20 @@ class SnapshotHub:
         if not spaces:
             return []
         return await self._pages(hub_url, where, since)
+
+    async def space_voting(self, hub_url: str, space: str) -> SpaceVoting | None:
+        """The voting settings a space imposes on its proposals (None: no such space)."""
+        data = await self._query(hub_url, SPACE_VOTING_QUERY, {"id": space})
+        found = data.get("space")
+        if not isinstance(found, dict):
+            return None
+        settings = found.get("voting")
+        voting: dict[str, Any] = settings if isinstance(settings, dict) else {}
+        return SpaceVoting(
+            delay=_positive(voting.get("delay")),
+            period=_positive(voting.get("period")),
+            type=str(voting["type"]) if voting.get("type") else None,
+        )
 
     async def voters(self, hub_url: str, proposal_id: str, addresses: Iterable[str]) -> set[str]:
         wanted = {address.lower(): address for address in addresses}
@@ -260,3 +288,7 @@ def _proposal(raw: dict[str, Any]) -> HubProposal:
 def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _positive(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and value > 0 else None

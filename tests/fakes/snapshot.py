@@ -51,7 +51,8 @@ VOTE_FIELDS = frozenset(
     "id ipfs voter created space proposal choice metadata reason app vp vp_by_strategy "
     "vp_state".split()
 )
-SPACE_FIELDS = frozenset("id name network symbol".split())
+SPACE_FIELDS = frozenset("id name network symbol voting".split())
+VOTING_FIELDS = frozenset("delay period type quorum privacy hideAbstain".split())
 RANGE = ("", "_gt", "_gte", "_lt", "_lte", "_in")
 OPERATORS = frozenset({"gt", "gte", "lt", "lte", "in", "contains", "not"})
 PROPOSAL_WHERE = frozenset(
@@ -65,11 +66,12 @@ VOTE_WHERE = frozenset(
     + ["id", "id_in", "ipfs", "ipfs_in", "space", "space_in", "voter", "voter_in"]
     + ["proposal", "proposal_in", "reason", "reason_not", "app", "app_in", "vp", "vp_gt"]
 )
-ROOTS = {"proposals": "Proposal", "votes": "Vote", "proposal": "Proposal"}
+ROOTS = {"proposals": "Proposal", "votes": "Vote", "proposal": "Proposal", "space": "Space"}
 ARGUMENTS = {
     "proposals": {"first", "skip", "where", "orderBy", "orderDirection"},
     "votes": {"first", "skip", "where", "orderBy", "orderDirection"},
     "proposal": {"id"},
+    "space": {"id"},
 }
 
 
@@ -136,8 +138,28 @@ class FakeSnapshot:
 
     # -- state -------------------------------------------------------------------------------
 
-    def add_space(self, space: str, *, network: str = "1", name: str | None = None) -> JSON:
-        self.spaces[space] = {"id": space, "name": name or space, "network": network}
+    def add_space(
+        self,
+        space: str,
+        *,
+        network: str = "1",
+        name: str | None = None,
+        voting: JSON | None = None,
+    ) -> JSON:
+        """A space; `voting` is what it imposes on proposals (delay and period in seconds,
+        type), each enforced by the sequencer as the real one does."""
+        self.spaces[space] = {
+            "id": space,
+            "name": name or space,
+            "network": network,
+            "voting": {
+                "delay": None,
+                "period": None,
+                "type": None,
+                "quorum": None,
+                **(voting or {}),
+            },
+        }
         return self.spaces[space]
 
     def add_proposal(self, space: str, **fields: Any) -> JSON:
@@ -289,6 +311,16 @@ class FakeSnapshot:
             raise GraphQLError(
                 f'Field "{root.name}" of type "[{kind}]" must have a selection of subfields.'
             )
+        if kind == "Space":
+            for selected in root.selections:
+                if selected.name not in SPACE_FIELDS:
+                    raise GraphQLError(f'Cannot query field "{selected.name}" on type "Space".')
+                for nested in selected.selections:
+                    if nested.name not in VOTING_FIELDS:
+                        raise GraphQLError(
+                            f'Cannot query field "{nested.name}" on type "SpaceVoting".'
+                        )
+            return
         known = PROPOSAL_FIELDS if kind == "Proposal" else VOTE_FIELDS
         for selected in root.selections:
             if selected.name not in known:
@@ -298,6 +330,17 @@ class FakeSnapshot:
                     raise GraphQLError(f'Cannot query field "{nested.name}".')
 
     def _resolve(self, root: gql.Field, arguments: JSON) -> Any:
+        if root.name == "space":
+            space = self.spaces.get(str(arguments.get("id")))
+            if space is None:
+                return None
+            shaped: JSON = {}
+            for selected in root.selections:
+                value = space.get(selected.name)
+                if selected.name == "voting":
+                    value = {f.key: space["voting"].get(f.name) for f in selected.selections}
+                shaped[selected.key] = value
+            return shaped
         if root.name == "proposal":
             found = [p for p in self.proposals if p["id"] == arguments.get("id")]
             return self._shape(found[0], root.selections) if found else None
@@ -366,6 +409,9 @@ class FakeSnapshot:
         try:
             seq.check_shape(body)
             seq.check_message(body, now=self.now, known_types=self.known_types, spaces=self.spaces)
+            seq.check_space_voting(
+                body["data"]["message"], self.spaces[body["data"]["message"]["space"]]
+            )
             digest = seq.message_hash(body["data"])
             await seq.check_signature(
                 body["address"], body["sig"], digest, self.rpc_url, self._post_json

@@ -109,6 +109,19 @@ def check_message(
     return KNOWN_TYPES.get(digest, "proposal")
 
 
+def check_space_voting(message: dict[str, Any], space: dict[str, Any]) -> None:
+    """What the space imposes (snapshot-sequencer `src/writer/proposal.ts` `verify`): the start
+    exactly `delay` after the message's timestamp, the vote lasting exactly `period`, and its
+    type, when the space sets them."""
+    voting = space.get("voting") or {}
+    if voting.get("delay") and message["start"] != message["timestamp"] + voting["delay"]:
+        raise Refused("invalid voting delay")
+    if voting.get("period") and message["end"] - message["start"] != voting["period"]:
+        raise Refused("invalid voting period")
+    if voting.get("type") and message.get("type") != voting["type"]:
+        raise Refused("invalid voting type")
+
+
 def message_hash(data: dict[str, Any]) -> bytes:
     """snapshot.js `getHash(data)`: the EIP-712 hash of the typed data, EIP712Domain dropped."""
     types = {key: value for key, value in data["types"].items() if key != "EIP712Domain"}

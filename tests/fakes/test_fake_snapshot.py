@@ -153,6 +153,29 @@ async def test_the_sequencer_refuses_in_its_own_words(
     assert fake.proposals == []
 
 
+async def test_a_space_imposes_its_voting_delay_period_and_type(
+    fake: FakeSnapshot, http: aiohttp.ClientSession
+) -> None:
+    """As snapshot-sequencer's src/writer/proposal.ts: the start exactly `delay` after the
+    message's timestamp, the vote exactly `period` long, the space's type; the hub says them."""
+    fake.add_space("dao.eth", voting={"delay": 3600, "period": 86400, "type": "basic"})
+    query = '{ space(id: "dao.eth") { id voting { delay period type } } }'
+    status, answer = await graphql(http, fake, query)
+    assert answer["data"]["space"] == {
+        "id": "dao.eth", "voting": {"delay": 3600, "period": 86400, "type": "basic"}
+    }  # fmt: skip
+    good = {"start": NOW + 3600, "end": NOW + 3600 + 86400, "type": "basic"}
+    for changes, description in (
+        ({**good, "start": NOW + 60, "end": NOW + 60 + 86400}, "invalid voting delay"),
+        ({**good, "end": NOW + 3600 + 3 * 86400}, "invalid voting period"),
+        ({**good, "type": "single-choice"}, "invalid voting type"),
+    ):
+        refused = await post(http, fake.url + "/", signed(AUTHOR, **changes))
+        assert refused == (400, {"error": "client_error", "error_description": description})
+    status, accepted = await post(http, fake.url + "/", signed(AUTHOR, **good))
+    assert status == 200, accepted
+
+
 async def test_a_strangers_signature_is_refused(
     fake: FakeSnapshot, http: aiohttp.ClientSession
 ) -> None:

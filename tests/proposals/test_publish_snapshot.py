@@ -155,6 +155,28 @@ async def test_the_sequencers_refusal_is_shown_verbatim_and_frees_the_draft(
     assert published.url
 
 
+async def test_a_space_that_fixes_its_timing_and_type_gets_them_over_the_config(
+    app: App, snapshot: FakeSnapshot
+) -> None:
+    # The space sets a one-hour delay, a five-day vote and basic voting; the config says
+    # otherwise (10 minutes, 72 hours, single-choice): the sequencer takes only the space's.
+    snapshot.add_space("dao.eth", voting={"delay": 3600, "period": 5 * 86400, "type": "basic"})
+    request, proposal = await ask(app, AUTHOR.address)
+    assert proposal.start - proposal.timestamp == 3600
+    assert proposal.end - proposal.start == 5 * 86400 and proposal.type == "basic"
+    signature = typed_data_signature(AUTHOR, typed_data(proposal))
+    published = await publishing(app).snapshot.complete(request, signature, "console:ada")
+    assert snapshot.proposal(published.external_id)["type"] == "basic"
+
+
+async def test_a_space_unknown_to_the_hub_is_said_before_anything_is_signed(
+    app: App, snapshot: FakeSnapshot
+) -> None:
+    snapshot.spaces.pop("dao.eth")
+    with pytest.raises(UserError, match=r"The Snapshot hub knows no space 'dao\.eth'"):
+        await ask(app, AUTHOR.address)
+
+
 async def test_the_signing_page_takes_the_signature_back(app: App, snapshot: FakeSnapshot) -> None:
     console_out = io.StringIO()
     app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
