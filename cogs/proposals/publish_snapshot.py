@@ -3,18 +3,23 @@ signature and hand the envelope to the sequencer.
 
 The proposal is built once (space from `[proposals.snapshot] spaces`, choices from the draft's
 voting options, start, end and voting type as the space imposes them on the hub, else from
-`[proposals.publishing]`, the snapshot block from the space's network node) and stored as a signing request: the typed data signed, verified and sent
-is exactly the one shown. The signature comes from the signing page or is pasted in chat.
+`[proposals.publishing]`, the snapshot block from the space's network node) and stored as a
+signing request: the typed data signed, verified and sent is exactly the one shown. The
+signature comes from the signing page or is pasted in chat. A message the sequencer took
+already ("duplicate message": its answer was lost, then the author tried again) is recorded as
+published under the id its hash gives.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from bot.commands.reply import Link, Reply, Tone
@@ -27,13 +32,17 @@ from chain.snapshot import (
     SignatureRefused,
     SnapshotProposal,
     envelope,
+    proposal_id,
     verify_signature,
 )
 from cogs.proposals.publish_models import Publication, SigningRequest
 from cogs.proposals.publish_service import SNAPSHOT, Publisher, PublishingService
-from cogs.proposals.snapshot_hub import SnapshotHub
+from cogs.proposals.snapshot_hub import SequencerRefused, SnapshotHub
 
 NODE = "the space's network node"
+# The sequencer's words for a message it has already taken (snapshot-sequencer).
+DUPLICATE = "duplicate message"
+log = logging.getLogger(__name__)
 
 
 class UnknownSigningRequest(UserError):
@@ -202,11 +211,19 @@ class SnapshotPublishing:
             result = await hub.submit(
                 snapshot.sequencer_url, envelope(proposal, verified.signature)
             )
+            created = result.id
+        except SequencerRefused as exc:
+            if exc.description != DUPLICATE:
+                await self.publications.release(claim)
+                raise
+            # This very message was accepted before (an answer lost on the way back, then a
+            # second try): the proposal exists, under the id its EIP-712 hash gives.
+            created = proposal_id(proposal)
         except BaseException:
             await self.publications.release(claim)
             raise
-        url = self.ctx.config.publishing.proposal_url.format(space=proposal.space, id=result.id)
-        published = await self.publications.complete(claim, result.id, url)
+        url = self.ctx.config.publishing.proposal_url.format(space=proposal.space, id=created)
+        published = await self._recorded(claim, created, url)
         async with self.ctx.db.transaction() as session:
             row = await session.get(SigningRequest, request.nonce)
             if row is not None:
@@ -226,6 +243,21 @@ class SnapshotPublishing:
                     to=ToMember(request.platform, request.user_id),
                 )
         return published
+
+    async def _recorded(self, claim: int, created: str, url: str) -> Publication:
+        """The publication's link, written however long the database needs: the proposal is
+        on Snapshot, and a draft left "being published" with no link would hide it."""
+        delay = 0.1
+        while True:
+            try:
+                return await self.publications.complete(claim, created, url)
+            except (SQLAlchemyError, OSError) as exc:
+                log.warning(
+                    "proposals: could not record a Snapshot publication; retrying",
+                    extra={"claim": claim, "error": str(exc), "wait": delay},
+                )
+                await self.ctx.clock.sleep(delay)
+                delay = min(delay * 2, 10.0)
 
     async def _block(self) -> int:
         if self.node is None:

@@ -15,7 +15,7 @@ from eth_account import Account
 from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.errors import UserError
-from chain.snapshot import SnapshotProposal, proposal_hash, typed_data
+from chain.snapshot import SnapshotProposal, envelope, proposal_hash, typed_data
 from cogs.proposals.publish_models import SigningRequest
 from cogs.proposals.publish_part import Publishing
 from cogs.proposals.publish_service import Publisher
@@ -153,6 +153,23 @@ async def test_the_sequencers_refusal_is_shown_verbatim_and_frees_the_draft(
     snapshot.add_space("dao.eth")
     published = await publishing(app).snapshot.complete(request, signature, "console:ada")
     assert published.url
+
+
+async def test_a_proposal_the_sequencer_took_before_is_recorded_not_lost(
+    app: App, snapshot: FakeSnapshot
+) -> None:
+    """The sequencer took the message but its answer never came back; the author tries again
+    and the sequencer says "duplicate message": the proposal is on Snapshot, so it is
+    recorded under the id its EIP-712 hash gives."""
+    request, proposal = await ask(app, AUTHOR.address)
+    signature = typed_data_signature(AUTHOR, typed_data(proposal))
+    async with aiohttp.ClientSession() as http:
+        first = await http.post(snapshot.url + "/", json=envelope(proposal, signature))
+        assert first.status == 200
+    published = await publishing(app).snapshot.complete(request, signature, "console:ada")
+    proposal_id = "0x" + proposal_hash(proposal).hex()
+    assert published.external_id == proposal_id and published.url.endswith(proposal_id)
+    assert len(snapshot.proposals) == 1
 
 
 async def test_a_space_that_fixes_its_timing_and_type_gets_them_over_the_config(
