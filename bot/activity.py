@@ -47,11 +47,12 @@ class Activity:
         for source in self._sources:
             for key, seen in (await source.activity(community_id, members, about)).items():
                 known = found.get(key)
-                found[key] = seen if known is None else _added(known, seen)
+                found[key] = seen if known is None else added(known, seen)
         return found
 
 
-def _added(a: MemberActivity, b: MemberActivity) -> MemberActivity:
+def added(a: MemberActivity, b: MemberActivity) -> MemberActivity:
+    """Two tallies of one member's activity as one."""
     dates = [d for d in (a.last_post_at, b.last_post_at) if d is not None]
     return MemberActivity(
         a.posts + b.posts, a.threads + b.threads, a.on_topic + b.on_topic, max(dates, default=None)

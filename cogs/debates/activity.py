@@ -1,9 +1,9 @@
-"""Members' activity in the ingested chat, for the framework's `Activity` (onboarding's /match
-ranks people by what they have done here).
+"""Members' activity in the ingested debates, for the framework's `Activity` (onboarding's
+/match ranks people by what they have done here).
 
 A chat author's external id is the member's user id on that platform (the source's kind), so a
-member is found without any name matching. Forum authors are Discourse usernames, which no
-profile links yet: they are not counted.
+chat member is found without any name matching. A forum member is asked for as
+("discourse", <username>) and found by the username the forum gives its authors.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from bot.storage.models import as_utc
 from cogs.debates.models import Author, Post, Source
 
 CHAT_KINDS = ("discord", "telegram")
+FORUM = "discourse"
 # Posts read per member to count those on topic: the most recent ones.
 ON_TOPIC_SAMPLE = 500
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -43,10 +44,13 @@ class ChatActivity:
         self, community_id: int, members: Sequence[MemberKey], about: Sequence[str]
     ) -> dict[MemberKey, MemberActivity]:
         wanted = {(p, u) for p, u in members if p in CHAT_KINDS}
-        if not wanted:
+        forum_names = {u.lower(): (p, u) for p, u in members if p == FORUM}
+        if not wanted and not forum_names:
             return {}
         async with self._db.read() as session:
-            authors = await _authors(session, community_id, wanted)
+            authors = await _authors(session, community_id, wanted) if wanted else {}
+            if forum_names:
+                authors.update(await _forum_authors(session, community_id, forum_names))
             if not authors:
                 return {}
             tallies = await _tallies(session, authors)
@@ -76,6 +80,26 @@ async def _authors(
         author: (kind, user)
         for author, kind, user in rows.all()
         if author is not None and (kind, user) in wanted
+    }
+
+
+async def _forum_authors(
+    session: AsyncSession, community_id: int, names: dict[str, MemberKey]
+) -> dict[int, MemberKey]:
+    """The forum authors with these usernames (compared without case), by author id."""
+    rows = await session.exec(
+        select(Author.id, Author.name)
+        .join(Source, col(Source.id) == col(Author.source_id))
+        .where(
+            Source.community_id == community_id,
+            Source.kind == FORUM,
+            func.lower(Author.name).in_(list(names)),
+        )
+    )
+    return {
+        author: names[name.lower()]
+        for author, name in rows.all()
+        if author is not None and name.lower() in names
     }
 
 

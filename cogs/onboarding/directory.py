@@ -28,7 +28,17 @@ FEATURE = "onboarding"
 # a hook deletes every row of its tables that names the member, and never commits.
 ForgetHook = Callable[[AsyncSession, int, str, str], Awaitable[int]]
 
-EDITABLE = ("name", "skills", "timezone", "hours", "github", "interests", "matching", "share")
+EDITABLE = (
+    "name",
+    "skills",
+    "timezone",
+    "hours",
+    "github",
+    "forum",
+    "interests",
+    "matching",
+    "share",
+)
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,8 @@ class DirectoryService:
                     profile.hours_per_week = fields.hours(raw)
                 case "github":
                     profile.github = fields.github(raw)
+                case "forum":
+                    profile.forum = fields.forum(raw)
                 case "interests":
                     profile.interests = fields.interests(raw)
                 case "matching":

@@ -18,6 +18,8 @@ NAME_MAX = 64
 INTERESTS_MAX = 500
 HOURS_MAX = 80
 _GITHUB = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
+_FORUM_URL = re.compile(r"^https?://[^/\s]+(?:/\S*?)?/u/([^/?#\s]+)(?:[/?#]\S*)?$", re.IGNORECASE)
+_FORUM = re.compile(r"^[\w.-]{2,60}$", re.UNICODE)
 _GITHUB_URL = re.compile(r"^(?:https?://)?(?:www\.)?github\.com/([^/?#\s]+)/?$", re.IGNORECASE)
 _SPLIT = re.compile(r"[,\s]+")
 SKIP_WORDS = frozenset({"skip", "none", "-"})
@@ -81,6 +83,22 @@ def hours(raw: str | int) -> int:
     if value > HOURS_MAX:
         raise UserError(f"Hours per week must be from 0 to {HOURS_MAX} (got {value}).")
     return value
+
+
+def forum(raw: str) -> str:
+    """A Discourse username ("" when skipped); @name and /u/<name> profile URLs are accepted."""
+    text = clean_text(raw).strip()
+    if text.lower() in SKIP_WORDS:
+        return ""
+    if match := _FORUM_URL.match(text):
+        text = match.group(1)
+    text = text.removeprefix("@")
+    if not _FORUM.match(text):
+        raise UserError(
+            f"{shown(text)} is not a forum username: letters, digits, dots, dashes and "
+            "underscores, 2 to 60 characters."
+        )
+    return text
 
 
 def github(raw: str) -> str:

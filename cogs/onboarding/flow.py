@@ -349,6 +349,7 @@ def profile_fields(
     add("timezone", "Time zone", profile.timezone)
     add("hours", "Hours a week", str(profile.hours_per_week))
     add("github", "GitHub", profile.github)
+    add("forum", "Forum", profile.forum)
     add("interests", "Wants to work on", profile.interests)
     if everything:
         rows.append(Field("Matching", "yes" if profile.matching else "no", inline=True))

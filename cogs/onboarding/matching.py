@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.activity import Activity, MemberActivity
+from bot.activity import Activity, MemberActivity, MemberKey, added
 from bot.clock import Clock
 from bot.storage.database import Database
 from bot.storage.models import as_utc
@@ -25,7 +25,12 @@ class MatchService:
             own = await profile_of(session, steward)
             found = await profiles(session, steward.community_id, matching_only=True)
         keys = [(p.platform, p.user_id) for p in found]
-        done = await self.activity.activity(steward.community_id, keys, topic_words(task))
+        # Their forum posts count too, found by the forum username they gave (/profile set forum).
+        forum_of = {("discourse", p.forum): (p.platform, p.user_id) for p in found if p.forum}
+        asked = await self.activity.activity(
+            steward.community_id, [*keys, *forum_of], topic_words(task)
+        )
+        done = _by_member(asked, forum_of)
         none = MemberActivity(0, 0, 0, None)
         candidates = [
             Candidate(
@@ -45,3 +50,15 @@ class MatchService:
         ]
         zone = own.timezone if own is not None else None
         return rank(task, candidates, known_skills, steward_zone=zone, now=now), zone
+
+
+def _by_member(
+    found: dict[MemberKey, MemberActivity], forum_of: dict[MemberKey, MemberKey]
+) -> dict[MemberKey, MemberActivity]:
+    """Activity per member: what was found under their forum username added to their own."""
+    merged: dict[MemberKey, MemberActivity] = {}
+    for key, seen in found.items():
+        member = forum_of.get(key, key)
+        known = merged.get(member)
+        merged[member] = seen if known is None else added(known, seen)
+    return merged

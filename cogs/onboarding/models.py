@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from bot.storage.models import timestamp
 
 # What a member may choose to show to other members (stewards see everything).
-SHAREABLE = ("skills", "timezone", "hours", "github", "interests")
+SHAREABLE = ("skills", "timezone", "hours", "github", "forum", "interests")
 DEFAULT_SHARED = ["skills", "interests"]
 
 
@@ -32,6 +32,8 @@ class ContributorProfile(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     hours_per_week: int = 0
     github: str = Field(default="", max_length=39)
+    # Their username on the community's Discourse forum, so /match can weigh their posts there.
+    forum: str = Field(default="", max_length=60)
     interests: str = Field(default="", max_length=500)
     matching: bool = True
     # Fields of SHAREABLE other members may see.

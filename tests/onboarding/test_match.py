@@ -8,6 +8,8 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from bot.commands.caller import Space
 from bot.commands.options import ChannelRef
@@ -16,6 +18,8 @@ from bot.events import ChatMessage
 from bot.storage.models import Community
 from cogs.onboarding.models import ContributorProfile
 from cogs.onboarding.ranking import overlap_hours, skills_in
+from tests.fakes.discourse_forum import generate_forum
+from tests.fakes.discourse_server import FakeDiscourse, RateLimits
 from tests.onboarding.generated import PLANTED, profiles
 from tests.onboarding.support import FULL_FLOW, Console
 from tests.support.apps import make_settings, running_app
@@ -187,3 +191,52 @@ async def test_what_members_said_here_counts(tmp_path: Path, db_url: str) -> Non
         assert "2 messages here, 2 on this subject" in ranked[0][1]
         assert "1 message here" in ranked[1][1] and "on this subject" not in ranked[1][1]
         assert names[2] == "Kim Nodata" and "3 messages here, 3 on this subject" in ranked[2][1]
+
+
+async def test_forum_posts_count_for_the_member_who_gave_their_forum_username(
+    tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    forum = generate_forum(seed=0, topics=1, debate_posts=0)
+    author, writer = [u.username for u in forum.users.values() if u.username != "system"][:2]
+    topic = forum.add_topic("Oracle choice for the v2 vaults", raw="Which oracle?", author=author)
+    for text in (
+        "Our oracle must survive a sequencer outage.",
+        "I compared three oracle designs for price feeds last month.",
+        "The TWAP oracle lags too much for liquidations.",
+    ):
+        forum.add_posts(topic.id, raw=text, author=writer)
+    discourse = FakeDiscourse(forum, limits=RateLimits.off())
+    await discourse.start()
+    try:
+        forums = {"forums": [{"url": discourse.base_url, "requests_per_minute": 60_000}]}
+        settings = make_settings(tmp_path, db_url, debates=forums)
+        async with running_app(settings, clock=ManualClock()) as app:
+            community_id = (await app.communities.all())[0].id
+            async with app.db.transaction() as session:
+                session.add(
+                    ContributorProfile(
+                        community_id=community_id,
+                        platform="console",
+                        user_id="quill",
+                        display_name="Quill",
+                        skills=["writing"],
+                        timezone="Europe/Madrid",
+                        hours_per_week=10,
+                        matching=True,
+                    )
+                )
+            monkeypatch.setenv("USER", "quill")  # the console's member is $USER
+            quill = Console(app)
+            url = f"{discourse.base_url}/u/{writer}/summary"
+            saved = await quill.say(f"/profile set forum {url}")
+            assert f"Forum: {writer}" in saved, saved
+            refused = await quill.say("/profile set forum <@everyone>")
+            assert "is not a forum username" in refused
+            monkeypatch.setenv("USER", "sam")
+            steward = Console(app, Role.STEWARD)
+            await steward.say(f"/summarize {discourse.base_url}/t/{topic.slug}/{topic.id}")
+            ranked = ranking(await steward.say('/match "oracle price feeds" 5'))
+            assert [name for name, _ in ranked] == ["Quill"], ranked
+            assert "3 messages here, 3 on this subject" in ranked[0][1]
+    finally:
+        await discourse.stop()
