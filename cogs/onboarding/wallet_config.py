@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
 from eth_utils.address import is_checksum_address, to_checksum_address
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -46,6 +47,10 @@ def _address(value: str) -> str:
     if body != body.lower() and body != body.upper() and not is_checksum_address(text):
         raise ValueError(f"{text} has a wrong EIP-55 checksum")
     return str(to_checksum_address(text))
+
+
+# A contract address in a rule, checked and checksummed once wherever a rule names one.
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class ChainSettings(BaseModel):
@@ -77,14 +82,9 @@ class ChainSettings(BaseModel):
 class Erc20Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    token: str
+    token: Address
     # In the token's units ("100" GOV, "0.5" WETH); the token's decimals are read from it.
     min: str = "1"
-
-    @field_validator("token")
-    @classmethod
-    def _token(cls, value: str) -> str:
-        return _address(value)
 
     @field_validator("min", mode="before")
     @classmethod
@@ -101,35 +101,20 @@ class Erc20Condition(BaseModel):
 class Erc721Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    collection: str
-
-    @field_validator("collection")
-    @classmethod
-    def _collection(cls, value: str) -> str:
-        return _address(value)
+    collection: Address
 
 
 class Erc1155Condition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    collection: str
+    collection: Address
     token_id: int = Field(ge=0)
-
-    @field_validator("collection")
-    @classmethod
-    def _collection(cls, value: str) -> str:
-        return _address(value)
 
 
 class SafeOwnerCondition(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    safe: str
-
-    @field_validator("safe")
-    @classmethod
-    def _safe(cls, value: str) -> str:
-        return _address(value)
+    safe: Address
 
 
 class RoleRule(BaseModel):

@@ -26,6 +26,23 @@ ZERO = "0x0000000000000000000000000000000000000000"
 RED = 0xED4245  # Discord's colour of a high-severity alert
 
 
+def treasury_chain(
+    chain_url: str, service: FakeSafeTransactionService, **more: Any
+) -> dict[str, Any]:
+    """The treasury's settings for the test chain: its node and the fake Transaction Service,
+    polled by the test (an hour between scheduled polls)."""
+    anvil = {
+        "chain_id": 31337,
+        "rpc_url": chain_url,
+        "confirmations": 0,
+        "poll_seconds": 3600,
+        "tx_service_url": service.base_url,
+        "tx_service_api_key_env": "TEST_TX_SERVICE_KEY",
+        **more,
+    }
+    return {"chains": {"anvil": anvil}}
+
+
 def transfer_data(to: str, amount: int) -> bytes:
     """ERC-20 transfer(to, amount), as a wallet encodes it."""
     return bytes.fromhex("a9059cbb" + to[2:].lower().rjust(64, "0") + f"{amount:064x}")

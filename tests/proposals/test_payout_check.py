@@ -19,6 +19,7 @@ from tests.proposals.payout_support import (
     queue,
     severity,
     transfer_data,
+    treasury_chain,
     watch,
 )
 from tests.support.anvil import Anvil
@@ -46,19 +47,7 @@ def world_settings(
     chain: Anvil, service: FakeSafeTransactionService, safe_contracts: SafeContracts
 ) -> dict[str, Any]:
     return {
-        "treasury": {
-            "chains": {
-                "anvil": {
-                    "chain_id": 31337,
-                    "rpc_url": chain.url,
-                    "confirmations": 0,
-                    "poll_seconds": 3600,
-                    "tx_service_url": service.base_url,
-                    "tx_service_api_key_env": "TEST_TX_SERVICE_KEY",
-                    "multisend": [safe_contracts.multi_send_v141],
-                }
-            }
-        },
+        "treasury": treasury_chain(chain.url, service, multisend=[safe_contracts.multi_send_v141]),
         "environ": {"TEST_TX_SERVICE_KEY": API_KEY},
     }
 

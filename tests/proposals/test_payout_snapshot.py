@@ -18,6 +18,7 @@ from tests.proposals.payout_support import (
     queue,
     severity,
     transfer_data,
+    treasury_chain,
     watch,
 )
 from tests.support.anvil import Anvil
@@ -52,18 +53,7 @@ def world_settings(
     chain: Anvil, service: FakeSafeTransactionService, hub: FakeSnapshot
 ) -> dict[str, Any]:
     return {
-        "treasury": {
-            "chains": {
-                "anvil": {
-                    "chain_id": 31337,
-                    "rpc_url": chain.url,
-                    "confirmations": 0,
-                    "poll_seconds": 3600,
-                    "tx_service_url": service.base_url,
-                    "tx_service_api_key_env": "TEST_TX_SERVICE_KEY",
-                }
-            }
-        },
+        "treasury": treasury_chain(chain.url, service),
         "proposals": {
             "snapshot": {"hub_url": hub.url, "spaces": {"test-dao": ["dao.eth"]}},
             "votes": {"poll_seconds": 3600},  # polled by the test
