@@ -19,6 +19,7 @@ from bot.commands.community import CORE_SETTINGS, CommunityService
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import CommandRegistry
 from bot.context import FeatureContext
+from bot.digest_parts import DigestParts
 from bot.directory import Directory
 from bot.discussions import Discussions
 from bot.errors import ErrorReader, StewardError, UpstreamError, UserError
@@ -76,6 +77,7 @@ class App:
         self.payouts = PayoutReviews()
         self.discussions = Discussions()
         self.chain_logs = ChainLogs()
+        self.digest_parts = DigestParts()
         self.web = WebServer(
             settings.web.public_url, host=settings.web.host, port=settings.web.port
         )
@@ -119,6 +121,7 @@ class App:
             payouts=self.payouts,
             discussions=self.discussions,
             chain_logs=self.chain_logs,
+            digest_parts=self.digest_parts,
             web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,

@@ -18,6 +18,7 @@ from bot.chain_logs import ChainLogs
 from bot.clock import Clock
 from bot.commands.community import CommunityService
 from bot.commands.registry import CommandRegistry
+from bot.digest_parts import DigestParts
 from bot.directory import Directory
 from bot.discussions import Discussions
 from bot.events import EventBus
@@ -65,6 +66,8 @@ class FeatureContext(Generic[ConfigT]):
     discussions: Discussions = field(default_factory=Discussions)
     # Chain logs features follow, read in the treasury's polls (registered by proposals).
     chain_logs: ChainLogs = field(default_factory=ChainLogs)
+    # What each feature tells stewards in their digests (registered by features, read by digests).
+    digest_parts: DigestParts = field(default_factory=DigestParts)
     # The bot's web server, for pages members open from chat (routes added in the lifespan).
     web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.
