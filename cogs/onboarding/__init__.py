@@ -13,6 +13,7 @@ from cogs.onboarding import models as _models  # noqa: F401  (registers the tabl
 from cogs.onboarding import wallet_models as _wallet_models  # noqa: F401
 from cogs.onboarding.commands import COMMANDS
 from cogs.onboarding.config import OnboardingConfig
+from cogs.onboarding.digest_part import OnboardingDigest
 from cogs.onboarding.directory import DirectoryService
 from cogs.onboarding.flow import FlowService
 from cogs.onboarding.match_commands import match
@@ -38,6 +39,8 @@ async def lifespan(ctx: FeatureContext[OnboardingConfig]) -> AsyncIterator[Onboa
     ctx.directory.register(directory)
     ctx.scheduler.every("onboarding.flow-timeout", EXPIRY_TICK, flow.expire_job)
     verification = start_verification(ctx)
+    # The People section of stewards' digests: who joined, which roles changed and why.
+    ctx.digest_parts.register(OnboardingDigest(ctx.db))
     # /forget takes back the roles rules gave, then deletes wallet links and sign-in messages.
     # Other features' rows naming the member go too (ctx.directory's forgetters); last, the
     # outbox's records stop naming them (what the hooks before enqueued is kept).
