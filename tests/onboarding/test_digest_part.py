@@ -21,7 +21,17 @@ from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.digest_parts import DigestPart, DigestRequest, Reader, Section
 from bot.storage.models import Community, RoleChangeRecord
-from cogs.onboarding.digest_part import OnboardingDigest, person
+from cogs.onboarding.digest_part import (
+    MOST_CHANGES,
+    MOST_PEOPLE,
+    Newcomer,
+    OnboardingDigest,
+    Person,
+    RoleMove,
+    newcomers_item,
+    person,
+    roles_item,
+)
 from cogs.onboarding.models import ContributorProfile
 from cogs.onboarding.verification import ROLE_CHECK_JOB
 from tests.fakes.discord_gateway import FakeRole
@@ -246,3 +256,16 @@ def test_typed_names_never_ping_nor_open_markdown() -> None:
 
 def test_the_source_is_named_onboarding() -> None:
     assert OnboardingDigest.name == "onboarding"
+
+
+def test_a_crowded_period_names_the_first_and_counts_the_rest() -> None:
+    request = DigestRequest(1, START, END, Reader("console"))
+    people = [Person("console", str(n), f"P{n}", None) for n in range(MOST_PEOPLE + 3)]
+    joined = newcomers_item([Newcomer(p, ("data",), START) for p in people], request)
+    assert joined.text.startswith(f"{MOST_PEOPLE + 3} new contributors: P0 (data), P1 (data)")
+    assert joined.text.endswith(f"P{MOST_PEOPLE - 1} (data) and 3 more.")
+    moves = [RoleMove(p, "Contributor", n % 2 == 0, "", START) for n, p in enumerate(people)]
+    changed = roles_item(moves, request)
+    assert changed.text.startswith("Roles (7 granted, 6 removed): +Contributor for P0; −")
+    assert changed.text.endswith(f"; and {len(people) - MOST_CHANGES} more.")
+    assert changed.text.count("Contributor for") == MOST_CHANGES
