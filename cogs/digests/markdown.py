@@ -1,0 +1,108 @@
+"""The full digest as Markdown (the attached digest.md), and the wording every rendering shares:
+the title, the period and times in the reader's zone, and each item's link."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.commands.options import clean_text
+from bot.commands.sanitize import neutralize_mentions
+from bot.digest_parts import DigestItem
+from cogs.digests.digest import Digest
+
+COMMUNITY_NAME_LIMIT = 80
+# Hosts a reader recognises, for an item's link label; any other host is named as it is.
+_KNOWN_HOSTS = (
+    ("discord.com", "Discord"),
+    ("t.me", "Telegram"),
+    ("safe.global", "Safe"),
+    ("snapshot", "Snapshot"),
+    ("tally.xyz", "Tally"),
+    ("etherscan", "Etherscan"),
+    ("forum", "forum"),
+    ("gov.", "forum"),
+)
+
+
+def zone(digest: Digest) -> ZoneInfo:
+    try:
+        return ZoneInfo(digest.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def when(moment: datetime, digest: Digest, *, short: bool = False) -> str:
+    """A moment in the reader's zone: "Mon 30 Nov 09:00" ("Mon 09:00" when `short`)."""
+    local = moment.astimezone(zone(digest))
+    if short:
+        return f"{local:%a %H:%M}"
+    return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+
+def safe_text(text: str) -> str:
+    """Text as it may be posted: no control characters, no mass or role pings."""
+    return neutralize_mentions(clean_text(text))
+
+
+def community(digest: Digest) -> str:
+    name = safe_text(digest.community).strip() or "this community"
+    if len(name) > COMMUNITY_NAME_LIMIT:
+        name = name[: COMMUNITY_NAME_LIMIT - 1] + "…"
+    return name
+
+
+def period(digest: Digest) -> str:
+    return f"{when(digest.start, digest)} → {when(digest.end, digest)} ({zone(digest).key})"
+
+
+def title(digest: Digest) -> str:
+    kind = "Catch-up digest" if digest.catch_up else "Digest"
+    return f"{kind} for {community(digest)} · {period(digest)}"
+
+
+def link_label(url: str) -> str:
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    for needle, label in _KNOWN_HOSTS:
+        if needle in host:
+            return label
+    return host or "link"
+
+
+def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -> str:
+    """One item as a Markdown list entry's text: the item, its link, and when it happened."""
+    text = safe_text(item.text).strip()
+    if item.url:
+        text += f" · [{link_label(item.url)}]({item.url})"
+    if with_time and item.at is not None:
+        text += f" · {when(item.at, digest)}"
+    return text
+
+
+def full_markdown(digest: Digest) -> str:
+    """Every item of every section, with its link and time, the problems and the model's cost."""
+    lines = [f"# {title(digest)}", ""]
+    if digest.catch_up:
+        lines += ["The bot was down over scheduled digests: this one covers the whole gap.", ""]
+    sections = digest.sections()
+    if not sections and not digest.problems:
+        lines += [f"Nothing new in {community(digest)} since {when(digest.start, digest)}.", ""]
+    for section, items in sections:
+        lines += [f"## {section.heading} ({len(items)})", ""]
+        lines += [f"- {item_markdown(item, digest)}" for item in items]
+        lines.append("")
+    if digest.problems:
+        lines += ["## Problems", ""]
+        lines += [f"- {safe_text(problem)}" for problem in digest.problems]
+        lines.append("")
+    calls = sum(part.model_calls for part in digest.parts)
+    if calls or digest.prompt_tokens or digest.completion_tokens:
+        lines += [
+            "---",
+            "",
+            f"Model: {calls} call{'' if calls == 1 else 's'}, {digest.prompt_tokens} prompt and "
+            f"{digest.completion_tokens} completion tokens.",
+            "",
+        ]
+    return "\n".join(lines)

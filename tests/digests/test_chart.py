@@ -1,0 +1,113 @@
+"""The digest's chart: a real PNG whose embedded series are read back from what was plotted."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from datetime import datetime
+
+from PIL import Image
+
+from bot.digest_parts import DigestPart, Series
+from cogs.digests.chart import SERIES_KEY, activity_chart
+from cogs.digests.digest import Digest
+from tests.digests.samples import digest, series
+
+ACTIVITY = (
+    series("activity", "Forum", "posts", [12, 30, 7, 0, 4, 9, 15]),
+    series("activity", "Discord #governance", "messages", [40, 22, 61, 8, 0, 13, 27]),
+)
+FLOWS = (
+    series("flows", "Main Safe · USDC", "USDC", [0, 25000, -12000.5, 0, 0, -3000, 0]),
+    series("flows", "Grants Safe · ETH", "ETH", [1.5, 0, 0, -0.25, 0, 0, 2]),
+)
+
+
+def cpu_seconds(d: Digest) -> float:
+    """The best of three drawings, in CPU time (the suite shares its machine with others)."""
+    times = []
+    for _ in range(3):
+        started = time.process_time()
+        activity_chart(d)
+        times.append(time.process_time() - started)
+    return min(times)
+
+
+def png(data: bytes) -> Image.Image:
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    assert image.format == "PNG"
+    return image
+
+
+def embedded(image: Image.Image) -> dict[str, list[dict[str, object]]]:
+    loaded: dict[str, list[dict[str, object]]] = json.loads(image.info[SERIES_KEY])
+    return loaded
+
+
+def expected(shown: tuple[Series, ...]) -> list[dict[str, object]]:
+    return [
+        {
+            "label": s.label,
+            "unit": s.unit,
+            "points": [[at.isoformat(), value] for at, value in s.points],
+        }
+        for s in shown
+    ]
+
+
+def test_the_chart_is_a_png_whose_series_match_the_data() -> None:
+    data = activity_chart(digest(DigestPart("test", series=ACTIVITY + FLOWS)))
+    assert data is not None
+    image = png(data)
+    assert image.size == (1000, 730)
+    plotted = embedded(image)
+    assert plotted["activity"] == expected(ACTIVITY)
+    assert plotted["flows"] == expected(FLOWS)
+    # Money out is below zero.
+    assert min(point[1] for point in plotted["flows"][0]["points"]) == -12000.5  # type: ignore[index]
+
+
+def test_a_panel_without_data_is_left_out() -> None:
+    data = activity_chart(digest(DigestPart("test", series=ACTIVITY)))
+    assert data is not None
+    image = png(data)
+    assert image.size == (1000, 430)
+    assert set(embedded(image)) == {"activity"}
+    flows_only = activity_chart(
+        digest(DigestPart("t", series=(*FLOWS, Series("activity", "x", "posts", ()))))
+    )
+    assert flows_only is not None and set(embedded(png(flows_only))) == {"flows"}
+
+
+def test_no_series_no_chart() -> None:
+    assert activity_chart(digest(DigestPart("test"))) is None
+    empty = Series("flows", "Main Safe · USDC", "USDC", ())
+    assert activity_chart(digest(DigestPart("test", series=(empty,)))) is None
+
+
+def test_the_chart_is_deterministic_and_fast() -> None:
+    d = digest(DigestPart("test", series=ACTIVITY + FLOWS))
+    first = activity_chart(d)
+    assert first == activity_chart(d)
+    assert cpu_seconds(d) < 0.3
+    assert "Software" in png(first or b"").info
+
+
+def test_thirty_days_of_many_series_still_draws_quickly() -> None:
+    many = tuple(
+        series(
+            "flows", f"Safe {n} · USDC", "USDC", [((d * 7 + n) % 11 - 5) * 100.0 for d in range(30)]
+        )
+        for n in range(10)
+    ) + tuple(
+        series("activity", f"Source {n}", "posts", [float(d % 9) for d in range(30)])
+        for n in range(5)
+    )
+    d = digest(DigestPart("test", series=many))
+    assert cpu_seconds(d) < 0.3
+    data = activity_chart(d)
+    plotted = embedded(png(data or b""))
+    assert len(plotted["flows"]) == 10 and all(len(s["points"]) == 30 for s in plotted["flows"])  # type: ignore[arg-type]
+    assert isinstance(datetime.fromisoformat(str(plotted["flows"][0]["points"][0][0])), datetime)  # type: ignore[index]
