@@ -14,12 +14,14 @@ from pathlib import Path
 from bot.commands.community import SettingSpec
 from bot.context import FeatureContext
 from bot.features import Feature
+from cogs.proposals import digest_models as _digest_models  # noqa: F401  (registers the table)
 from cogs.proposals import draft_models as _draft_models  # noqa: F401  (registers the tables)
 from cogs.proposals import governor_models as governor_models  # registers its tables
 from cogs.proposals import payout_models as _payout_models  # noqa: F401  (registers the tables)
 from cogs.proposals import publish_models as publish_models  # registers its tables
 from cogs.proposals import vote_models as vote_models  # registers its tables
 from cogs.proposals.config import ProposalsConfig
+from cogs.proposals.digest_part import start_digest
 from cogs.proposals.draft_commands import DRAFT_COMMANDS
 from cogs.proposals.draft_part import start_drafting
 from cogs.proposals.draft_template import template_name
@@ -38,6 +40,7 @@ PARTS: tuple[Part, ...] = (
     start_votes,
     start_payouts,
     start_governors,
+    start_digest,
 )
 
 

@@ -44,6 +44,7 @@ from chain.governor_events import (
 )
 from chain.node import ChainNode
 from cogs.proposals.config import GovernorConfig
+from cogs.proposals.digest_votes import record_vote
 from cogs.proposals.governor_models import FINAL_STAGES, GovernorProposal, new_row
 from cogs.proposals.governor_payouts import passed, passed_proposal
 from cogs.proposals.governor_remind import REMIND_EVERY, remind_open_votes
@@ -152,6 +153,8 @@ class GovernorWatch:
         if isinstance(event, VoteCast):
             row.voters += 1
             session.add(row)
+            now = self.proposals.ctx.clock.now()
+            await record_vote(session, community_id, row.key, event.voter, now)  # for digests
             return
         if isinstance(event, ProposalQueued):
             row.eta = event.eta

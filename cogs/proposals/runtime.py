@@ -24,6 +24,8 @@ class Proposals:
     payouts: Any = None
     # The Governor watcher (governor_watch.GovernorWatch), started with the votes part's data.
     governors: Any = None
+    # Records who voted on Snapshot, for digests (digest_votes.SnapshotVotes).
+    digest_votes: Any = None
 
     @property
     def config(self) -> ProposalsConfig:

@@ -9,6 +9,8 @@
   5000, `id_in` ≤ 100): past 5,000 the next pages start from the last creation time seen.
 * `voters(hub_url, proposal_id, addresses)`: which of `addresses` voted on the proposal (as
   given, case kept), asked 100 at a time.
+* `votes_since(hub_url, proposal_id, since)`: (voter, created) of the proposal's votes cast at or
+  after `since` (Unix seconds), oldest first: what digests record of who voted.
 * `submit(sequencer_url, envelope)`: POST the signed envelope (chain/snapshot.py `envelope`)
   to the sequencer's root; `SubmitResult` on success, `SequencerRefused` (a UserError carrying
   the sequencer's own `error_description`) on its HTTP 400. Not retried: a retry after a lost
@@ -49,6 +51,11 @@ SPACE_VOTING_QUERY = (
 VOTERS_QUERY = (
     "query Voters($first: Int!, $where: VoteWhere) {"
     " votes(first: $first, skip: 0, where: $where) { voter } }"
+)
+VOTES_SINCE_QUERY = (
+    "query VotesSince($first: Int!, $skip: Int!, $where: VoteWhere) {"
+    ' votes(first: $first, skip: $skip, where: $where, orderBy: "created",'
+    " orderDirection: asc) { voter created } }"
 )
 
 
@@ -166,6 +173,30 @@ class SnapshotHub:
                 if voter in wanted:
                     voted.add(wanted[voter])
         return voted
+
+    async def votes_since(
+        self, hub_url: str, proposal_id: str, since: int
+    ) -> list[tuple[str, int]]:
+        found: dict[str, int] = {}
+        floor, skip = since, 0
+        while True:
+            where = {"proposal": proposal_id, "created_gte": floor}
+            variables = {"first": self.page_size, "skip": skip, "where": where}
+            page = _list(await self._query(hub_url, VOTES_SINCE_QUERY, variables), "votes")
+            for vote in page:
+                voter, created = str(vote.get("voter") or ""), int(vote.get("created") or 0)
+                if voter:
+                    found.setdefault(voter, created)
+            if len(page) < self.page_size:
+                break
+            if skip + self.page_size <= self.max_skip:
+                skip += self.page_size
+                continue
+            last = int(page[-1].get("created") or 0)
+            if last == floor:
+                break  # a whole paging's worth in one second: nothing more to ask
+            floor, skip = last, 0
+        return sorted(found.items(), key=lambda vote: vote[1])
 
     async def submit(self, sequencer_url: str, envelope: dict[str, Any]) -> SubmitResult:
         try:
