@@ -123,11 +123,14 @@ def opened(vote: Vote, end: datetime) -> DigestItem:
 
 def closed(vote: Vote, end: datetime) -> DigestItem:
     outcome = plain(vote.result, 160) or "Closed"
+    reached = vote.quorum_reached()
+    if reached is False and "quorum" in outcome.lower():
+        reached = None  # the result says it already ("No quorum: 100 of 500 needed")
     quorum = {
         None: "",
         True: f" Quorum reached ({amount(_toward(vote))} of {amount(vote.quorum)}).",
         False: f" Quorum not reached ({amount(_toward(vote))} of {amount(vote.quorum)}).",
-    }[vote.quorum_reached()]
+    }[reached]
     return DigestItem(
         Section.VOTES,
         f"{vote.name} on {vote.venue}: {outcome}{_tally(vote)}.{quorum}",
@@ -175,14 +178,15 @@ def queued(
 def deadline(
     number: int, title: str, found: Deadline, url: str | None, end: datetime
 ) -> DigestItem:
-    at = datetime.combine(found.day, time(0), UTC)
+    # A calendar day, not a moment: no time is shown for it (`at` None); it ranks as its
+    # day's start in UTC.
+    day = datetime.combine(found.day, time(0), UTC)
     return DigestItem(
         Section.COMING_UP,
         f"{found.day:%b} {found.day.day}, from the timeline of draft #{number} "
         f"{f'**{plain(title)}**' if plain(title) else ''}: “{plain(found.line, 160)}”",
         url=url,
-        at=at,
-        rank=_soon(at, end) - 0.5,
+        rank=_soon(day, end) - 0.5,
         key=f"proposals:deadline:{number}:{found.day.isoformat()}",
     )
 

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Reader, Section
+from cogs.proposals.digest_part import ProposalsDigest
 from cogs.proposals.runtime import Proposals
 from tests.fakes.discourse_forum import Forum, generate_forum
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
@@ -152,7 +153,7 @@ async def test_votes_opened_and_closed_with_results_and_quorum(stack: Stack) -> 
     assert "Quorum reached (110 of 100)" in won.text
     assert won.url == passed["link"]
     lost = votes[f"proposals:closed:snapshot:{short['id']}"]
-    assert "Quorum not reached (100 of 500)" in lost.text and "No quorum" in lost.text
+    assert "No quorum: 100 of 500 needed" in lost.text and "(For 10%, Against 90%" in lost.text
     assert "@everyone" not in lost.text and "@\u200beveryone" in lost.text
     opened = votes[f"proposals:opened:snapshot:{still_open['id']}"]
     assert "Voting opened on **Hire an auditor**" in opened.text and "ends in 4 days" in opened.text
@@ -224,7 +225,8 @@ async def test_a_failing_draft_needs_its_author_and_its_timeline_is_coming_up(
         f"proposals:deadline:1:{soon.isoformat()}",
         f"proposals:deadline:1:{later.isoformat()}",
     ]
-    assert deadlines[0].at == datetime(soon.year, soon.month, soon.day, tzinfo=UTC)
+    assert deadlines[0].text.startswith(f"{soon:%b} {soon.day}, from the timeline of draft #1")
+    assert deadlines[1].text.startswith(f"{later:%b} {later.day}, from the timeline of draft #1")
     assert "first chapters" in deadlines[0].text and deadlines[0].url == stack.topic_url
 
     # Someone else's digest has the timeline but not the draft's problems.
@@ -255,9 +257,7 @@ async def test_twenty_proposals_take_a_few_queries(stack: Stack) -> None:
     event.listen(engine, "before_cursor_execute", count)
     try:
         started = time.perf_counter()
-        (part,) = [
-            p for p in await stack.app.digest_parts.gather(request) if p.source == "proposals"
-        ]
+        part = await ProposalsDigest(stack.proposals).digest_part(request)
         elapsed = time.perf_counter() - started
     finally:
         event.remove(engine, "before_cursor_execute", count)
