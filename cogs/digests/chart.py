@@ -19,49 +19,52 @@ from cogs.digests.digest import Digest
 from cogs.digests.markdown import community, period, safe_text, zone
 
 if TYPE_CHECKING:
+    from matplotlib.artist import Artist
     from matplotlib.axes import Axes
 
+    # What a panel drew: its series read back from the plot, and the legend's entries.
+    _Drawn = tuple[list[dict[str, Any]], list[Artist]]
+
 SERIES_KEY = "Steward-Series"
-WIDTH_INCHES, PANEL_INCHES, DPI = 10.0, 3.0, 100  # 1000 pixels wide, 300 high per panel
+WIDTH_INCHES, DPI = 10.0, 100  # 1000 pixels wide
+PANEL_INCHES = {"activity": 3.0, "flows": 2.4}  # at least: a panel grows with its legend
 TITLE_INCHES = 0.75
+LEGEND_INCHES = 0.2
 BOTTOM_INCHES = 0.55
 LABEL_CHARS = 34
 DATE_LABELS = 10  # at most this many dates on the axis
-_PANELS = (("activity", "Activity per source, per day"), ("flows", "Treasury: in and out per day"))
+MAX_UNITS = 3  # flows panels: the units with the most money moved; the rest are in digest.md
 _DAY = 86400.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def activity_chart(digest: Digest) -> bytes | None:
     """The chart as PNG bytes; None when no part gave series. A panel without data is left out."""
-    panels = [
-        (chart, name, [s for s in digest.series(chart) if s.points]) for chart, name in _PANELS
-    ]
-    panels = [panel for panel in panels if panel[2]]
+    panels = _panels(digest)
     if not panels:
         return None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    height = PANEL_INCHES * len(panels) + TITLE_INCHES + BOTTOM_INCHES
+    sizes = [max(PANEL_INCHES[c], 0.6 + LEGEND_INCHES * len(s)) for c, _, s in panels]
+    height = sum(sizes) + TITLE_INCHES + BOTTOM_INCHES
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI)
     FigureCanvasAgg(figure)
-    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False)[:, 0]
+    grid = {"height_ratios": sizes, "hspace": 0.35}
+    axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False, gridspec_kw=grid)[:, 0]
     plotted: dict[str, list[dict[str, Any]]] = {}
     for ax, (chart, name, series) in zip(axes, panels, strict=True):
-        plotted[chart] = (_bars if chart == "flows" else _lines)(ax, series)
-        _style(ax, name)
+        draw = _stacked if chart == "flows" else _lines
+        drawn, handles = draw(ax, series)
+        plotted.setdefault(chart, []).extend(drawn)
+        _style(ax, name, handles)
     _date_axis(axes[-1], digest, [s for _, _, series in panels for s in series])
     figure.suptitle(
         f"{community(digest)} · {period(digest)}", fontsize=12, x=0.015, y=0.99, ha="left", va="top"
     )
     # A fixed layout: measuring every label to fit them (tight_layout) doubles the drawing time.
     figure.subplots_adjust(
-        left=0.07,
-        right=0.74,
-        bottom=BOTTOM_INCHES / height,
-        top=1 - TITLE_INCHES / height,
-        hspace=0.35,
+        left=0.07, right=0.74, bottom=BOTTOM_INCHES / height, top=1 - TITLE_INCHES / height
     )
     out = io.BytesIO()
     metadata = {SERIES_KEY: json.dumps(plotted, sort_keys=True), "Software": "Steward"}
@@ -69,60 +72,91 @@ def activity_chart(digest: Digest) -> bytes | None:
     return out.getvalue()
 
 
-def _lines(ax: Axes, series: list[Series]) -> list[dict[str, Any]]:
+def _panels(digest: Digest) -> list[tuple[str, str, list[Series]]]:
+    """Activity in one panel; flows in one panel per unit (amounts in USDC and ETH do not share
+    an axis), the units that moved most first."""
+    panels: list[tuple[str, str, list[Series]]] = []
+    activity = [s for s in digest.series("activity") if s.points]
+    if activity:
+        panels.append(("activity", "Activity per source, per day", activity))
+    by_unit: dict[str, list[Series]] = {}
+    for s in digest.series("flows"):
+        if s.points:
+            by_unit.setdefault(s.unit, []).append(s)
+    moved = sorted(
+        by_unit.items(), key=lambda pair: -sum(abs(v) for s in pair[1] for _, v in s.points)
+    )
+    for unit, series in moved[:MAX_UNITS]:
+        name = f"Treasury flows, {safe_text(unit) or 'amount'} per day: in above zero, out below"
+        panels.append(("flows", name, series))
+    return panels
+
+
+def _lines(ax: Axes, series: list[Series]) -> _Drawn:
     import numpy
 
     plotted = []
+    handles: list[Artist] = []
     for s in series:
         xs = [_x(at) for at, _ in s.points]
         ys = [value for _, value in s.points]
         (line,) = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.8, label=_label(s))
         drawn: list[list[float]] = numpy.asarray(line.get_xydata(), dtype=float).tolist()
         plotted.append(_read_back(s, [(x, y) for x, y in drawn]))
+        handles.append(line)
     ax.set_ylim(bottom=0)
-    return plotted
+    return plotted, handles
 
 
-def _bars(ax: Axes, series: list[Series]) -> list[dict[str, Any]]:
-    """Bars side by side per day, money out below zero: one collection of rectangles per series
-    (a patch per bar is ten times slower to draw). Amounts in several units that differ by
-    orders of magnitude (USDC and ETH) share a symmetric log scale, so none is flattened."""
+def _stacked(ax: Axes, series: list[Series]) -> _Drawn:
+    """Each day's flows stacked, in upward and out downward from zero: one collection of
+    rectangles for the panel (a patch per bar is ten times slower to draw)."""
     import numpy
     from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Patch
 
-    plotted = []
-    width = 0.8 / len(series)
+    above: dict[float, float] = {}
+    below: dict[float, float] = {}
+    width = 0.7
+    boxes: list[list[tuple[float, float]]] = []
+    colours: list[str] = []
     for index, s in enumerate(series):
-        offset = (index - (len(series) - 1) / 2) * width
-        boxes = [
-            [(x, 0.0), (x, value), (x + width, value), (x + width, 0.0)]
-            for x, value in ((_x(at) + offset - width / 2, value) for at, value in s.points)
-        ]
-        colour = f"C{index % 10}"
-        bars = PolyCollection(boxes, facecolors=colour, edgecolors="none", label=_label(s))
-        ax.add_collection(bars)
-        corners = [numpy.asarray(path.vertices, dtype=float) for path in bars.get_paths()]
-        points = [(float(c[0, 0]) + width / 2 - offset, float(c[1, 1])) for c in corners]
-        plotted.append(_read_back(s, points))
+        for at, value in s.points:
+            x = _x(at)
+            stack = above if value >= 0 else below
+            base = stack.get(x, 0.0)
+            stack[x] = base + value
+            left, right = x - width / 2, x + width / 2
+            boxes.append([(left, base), (left, base + value), (right, base + value), (right, base)])
+            colours.append(f"C{index % 10}")
+    bars = PolyCollection(boxes, facecolors=colours, edgecolors="white", linewidths=0.4)
+    ax.add_collection(bars)
     ax.autoscale_view()
     ax.axhline(0, color="#444444", linewidth=0.8)
-    peaks = [max(abs(v) for _, v in s.points) for s in series]
-    peaks = [peak for peak in peaks if peak > 0]
-    if peaks and max(peaks) / min(peaks) > 100:
-        ax.set_yscale("symlog", linthresh=min(peaks))
-        ax.set_ylabel("symmetric log scale", fontsize=8, color="#555555")
-    return plotted
+    handles: list[Artist] = [
+        Patch(facecolor=f"C{i % 10}", label=_label(s)) for i, s in enumerate(series)
+    ]
+    corners = iter([numpy.asarray(path.vertices, dtype=float) for path in bars.get_paths()])
+    plotted = []
+    for s in series:
+        drawn = [next(corners) for _ in s.points]
+        points = [((c[0, 0] + c[2, 0]) / 2, c[1, 1] - c[0, 1]) for c in drawn]
+        plotted.append(_read_back(s, [(float(x), float(y)) for x, y in points]))
+    return plotted, handles
 
 
-def _style(ax: Axes, name: str) -> None:
+def _style(ax: Axes, name: str, handles: list[Artist]) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax.set_title(name, fontsize=10, loc="left", fontweight="bold")
+    # A fixed place: placing a title clear of the ticks measures every tick label.
+    ax.set_title(name, fontsize=10, loc="left", fontweight="bold", y=1.02)
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: _compact(value)))
     ax.tick_params(labelsize=8)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(
+        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+    )
 
 
 def _date_axis(ax: Axes, digest: Digest, series: list[Series]) -> None:
@@ -156,7 +190,11 @@ def _read_back(s: Series, points: list[tuple[float, float]]) -> dict[str, Any]:
         seconds = round((x - 0.5) * _DAY)
         return (_EPOCH + timedelta(seconds=seconds)).isoformat()
 
-    return {"label": s.label, "unit": s.unit, "points": [[moment(x), y] for x, y in points]}
+    return {
+        "label": s.label,
+        "unit": s.unit,
+        "points": [[moment(x), round(y, 6)] for x, y in points],
+    }
 
 
 def _label(s: Series) -> str:

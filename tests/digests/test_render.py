@@ -14,7 +14,7 @@ from bot.adapters import discord_render, telegram_render
 from bot.adapters.console import render_console
 from bot.digest_parts import DigestPart, Section
 from cogs.digests.render import CHAT_ITEMS, digest_reply
-from tests.digests.samples import HOSTILE, START, big, digest, item, series
+from tests.digests.render_samples import HOSTILE, START, big, digest, item, series
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MASS_PING = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
