@@ -26,6 +26,9 @@ _KNOWN_HOSTS = (
 )
 
 
+_URL_ESCAPES = {")": "%29", "(": "%28", " ": "%20", "<": "%3C", ">": "%3E", "\n": ""}
+
+
 def zone(digest: Digest) -> ZoneInfo:
     try:
         return ZoneInfo(digest.timezone)
@@ -44,6 +47,21 @@ def when(moment: datetime, digest: Digest, *, short: bool = False) -> str:
 def safe_text(text: str) -> str:
     """Text as it may be posted: no control characters, no mass or role pings."""
     return neutralize_mentions(clean_text(text))
+
+
+def one_line(text: str) -> str:
+    """An item's text on one line, with no Markdown marker left open (an odd backtick would
+    turn every item after it into code)."""
+    text = " ".join(safe_text(text).split())
+    for marker in ("```", "**", "__", "~~", "||", "`"):
+        if text.count(marker) % 2:
+            text = text.replace(marker, "")
+    return text
+
+
+def link_target(url: str) -> str:
+    """A URL that cannot end its Markdown link early."""
+    return "".join(_URL_ESCAPES.get(c, c) for c in url.strip())
 
 
 def community(digest: Digest) -> str:
@@ -72,9 +90,9 @@ def link_label(url: str) -> str:
 
 def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -> str:
     """One item as a Markdown list entry's text: the item, its link, and when it happened."""
-    text = safe_text(item.text).strip()
+    text = one_line(item.text)
     if item.url:
-        text += f" · [{link_label(item.url)}]({item.url})"
+        text += f" · [{link_label(item.url)}]({link_target(item.url)})"
     if with_time and item.at is not None:
         text += f" · {when(item.at, digest)}"
     return text

@@ -21,6 +21,8 @@ from cogs.digests.markdown import (
     community,
     full_markdown,
     item_markdown,
+    link_target,
+    one_line,
     safe_text,
     title,
     when,
@@ -76,30 +78,32 @@ def attachments(digest: Digest) -> tuple[Attachment, ...]:
 @dataclass
 class _Block:
     section: Section
-    lines: list[str]  # every item's chat line, best first
+    lines: list[str]  # the chat lines of the first items, best first
+    total: int
     shown: int
 
     @property
     def heading(self) -> str:
-        return f"{self.section.heading} ({len(self.lines)})"
+        return f"{self.section.heading} ({self.total})"
 
     def text(self) -> str:
         shown = self.lines[: self.shown]
-        hidden = len(self.lines) - self.shown
+        hidden = self.total - self.shown
         if hidden:
             shown = [*shown, f"…and {hidden} more in digest.md"]
         return "\n".join(shown)
 
 
 def _blocks(digest: Digest) -> list[_Block]:
-    return [
-        _Block(section, [_chat_line(item, digest) for item in items], min(CHAT_ITEMS, len(items)))
-        for section, items in digest.sections()
-    ]
+    blocks = []
+    for section, items in digest.sections():
+        lines = [_chat_line(item, digest) for item in items[:CHAT_ITEMS]]
+        blocks.append(_Block(section, lines, len(items), len(lines)))
+    return blocks
 
 
 def _chat_line(item: DigestItem, digest: Digest) -> str:
-    text = safe_text(item.text).strip()
+    text = one_line(item.text)
     if len(text) > ITEM_CHARS:
         text = _clip(_plain(text), ITEM_CHARS)
     clipped = DigestItem(item.section, text, item.url, item.at)
@@ -120,7 +124,7 @@ def _problems(digest: Digest) -> str:
 def _footer(cut: list[_Block]) -> str:
     if not cut:
         return "Full digest: digest.md"
-    named = ", ".join(f"{b.section.heading} ({len(b.lines)})" for b in cut)
+    named = ", ".join(b.heading for b in cut)
     return f"Cut to fit: {named} — all in digest.md"
 
 
@@ -186,9 +190,9 @@ def _console(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
     for section, items in digest.sections():
         lines = [f"{section.heading} ({len(items)})"]
         for item in items:
-            line = f"  • {safe_text(item.text).strip()}"
+            line = f"  • {one_line(item.text)}"
             if item.url:
-                line += f" — {item.url}"
+                line += f" — {link_target(item.url)}"
             if item.at is not None:
                 line += f" · {when(item.at, digest)}"
             lines.append(line)

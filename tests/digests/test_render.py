@@ -12,7 +12,7 @@ import pytest
 
 from bot.adapters import discord_render, telegram_render
 from bot.adapters.console import render_console
-from bot.digest_parts import DigestPart, Section
+from bot.digest_parts import DigestItem, DigestPart, Section
 from cogs.digests.render import CHAT_ITEMS, digest_reply
 from tests.digests.render_samples import HOSTILE, START, big, digest, item, series
 
@@ -196,3 +196,23 @@ def test_importing_the_renderer_does_not_import_matplotlib() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+def test_item_text_cannot_break_the_layout() -> None:
+    odd = DigestItem(
+        Section.DEBATES,
+        "Line one\n\n- line two with an open ` backtick and **half bold",
+        url="https://forum.acme.org/t/a (b)",
+        rank=2,
+        key="odd",
+    )
+    part = DigestPart("test", items=(odd, item(Section.DEBATES, 1, "Plain `code` item")))
+    reply = digest_reply(digest(part), "discord")
+    lines = reply.fields[0].value.splitlines()
+    assert len(lines) == 2
+    assert "`" not in lines[0] and "**" not in lines[0]
+    assert "[forum](https://forum.acme.org/t/a%20%28b%29)" in lines[0]
+    assert "`code`" in lines[1]
+    html = telegram_render.render(digest_reply(digest(part), "telegram"))[0]
+    assert html.count('<a href="https://forum.acme.org/') == 2
+    assert "<code>code</code>" in html
