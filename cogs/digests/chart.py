@@ -53,9 +53,16 @@ def activity_chart(digest: Digest) -> bytes | None:
     grid = {"height_ratios": sizes, "hspace": 0.35}
     axes = figure.subplots(len(panels), 1, sharex=True, squeeze=False, gridspec_kw=grid)[:, 0]
     plotted: dict[str, list[dict[str, Any]]] = {}
+    # A Safe keeps its colour in every unit's panel.
+    safes = dict.fromkeys(
+        s.label for chart, _, series in panels if chart == "flows" for s in series
+    )
+    colours = {label: f"C{index % 10}" for index, label in enumerate(safes)}
     for ax, (chart, name, series) in zip(axes, panels, strict=True):
-        draw = _stacked if chart == "flows" else _lines
-        drawn, handles = draw(ax, series)
+        if chart == "flows":
+            drawn, handles = _stacked(ax, series, colours)
+        else:
+            drawn, handles = _lines(ax, series)
         plotted.setdefault(chart, []).extend(drawn)
         _style(ax, name, handles)
     _date_axis(axes[-1], digest, [s for _, _, series in panels for s in series])
@@ -108,7 +115,7 @@ def _lines(ax: Axes, series: list[Series]) -> _Drawn:
     return plotted, handles
 
 
-def _stacked(ax: Axes, series: list[Series]) -> _Drawn:
+def _stacked(ax: Axes, series: list[Series], colours: dict[str, str]) -> _Drawn:
     """Each day's flows stacked, in upward and out downward from zero: one collection of
     rectangles for the panel (a patch per bar is ten times slower to draw)."""
     import numpy
@@ -119,8 +126,8 @@ def _stacked(ax: Axes, series: list[Series]) -> _Drawn:
     below: dict[float, float] = {}
     width = 0.7
     boxes: list[list[tuple[float, float]]] = []
-    colours: list[str] = []
-    for index, s in enumerate(series):
+    faces: list[str] = []
+    for s in series:
         for at, value in s.points:
             x = _x(at)
             stack = above if value >= 0 else below
@@ -128,13 +135,16 @@ def _stacked(ax: Axes, series: list[Series]) -> _Drawn:
             stack[x] = base + value
             left, right = x - width / 2, x + width / 2
             boxes.append([(left, base), (left, base + value), (right, base + value), (right, base)])
-            colours.append(f"C{index % 10}")
-    bars = PolyCollection(boxes, facecolors=colours, edgecolors="white", linewidths=0.4)
+            faces.append(colours[s.label])
+    bars = PolyCollection(boxes, facecolors=faces, edgecolors="white", linewidths=0.4)
     ax.add_collection(bars)
+    ax.set_ymargin(0.08)
     ax.autoscale_view()
     ax.axhline(0, color="#444444", linewidth=0.8)
     handles: list[Artist] = [
-        Patch(facecolor=f"C{i % 10}", label=_label(s)) for i, s in enumerate(series)
+        # The panel's title names the unit.
+        Patch(facecolor=colours[s.label], label=_label(s, unit=False))
+        for s in series
     ]
     corners = iter([numpy.asarray(path.vertices, dtype=float) for path in bars.get_paths()])
     plotted = []
@@ -197,9 +207,9 @@ def _read_back(s: Series, points: list[tuple[float, float]]) -> dict[str, Any]:
     }
 
 
-def _label(s: Series) -> str:
+def _label(s: Series, *, unit: bool = True) -> str:
     label = safe_text(s.label)
-    if s.unit and s.unit.lower() not in label.lower():
+    if unit and s.unit and s.unit.lower() not in label.lower():
         label = f"{label} ({s.unit})"
     return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
 

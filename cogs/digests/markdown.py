@@ -3,13 +3,13 @@ the title, the period and times in the reader's zone, and each item's link."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.options import clean_text
 from bot.commands.sanitize import neutralize_mentions
-from bot.digest_parts import DigestItem
+from bot.digest_parts import DigestItem, Section
 from cogs.digests.digest import Digest
 
 COMMUNITY_NAME_LIMIT = 80
@@ -88,6 +88,20 @@ def link_label(url: str) -> str:
     return host or "link"
 
 
+def sections(digest: Digest) -> list[tuple[Section, list[DigestItem]]]:
+    """The sections with items, in priority order; what is coming up soonest first (sources
+    rank their own items, but only time orders several sources' deadlines)."""
+    found = digest.sections()
+    return [
+        (section, sorted(items, key=_due) if section is Section.COMING_UP else items)
+        for section, items in found
+    ]
+
+
+def _due(item: DigestItem) -> tuple[bool, datetime]:
+    return (item.at is None, item.at or datetime.max.replace(tzinfo=UTC))
+
+
 def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -> str:
     """One item as a Markdown list entry's text: the item, its link, and when it happened."""
     text = one_line(item.text)
@@ -103,10 +117,10 @@ def full_markdown(digest: Digest) -> str:
     lines = [f"# {title(digest)}", ""]
     if digest.catch_up:
         lines += ["The bot was down over scheduled digests: this one covers the whole gap.", ""]
-    sections = digest.sections()
-    if not sections and not digest.problems:
+    found = sections(digest)
+    if not found and not digest.problems:
         lines += [f"Nothing new in {community(digest)} since {when(digest.start, digest)}.", ""]
-    for section, items in sections:
+    for section, items in found:
         lines += [f"## {section.heading} ({len(items)})", ""]
         lines += [f"- {item_markdown(item, digest)}" for item in items]
         lines.append("")

@@ -24,6 +24,7 @@ from cogs.digests.markdown import (
     link_target,
     one_line,
     safe_text,
+    sections,
     title,
     when,
 )
@@ -96,7 +97,7 @@ class _Block:
 
 def _blocks(digest: Digest) -> list[_Block]:
     blocks = []
-    for section, items in digest.sections():
+    for section, items in sections(digest):
         lines = [_chat_line(item, digest) for item in items[:CHAT_ITEMS]]
         blocks.append(_Block(section, lines, len(items), len(lines)))
     return blocks
@@ -187,7 +188,7 @@ def _console(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
     parts: list[str] = []
     if digest.problems:
         parts.append("\n".join(f"⚠ {safe_text(p)}" for p in digest.problems))
-    for section, items in digest.sections():
+    for section, items in sections(digest):
         lines = [f"{section.heading} ({len(items)})"]
         for item in items:
             line = f"  • {one_line(item.text)}"

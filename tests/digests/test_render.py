@@ -216,3 +216,18 @@ def test_item_text_cannot_break_the_layout() -> None:
     html = telegram_render.render(digest_reply(digest(part), "telegram"))[0]
     assert html.count('<a href="https://forum.acme.org/') == 2
     assert "<code>code</code>" in html
+
+
+def test_what_is_coming_up_soonest_comes_first() -> None:
+    later = DigestItem(Section.COMING_UP, "Applications close", None, START + timedelta(days=4), 9)
+    sooner = DigestItem(Section.COMING_UP, "Vote ends", None, START + timedelta(hours=5), 1)
+    undated = DigestItem(Section.COMING_UP, "Audit some day", None, None, 5)
+    d = digest(DigestPart("a", items=(later, undated)), DigestPart("b", items=(sooner,)))
+    lines = digest_reply(d, "discord").fields[0].value.splitlines()
+    assert [line.split(" · ")[0] for line in lines] == [
+        "• Vote ends",
+        "• Applications close",
+        "• Audit some day",
+    ]
+    full = digest_reply(d, "console").files[0].data.decode()
+    assert full.index("Vote ends") < full.index("Applications close") < full.index("Audit some")
