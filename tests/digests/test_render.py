@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -231,3 +232,13 @@ def test_what_is_coming_up_soonest_comes_first() -> None:
     ]
     full = digest_reply(d, "console").files[0].data.decode()
     assert full.index("Vote ends") < full.index("Applications close") < full.index("Audit some")
+
+
+def test_a_community_name_cannot_ping() -> None:
+    d = replace(digest(small()), community="@everyone <@&123> Acme")
+    embed = discord_one_message(d).embed
+    assert not MASS_PING.search(embed.title or "") and "<@&" not in (embed.title or "")
+    html = telegram_render.render(digest_reply(d, "telegram"))[0]
+    assert not MASS_PING.search(html) and "&lt;@&amp;" not in html
+    empty = digest_reply(replace(d, parts=()), "console")
+    assert not MASS_PING.search(empty.body)
