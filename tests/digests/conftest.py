@@ -1,0 +1,3 @@
+from tests.digests.support import dworld
+
+__all__ = ["dworld"]

@@ -1,0 +1,159 @@
+"""Scheduled digests delivered through the outbox: on time, by DM and in channels, on Discord,
+Telegram and the console; one catch-up after downtime; empty ones skipped when asked; a failed
+delivery retried and then reported to the stewards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.commands.spec import Role
+from bot.storage.models import as_utc
+from cogs.digests.models import DigestSubscription
+from tests.digests.support import DigestWorld, texts
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 12, day, hour, minute, tzinfo=UTC)
+
+
+async def test_a_dm_subscriber_gets_one_digest_per_slot_on_discord(dworld: DigestWorld) -> None:
+    record = await dworld.on_discord("digest subscribe", user="alice")
+    assert "Next digest: Wed 2 Dec 09:00 (UTC)" in texts(record.messages())
+    dworld.notes.add(at(1, 13), "The grants debate grew by 40 posts.")
+    dworld.notes.add(at(2, 10), "Said after the slot: belongs to the next digest.")
+
+    dworld.clock.current = at(2, 8, 59)
+    await dworld.run_due()
+    assert dworld.discord.dm_messages("alice") == []
+
+    dworld.clock.current = at(2, 9, 1)
+    await dworld.run_due()
+    await dworld.run_due()  # a second check finds nothing due
+    [message] = dworld.discord.dm_messages("alice")
+    shown = texts([message])
+    assert "The grants debate grew by 40 posts." in shown
+    assert "after the slot" not in shown
+    [row] = await dworld.digest_rows()
+    [subscription] = await dworld.subscriptions()
+    assert row.key.startswith(f"digest:{subscription.id}:2026-12-02T09:00:00Z|discord:dm:")
+    assert row.state == "delivered"
+    [delivery] = await dworld.deliveries()
+    assert (delivery.how, as_utc(delivery.period_start), as_utc(delivery.period_end)) == (
+        "scheduled",
+        at(1, 9),
+        at(2, 9),
+    )
+    # The reader was alice, by her platform id, for exactly that period.
+    request = dworld.notes.requests[-1]
+    assert request.reader.user_id == dworld.discord.user("alice").id
+    assert (request.start, request.end, request.allow_model) == (at(1, 9), at(2, 9), True)
+
+    dworld.clock.current = at(3, 9, 1)
+    await dworld.run_due()
+    second = dworld.discord.dm_messages("alice")[1]
+    assert "after the slot" in texts([second])
+
+
+async def test_a_bot_down_over_several_slots_sends_one_catch_up(dworld: DigestWorld) -> None:
+    await dworld.on_discord("digest subscribe", user="alice")
+    for day in (1, 2, 3, 4):
+        dworld.notes.add(at(day, 15), f"Note of day {day}")
+    dworld.clock.current = at(5, 7)  # down from the 1st to the 5th: slots on the 2nd, 3rd, 4th
+    await dworld.run_due()
+    [message] = dworld.discord.dm_messages("alice")
+    shown = texts([message])
+    assert all(f"Note of day {day}" in shown for day in (1, 2, 3))
+    assert "Note of day 4" not in shown
+    [delivery] = await dworld.deliveries()
+    assert (delivery.how, as_utc(delivery.period_start), as_utc(delivery.period_end)) == (
+        "catch_up",
+        at(1, 9),
+        at(4, 9),
+    )
+    assert dworld.notes.requests[-1].end == at(4, 9)
+    # The 4th's note after 09:00 comes in the next, regular digest.
+    dworld.clock.current = at(5, 9)
+    await dworld.run_due()
+    assert "Note of day 4" in texts(dworld.discord.dm_messages("alice")[1:])
+    assert [d.how for d in await dworld.deliveries()] == ["catch_up", "scheduled"]
+
+
+async def test_channels_and_dms_on_telegram_and_the_console(dworld: DigestWorld) -> None:
+    telegram = dworld.telegram
+    await dworld.on_telegram("/digest subscribe", user="alice", private=True)
+    group = telegram.group.id
+    await dworld.on_telegram(f"/digest channel {group}", user="carol")
+    await dworld.on_console("/digest channel #console", role=Role.STEWARD)
+    await dworld.on_console("/digest subscribe")
+    dworld.notes.add(at(1, 18), "Treasury moved 5 ETH.")
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+
+    in_dm = telegram.messages(telegram.private("alice").id, from_bot=True)
+    assert "Treasury moved 5 ETH." in in_dm[-1].text
+    in_group = telegram.messages(group, from_bot=True)
+    assert "Treasury moved 5 ETH." in in_group[-1].text
+    printed = dworld.console_out.getvalue()
+    assert printed.count("Treasury moved 5 ETH.") == 2
+    assert "[posted to #test-dao]" in printed or "posted to #" in printed
+    assert "direct message to" in printed
+    rows = await dworld.digest_rows()
+    assert sorted(r.destination.split(":")[0] for r in rows) == ["channel", "channel", "dm", "dm"]
+    assert all(r.state == "delivered" for r in rows)
+
+
+async def test_empty_digests_are_sent_as_one_line_or_skipped(dworld: DigestWorld) -> None:
+    await dworld.on_discord("digest subscribe", user="alice")
+    await dworld.on_discord("digest subscribe", user="carol")
+    await dworld.on_discord("digest empty", {"choice": "skip"}, user="carol")
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+    assert len(dworld.discord.dm_messages("alice")) == 1
+    assert dworld.discord.dm_messages("carol") == []
+    hows = sorted(d.how for d in await dworld.deliveries())
+    assert hows == ["scheduled", "skipped"]
+    # The skipped period is over all the same: the next digest starts after it.
+    dworld.notes.add(at(2, 12), "Something at last.")
+    dworld.clock.current = at(3, 9)
+    await dworld.run_due()
+    [message] = dworld.discord.dm_messages("carol")
+    assert "Something at last." in texts([message])
+    assert dworld.notes.requests[-1].start == at(2, 9)
+
+
+async def test_closed_dms_are_retried_then_reported_to_the_stewards(
+    dworld: DigestWorld,
+) -> None:
+    await dworld.on_discord("digest subscribe", user="alice")
+    dm = dworld.discord.dm_channel("alice")
+    dworld.discord.fail_next(f"POST /channels/{dm.id}/messages", status=403, count=100)
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+    [row] = await dworld.digest_rows()
+    assert (row.state, row.attempts) == ("pending", 1)
+    for _ in range(5):
+        dworld.clock.advance(timedelta(hours=2))
+        await dworld.app.outbox.drain()
+    [row] = await dworld.digest_rows()
+    assert row.state == "failed" and row.attempts >= 2
+    report = texts(dworld.discord.channel_messages("#general"))
+    assert "could not be delivered" in report
+    assert dworld.discord.dm_messages("alice") == []
+    # The period is over: the next check sends nothing again for it.
+    await dworld.run_due()
+    assert len(await dworld.digest_rows()) == 1
+
+
+async def test_a_broken_subscription_does_not_stop_the_others(dworld: DigestWorld) -> None:
+    await dworld.on_discord("digest subscribe", user="alice")
+    await dworld.on_discord("digest subscribe", user="carol")
+    [first, _] = await dworld.subscriptions()
+    async with dworld.app.db.transaction() as session:
+        broken = await session.get(DigestSubscription, first.id)
+        assert broken is not None
+        broken.timezone = "Mars/Base"  # as a hand-edited row might say
+        session.add(broken)
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+    assert dworld.discord.dm_messages("alice") == []
+    assert len(dworld.discord.dm_messages("carol")) == 1
