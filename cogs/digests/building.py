@@ -11,7 +11,7 @@ from bot.digest_parts import DigestParts, DigestRequest, Reader
 from bot.directory import Directory
 from cogs.digests.digest import Digest
 from cogs.digests.models import MEMBER, DigestSubscription
-from cogs.digests.placeholder_render import digest_reply
+from cogs.digests.render import digest_reply
 from cogs.digests.schedule import Period
 
 

@@ -1,7 +1,7 @@
 """Digests: subscriptions (a member's DMs or a channel, on a schedule) and the periods delivered.
 
 Revision ID: 0017_digests
-Revises: 0016_onboarding_forum
+Revises: 0020_proposals_digest
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_digests"
-down_revision = "0016_onboarding_forum"
+down_revision = "0020_proposals_digest"
 branch_labels = None
 depends_on = None
 
