@@ -24,6 +24,7 @@ NEEDS_YOU_WITHIN = timedelta(hours=48)
 COMING_UP_WITHIN = timedelta(days=7)
 DEADLINES_WITHIN = timedelta(days=30)
 VENUES = {"snapshot": "Snapshot", "governor": "the Governor"}
+AFTER_PASSING = {"queued": "Passed, and queued", "executed": "Passed, and executed"}
 _MARKUP = re.compile(r"[*_`~|]")
 
 
@@ -122,7 +123,8 @@ def opened(vote: Vote, end: datetime) -> DigestItem:
 
 
 def closed(vote: Vote, end: datetime) -> DigestItem:
-    outcome = plain(vote.result, 160) or "Closed"
+    # A Governor's result moves on to its queueing and execution; what was decided stays passed.
+    outcome = AFTER_PASSING.get(vote.state) or plain(vote.result, 160) or "Closed"
     reached = vote.quorum_reached()
     if reached is False and "quorum" in outcome.lower():
         reached = None  # the result says it already ("No quorum: 100 of 500 needed")
