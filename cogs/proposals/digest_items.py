@@ -180,14 +180,15 @@ def queued(
 def deadline(
     number: int, title: str, found: Deadline, url: str | None, end: datetime
 ) -> DigestItem:
-    # A calendar day, not a moment: no time is shown for it (`at` None); it ranks as its
-    # day's start in UTC.
-    day = datetime.combine(found.day, time(0), UTC)
+    # A calendar day, not a moment: it stands at noon UTC, which is that same day from UTC-11 to
+    # UTC+11, so the renderer orders it among the other coming things and shows the right day.
+    day = datetime.combine(found.day, time(12), UTC)
     return DigestItem(
         Section.COMING_UP,
         f"{found.day:%b} {found.day.day}, from the timeline of draft #{number} "
         f"{f'**{plain(title)}**' if plain(title) else ''}: “{plain(found.line, 160)}”",
         url=url,
+        at=day,
         rank=_soon(day, end) - 0.5,
         key=f"proposals:deadline:{number}:{found.day.isoformat()}",
     )

@@ -227,6 +227,7 @@ async def test_a_failing_draft_needs_its_author_and_its_timeline_is_coming_up(
     ]
     assert deadlines[0].text.startswith(f"{soon:%b} {soon.day}, from the timeline of draft #1")
     assert deadlines[1].text.startswith(f"{later:%b} {later.day}, from the timeline of draft #1")
+    assert deadlines[0].at == datetime(soon.year, soon.month, soon.day, 12, tzinfo=UTC)
     assert "first chapters" in deadlines[0].text and deadlines[0].url == stack.topic_url
 
     # Someone else's digest has the timeline but not the draft's problems.
