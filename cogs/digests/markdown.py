@@ -89,17 +89,23 @@ def link_label(url: str) -> str:
 
 
 def sections(digest: Digest) -> list[tuple[Section, list[DigestItem]]]:
-    """The sections with items, in priority order; what is coming up soonest first (sources
-    rank their own items, but only time orders several sources' deadlines)."""
-    found = digest.sections()
+    """The sections with items, in priority order. Coming up is in time order: sources rank
+    their own items, but only time orders several sources' deadlines."""
     return [
-        (section, sorted(items, key=_due) if section is Section.COMING_UP else items)
-        for section, items in found
+        (section, _soonest_first(items) if section is Section.COMING_UP else items)
+        for section, items in digest.sections()
     ]
 
 
-def _due(item: DigestItem) -> tuple[bool, datetime]:
-    return (item.at is None, item.at or datetime.max.replace(tzinfo=UTC))
+def _soonest_first(items: list[DigestItem]) -> list[DigestItem]:
+    """Items with a time in time order, in the places such items hold; an item without one (a
+    deadline that is a calendar day) keeps its place in its source's ranking."""
+    timed = iter(sorted((item for item in items if item.at is not None), key=_at))
+    return [next(timed) if item.at is not None else item for item in items]
+
+
+def _at(item: DigestItem) -> datetime:
+    return item.at or datetime.min.replace(tzinfo=UTC)
 
 
 def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -> str:

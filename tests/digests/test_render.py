@@ -220,6 +220,7 @@ def test_item_text_cannot_break_the_layout() -> None:
 
 
 def test_what_is_coming_up_soonest_comes_first() -> None:
+    # A deadline without a time (a calendar day) keeps its place in its source's ranking.
     later = DigestItem(Section.COMING_UP, "Applications close", None, START + timedelta(days=4), 9)
     sooner = DigestItem(Section.COMING_UP, "Vote ends", None, START + timedelta(hours=5), 1)
     undated = DigestItem(Section.COMING_UP, "Audit some day", None, None, 5)
@@ -227,11 +228,11 @@ def test_what_is_coming_up_soonest_comes_first() -> None:
     lines = digest_reply(d, "discord").fields[0].value.splitlines()
     assert [line.split(" · ")[0] for line in lines] == [
         "• Vote ends",
-        "• Applications close",
         "• Audit some day",
+        "• Applications close",
     ]
     full = digest_reply(d, "console").files[0].data.decode()
-    assert full.index("Vote ends") < full.index("Applications close") < full.index("Audit some")
+    assert full.index("Vote ends") < full.index("Audit some") < full.index("Applications close")
 
 
 def test_a_community_name_cannot_ping() -> None:
