@@ -14,6 +14,7 @@ from bot.context import FeatureContext
 from bot.errors import StewardError, UpstreamError
 from bot.features import Feature
 from cogs.debates.activity import ChatActivity
+from cogs.debates.cache import DatabaseAnswerCache, DatabaseSummaryCache
 from cogs.debates.chat_ingest import CHANNELS_SETTING, ChatIngest
 from cogs.debates.commands import (
     forum_add,
@@ -25,6 +26,8 @@ from cogs.debates.commands import (
     usage,
 )
 from cogs.debates.config import DebatesConfig
+from cogs.debates.digest_part import DebatesDigest
+from cogs.debates.digest_text import DigestSummarizer
 from cogs.debates.discussions import DebateDiscussions
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
@@ -43,6 +46,13 @@ def _model_error(exc: Exception) -> StewardError:
     return UpstreamError("the language model", str(exc), retryable=retryable)
 
 
+def digest_source(ctx: FeatureContext[DebatesConfig], service: DebateService) -> DebatesDigest:
+    cache = DatabaseSummaryCache(DatabaseAnswerCache(ctx.db))
+    model = service.model
+    summarizer = DigestSummarizer(model, ctx.llm, cache) if model is not None else None
+    return DebatesDigest(ctx.db, service, ctx.communities, summarizer)
+
+
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]:
     service = DebateService(ctx.db, ctx.config, ctx.llm, ctx.http, ctx.clock)
@@ -53,6 +63,7 @@ async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]
         ctx.events.subscribe(ingest.handle)
         ctx.discussions.register(DebateDiscussions(service))
         ctx.activity.register(ChatActivity(ctx.db))
+        ctx.digest_parts.register(digest_source(ctx, service))
         every = timedelta(minutes=ctx.config.sync_minutes)
         ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
         async with ingest:  # writes the queued chat messages at shutdown

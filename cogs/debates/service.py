@@ -140,6 +140,11 @@ class DebateService:
     def model_name(self) -> str | None:
         return self._model.model if self._model else None
 
+    @property
+    def model(self) -> LanguageModel | None:
+        """The configured model, for the feature's digest part (cogs/debates/digest_part.py)."""
+        return self._model
+
     # Forums -------------------------------------------------------------------------------
 
     async def ensure_configured_forums(self, communities: dict[str, int], default: int) -> None:

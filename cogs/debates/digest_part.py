@@ -1,0 +1,464 @@
+"""The debates feature's part of a steward's digest (bot/digest_parts.py): the hottest debates of
+the period, two sentences each, and the posts per day of each source for the chart.
+
+Built from stored posts in a fixed number of grouped queries, whatever the data's size: the
+sources; posts per source and day; per debate (a forum topic, a chat channel, thread or topic),
+its new posts, the people who wrote them and how many of them wrote there for the first time;
+then, for the few debates shown, their threads, their latest summaries and a bounded sample of
+their posts. Debates rank by new posts plus NEW_PERSON_WEIGHT per new participant.
+
+What each says comes from its stored summary when one was made since the period began; a debate
+without one gets at most one model call (when the digest may use the model and one is
+configured), whose summary is stored for the next digest and /summarize's readers, and whose
+tokens /usage shows under "digest"; otherwise two sentences from its own posts, offline.
+
+Debates have no notion of private or steward-only channels: every ingested channel is in every
+digest of its community (channels that should stay private are not to be ingested).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import Date, case, cast, func
+from sqlalchemy import select as select_columns
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands.community import CommunityService
+from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Section, Series
+from bot.storage.database import Database
+from cogs.debates import channels, store
+from cogs.debates.digest_text import DigestSummarizer, ModelSummary, offline_text, two_sentences
+from cogs.debates.models import Author, Post, Source, Summary, Thread
+from cogs.debates.render import clean
+from cogs.debates.service import DebateService
+from summarizer.errors import ModelError
+from summarizer.schema import PostInput
+
+log = logging.getLogger(__name__)
+
+COMMAND = "digest"  # what /usage calls the model use of digests
+TOP = 6  # debates shown
+NEW_PERSON_WEIGHT = 5  # a new participant weighs as much as five posts
+SAMPLE = 150  # posts read per debate shown, the latest of the period
+KIND_NAMES = {"discord": "Discord", "telegram": "Telegram"}
+
+
+@dataclass(frozen=True)
+class Heat:
+    thread_id: int
+    posts: int  # new posts in the period
+    people: int  # who wrote them
+    new_people: int  # of whom wrote in this debate for the first time
+    last: datetime
+
+    @property
+    def score(self) -> float:
+        return float(self.posts + NEW_PERSON_WEIGHT * self.new_people)
+
+
+class DebatesDigest:
+    name = "debates"
+
+    def __init__(
+        self,
+        db: Database,
+        service: DebateService,
+        communities: CommunityService,
+        summarizer: DigestSummarizer | None,
+    ) -> None:
+        self._db = db
+        self._service = service
+        self._communities = communities
+        self._summarizer = summarizer
+
+    async def digest_part(self, request: DigestRequest) -> DigestPart:
+        async with self._db.read() as session:
+            sources = {s.id or 0: s for s in await store.sources_of(session, request.community_id)}
+            if not sources:
+                return DigestPart(self.name)
+            series = await _activity(session, request, sources)
+            heat = sorted(
+                await _heat(session, request, list(sources)),
+                key=lambda h: (-h.score, -h.people, -h.last.timestamp(), h.thread_id),
+            )[:TOP]
+            ids = [h.thread_id for h in heat]
+            threads = await _threads(session, ids)
+            summaries = await _summaries(session, ids, request.start)
+            samples = await _samples(session, request, ids)
+        part = _Built()
+        for rank, h in enumerate(heat):
+            thread, parent = threads[h.thread_id]
+            source = sources[thread.source_id]
+            posts = samples.get(h.thread_id, [])
+            text = await self._text(
+                request, thread, source, summaries.get(h.thread_id), posts, part
+            )
+            part.items.append(_item(h, thread, parent, source, text, posts, len(heat) - rank))
+        return DigestPart(
+            self.name,
+            items=tuple(part.items),
+            series=series,
+            problems=tuple(part.problems),
+            model_calls=part.calls,
+            prompt_tokens=part.prompt_tokens,
+            completion_tokens=part.completion_tokens,
+        )
+
+    async def _text(
+        self,
+        request: DigestRequest,
+        thread: Thread,
+        source: Source,
+        stored: Summary | None,
+        posts: list[_Sampled],
+        part: _Built,
+    ) -> str:
+        forum = source.kind == "discourse"
+        if stored is not None:
+            content = stored.content.get("summary")
+            tldr = content.get("tldr") if isinstance(content, dict) else None
+            if isinstance(tldr, str) and two_sentences(tldr):
+                return two_sentences(tldr)
+        inputs = [p.input for p in posts]
+        if inputs and await self._may_call(request):
+            made = await self._model_summary(request, thread, inputs, posts, forum, part)
+            if made is not None and two_sentences(made.summary.tldr):
+                return two_sentences(made.summary.tldr)
+        title = thread.title if forum else channels.label(thread.title, source.kind)
+        return offline_text(inputs, title, forum=forum, since=request.start)
+
+    async def _may_call(self, request: DigestRequest) -> bool:
+        if self._summarizer is None or not request.allow_model:
+            return False
+        community = await self._communities.by_id(request.community_id)
+        return community is not None and community.get("ai") != "off"
+
+    async def _model_summary(
+        self,
+        request: DigestRequest,
+        thread: Thread,
+        inputs: list[PostInput],
+        posts: list[_Sampled],
+        forum: bool,
+        part: _Built,
+    ) -> ModelSummary | None:
+        assert self._summarizer is not None
+        opening = forum and bool(posts) and posts[0].number == 1
+        try:
+            made = await self._summarizer.summarize(inputs, thread.title, opening=opening)
+        except ModelError as exc:
+            log.warning("digest summary fell back to offline", extra={"error": str(exc)})
+            part.problems.append(f"Debates: the language model failed ({str(exc)[:120]}).")
+            return None
+        calls = made.calls.calls
+        if calls:
+            part.calls += len(calls)
+            part.prompt_tokens += made.calls.prompt_tokens
+            part.completion_tokens += made.calls.completion_tokens
+            model = self._summarizer.model_name
+            await self._service.record_model_use(
+                request.community_id,
+                COMMAND,
+                model,
+                calls=len(calls),
+                prompt_tokens=made.calls.prompt_tokens,
+                completion_tokens=made.calls.completion_tokens,
+                cost_usd=sum(c.cost(model) for c in calls),
+            )
+        await self._store(request, thread, made, posts)
+        return made
+
+    async def _store(
+        self, request: DigestRequest, thread: Thread, made: ModelSummary, posts: list[_Sampled]
+    ) -> None:
+        """The summary, as /summarize stores one, under a window of its own: the next digest
+        reuses it, and /summarize never compares its own windows with it."""
+        label = f"{request.start:%d %b %Y %H:%M} to {request.end:%d %b %Y %H:%M} UTC"
+        async with self._db.transaction() as session:
+            session.add(
+                Summary(
+                    community_id=request.community_id,
+                    thread_id=thread.id or 0,
+                    model=made.provenance.model,
+                    prompt_version=made.provenance.prompt_version,
+                    posts_covered=made.provenance.posts_covered,
+                    last_post_id=max((p.id for p in posts), default=None),
+                    prompt_tokens=made.provenance.prompt_tokens,
+                    completion_tokens=made.provenance.completion_tokens,
+                    extractive=False,
+                    content={
+                        "kind": "debate",
+                        "window": {"key": f"digest:{request.start.isoformat()}", "label": label},
+                        "summary": made.summary.model_dump(),
+                        "provenance": made.provenance.model_dump(mode="json"),
+                    },
+                )
+            )
+
+
+@dataclass
+class _Built:
+    items: list[DigestItem] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class _Sampled:
+    id: int
+    number: int | None
+    url: str
+    created_at: datetime
+    input: PostInput
+
+
+def _item(
+    heat: Heat,
+    thread: Thread,
+    parent: Thread | None,
+    source: Source,
+    said: str,
+    posts: list[_Sampled],
+    rank: int,
+) -> DigestItem:
+    stats = (
+        f"{heat.posts} new post{'s' if heat.posts != 1 else ''} from {heat.people} "
+        f"{'person' if heat.people == 1 else 'people'} ({heat.new_people} new)"
+    )
+    title = _title(thread, parent, source)
+    text = f"**{title}** · {stats}" + (f". {said}" if said else ".")
+    return DigestItem(
+        section=Section.DEBATES,
+        text=text,
+        url=_link(thread, source, posts),
+        at=heat.last,
+        rank=float(rank) + heat.score / 1_000_000,
+        key=f"debate:{source.kind}:{source.key}:{thread.external_id}",
+    )
+
+
+def _title(thread: Thread, parent: Thread | None, source: Source) -> str:
+    if source.kind == "discourse":
+        title = thread.title
+    else:
+        where = f" in {channels.label(parent.title, source.kind)}" if parent is not None else ""
+        title = f"{channels.label(thread.title, source.kind)}{where} ({_source_label(source)})"
+    # Untrusted: no pings, and nothing that would open Markdown around the rest of the line.
+    title = clean(title).replace("*", "").replace("`", "").replace("[", "(").replace("]", ")")
+    return title[:150]
+
+
+def _link(thread: Thread, source: Source, posts: list[_Sampled]) -> str | None:
+    """A forum topic's page; a chat debate's first new message, else its channel."""
+    if source.kind == "discourse":
+        return thread.url or None
+    first = next((p for p in posts if p.url), None)
+    if first is not None:
+        return first.url
+    if source.kind == "discord":
+        return f"https://discord.com/channels/{source.key}/{thread.external_id}"
+    return thread.url or None
+
+
+def _source_label(source: Source) -> str:
+    """ "forum.example.org", "Discord Acme", "Telegram Acme chat"."""
+    if source.kind == "discourse":
+        return urlsplit(source.key).netloc or source.name
+    return f"{KIND_NAMES.get(source.kind, source.kind.capitalize())} {source.name}"
+
+
+# Queries ----------------------------------------------------------------------------------------
+
+
+def _in_period(request: DigestRequest) -> list[Any]:
+    return [
+        col(Post.created_at) >= request.start,
+        col(Post.created_at) < request.end,
+        store.is_text_post(),
+    ]
+
+
+def _day(session: AsyncSession) -> Any:
+    """A post's day, UTC."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.timezone("UTC", col(Post.created_at)), Date)
+    return func.date(col(Post.created_at))
+
+
+async def _activity(
+    session: AsyncSession, request: DigestRequest, sources: dict[int, Source]
+) -> tuple[Series, ...]:
+    """Posts per day of each source with posts in the period, every day of it shown."""
+    day = _day(session).label("day")
+    query = (
+        select_columns(col(Thread.source_id), day, func.count(col(Post.id)))
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(col(Thread.source_id).in_(list(sources)), *_in_period(request))
+        .group_by(col(Thread.source_id), day)
+    )
+    counts: dict[int, dict[date, int]] = {}
+    for source_id, when, count in (await session.exec(query)).all():
+        found = when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
+        counts.setdefault(source_id, {})[found] = int(count)
+    days = _days(request.start, request.end)
+    return tuple(
+        Series(
+            chart="activity",
+            label=_source_label(sources[source_id]),
+            unit="posts",
+            points=tuple((datetime.combine(d, time(), UTC), float(by_day.get(d, 0))) for d in days),
+        )
+        for source_id, by_day in sorted(
+            counts.items(), key=lambda kv: _source_label(sources[kv[0]])
+        )
+    )
+
+
+def _days(start: datetime, end: datetime) -> list[date]:
+    first = start.astimezone(UTC).date()
+    last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+async def _heat(session: AsyncSession, request: DigestRequest, source_ids: list[int]) -> list[Heat]:
+    """Per debate with posts in the period: its new posts, their authors, and how many of
+    those wrote in it for the first time, in one grouped query (over each such debate's posts
+    up to the period's end, by author)."""
+    active = (
+        select_columns(col(Post.thread_id))
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(col(Thread.source_id).in_(source_ids), *_in_period(request))
+        .distinct()
+    )
+    new = case((col(Post.created_at) >= request.start, 1))
+    by_author = (
+        select_columns(
+            col(Post.thread_id).label("thread_id"),
+            func.min(col(Post.created_at)).label("first"),
+            func.max(col(Post.created_at)).label("last"),
+            func.count(new).label("posts"),
+        )
+        .where(
+            col(Post.thread_id).in_(active),
+            col(Post.created_at) < request.end,
+            store.is_text_post(),
+        )
+        .group_by(col(Post.thread_id), col(Post.author_id))
+        .subquery()
+    )
+    query = (
+        select_columns(
+            by_author.c.thread_id,
+            func.sum(by_author.c.posts),
+            func.count(case((by_author.c.posts > 0, 1))),
+            func.count(case((by_author.c.first >= request.start, 1))),
+            func.max(by_author.c.last),
+        )
+        .group_by(by_author.c.thread_id)
+        .having(func.sum(by_author.c.posts) > 0)
+    )
+    return [
+        Heat(int(thread_id), int(posts), int(people), int(new_people), store.utc(last))
+        for thread_id, posts, people, new_people, last in (await session.exec(query)).all()
+    ]
+
+
+async def _threads(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, tuple[Thread, Thread | None]]:
+    """The debates shown, each with the channel it belongs to (a thread's, a topic's)."""
+    if not ids:
+        return {}
+    parent = aliased(Thread)
+    query = (
+        select(Thread, parent)
+        .outerjoin(parent, col(parent.id) == col(Thread.parent_id))
+        .where(col(Thread.id).in_(ids))
+    )
+    return {thread.id or 0: (thread, up) for thread, up in (await session.exec(query)).all()}
+
+
+async def _summaries(
+    session: AsyncSession, ids: Sequence[int], since: datetime
+) -> dict[int, Summary]:
+    """Each debate's latest summary, when it was made since the period began: an older one
+    tells of another time."""
+    if not ids:
+        return {}
+    latest = (
+        select_columns(func.max(col(Summary.id)))
+        .where(col(Summary.thread_id).in_(ids))
+        .group_by(col(Summary.thread_id))
+    )
+    query = select(Summary).where(col(Summary.id).in_(latest), col(Summary.created_at) >= since)
+    return {row.thread_id: row for row in (await session.exec(query)).all()}
+
+
+async def _samples(
+    session: AsyncSession, request: DigestRequest, ids: Sequence[int]
+) -> dict[int, list[_Sampled]]:
+    """Per debate shown: a forum topic's opening post, the period's first post (to link to) and
+    its latest SAMPLE posts, in order; one query, whatever the debates hold."""
+    if not ids:
+        return {}
+    order = (col(Post.created_at), col(Post.id))
+    in_period = (col(Post.created_at) >= request.start) & (col(Post.created_at) < request.end)
+    ranked = (
+        select_columns(
+            col(Post.id),
+            col(Post.thread_id),
+            col(Post.number),
+            col(Post.url),
+            col(Post.text),
+            col(Post.likes),
+            col(Post.created_at),
+            col(Author.name),
+            func.row_number()
+            .over(partition_by=col(Post.thread_id), order_by=[o.desc() for o in order])
+            .label("latest"),
+            func.row_number()
+            .over(partition_by=col(Post.thread_id), order_by=list(order))
+            .label("earliest"),
+        )
+        .join(Author, col(Author.id) == col(Post.author_id))
+        .where(
+            col(Post.thread_id).in_(ids), store.is_text_post(), in_period | (col(Post.number) == 1)
+        )
+        .subquery()
+    )
+    query = (
+        select_columns(ranked)
+        .where((ranked.c.latest <= SAMPLE) | (ranked.c.earliest == 1) | (ranked.c.number == 1))
+        .order_by(ranked.c.thread_id, ranked.c.created_at, ranked.c.id)
+    )
+    out: dict[int, list[_Sampled]] = {}
+    for row in (await session.exec(query)).all():
+        created = store.utc(row.created_at)
+        out.setdefault(row.thread_id, []).append(
+            _Sampled(
+                row.id,
+                row.number,
+                row.url,
+                created,
+                PostInput(
+                    id=f"P{row.id}",
+                    author=row.name,
+                    text=row.text,
+                    likes=row.likes,
+                    url=row.url,
+                    created_at=created,
+                    channel=str(row.thread_id),
+                ),
+            )
+        )
+    return out
