@@ -94,13 +94,14 @@ class DebatesDigest:
             summaries = await _summaries(session, ids, request.start)
             samples = await _samples(session, request, ids)
         part = _Built()
+        unsummarized = any(h.thread_id not in summaries for h in heat)
+        summarizer = await self._summarizer_for(request) if unsummarized else None
         for rank, h in enumerate(heat):
             thread, parent = threads[h.thread_id]
             source = sources[thread.source_id]
             posts = samples.get(h.thread_id, [])
-            text = await self._text(
-                request, thread, source, summaries.get(h.thread_id), posts, part
-            )
+            stored = summaries.get(h.thread_id)
+            text = await self._text(request, summarizer, thread, source, stored, posts, part)
             part.items.append(_item(h, thread, parent, source, text, posts, len(heat) - rank))
         return DigestPart(
             self.name,
@@ -115,6 +116,7 @@ class DebatesDigest:
     async def _text(
         self,
         request: DigestRequest,
+        summarizer: DigestSummarizer | None,
         thread: Thread,
         source: Source,
         stored: Summary | None,
@@ -128,32 +130,34 @@ class DebatesDigest:
             if isinstance(tldr, str) and two_sentences(tldr):
                 return two_sentences(tldr)
         inputs = [p.input for p in posts]
-        if inputs and await self._may_call(request):
-            made = await self._model_summary(request, thread, inputs, posts, forum, part)
+        if inputs and summarizer is not None:
+            made = await self._model_summary(summarizer, request, thread, posts, forum, part)
             if made is not None and two_sentences(made.summary.tldr):
                 return two_sentences(made.summary.tldr)
         title = thread.title if forum else channels.label(thread.title, source.kind)
         return offline_text(inputs, title, forum=forum, since=request.start)
 
-    async def _may_call(self, request: DigestRequest) -> bool:
+    async def _summarizer_for(self, request: DigestRequest) -> DigestSummarizer | None:
+        """The model, when one is configured, the digest may use it and the community has not
+        turned model use off."""
         if self._summarizer is None or not request.allow_model:
-            return False
+            return None
         community = await self._communities.by_id(request.community_id)
-        return community is not None and community.get("ai") != "off"
+        return self._summarizer if community is not None and community.get("ai") != "off" else None
 
     async def _model_summary(
         self,
+        summarizer: DigestSummarizer,
         request: DigestRequest,
         thread: Thread,
-        inputs: list[PostInput],
         posts: list[_Sampled],
         forum: bool,
         part: _Built,
     ) -> ModelSummary | None:
-        assert self._summarizer is not None
         opening = forum and bool(posts) and posts[0].number == 1
+        inputs = [p.input for p in posts]
         try:
-            made = await self._summarizer.summarize(inputs, thread.title, opening=opening)
+            made = await summarizer.summarize(inputs, thread.title, opening=opening)
         except ModelError as exc:
             log.warning("digest summary fell back to offline", extra={"error": str(exc)})
             part.problems.append(f"Debates: the language model failed ({str(exc)[:120]}).")
@@ -163,7 +167,7 @@ class DebatesDigest:
             part.calls += len(calls)
             part.prompt_tokens += made.calls.prompt_tokens
             part.completion_tokens += made.calls.completion_tokens
-            model = self._summarizer.model_name
+            model = summarizer.model_name
             await self._service.record_model_use(
                 request.community_id,
                 COMMAND,
@@ -253,6 +257,8 @@ def _title(thread: Thread, parent: Thread | None, source: Source) -> str:
     else:
         where = f" in {channels.label(parent.title, source.kind)}" if parent is not None else ""
         title = f"{channels.label(thread.title, source.kind)}{where} ({_source_label(source)})"
+        if parent is None and thread.title == source.name:
+            title = _source_label(source)  # a Telegram group: the chat is the source
     # Untrusted: no pings, and nothing that would open Markdown around the rest of the line.
     title = clean(title).replace("*", "").replace("`", "").replace("[", "(").replace("]", ")")
     return title[:150]
@@ -288,6 +294,11 @@ def _in_period(request: DigestRequest) -> list[Any]:
     ]
 
 
+async def _rows(session: AsyncSession, query: Any) -> Any:
+    """A Core query's rows, on the session's connection and transaction."""
+    return await (await session.connection()).execute(query)
+
+
 def _day(session: AsyncSession) -> Any:
     """A post's day, UTC."""
     if session.get_bind().dialect.name == "postgresql":
@@ -307,7 +318,7 @@ async def _activity(
         .group_by(col(Thread.source_id), day)
     )
     counts: dict[int, dict[date, int]] = {}
-    for source_id, when, count in (await session.exec(query)).all():
+    for source_id, when, count in (await _rows(session, query)).all():
         found = when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
         counts.setdefault(source_id, {})[found] = int(count)
     days = _days(request.start, request.end)
@@ -369,7 +380,7 @@ async def _heat(session: AsyncSession, request: DigestRequest, source_ids: list[
     )
     return [
         Heat(int(thread_id), int(posts), int(people), int(new_people), store.utc(last))
-        for thread_id, posts, people, new_people, last in (await session.exec(query)).all()
+        for thread_id, posts, people, new_people, last in (await _rows(session, query)).all()
     ]
 
 
@@ -442,7 +453,7 @@ async def _samples(
         .order_by(ranked.c.thread_id, ranked.c.created_at, ranked.c.id)
     )
     out: dict[int, list[_Sampled]] = {}
-    for row in (await session.exec(query)).all():
+    for row in (await _rows(session, query)).all():
         created = store.utc(row.created_at)
         out.setdefault(row.thread_id, []).append(
             _Sampled(
