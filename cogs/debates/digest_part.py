@@ -3,7 +3,8 @@ the period, two sentences each, and the posts per day of each source for the cha
 
 Built from stored posts in a fixed number of grouped queries, whatever the data's size: the
 sources; posts per source and day; per debate (a forum topic, a chat channel, thread or topic),
-its new posts, the people who wrote them and how many of them wrote there for the first time;
+its new messages (not deleted; a file shared counts), the people who wrote them and how many
+of them wrote there for the first time;
 then, for the few debates shown, their threads, their latest summaries and a bounded sample of
 their posts. Debates rank by new posts plus NEW_PERSON_WEIGHT per new participant.
 
@@ -25,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Date, case, cast, func
+from sqlalchemy import Date, case, cast, distinct, exists, func
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -47,7 +48,8 @@ log = logging.getLogger(__name__)
 COMMAND = "digest"  # what /usage calls the model use of digests
 TOP = 6  # debates shown
 NEW_PERSON_WEIGHT = 5  # a new participant weighs as much as five posts
-SAMPLE = 150  # posts read per debate shown, the latest of the period
+SAMPLE = 150  # posts read per debate shown, the latest of the period (a model reads them)
+OFFLINE_SAMPLE = 30  # of which the offline summarizer reads the latest, with the opening post
 KIND_NAMES = {"discord": "Discord", "telegram": "Telegram"}
 
 
@@ -135,7 +137,8 @@ class DebatesDigest:
             if made is not None and two_sentences(made.summary.tldr):
                 return two_sentences(made.summary.tldr)
         title = thread.title if forum else channels.label(thread.title, source.kind)
-        return offline_text(inputs, title, forum=forum, since=request.start)
+        sample = inputs[:1] + inputs[1:][-OFFLINE_SAMPLE:]  # the opening post or first message
+        return offline_text(sample, title, forum=forum, since=request.start)
 
     async def _summarizer_for(self, request: DigestRequest) -> DigestSummarizer | None:
         """The model, when one is configured, the digest may use it and the community has not
@@ -287,10 +290,12 @@ def _source_label(source: Source) -> str:
 
 
 def _in_period(request: DigestRequest) -> list[Any]:
+    """Messages of the period, not deleted: a file shared counts as a post, so the counts are
+    read from the indexes alone (ix_post_created_at, ix_post_thread_author)."""
     return [
         col(Post.created_at) >= request.start,
         col(Post.created_at) < request.end,
-        store.is_text_post(),
+        col(Post.deleted).is_(False),
     ]
 
 
@@ -314,7 +319,7 @@ async def _activity(
     query = (
         select_columns(col(Thread.source_id), day, func.count(col(Post.id)))
         .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(col(Thread.source_id).in_(list(sources)), *_in_period(request))
+        .where(_of_sources(list(sources)), *_in_period(request))
         .group_by(col(Thread.source_id), day)
     )
     counts: dict[int, dict[date, int]] = {}
@@ -342,46 +347,39 @@ def _days(start: datetime, end: datetime) -> list[date]:
 
 
 async def _heat(session: AsyncSession, request: DigestRequest, source_ids: list[int]) -> list[Heat]:
-    """Per debate with posts in the period: its new posts, their authors, and how many of
-    those wrote in it for the first time, in one grouped query (over each such debate's posts
-    up to the period's end, by author)."""
-    active = (
-        select_columns(col(Post.thread_id))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(col(Thread.source_id).in_(source_ids), *_in_period(request))
-        .distinct()
-    )
-    new = case((col(Post.created_at) >= request.start, 1))
-    by_author = (
-        select_columns(
-            col(Post.thread_id).label("thread_id"),
-            func.min(col(Post.created_at)).label("first"),
-            func.max(col(Post.created_at)).label("last"),
-            func.count(new).label("posts"),
-        )
-        .where(
-            col(Post.thread_id).in_(active),
-            col(Post.created_at) < request.end,
-            store.is_text_post(),
-        )
-        .group_by(col(Post.thread_id), col(Post.author_id))
-        .subquery()
+    """Per debate with messages in the period: how many, their authors, and how many of those
+    wrote in it for the first time (no message there before the period), in one grouped query
+    over the period's messages, each author's earlier one found in ix_post_thread_author."""
+    earlier = aliased(Post)
+    first_time = ~exists().where(
+        col(earlier.thread_id) == col(Post.thread_id),
+        col(earlier.author_id) == col(Post.author_id),
+        col(earlier.created_at) < request.start,
+        col(earlier.deleted).is_(False),
     )
     query = (
         select_columns(
-            by_author.c.thread_id,
-            func.sum(by_author.c.posts),
-            func.count(case((by_author.c.posts > 0, 1))),
-            func.count(case((by_author.c.first >= request.start, 1))),
-            func.max(by_author.c.last),
+            col(Post.thread_id),
+            func.count(col(Post.id)),
+            func.count(distinct(col(Post.author_id))),
+            func.count(distinct(case((first_time, col(Post.author_id))))),
+            func.max(col(Post.created_at)),
         )
-        .group_by(by_author.c.thread_id)
-        .having(func.sum(by_author.c.posts) > 0)
+        .join(Thread, col(Thread.id) == col(Post.thread_id))
+        .where(_of_sources(source_ids), *_in_period(request))
+        .group_by(col(Post.thread_id))
     )
     return [
         Heat(int(thread_id), int(posts), int(people), int(new_people), store.utc(last))
         for thread_id, posts, people, new_people, last in (await _rows(session, query)).all()
     ]
+
+
+def _of_sources(source_ids: list[int]) -> Any:
+    """Threads of these sources, not by ix_thread_source_id: the period's posts (by
+    ix_post_created_at) are fewer than the sources' threads' posts, and SQLite, without
+    statistics, would otherwise start from the threads."""
+    return (col(Thread.source_id) + 0).in_(source_ids)
 
 
 async def _threads(
@@ -426,6 +424,25 @@ async def _samples(
     in_period = (col(Post.created_at) >= request.start) & (col(Post.created_at) < request.end)
     ranked = (
         select_columns(
+            col(Post.id).label("id"),
+            col(Post.number).label("number"),
+            func.row_number()
+            .over(partition_by=col(Post.thread_id), order_by=[o.desc() for o in order])
+            .label("latest"),
+            func.row_number()
+            .over(partition_by=col(Post.thread_id), order_by=list(order))
+            .label("earliest"),
+        )
+        .where(
+            col(Post.thread_id).in_(ids),
+            col(Post.deleted).is_(False),
+            in_period | (col(Post.number) == 1),
+        )
+        .subquery()
+    )
+    # The texts are read for the posts chosen only.
+    query = (
+        select_columns(
             col(Post.id),
             col(Post.thread_id),
             col(Post.number),
@@ -434,23 +451,14 @@ async def _samples(
             col(Post.likes),
             col(Post.created_at),
             col(Author.name),
-            func.row_number()
-            .over(partition_by=col(Post.thread_id), order_by=[o.desc() for o in order])
-            .label("latest"),
-            func.row_number()
-            .over(partition_by=col(Post.thread_id), order_by=list(order))
-            .label("earliest"),
         )
+        .join(ranked, ranked.c.id == col(Post.id))
         .join(Author, col(Author.id) == col(Post.author_id))
         .where(
-            col(Post.thread_id).in_(ids), store.is_text_post(), in_period | (col(Post.number) == 1)
+            (ranked.c.latest <= SAMPLE) | (ranked.c.earliest == 1) | (ranked.c.number == 1),
+            col(Post.text) != "",
         )
-        .subquery()
-    )
-    query = (
-        select_columns(ranked)
-        .where((ranked.c.latest <= SAMPLE) | (ranked.c.earliest == 1) | (ranked.c.number == 1))
-        .order_by(ranked.c.thread_id, ranked.c.created_at, ranked.c.id)
+        .order_by(col(Post.thread_id), col(Post.created_at), col(Post.id))
     )
     out: dict[int, list[_Sampled]] = {}
     for row in (await _rows(session, query)).all():

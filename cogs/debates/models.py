@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import timestamp
@@ -80,7 +80,12 @@ class Post(SQLModel, table=True):
     but is not a text post (see store.is_text_post). `attachments` holds {name, content_type,
     size, url} per file and `mentions` {id, name, kind} per mention, as JSON lists."""
 
-    __table_args__ = (UniqueConstraint("thread_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("thread_id", "external_id"),
+        # Digests count posts per day and per debate and author, from the indexes alone.
+        Index("ix_post_created_at", "created_at", "thread_id", "author_id", "deleted"),
+        Index("ix_post_thread_author", "thread_id", "author_id", "created_at", "deleted"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     thread_id: int = Field(foreign_key="thread.id", index=True)
