@@ -1,7 +1,7 @@
 """Indexes for digests: posts by time and by debate and author, covering what digests count.
 
 Revision ID: 0018_debates_digest
-Revises: 0020_proposals_digest
+Revises: 0017_digests
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0018_debates_digest"
-down_revision = "0020_proposals_digest"
+down_revision = "0017_digests"
 branch_labels = None
 depends_on = None
 
