@@ -34,13 +34,15 @@ ITEM_CHARS = 300  # an item's text longer than this is clipped in chat
 PROBLEM_LINES = 3
 PROBLEM_CHARS = 160
 TITLE_CHARS = 256
+# Room left for a line the caller adds to the footer ("A preview: it counts as nothing…").
+FOOTER_RESERVE = 200
 # Discord: 6000 characters across one message's embeds (its renderer starts another message past
-# 5900), 1024 per field value.
-DISCORD_TOTAL = 5800
+# 5900 with fields), 1024 per field value.
+DISCORD_TOTAL = 6000 - FOOTER_RESERVE
 DISCORD_FIELD = 1024
 # Telegram: the renderer splits Markdown past 3800 characters; 4096 once it is HTML.
-TELEGRAM_MARKDOWN = 3600
-TELEGRAM_HTML = 4000
+TELEGRAM_MARKDOWN = 3800 - FOOTER_RESERVE
+TELEGRAM_HTML = 4096 - FOOTER_RESERVE
 # Times matter for what is due: those sections show them in chat.
 _TIMED = {Section.NEEDS_YOU, Section.COMING_UP}
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -50,7 +52,8 @@ EMPTY_HINT = "`/digest empty skip` turns such digests off."
 
 
 def digest_reply(digest: Digest, platform: str) -> Reply:
-    """The digest for `platform` ("discord", "telegram" or "console"), in one message."""
+    """The digest for `platform` ("discord", "telegram" or "console"), in one message, with
+    room for a line of at most FOOTER_RESERVE characters added to its footer."""
     if digest.empty:
         since = when(digest.start, digest)
         return Reply(body=f"Nothing new in {community(digest)} since {since}. {EMPTY_HINT}")

@@ -14,7 +14,9 @@ import pytest
 from bot.adapters import discord_render, telegram_render
 from bot.adapters.console import render_console
 from bot.digest_parts import DigestItem, DigestPart, Section
-from cogs.digests.render import CHAT_ITEMS, digest_reply
+from cogs.digests.building import with_footer
+from cogs.digests.digest import Digest
+from cogs.digests.render import CHAT_ITEMS, FOOTER_RESERVE, digest_reply
 from tests.digests.render_samples import HOSTILE, START, big, digest, item, series
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -243,3 +245,26 @@ def test_a_community_name_cannot_ping() -> None:
     assert not MASS_PING.search(html) and "&lt;@&amp;" not in html
     empty = digest_reply(replace(d, parts=()), "console")
     assert not MASS_PING.search(empty.body)
+
+
+def near_the_limit(base_sections: int, extra_chars: int) -> Digest:
+    """Full sections of 130-character items, then one of `extra_chars`-character items: swept,
+    the digest comes within a few characters of a platform's budget."""
+    sections = list(Section)
+    items = [item(section, n, "x" * 130) for section in sections[:base_sections] for n in range(5)]
+    items += [item(sections[base_sections], n, "y" * extra_chars) for n in range(5)]
+    return digest(DigestPart("test", items=tuple(items)))
+
+
+@pytest.mark.parametrize("platform", ["discord", "telegram"])
+def test_a_line_added_to_the_footer_still_fits_one_message(platform: str) -> None:
+    line = "A preview: it counts as nothing. " + "x" * (FOOTER_RESERVE - 40)
+    base = 5 if platform == "discord" else 3
+    for extra in range(1, 300, 3):
+        reply = with_footer(digest_reply(near_the_limit(base, extra), platform), line)
+        if platform == "discord":
+            messages = discord_render.render(reply)
+            assert len(messages) == 1 and len(messages[0].embed) <= 6000, extra
+        else:
+            html = telegram_render.render(reply)
+            assert len(html) == 1 and len(html[0]) <= telegram_render.MESSAGE_LIMIT, extra
