@@ -3,6 +3,7 @@ a clock the test sets, and a tiny digest source (a real object) that gives conte
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.adapters.console import ConsoleFrontEnd
+from bot.app import App
 from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Section
 from bot.storage.models import OutboxMessage
 from cogs.digests.models import DigestDelivery, DigestSubscription
@@ -86,6 +88,15 @@ class DigestWorld(World):
             return list((await session.exec(query)).all())
 
 
+async def leading(app: App) -> None:
+    """Scheduled jobs run only in the leading process: wait until this one leads."""
+    for _ in range(500):
+        if app.leadership.is_leader:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the app never became the leader")
+
+
 def texts(messages: list[dict[str, Any]]) -> str:
     """Everything a Discord message shows, as text: content, embeds, attachment names."""
     parts = []
@@ -118,6 +129,7 @@ async def dworld(tmp_path: Path, db_url: str) -> AsyncIterator[DigestWorld]:
             async with running_app(settings, clock=clock) as app:
                 console_out = io.StringIO()
                 app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
+                await leading(app)
                 notes = Notes()
                 app.digest_parts.register(notes)
                 found = await app.communities.by_slug("test-dao")
