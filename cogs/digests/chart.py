@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +59,7 @@ def activity_chart(digest: Digest) -> bytes | None:
     safes = dict.fromkeys(
         s.label for chart, _, series in panels if chart == "flows" for s in series
     )
-    colours = {label: f"C{index % 10}" for index, label in enumerate(safes)}
+    colours = _palette(list(safes))
     for ax, (chart, name, series) in zip(axes, panels, strict=True):
         if chart == "flows":
             drawn, handles = _stacked(ax, series, colours)
@@ -83,11 +85,11 @@ def _panels(digest: Digest) -> list[tuple[str, str, list[Series]]]:
     """Activity in one panel; flows in one panel per unit (amounts in USDC and ETH do not share
     an axis), the units that moved most first."""
     panels: list[tuple[str, str, list[Series]]] = []
-    activity = [s for s in digest.series("activity") if s.points]
+    activity = [s for s in map(_finite, digest.series("activity")) if s.points]
     if activity:
         panels.append(("activity", "Activity per source, per day", activity))
     by_unit: dict[str, list[Series]] = {}
-    for s in digest.series("flows"):
+    for s in map(_finite, digest.series("flows")):
         if s.points:
             by_unit.setdefault(s.unit, []).append(s)
     moved = sorted(
@@ -101,6 +103,7 @@ def _panels(digest: Digest) -> list[tuple[str, str, list[Series]]]:
 
 def _lines(ax: Axes, series: list[Series]) -> _Drawn:
     import numpy
+    from matplotlib.colors import to_hex
 
     plotted = []
     handles: list[Artist] = []
@@ -109,9 +112,9 @@ def _lines(ax: Axes, series: list[Series]) -> _Drawn:
         ys = [value for _, value in s.points]
         (line,) = ax.plot(xs, ys, marker="o", markersize=3.5, linewidth=1.8, label=_label(s))
         drawn: list[list[float]] = numpy.asarray(line.get_xydata(), dtype=float).tolist()
-        plotted.append(_read_back(s, [(x, y) for x, y in drawn]))
+        plotted.append(_read_back(s, [(x, y) for x, y in drawn], to_hex(line.get_color())))
         handles.append(line)
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0, top=max(1.0, ax.get_ylim()[1]))  # a quiet week is not 0 to 0.05
     return plotted, handles
 
 
@@ -120,6 +123,7 @@ def _stacked(ax: Axes, series: list[Series], colours: dict[str, str]) -> _Drawn:
     rectangles for the panel (a patch per bar is ten times slower to draw)."""
     import numpy
     from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_hex
     from matplotlib.patches import Patch
 
     above: dict[float, float] = {}
@@ -140,18 +144,25 @@ def _stacked(ax: Axes, series: list[Series], colours: dict[str, str]) -> _Drawn:
     ax.add_collection(bars)
     ax.set_ymargin(0.08)
     ax.autoscale_view()
+    if not any(value for s in series for _, value in s.points):
+        ax.set_ylim(-1.0, 1.0)  # a quiet week is not -0.05 to 0.05
     ax.axhline(0, color="#444444", linewidth=0.8)
     handles: list[Artist] = [
         # The panel's title names the unit.
         Patch(facecolor=colours[s.label], label=_label(s, unit=False))
         for s in series
     ]
-    corners = iter([numpy.asarray(path.vertices, dtype=float) for path in bars.get_paths()])
+    corners = [numpy.asarray(path.vertices, dtype=float) for path in bars.get_paths()]
+    fills: list[list[float]] = numpy.asarray(bars.get_facecolor(), dtype=float).tolist()
     plotted = []
+    first = 0
     for s in series:
-        drawn = [next(corners) for _ in s.points]
+        drawn = corners[first : first + len(s.points)]
         points = [((c[0, 0] + c[2, 0]) / 2, c[1, 1] - c[0, 1]) for c in drawn]
-        plotted.append(_read_back(s, [(float(x), float(y)) for x, y in points]))
+        red, green, blue, alpha = fills[first]
+        colour = to_hex((red, green, blue, alpha))
+        plotted.append(_read_back(s, [(float(x), float(y)) for x, y in points], colour))
+        first += len(s.points)
     return plotted, handles
 
 
@@ -192,19 +203,33 @@ def _x(at: datetime) -> float:
     return (at - _EPOCH).total_seconds() / _DAY + 0.5
 
 
-def _read_back(s: Series, points: list[tuple[float, float]]) -> dict[str, Any]:
-    """A series as plotted: its label and unit, and each point's day (UTC, to the second) and
-    value, from the coordinates the plot holds."""
+def _read_back(s: Series, points: list[tuple[float, float]], colour: str) -> dict[str, Any]:
+    """A series as plotted: its label and unit, its colour, and each point's day (UTC, to the
+    second) and value, from the coordinates and colours the plot holds."""
 
     def moment(x: float) -> str:
         seconds = round((x - 0.5) * _DAY)
         return (_EPOCH + timedelta(seconds=seconds)).isoformat()
 
-    return {
-        "label": s.label,
-        "unit": s.unit,
-        "points": [[moment(x), round(y, 6)] for x, y in points],
-    }
+    values = [[moment(x), round(y, 6)] for x, y in points]
+    return {"label": s.label, "unit": s.unit, "colour": colour, "points": values}
+
+
+def _finite(s: Series) -> Series:
+    """A series without the points a chart cannot place (NaN, infinity)."""
+    points = tuple((at, value) for at, value in s.points if math.isfinite(value))
+    return s if len(points) == len(s.points) else replace(s, points=points)
+
+
+def _palette(labels: list[str]) -> dict[str, str]:
+    """A colour per label; twenty distinct ones when ten are not enough."""
+    if len(labels) <= 10:
+        return {label: f"C{index}" for index, label in enumerate(labels)}
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    colours = [to_hex(c) for c in colormaps["tab20"].colors]  # type: ignore[attr-defined]
+    return {label: colours[index % 20] for index, label in enumerate(labels)}
 
 
 def _label(s: Series, *, unit: bool = True) -> str:

@@ -41,9 +41,15 @@ def png(data: bytes) -> Image.Image:
     return image
 
 
-def embedded(image: Image.Image) -> dict[str, list[dict[str, object]]]:
+def embedded(image: Image.Image, *, colours: bool = False) -> dict[str, list[dict[str, object]]]:
+    """The series the PNG says it plotted (without their colours unless asked)."""
     loaded: dict[str, list[dict[str, object]]] = json.loads(image.info[SERIES_KEY])
-    return loaded
+    if colours:
+        return loaded
+    return {
+        chart: [{k: v for k, v in s.items() if k != "colour"} for s in shown]
+        for chart, shown in loaded.items()
+    }
 
 
 def expected(shown: tuple[Series, ...]) -> list[dict[str, object]]:
@@ -101,6 +107,22 @@ def test_a_days_flows_are_stacked_and_read_back_per_series() -> None:
     )
     data = activity_chart(digest(DigestPart("test", series=safes)))
     assert embedded(png(data or b""))["flows"] == expected(safes)
+
+
+def test_a_safe_keeps_its_colour_and_twelve_safes_get_twelve() -> None:
+    safes = tuple(series("flows", f"Safe {n}", "USDC", [100.0 * (n + 1)]) for n in range(12))
+    grants_eth = series("flows", "Safe 3", "ETH", [-2.0])
+    data = activity_chart(digest(DigestPart("test", series=(*safes, grants_eth))))
+    plotted = embedded(png(data or b""), colours=True)["flows"]
+    colour = {(s["label"], s["unit"]): s["colour"] for s in plotted}
+    assert len({colour[(f"Safe {n}", "USDC")] for n in range(12)}) == 12
+    assert colour[("Safe 3", "ETH")] == colour[("Safe 3", "USDC")]
+
+
+def test_points_a_chart_cannot_place_are_left_out() -> None:
+    broken = series("activity", "Forum", "posts", [float("nan"), 3.0, float("inf")])
+    plotted = embedded(png(activity_chart(digest(DigestPart("t", series=(broken,)))) or b""))
+    assert [value for _, value in plotted["activity"][0]["points"]] == [3.0]  # type: ignore[attr-defined]
 
 
 def test_no_series_no_chart() -> None:
