@@ -15,6 +15,7 @@ from bot.frontend import Health
 from chain.errors import ChainError, NotASafe
 from cogs.treasury.commands import safe_list, safe_status, safe_unwatch, safe_watch
 from cogs.treasury.config import TreasuryConfig
+from cogs.treasury.digest_part import TreasuryDigest
 from cogs.treasury.service import ALERT_CHANNEL, TreasuryService
 
 QUEUE_TICK = timedelta(seconds=5)
@@ -57,6 +58,7 @@ async def lifespan(ctx: FeatureContext[TreasuryConfig]) -> AsyncIterator[Treasur
         return checks
 
     ctx.health.add(health)
+    ctx.digest_parts.register(TreasuryDigest(ctx.db, ctx.config, ctx.directory))
     yield service
 
 

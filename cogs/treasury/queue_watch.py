@@ -116,6 +116,7 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                     )
                 )
         row.confirmations = list(tx.confirmations)
+        row.owners, row.lines, row.required = list(state.owners), described, state.threshold
         if len(tx.confirmations) >= state.threshold and row.state != "ready":
             row.state = "ready"
             events.append(
@@ -191,6 +192,8 @@ async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:
                     title=f"{w.name or address} on {chain_name}: {names.text(title)}"[:300],
                     lines=[names.text(line) for line in [*lines, *checked]],
                     links={"Safe app queue": queue_link(runtime.config, address)},
+                    payout_check=checked,
+                    payout_mismatch=mismatch,
                     mention_user_ids=encode_pings(names.pings(ping)),
                 )
             )

@@ -36,7 +36,8 @@ from chain.watch import SafeActivity, poll_chain
 from cogs.treasury.alerts import Watcher, alert_for, render_alert
 from cogs.treasury.chains import ChainRuntime
 from cogs.treasury.config import TreasuryConfig
-from cogs.treasury.models import ChainCursor, TreasuryAlert, WatchedSafe
+from cogs.treasury.flows import add_new_flows, flows_of
+from cogs.treasury.models import ChainCursor, TreasuryAlert, TreasuryFlow, WatchedSafe
 from cogs.treasury.queue import QueuePoller
 from cogs.treasury.queue_watch import QueueWatch, queue_lines
 from cogs.treasury.store import add_new_alerts, watched_one
@@ -227,7 +228,10 @@ class TreasuryService:
             return 0
         await runtime.tokens.prefetch(_tokens_of(result.activities))
         alerts = []
+        flows: list[TreasuryFlow] = []
+        now = self.clock.now()
         for activity in result.activities:
+            flows += await flows_of(activity, chain_name, runtime.tokens, config.native_symbol, now)
             if runtime.queue is not None:
                 runtime.queue.mark_active(activity.safe)
             for safe in by_address.get(activity.safe, []):
@@ -236,7 +240,7 @@ class TreasuryService:
                     await alert_for(activity, chain_name, config, runtime.tokens, watcher)
                 )
         interested = list(zip(interests, result.extra_logs, strict=True))
-        return await self._save(chain_name, result.to_block, alerts, interested)
+        return await self._save(chain_name, result.to_block, alerts, interested, flows)
 
     async def _save(
         self,
@@ -244,11 +248,14 @@ class TreasuryService:
         block: int,
         alerts: list[TreasuryAlert],
         interested: list[tuple[LogInterest, list[RawLog]]] | None = None,
+        flows: list[TreasuryFlow] | None = None,
     ) -> int:
-        """Alerts, the interests' handlers and the cursor, in one transaction. Handlers run for
-        every range read, with no logs too: a vote's deadline passes without an event."""
+        """Alerts, money in and out, the interests' handlers and the cursor, in one
+        transaction. Handlers run for every range read, with no logs too: a vote's deadline
+        passes without an event."""
         async with self.db.transaction() as session:
             fresh = await self.store_alerts(session, alerts)
+            await add_new_flows(session, flows or [])
             node = self.chains[chain_name].node
             for interest, logs in interested or []:
                 try:
@@ -273,6 +280,7 @@ class TreasuryService:
         transaction: the alert and its message exist together or not at all."""
         fresh = await add_new_alerts(session, alerts)
         for alert in fresh:
+            alert.created_at = self.clock.now()  # the bot's clock, which digests read by
             await self._outbox.enqueue(
                 session,
                 key=f"treasury:{alert.key}",
