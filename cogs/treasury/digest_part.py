@@ -7,27 +7,22 @@
 - Coming up: the other queued transactions, awaiting signatures or ready to execute.
 - The "flows" chart: per Safe and token, money in (+) and out (−) per UTC day, in token units.
 
-Four queries whatever the number of Safes and transactions (watched Safes, the queue, the
-period's alerts, the period's flows), plus the directory's to name owners and payees.
+Four queries whatever the number of Safes and transactions (see digest_store), plus the
+directory's to name owners and payees.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
-
-from sqlalchemy import and_, or_
-from sqlmodel import col, select
+from collections.abc import Sequence
+from datetime import datetime
 
 from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Section, Series
 from bot.directory import Directory
 from bot.storage.database import Database
 from bot.storage.models import as_utc
 from cogs.treasury.config import TreasuryConfig
+from cogs.treasury.digest_store import EXECUTED, AlertRow, TokenFlow, load
 from cogs.treasury.digest_words import (
     ADDRESS,
     alert_link,
@@ -36,24 +31,13 @@ from cogs.treasury.digest_words import (
     plain,
     queued_link,
     short,
-    units,
     what,
 )
-from cogs.treasury.models import QueuedTx, TreasuryAlert, TreasuryFlow, WatchedSafe
+from cogs.treasury.models import QueuedTx, WatchedSafe
 from cogs.treasury.naming import OwnerNames
 
-# Alerts a digest reports: what executed (and failed), and security changes outside a Safe
-# transaction (a module, an approved spender moving funds). Money received is in the flows.
-EXECUTED = frozenset({"execution", "execution_failure", "module_execution"})
-SECURITY = frozenset({"security", "funds_out"})
 HIGH = "high"
-
-
-@dataclass(frozen=True)
-class _Flow:
-    in_: Decimal
-    out: Decimal
-    days: dict[datetime, tuple[Decimal, Decimal]]
+Flows = dict[tuple[str, str, str], TokenFlow]
 
 
 class TreasuryDigest:
@@ -68,93 +52,18 @@ class TreasuryDigest:
 
     async def digest_part(self, request: DigestRequest) -> DigestPart:
         community = request.community_id
-        async with self._db.read() as session:
-            query = select(WatchedSafe).where(WatchedSafe.community_id == community)
-            safes = {(s.chain, s.address): s for s in (await session.exec(query)).all()}
-            if not safes:
-                return DigestPart(self.name)
-            queued = list(
-                (
-                    await session.exec(
-                        select(QueuedTx)
-                        .join(WatchedSafe, _watched(community, QueuedTx.chain, QueuedTx.safe))
-                        .where(QueuedTx.state != "done")
-                        .order_by(col(QueuedTx.chain), col(QueuedTx.safe), col(QueuedTx.nonce))
-                    )
-                ).all()
-            )
-            alerts = list(
-                (
-                    await session.exec(
-                        select(TreasuryAlert)
-                        .where(
-                            TreasuryAlert.community_id == community,
-                            col(TreasuryAlert.created_at) >= request.start,
-                            col(TreasuryAlert.created_at) < request.end,
-                            or_(
-                                col(TreasuryAlert.kind).in_(EXECUTED | SECURITY),
-                                col(TreasuryAlert.payout_mismatch).is_(True),
-                            ),
-                        )
-                        .order_by(col(TreasuryAlert.created_at), col(TreasuryAlert.id))
-                    )
-                ).all()
-            )
-            flows = list(
-                (
-                    await session.exec(
-                        select(TreasuryFlow)
-                        .join(
-                            WatchedSafe, _watched(community, TreasuryFlow.chain, TreasuryFlow.safe)
-                        )
-                        .where(
-                            col(TreasuryFlow.at) >= request.start,
-                            col(TreasuryFlow.at) < request.end,
-                        )
-                        .order_by(col(TreasuryFlow.at), col(TreasuryFlow.id))
-                    )
-                ).all()
-            )
-        words = _Words(self._config, safes)
-        per_token = _flows(flows)
-        await words.name_addresses(self._directory, community, queued, alerts)
+        stored = await load(self._db, community, request.start, request.end)
+        if stored is None:
+            return DigestPart(self.name)
+        words = _Words(self._config, stored.safes)
+        await words.name_addresses(self._directory, community, stored.queued, stored.alerts)
         mine = {a.lower() for a in request.reader.addresses} if request.reader.user_id else set()
         items = [
-            *words.queue_items(queued, mine),
-            *words.alert_items(alerts),
-            *words.flow_items(per_token),
+            *words.queue_items(stored.queued, mine),
+            *words.alert_items(stored.alerts),
+            *words.flow_items(stored.flows),
         ]
-        return DigestPart(self.name, tuple(items), tuple(words.flow_series(per_token)))
-
-
-def _watched(community: int, chain: Any, safe: Any) -> Any:
-    return and_(
-        col(WatchedSafe.community_id) == community,
-        col(WatchedSafe.chain) == chain,
-        col(WatchedSafe.address) == safe,
-    )
-
-
-def _day(moment: datetime) -> datetime:
-    at = as_utc(moment) or moment
-    return datetime(at.year, at.month, at.day, tzinfo=UTC)
-
-
-def _flows(rows: Iterable[TreasuryFlow]) -> dict[tuple[str, str, str], tuple[TreasuryFlow, _Flow]]:
-    """Per (chain, Safe, token): the last row (for its symbol), sums in and out, and per day."""
-    found: dict[tuple[str, str, str], tuple[TreasuryFlow, _Flow]] = {}
-    for row in rows:
-        key = (row.chain, row.safe, row.token.lower())
-        _, flow = found.get(key, (row, _Flow(Decimal(0), Decimal(0), {})))
-        value = units(int(row.amount), row.decimals)
-        day = _day(row.at)
-        in_, out = flow.days.get(day, (Decimal(0), Decimal(0)))
-        if value >= 0:
-            flow = _Flow(flow.in_ + value, flow.out, {**flow.days, day: (in_ + value, out)})
-        else:
-            flow = _Flow(flow.in_, flow.out - value, {**flow.days, day: (in_, out - value)})
-        found[key] = (row, flow)
-    return found
+        return DigestPart(self.name, tuple(items), tuple(words.flow_series(stored.flows)))
 
 
 class _Words:
@@ -170,7 +79,7 @@ class _Words:
         directory: Directory,
         community: int,
         queued: Sequence[QueuedTx],
-        alerts: Sequence[TreasuryAlert],
+        alerts: Sequence[AlertRow],
     ) -> None:
         lines = [line for q in queued for line in q.lines]
         lines += [line for a in alerts for line in (*a.lines[:4], *a.payout_check)]
@@ -182,10 +91,14 @@ class _Words:
         watched = self._safes.get((chain, address))
         return plain(watched.name if watched is not None else "") or short(address)
 
+    def address(self, address: str) -> str:
+        """A member's handle and short address for a linked address, else the short address."""
+        named = self._names.name(address)
+        return short(address) if named == address else named
+
     def text(self, line: str) -> str:
         """A stored line with members named, other addresses shortened, and made plain."""
-        named = self._names.text(line)
-        return plain(ADDRESS.sub(lambda m: short(m.group(0)), named))
+        return plain(ADDRESS.sub(lambda m: self.address(m.group(0)), line))
 
     def who(self, addresses: Sequence[str]) -> str:
         return ", ".join(self.text(a) for a in addresses) or "nobody"
@@ -231,7 +144,7 @@ class _Words:
             )
         return items
 
-    def alert_items(self, alerts: Sequence[TreasuryAlert]) -> list[DigestItem]:
+    def alert_items(self, alerts: Sequence[AlertRow]) -> list[DigestItem]:
         items = []
         for alert in alerts:
             name = self.safe(alert.chain, alert.safe)
@@ -251,59 +164,49 @@ class _Words:
             )
         return items
 
-    def _label(self, row: TreasuryFlow, clash: bool) -> str:
-        symbol = plain(row.symbol) or "?"
-        if clash and row.token:
-            symbol = f"{symbol} {short(row.token)}"
-        return f"{self.safe(row.chain, row.safe)} · {symbol}"
-
-    def _labels(
-        self, flows: dict[tuple[str, str, str], tuple[TreasuryFlow, _Flow]]
-    ) -> dict[tuple[str, str, str], str]:
-        """Each Safe and token's label; two tokens of one Safe with one symbol (a lookalike
-        token) are told apart by address."""
+    def _labels(self, flows: Flows) -> dict[tuple[str, str, str], str]:
+        """Each Safe and token's label ("Main Safe · USDC"); two tokens of one Safe with one
+        symbol (a lookalike token) are told apart by address."""
         symbols: dict[tuple[str, str, str], int] = defaultdict(int)
-        for (chain, safe, _), (row, _) in flows.items():
-            symbols[(chain, safe, plain(row.symbol))] += 1
-        return {
-            key: self._label(row, symbols[(key[0], key[1], plain(row.symbol))] > 1)
-            for key, (row, _) in flows.items()
-        }
+        for flow in flows.values():
+            symbols[(flow.chain, flow.safe, plain(flow.symbol))] += 1
+        labels = {}
+        for key, flow in flows.items():
+            symbol = plain(flow.symbol) or "?"
+            if symbols[(flow.chain, flow.safe, plain(flow.symbol))] > 1 and flow.token:
+                symbol = f"{symbol} {short(flow.token)}"
+            labels[key] = f"{self.safe(flow.chain, flow.safe)} · {symbol}"
+        return labels
 
-    def flow_items(
-        self, flows: dict[tuple[str, str, str], tuple[TreasuryFlow, _Flow]]
-    ) -> list[DigestItem]:
+    def flow_items(self, flows: Flows) -> list[DigestItem]:
         labels = self._labels(flows)
         items = []
-        for key, (row, flow) in flows.items():
-            symbol = plain(row.symbol) or "?"
+        for key, flow in flows.items():
             net = flow.in_ - flow.out
             items.append(
                 DigestItem(
                     Section.TREASURY,
                     f"**{labels[key]}**: {amount(flow.in_, signed=True)} in, "
                     f"{amount(-flow.out, signed=True)} out; balance change "
-                    f"{amount(net, signed=True)} {symbol}.",
-                    balances_link(self._config.chains.get(row.chain), row.safe),
+                    f"{amount(net, signed=True)} {plain(flow.symbol) or '?'}.",
+                    balances_link(self._config.chains.get(flow.chain), flow.safe),
                     None,
                     10.0,
-                    f"flow:{row.chain}:{row.safe.lower()}:{key[2]}",
+                    f"flow:{flow.chain}:{flow.safe.lower()}:{key[2]}",
                 )
             )
         return items
 
-    def flow_series(
-        self, flows: dict[tuple[str, str, str], tuple[TreasuryFlow, _Flow]]
-    ) -> list[Series]:
+    def flow_series(self, flows: Flows) -> list[Series]:
         """One series per Safe and token: each day's money in as a positive point and its
         money out as a negative one (a day with both has two points)."""
         labels = self._labels(flows)
         found = []
-        for key, (row, flow) in flows.items():
+        for key, flow in flows.items():
             points: list[tuple[datetime, float]] = []
             for day in sorted(flow.days):
                 in_, out = flow.days[day]
                 points += [(day, float(in_))] if in_ else []
                 points += [(day, -float(out))] if out else []
-            found.append(Series("flows", labels[key], plain(row.symbol) or "?", tuple(points)))
+            found.append(Series("flows", labels[key], plain(flow.symbol) or "?", tuple(points)))
         return found

@@ -15,6 +15,7 @@ from sqlalchemy import event
 
 from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Reader, Section, items_of
 from bot.payouts import Payment, PayoutVerdict
+from cogs.treasury.config import TreasuryConfig
 from cogs.treasury.digest_part import TreasuryDigest
 from cogs.treasury.service import TreasuryService
 from tests.fakes.safe_service import FakeSafeTransactionService
@@ -61,10 +62,16 @@ def world_settings(
     }
 
 
-def source(world: World) -> TreasuryDigest:
-    [found] = [s for s in world.app.digest_parts._sources if s.name == "treasury"]
-    assert isinstance(found, TreasuryDigest)
-    return found
+async def treasury_part(world: World, request: DigestRequest) -> DigestPart:
+    """The treasury's part, as the digests feature gathers it from the registered sources."""
+    [part] = [p for p in await world.app.digest_parts.gather(request) if p.source == "treasury"]
+    return part
+
+
+def treasury_source(treasury: TreasuryService, world: World) -> TreasuryDigest:
+    """The treasury's source alone (other features' sources would add their own queries)."""
+    chains = {name: runtime.config for name, runtime in treasury.chains.items()}
+    return TreasuryDigest(world.app.db, TreasuryConfig(chains=chains), world.app.directory)
 
 
 async def community_id(world: World) -> int:
@@ -110,7 +117,7 @@ async def test_a_queued_transaction_needs_only_the_owners_who_have_not_signed(
     async def part(reader: Reader) -> DigestPart:
         period = (now - timedelta(days=1), now + timedelta(hours=1))
         request = DigestRequest(community, *period, reader)
-        return await source(world).digest_part(request)
+        return await treasury_part(world, request)
 
     bob = world.discord.user("bob")
     as_bob = await part(Reader("discord", bob.id, (owner2.address,)))
@@ -161,7 +168,7 @@ async def test_untrusted_names_cannot_ping_or_format(
     now = datetime.now(UTC)
     reader = Reader("discord", "444", (chain.accounts[2].address,))
     request = DigestRequest(await community_id(world), now - timedelta(days=1), now, reader)
-    [needs] = items(await source(world).digest_part(request), Section.NEEDS_YOU)
+    [needs] = items(await treasury_part(world, request), Section.NEEDS_YOU)
     assert "@\u200beveryone Vault x(https://e.x)" in needs.text
     assert "[x]" not in needs.text and "**Vault**" not in needs.text
 
@@ -205,7 +212,7 @@ async def test_executed_transactions_flows_alerts_and_unmatched_payouts(
     event.listen(engine, "before_cursor_execute", count)
     started = time.perf_counter()
     try:
-        part = await source(world).digest_part(request)
+        part = await treasury_source(treasury, world).digest_part(request)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert time.perf_counter() - started < 2
@@ -254,6 +261,6 @@ async def test_executed_transactions_flows_alerts_and_unmatched_payouts(
     later = DigestRequest(
         community, DAY0 + timedelta(days=3), DAY0 + timedelta(days=4), Reader("discord")
     )
-    quiet = await source(world).digest_part(later)
+    quiet = await treasury_part(world, later)
     assert items(quiet, Section.TREASURY) == [] and quiet.series == ()
     assert len(items(quiet, Section.COMING_UP)) == 1
