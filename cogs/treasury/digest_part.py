@@ -130,8 +130,10 @@ class _Words:
                 continue
             if signed >= required:
                 status = f"ready to execute ({signed} of {required} signatures)"
-            else:
+            elif tx.owners:
                 status = f"{signed} of {required} signatures, waiting for {self.who(missing)}"
+            else:  # seen before owners were stored: they are at the next queue poll
+                status = f"{signed} of {required} signatures"
             items.append(
                 DigestItem(
                     Section.COMING_UP,

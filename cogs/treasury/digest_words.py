@@ -56,7 +56,8 @@ def what(lines: Sequence[str], limit: int = MAX_WHAT) -> str:
             text += f"; and {len(items) - 2} more"
     else:
         text = "; ".join(heads[:2]) + (f"; and {len(heads) - 2} more" if len(heads) > 2 else "")
-    text = _RAW.sub("", text).rstrip(".")
+    # The alert's risk flags: a digest flags the whole item instead.
+    text = _RAW.sub("", text).replace(" ⚠", "").rstrip(".")
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
