@@ -6,7 +6,7 @@ transaction (payouts that did not match a vote). Queued transactions stored befo
 their owners and words at their next poll.
 
 Revision ID: 0019_treasury_digest
-Revises: 0020_proposals_digest
+Revises: 0018_debates_digest
 Create Date: 2026-12-01
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0019_treasury_digest"
-down_revision = "0020_proposals_digest"
+down_revision = "0018_debates_digest"
 branch_labels = None
 depends_on = None
 
