@@ -20,50 +20,28 @@ digest of its community (channels that should stay private are not to be ingeste
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from urllib.parse import urlsplit
-
-from sqlalchemy import Date, case, cast, distinct, exists, func
-from sqlalchemy import select as select_columns
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands.community import CommunityService
 from bot.digest_parts import DigestItem, DigestPart, DigestRequest, Section, Series
 from bot.storage.database import Database
 from cogs.debates import channels, store
+from cogs.debates import digest_queries as queries
+from cogs.debates.digest_queries import Heat, Sampled
 from cogs.debates.digest_text import DigestSummarizer, ModelSummary, offline_text, two_sentences
-from cogs.debates.models import Author, Post, Source, Summary, Thread
+from cogs.debates.models import Source, Summary, Thread
 from cogs.debates.render import clean
 from cogs.debates.service import DebateService
 from summarizer.errors import ModelError
-from summarizer.schema import PostInput
 
 log = logging.getLogger(__name__)
 
 COMMAND = "digest"  # what /usage calls the model use of digests
 TOP = 6  # debates shown
-NEW_PERSON_WEIGHT = 5  # a new participant weighs as much as five posts
-SAMPLE = 150  # posts read per debate shown, the latest of the period (a model reads them)
-OFFLINE_SAMPLE = 30  # of which the offline summarizer reads the latest, with the opening post
+OFFLINE_SAMPLE = 30  # posts the offline summarizer reads: the latest, and the opening post
 KIND_NAMES = {"discord": "Discord", "telegram": "Telegram"}
-
-
-@dataclass(frozen=True)
-class Heat:
-    thread_id: int
-    posts: int  # new posts in the period
-    people: int  # who wrote them
-    new_people: int  # of whom wrote in this debate for the first time
-    last: datetime
-
-    @property
-    def score(self) -> float:
-        return float(self.posts + NEW_PERSON_WEIGHT * self.new_people)
 
 
 class DebatesDigest:
@@ -86,15 +64,15 @@ class DebatesDigest:
             sources = {s.id or 0: s for s in await store.sources_of(session, request.community_id)}
             if not sources:
                 return DigestPart(self.name)
-            series = await _activity(session, request, sources)
+            counts = await queries.activity(session, request, list(sources))
             heat = sorted(
-                await _heat(session, request, list(sources)),
+                await queries.heat(session, request, list(sources)),
                 key=lambda h: (-h.score, -h.people, -h.last.timestamp(), h.thread_id),
             )[:TOP]
             ids = [h.thread_id for h in heat]
-            threads = await _threads(session, ids)
-            summaries = await _summaries(session, ids, request.start)
-            samples = await _samples(session, request, ids)
+            threads = await queries.threads(session, ids)
+            summaries = await queries.summaries(session, ids, request.start)
+            samples = await queries.samples(session, request, ids)
         part = _Built()
         unsummarized = any(h.thread_id not in summaries for h in heat)
         summarizer = await self._summarizer_for(request) if unsummarized else None
@@ -108,7 +86,7 @@ class DebatesDigest:
         return DigestPart(
             self.name,
             items=tuple(part.items),
-            series=series,
+            series=_series(request, sources, counts),
             problems=tuple(part.problems),
             model_calls=part.calls,
             prompt_tokens=part.prompt_tokens,
@@ -122,7 +100,7 @@ class DebatesDigest:
         thread: Thread,
         source: Source,
         stored: Summary | None,
-        posts: list[_Sampled],
+        posts: list[Sampled],
         part: _Built,
     ) -> str:
         forum = source.kind == "discourse"
@@ -153,7 +131,7 @@ class DebatesDigest:
         summarizer: DigestSummarizer,
         request: DigestRequest,
         thread: Thread,
-        posts: list[_Sampled],
+        posts: list[Sampled],
         forum: bool,
         part: _Built,
     ) -> ModelSummary | None:
@@ -184,7 +162,7 @@ class DebatesDigest:
         return made
 
     async def _store(
-        self, request: DigestRequest, thread: Thread, made: ModelSummary, posts: list[_Sampled]
+        self, request: DigestRequest, thread: Thread, made: ModelSummary, posts: list[Sampled]
     ) -> None:
         """The summary, as /summarize stores one, under a window of its own: the next digest
         reuses it, and /summarize never compares its own windows with it."""
@@ -220,22 +198,13 @@ class _Built:
     completion_tokens: int = 0
 
 
-@dataclass(frozen=True)
-class _Sampled:
-    id: int
-    number: int | None
-    url: str
-    created_at: datetime
-    input: PostInput
-
-
 def _item(
     heat: Heat,
     thread: Thread,
     parent: Thread | None,
     source: Source,
     said: str,
-    posts: list[_Sampled],
+    posts: list[Sampled],
     rank: int,
 ) -> DigestItem:
     stats = (
@@ -267,7 +236,7 @@ def _title(thread: Thread, parent: Thread | None, source: Source) -> str:
     return title[:150]
 
 
-def _link(thread: Thread, source: Source, posts: list[_Sampled]) -> str | None:
+def _link(thread: Thread, source: Source, posts: list[Sampled]) -> str | None:
     """A forum topic's page; a chat debate's first new message, else its channel."""
     if source.kind == "discourse":
         return thread.url or None
@@ -286,46 +255,10 @@ def _source_label(source: Source) -> str:
     return f"{KIND_NAMES.get(source.kind, source.kind.capitalize())} {source.name}"
 
 
-# Queries ----------------------------------------------------------------------------------------
-
-
-def _in_period(request: DigestRequest) -> list[Any]:
-    """Messages of the period, not deleted: a file shared counts as a post, so the counts are
-    read from the indexes alone (ix_post_created_at, ix_post_thread_author)."""
-    return [
-        col(Post.created_at) >= request.start,
-        col(Post.created_at) < request.end,
-        col(Post.deleted).is_(False),
-    ]
-
-
-async def _rows(session: AsyncSession, query: Any) -> Any:
-    """A Core query's rows, on the session's connection and transaction."""
-    return await (await session.connection()).execute(query)
-
-
-def _day(session: AsyncSession) -> Any:
-    """A post's day, UTC."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", col(Post.created_at)), Date)
-    return func.date(col(Post.created_at))
-
-
-async def _activity(
-    session: AsyncSession, request: DigestRequest, sources: dict[int, Source]
+def _series(
+    request: DigestRequest, sources: dict[int, Source], counts: dict[int, dict[date, int]]
 ) -> tuple[Series, ...]:
     """Posts per day of each source with posts in the period, every day of it shown."""
-    day = _day(session).label("day")
-    query = (
-        select_columns(col(Thread.source_id), day, func.count(col(Post.id)))
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(_of_sources(list(sources)), *_in_period(request))
-        .group_by(col(Thread.source_id), day)
-    )
-    counts: dict[int, dict[date, int]] = {}
-    for source_id, when, count in (await _rows(session, query)).all():
-        found = when if isinstance(when, date) else date.fromisoformat(str(when)[:10])
-        counts.setdefault(source_id, {})[found] = int(count)
     days = _days(request.start, request.end)
     return tuple(
         Series(
@@ -344,140 +277,3 @@ def _days(start: datetime, end: datetime) -> list[date]:
     first = start.astimezone(UTC).date()
     last = (end.astimezone(UTC) - timedelta(microseconds=1)).date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-async def _heat(session: AsyncSession, request: DigestRequest, source_ids: list[int]) -> list[Heat]:
-    """Per debate with messages in the period: how many, their authors, and how many of those
-    wrote in it for the first time (no message there before the period), in one grouped query
-    over the period's messages, each author's earlier one found in ix_post_thread_author."""
-    earlier = aliased(Post)
-    first_time = ~exists().where(
-        col(earlier.thread_id) == col(Post.thread_id),
-        col(earlier.author_id) == col(Post.author_id),
-        col(earlier.created_at) < request.start,
-        col(earlier.deleted).is_(False),
-    )
-    query = (
-        select_columns(
-            col(Post.thread_id),
-            func.count(col(Post.id)),
-            func.count(distinct(col(Post.author_id))),
-            func.count(distinct(case((first_time, col(Post.author_id))))),
-            func.max(col(Post.created_at)),
-        )
-        .join(Thread, col(Thread.id) == col(Post.thread_id))
-        .where(_of_sources(source_ids), *_in_period(request))
-        .group_by(col(Post.thread_id))
-    )
-    return [
-        Heat(int(thread_id), int(posts), int(people), int(new_people), store.utc(last))
-        for thread_id, posts, people, new_people, last in (await _rows(session, query)).all()
-    ]
-
-
-def _of_sources(source_ids: list[int]) -> Any:
-    """Threads of these sources, not by ix_thread_source_id: the period's posts (by
-    ix_post_created_at) are fewer than the sources' threads' posts, and SQLite, without
-    statistics, would otherwise start from the threads."""
-    return (col(Thread.source_id) + 0).in_(source_ids)
-
-
-async def _threads(
-    session: AsyncSession, ids: Sequence[int]
-) -> dict[int, tuple[Thread, Thread | None]]:
-    """The debates shown, each with the channel it belongs to (a thread's, a topic's)."""
-    if not ids:
-        return {}
-    parent = aliased(Thread)
-    query = (
-        select(Thread, parent)
-        .outerjoin(parent, col(parent.id) == col(Thread.parent_id))
-        .where(col(Thread.id).in_(ids))
-    )
-    return {thread.id or 0: (thread, up) for thread, up in (await session.exec(query)).all()}
-
-
-async def _summaries(
-    session: AsyncSession, ids: Sequence[int], since: datetime
-) -> dict[int, Summary]:
-    """Each debate's latest summary, when it was made since the period began: an older one
-    tells of another time."""
-    if not ids:
-        return {}
-    latest = (
-        select_columns(func.max(col(Summary.id)))
-        .where(col(Summary.thread_id).in_(ids))
-        .group_by(col(Summary.thread_id))
-    )
-    query = select(Summary).where(col(Summary.id).in_(latest), col(Summary.created_at) >= since)
-    return {row.thread_id: row for row in (await session.exec(query)).all()}
-
-
-async def _samples(
-    session: AsyncSession, request: DigestRequest, ids: Sequence[int]
-) -> dict[int, list[_Sampled]]:
-    """Per debate shown: a forum topic's opening post, the period's first post (to link to) and
-    its latest SAMPLE posts, in order; one query, whatever the debates hold."""
-    if not ids:
-        return {}
-    order = (col(Post.created_at), col(Post.id))
-    in_period = (col(Post.created_at) >= request.start) & (col(Post.created_at) < request.end)
-    ranked = (
-        select_columns(
-            col(Post.id).label("id"),
-            col(Post.number).label("number"),
-            func.row_number()
-            .over(partition_by=col(Post.thread_id), order_by=[o.desc() for o in order])
-            .label("latest"),
-            func.row_number()
-            .over(partition_by=col(Post.thread_id), order_by=list(order))
-            .label("earliest"),
-        )
-        .where(
-            col(Post.thread_id).in_(ids),
-            col(Post.deleted).is_(False),
-            in_period | (col(Post.number) == 1),
-        )
-        .subquery()
-    )
-    # The texts are read for the posts chosen only.
-    query = (
-        select_columns(
-            col(Post.id),
-            col(Post.thread_id),
-            col(Post.number),
-            col(Post.url),
-            col(Post.text),
-            col(Post.likes),
-            col(Post.created_at),
-            col(Author.name),
-        )
-        .join(ranked, ranked.c.id == col(Post.id))
-        .join(Author, col(Author.id) == col(Post.author_id))
-        .where(
-            (ranked.c.latest <= SAMPLE) | (ranked.c.earliest == 1) | (ranked.c.number == 1),
-            col(Post.text) != "",
-        )
-        .order_by(col(Post.thread_id), col(Post.created_at), col(Post.id))
-    )
-    out: dict[int, list[_Sampled]] = {}
-    for row in (await _rows(session, query)).all():
-        created = store.utc(row.created_at)
-        out.setdefault(row.thread_id, []).append(
-            _Sampled(
-                row.id,
-                row.number,
-                row.url,
-                created,
-                PostInput(
-                    id=f"P{row.id}",
-                    author=row.name,
-                    text=row.text,
-                    likes=row.likes,
-                    url=row.url,
-                    created_at=created,
-                    channel=str(row.thread_id),
-                ),
-            )
-        )
-    return out
