@@ -210,3 +210,13 @@ async def test_stored_summaries_are_reused_and_others_cost_one_call_each(stack: 
     assert len(stack.llm.requests) == before + 2, "the summaries made are stored and reused"
     assert again.model_calls == 0
     assert [i.text for i in again.items] == [i.text for i in part.items]
+
+
+async def test_no_model_call_when_the_community_turned_model_use_off(stack: Stack) -> None:
+    said = await stack.run("/config set ai off", Role.ADMIN)
+    assert "off" in said, said
+
+    part = await stack.digest()
+
+    assert stack.llm.requests == [] and part.model_calls == 0
+    assert len(part.items) == 3 and all(". " in i.text for i in part.items)
