@@ -78,6 +78,7 @@ def offline_text(
             for point, citations in (
                 *(((topic.motion.point, topic.motion.citations),) if topic.motion else ()),
                 *((d.decision, d.citations) for d in topic.decisions),
+                *((a.task, a.citations) for a in topic.action_items),
                 *((q.question, q.citations) for q in topic.open_questions),
                 *((a.point, a.citations) for a in topic.arguments),
             )
