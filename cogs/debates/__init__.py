@@ -14,7 +14,6 @@ from bot.context import FeatureContext
 from bot.errors import StewardError, UpstreamError
 from bot.features import Feature
 from cogs.debates.activity import ChatActivity
-from cogs.debates.cache import DatabaseAnswerCache, DatabaseSummaryCache
 from cogs.debates.chat_ingest import CHANNELS_SETTING, ChatIngest
 from cogs.debates.commands import (
     forum_add,
@@ -47,10 +46,9 @@ def _model_error(exc: Exception) -> StewardError:
 
 
 def digest_source(ctx: FeatureContext[DebatesConfig], service: DebateService) -> DebatesDigest:
-    cache = DatabaseSummaryCache(DatabaseAnswerCache(ctx.db))
     model = service.model
-    summarizer = DigestSummarizer(model, ctx.llm, cache) if model is not None else None
-    return DebatesDigest(ctx.db, service, ctx.communities, summarizer)
+    summarizer = DigestSummarizer(model, ctx.llm) if model is not None else None
+    return DebatesDigest(ctx.db, ctx.communities, summarizer)
 
 
 @asynccontextmanager

@@ -31,9 +31,8 @@ from cogs.debates import channels, store
 from cogs.debates import digest_queries as queries
 from cogs.debates.digest_queries import Heat, Sampled
 from cogs.debates.digest_text import DigestSummarizer, ModelSummary, offline_text, two_sentences
-from cogs.debates.models import Source, Summary, Thread
+from cogs.debates.models import ModelUsage, Source, Summary, Thread
 from cogs.debates.render import clean
-from cogs.debates.service import DebateService
 from summarizer.errors import ModelError
 
 log = logging.getLogger(__name__)
@@ -50,12 +49,10 @@ class DebatesDigest:
     def __init__(
         self,
         db: Database,
-        service: DebateService,
         communities: CommunityService,
         summarizer: DigestSummarizer | None,
     ) -> None:
         self._db = db
-        self._service = service
         self._communities = communities
         self._summarizer = summarizer
 
@@ -83,6 +80,7 @@ class DebatesDigest:
             stored = summaries.get(h.thread_id)
             text = await self._text(request, summarizer, thread, source, stored, posts, part)
             part.items.append(_item(h, thread, parent, source, text, posts, len(heat) - rank))
+        await self._store(request, part, summarizer.model_name if summarizer else None)
         return DigestPart(
             self.name,
             items=tuple(part.items),
@@ -143,56 +141,65 @@ class DebatesDigest:
             log.warning("digest summary fell back to offline", extra={"error": str(exc)})
             part.problems.append(f"Debates: the language model failed ({str(exc)[:120]}).")
             return None
-        calls = made.calls.calls
-        if calls:
-            part.calls += len(calls)
-            part.prompt_tokens += made.calls.prompt_tokens
-            part.completion_tokens += made.calls.completion_tokens
-            model = summarizer.model_name
-            await self._service.record_model_use(
-                request.community_id,
-                COMMAND,
-                model,
-                calls=len(calls),
-                prompt_tokens=made.calls.prompt_tokens,
-                completion_tokens=made.calls.completion_tokens,
-                cost_usd=sum(c.cost(model) for c in calls),
-            )
-        await self._store(request, thread, made, posts)
+        part.calls += len(made.calls.calls)
+        part.prompt_tokens += made.calls.prompt_tokens
+        part.completion_tokens += made.calls.completion_tokens
+        part.cost_usd += sum(c.cost(summarizer.model_name) for c in made.calls.calls)
+        part.made.append(_summary_row(request, thread, made, posts))
         return made
 
-    async def _store(
-        self, request: DigestRequest, thread: Thread, made: ModelSummary, posts: list[Sampled]
-    ) -> None:
-        """The summary, as /summarize stores one, under a window of its own: the next digest
-        reuses it, and /summarize never compares its own windows with it."""
-        label = f"{request.start:%d %b %Y %H:%M} to {request.end:%d %b %Y %H:%M} UTC"
+    async def _store(self, request: DigestRequest, part: _Built, model: str | None) -> None:
+        """The summaries made and the model's use, in one transaction: the next digest reuses
+        the summaries, /usage shows the tokens under /digest."""
+        if not part.made and not part.calls:
+            return
         async with self._db.transaction() as session:
-            session.add(
-                Summary(
-                    community_id=request.community_id,
-                    thread_id=thread.id or 0,
-                    model=made.provenance.model,
-                    prompt_version=made.provenance.prompt_version,
-                    posts_covered=made.provenance.posts_covered,
-                    last_post_id=max((p.id for p in posts), default=None),
-                    prompt_tokens=made.provenance.prompt_tokens,
-                    completion_tokens=made.provenance.completion_tokens,
-                    extractive=False,
-                    content={
-                        "kind": "debate",
-                        "window": {"key": f"digest:{request.start.isoformat()}", "label": label},
-                        "summary": made.summary.model_dump(),
-                        "provenance": made.provenance.model_dump(mode="json"),
-                    },
+            session.add_all(part.made)
+            if part.calls and model is not None:
+                session.add(
+                    ModelUsage(
+                        community_id=request.community_id,
+                        command=COMMAND,
+                        model=model,
+                        calls=part.calls,
+                        prompt_tokens=part.prompt_tokens,
+                        completion_tokens=part.completion_tokens,
+                        cost_usd=part.cost_usd,
+                    )
                 )
-            )
+
+
+def _summary_row(
+    request: DigestRequest, thread: Thread, made: ModelSummary, posts: list[Sampled]
+) -> Summary:
+    """The summary, as /summarize stores one, under a window of its own, which /summarize never
+    compares its own windows with."""
+    label = f"{request.start:%d %b %Y %H:%M} to {request.end:%d %b %Y %H:%M} UTC"
+    return Summary(
+        community_id=request.community_id,
+        thread_id=thread.id or 0,
+        model=made.provenance.model,
+        prompt_version=made.provenance.prompt_version,
+        posts_covered=made.provenance.posts_covered,
+        last_post_id=max((p.id for p in posts), default=None),
+        prompt_tokens=made.provenance.prompt_tokens,
+        completion_tokens=made.provenance.completion_tokens,
+        extractive=False,
+        content={
+            "kind": "debate",
+            "window": {"key": f"digest:{request.start.isoformat()}", "label": label},
+            "summary": made.summary.model_dump(),
+            "provenance": made.provenance.model_dump(mode="json"),
+        },
+    )
 
 
 @dataclass
 class _Built:
     items: list[DigestItem] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    made: list[Summary] = field(default_factory=list)  # summaries the model made, to store
+    cost_usd: float = 0.0
     calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0

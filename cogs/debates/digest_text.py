@@ -4,8 +4,8 @@ when it has none, or offline from its own posts, never invented.
 A stored summary's TL;DR gives its first two sentences. A debate without one gets at most one
 model call: the opening post (a forum topic's proposal) and the period's latest posts that fit
 one prompt, sent as the summaries send them (delimited as data, see `summarizer.prompts`), so the
-rolling summarizer makes exactly one call (none when the same prompt was answered before). With
-no model, or none allowed, the offline summarizer's TL;DR, else the opening words of the posts.
+rolling summarizer makes exactly one call. With no model, or none allowed, extractive sentences
+from the offline summarizers, else the first new post's opening words.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.settings import LLMSettings
-from cogs.debates.cache import DatabaseSummaryCache
 from cogs.debates.render import clean
 from summarizer.chat_offline import summarize_chat_offline
 from summarizer.llm import LanguageModel
@@ -116,10 +115,9 @@ class ModelSummary:
 class DigestSummarizer:
     """One model call for one debate, within the configured context budget."""
 
-    def __init__(self, model: LanguageModel, llm: LLMSettings, cache: DatabaseSummaryCache) -> None:
+    def __init__(self, model: LanguageModel, llm: LLMSettings) -> None:
         self._model = model
         self._llm = llm
-        self._cache = cache
 
     @property
     def model_name(self) -> str:
@@ -131,9 +129,20 @@ class DigestSummarizer:
         """ModelError when the model fails; `opening`: posts[0] is a forum topic's opening post."""
         counter = await asyncio.to_thread(TokenCounter(self._model.model).load)
         fitted = fit_one_prompt(posts, title, counter, self._llm.context_budget, opening=opening)
-        mapper = MapReduceSummarizer(self._model, counter, self._cache, self._llm.context_budget)
+        mapper = MapReduceSummarizer(self._model, counter, _NoCache(), self._llm.context_budget)
         summary, provenance, calls = await mapper.summarize(fitted, title, opening=opening)
         return ModelSummary(summary, provenance, calls, len(fitted))
+
+
+class _NoCache:
+    """The digest stores the summary it makes, which the next digest reuses: a cache of the
+    prompt's answer would only cost a query per debate."""
+
+    async def get(self, key: str) -> DebateSummary | None:
+        return None
+
+    async def put(self, key: str, summary: DebateSummary) -> None:
+        return None
 
 
 def fit_one_prompt(
