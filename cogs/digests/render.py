@@ -23,7 +23,6 @@ from cogs.digests.markdown import (
     item_markdown,
     link_target,
     one_line,
-    safe_text,
     sections,
     title,
     when,
@@ -118,7 +117,7 @@ def _chat_line(item: DigestItem, digest: Digest) -> str:
 
 
 def _problems(digest: Digest) -> str:
-    problems = [_clip(_plain(safe_text(p)), PROBLEM_CHARS) for p in digest.problems]
+    problems = [_clip(_plain(one_line(p)), PROBLEM_CHARS) for p in digest.problems]
     lines = [f"⚠ {p}" for p in problems[:PROBLEM_LINES]]
     if len(problems) > PROBLEM_LINES:
         lines.append(f"⚠ …and {len(problems) - PROBLEM_LINES} more in digest.md")
@@ -190,7 +189,7 @@ def _telegram(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
 def _console(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
     parts: list[str] = []
     if digest.problems:
-        parts.append("\n".join(f"⚠ {safe_text(p)}" for p in digest.problems))
+        parts.append("\n".join(f"⚠ {one_line(p)}" for p in digest.problems))
     for section, items in sections(digest):
         lines = [f"{section.heading} ({len(items)})"]
         for item in items:

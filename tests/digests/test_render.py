@@ -166,7 +166,7 @@ def test_the_model_cost_is_in_the_full_version() -> None:
 
 
 def test_problems_are_shown_briefly() -> None:
-    problems = tuple(f"Source {n} could not be read: {'x' * 500}" for n in range(6))
+    problems = tuple(f"Source {n} could not be read:\n{'x' * 500}" for n in range(6))
     reply = digest_reply(digest(DigestPart("test", problems=problems)), "discord")
     lines = reply.body.splitlines()
     assert len(lines) == 4 and lines[-1] == "⚠ …and 3 more in digest.md"
