@@ -30,7 +30,16 @@ class SendOrSkip(StrEnum):
 def where(subscription: DigestSubscription) -> str:
     if subscription.kind == MEMBER:
         return "by direct message"
-    return f"in channel {subscription.target_id}"
+    return f"in {channel_name(subscription.platform, subscription.target_id)}"
+
+
+def channel_name(platform: str, channel_id: str) -> str:
+    """How a reply names a channel: a mention on Discord, the chat id on Telegram."""
+    if platform == "console":
+        return "the console"
+    if platform == "discord":
+        return f"<#{channel_id}>"
+    return f"chat {channel_id}"
 
 
 def next_line(subscription: DigestSubscription) -> str:
@@ -50,6 +59,7 @@ async def _our_channel(inv: Invocation[Digests], channel: ChannelRef) -> Channel
 @command(
     "digest schedule",
     help="When your digest comes: daily or weekly, at a local time, in your time zone",
+    private=True,
     examples=(
         "/digest schedule daily 08:30 timezone=Europe/Berlin",
         "/digest schedule weekly 09:00 monday America/New_York",
@@ -135,10 +145,11 @@ async def digest_channel(inv: Invocation[Digests], channel: ChannelRef) -> Reply
     subscription, new = await inv.feature.subscriptions.subscribe(
         channel_target(inv, channel), default_schedule(inv.community), inv.caller.key
     )
-    shown = channel.display or channel.id
+    shown = channel_name(channel.platform, channel.id)
     said = "will get" if new else "already gets"
     return Reply(
-        body=f"{shown} {said} digests {_describe(subscription)}. {next_line(subscription)}",
+        body=f"{shown[0].upper()}{shown[1:]} {said} digests {_describe(subscription)}. "
+        f"{next_line(subscription)}",
         tone=Tone.SUCCESS,
     )
 
@@ -146,6 +157,7 @@ async def digest_channel(inv: Invocation[Digests], channel: ChannelRef) -> Reply
 @command(
     "digest unsubscribe",
     help="Stop your digests (or, for stewards, a channel's)",
+    private=True,
     examples=("/digest unsubscribe", "/digest unsubscribe #stewards"),
 )
 async def digest_unsubscribe(
@@ -153,7 +165,8 @@ async def digest_unsubscribe(
     channel: Annotated[ChannelRef | None, Opt("stewards: stop a channel's digests")] = None,
 ) -> Reply:
     target = channel_target(inv, await _our_channel(inv, channel)) if channel else my_target(inv)
-    whose = f"{channel.display or channel.id}" if channel else "You"
+    named = channel_name(channel.platform, channel.id) if channel else "You"
+    whose = named[0].upper() + named[1:]
     if not await inv.feature.subscriptions.unsubscribe(target):
         verb = "gets" if channel else "get"
         return Reply(body=f"{whose} {verb} no digests here.", tone=Tone.WARNING)
@@ -164,6 +177,7 @@ async def digest_unsubscribe(
 @command(
     "digest empty",
     help="Whether a digest with nothing in it is sent (one line) or skipped",
+    private=True,
     examples=("/digest empty skip", "/digest empty send #stewards"),
 )
 async def digest_empty(

@@ -81,7 +81,7 @@ async def test_stewards_set_channels_and_the_default_members_may_not(
     assert "weekly on Monday at 08:00 (America/New_York)" in answer
     assert "Next digest: Mon 7 Dec 08:00 (America/New_York)." in answer
     answer = await dworld.on_console("/digest channel #console", role=steward)
-    assert "the console will get digests weekly on Monday" in answer
+    assert "The console will get digests weekly on Monday" in answer
     answer = await dworld.on_console("/digest schedule daily 17:00 channel=#console", role=steward)
     assert "daily at 17:00 (America/New_York)" in answer
     kinds = sorted((s.kind, s.cadence) for s in await dworld.subscriptions())

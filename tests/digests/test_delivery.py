@@ -4,7 +4,10 @@ delivery retried and then reported to the stewards."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.commands.spec import Role
 from bot.storage.models import as_utc
@@ -157,3 +160,31 @@ async def test_a_broken_subscription_does_not_stop_the_others(dworld: DigestWorl
     await dworld.run_due()
     assert dworld.discord.dm_messages("alice") == []
     assert len(dworld.discord.dm_messages("carol")) == 1
+
+
+@dataclass
+class Book:
+    """An address book as onboarding keeps one: the wallets members linked."""
+
+    linked: dict[str, list[str]]
+
+    async def listings(self, community_id: int, addresses: Sequence[str]) -> dict[str, list[Any]]:
+        return {}
+
+    async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
+        return self.linked.get(f"{platform}:{user_id}", [])
+
+
+async def test_a_member_reads_with_the_addresses_they_linked_and_a_channel_without(
+    dworld: DigestWorld,
+) -> None:
+    alice = dworld.discord.user("alice").id
+    wallet = "0x00000000000000000000000000000000000A11CE"
+    dworld.app.directory.register(Book({f"discord:{alice}": [wallet]}))
+    await dworld.on_discord("digest subscribe", user="alice")
+    general = dworld.discord.channel("#general")
+    await dworld.on_discord("digest channel", {"channel": general.id}, user="carol")
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+    readers = {(r.reader.user_id, r.reader.addresses) for r in dworld.notes.requests}
+    assert readers == {(alice, (wallet,)), (None, ())}
