@@ -85,6 +85,8 @@ class DigestItem:
     rank: float = 0.0  # higher first within the section
     # Stable within the source ("safe:0xabc:42"): the same thing said twice is shown once.
     key: str = ""
+    # `at` is a calendar day (a deadline in a timeline), not a moment: shown without a time.
+    all_day: bool = False
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,11 @@ def zone(digest: Digest) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def when(moment: datetime, digest: Digest, *, short: bool = False) -> str:
-    """A moment in the reader's zone: "Mon 30 Nov 09:00" ("Mon 09:00" when `short`)."""
+def when(moment: datetime, digest: Digest, *, short: bool = False, all_day: bool = False) -> str:
+    """A moment in the reader's zone: "Mon 30 Nov 09:00" ("Mon 09:00" when `short`); a
+    calendar day as it is ("Fri 4 Dec"), whatever the zone."""
+    if all_day:
+        return f"{moment:%a} {moment.day} {moment:%b}"
     local = moment.astimezone(zone(digest))
     if short:
         return f"{local:%a %H:%M}"
@@ -114,7 +117,7 @@ def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -
     if item.url:
         text += f" · [{link_label(item.url)}]({link_target(item.url)})"
     if with_time and item.at is not None:
-        text += f" · {when(item.at, digest)}"
+        text += f" · {when(item.at, digest, all_day=item.all_day)}"
     return text
 
 

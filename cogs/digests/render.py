@@ -109,10 +109,10 @@ def _chat_line(item: DigestItem, digest: Digest) -> str:
     text = one_line(item.text)
     if len(text) > ITEM_CHARS:
         text = _clip(_plain(text), ITEM_CHARS)
-    clipped = DigestItem(item.section, text, item.url, item.at)
+    clipped = DigestItem(item.section, text, item.url, item.at, all_day=item.all_day)
     line = item_markdown(clipped, digest, with_time=False)
     if item.at is not None and item.section in _TIMED:
-        line += f" · {when(item.at, digest, short=True)}"
+        line += f" · {when(item.at, digest, short=True, all_day=item.all_day)}"
     return f"• {line}"
 
 
@@ -197,7 +197,7 @@ def _console(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
             if item.url:
                 line += f" — {link_target(item.url)}"
             if item.at is not None:
-                line += f" · {when(item.at, digest)}"
+                line += f" · {when(item.at, digest, all_day=item.all_day)}"
             lines.append(line)
         parts.append("\n".join(lines))
     return Reply(title=title(digest), body="\n\n".join(parts), files=files, footer=_footer([]))

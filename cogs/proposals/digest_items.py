@@ -189,6 +189,7 @@ def deadline(
         f"{f'**{plain(title)}**' if plain(title) else ''}: “{plain(found.line, 160)}”",
         url=url,
         at=day,
+        all_day=True,
         rank=_soon(day, end) - 0.5,
         key=f"proposals:deadline:{number}:{found.day.isoformat()}",
     )

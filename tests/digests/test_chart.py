@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from datetime import datetime
 
 from PIL import Image
 
 from bot.digest_parts import DigestPart, Series
 from cogs.digests.chart import SERIES_KEY, activity_chart
-from cogs.digests.digest import Digest
 from tests.digests.render_samples import digest, series
 
 ACTIVITY = (
@@ -22,16 +20,6 @@ FLOWS = (
     series("flows", "Main Safe · USDC", "USDC", [0, 25000, -12000.5, 0, 0, -3000, 0]),
     series("flows", "Grants Safe · ETH", "ETH", [1.5, 0, 0, -0.25, 0, 0, 2]),
 )
-
-
-def cpu_seconds(d: Digest) -> float:
-    """The best of three drawings, in CPU time (the suite shares its machine with others)."""
-    times = []
-    for _ in range(3):
-        started = time.process_time()
-        activity_chart(d)
-        times.append(time.process_time() - started)
-    return min(times)
 
 
 def png(data: bytes) -> Image.Image:
@@ -131,15 +119,14 @@ def test_no_series_no_chart() -> None:
     assert activity_chart(digest(DigestPart("test", series=(empty,)))) is None
 
 
-def test_the_chart_is_deterministic_and_fast() -> None:
+def test_the_chart_is_deterministic() -> None:
     d = digest(DigestPart("test", series=ACTIVITY + FLOWS))
     first = activity_chart(d)
     assert first == activity_chart(d)
-    assert cpu_seconds(d) < 0.3
     assert "Software" in png(first or b"").info
 
 
-def test_thirty_days_of_many_series_still_draws_quickly() -> None:
+def test_thirty_days_of_many_series_are_all_drawn() -> None:
     many = tuple(
         series(
             "flows", f"Safe {n} · USDC", "USDC", [((d * 7 + n) % 11 - 5) * 100.0 for d in range(30)]
@@ -150,8 +137,7 @@ def test_thirty_days_of_many_series_still_draws_quickly() -> None:
         for n in range(5)
     )
     d = digest(DigestPart("test", series=many))
-    # Thirty days of ten Safes and five sources (the benchmark's community), on a shared machine.
-    assert cpu_seconds(d) < 0.5
+    # Thirty days of ten Safes and five sources: the benchmark's community (bench/digest.py).
     data = activity_chart(d)
     plotted = embedded(png(data or b""))
     assert len(plotted["flows"]) == 10 and all(len(s["points"]) == 30 for s in plotted["flows"])  # type: ignore[arg-type]

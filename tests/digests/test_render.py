@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -268,3 +268,13 @@ def test_a_line_added_to_the_footer_still_fits_one_message(platform: str) -> Non
         else:
             html = telegram_render.render(reply)
             assert len(html) == 1 and len(html[0]) <= telegram_render.MESSAGE_LIMIT, extra
+
+
+def test_a_calendar_day_shows_no_time_in_any_zone() -> None:
+    day = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    deadline = DigestItem(Section.COMING_UP, "Applications close", None, day, all_day=True)
+    for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+        d = replace(digest(DigestPart("a", items=(deadline,))), timezone=zone)
+        line = digest_reply(d, "discord").fields[0].value
+        assert line.endswith(" · Fri 4 Dec"), line
+        assert "Applications close · Fri 4 Dec" in digest_reply(d, "console").body

@@ -257,12 +257,9 @@ async def test_twenty_proposals_take_a_few_queries(stack: Stack) -> None:
     request = await stack.request(MEMBER)
     event.listen(engine, "before_cursor_execute", count)
     try:
-        started = time.perf_counter()
         part = await ProposalsDigest(stack.proposals).digest_part(request)
-        elapsed = time.perf_counter() - started
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert len(section(part, Section.NEEDS_YOU)) == 10  # 9 votes within 48 h, and the draft
     assert len(section(part, Section.VOTES)) == 20
     assert 1 <= len(statements) <= 6, statements
-    assert elapsed < 2
