@@ -15,11 +15,12 @@ slot that has passed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DEFAULT_SCHEDULE = "daily 09:00 UTC"
@@ -92,14 +93,21 @@ def parse_time(text: str) -> time:
 
 
 def parse_zone(text: str) -> str:
-    name = text.strip()
+    """An IANA zone name as tzdata spells it ("europe/berlin" is Europe/Berlin)."""
+    typed = text.strip()
+    name = _zone_names().get(typed.lower(), typed)
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ScheduleError(
-            "timezone", f"{name!r} is not an IANA time zone; try Europe/Berlin or UTC"
+            "timezone", f"{typed!r} is not an IANA time zone; try Europe/Berlin or UTC"
         ) from exc
     return name
+
+
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
 
 
 def parse_weekday(text: str) -> int:

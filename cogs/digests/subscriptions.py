@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
@@ -66,11 +67,18 @@ class Subscriptions:
         self, target: Target, schedule: Schedule, by: str
     ) -> tuple[DigestSubscription, bool]:
         """The target's subscription, made with `schedule` if it had none; (it, whether new)."""
-        async with self._db.transaction() as session:
-            found = await store.find(session, *_where(target))
-            if found is not None:
-                return found, False
-            return self._new(session, target, schedule, by), True
+        try:
+            async with self._db.transaction() as session:
+                found = await store.find(session, *_where(target))
+                if found is not None:
+                    return found, False
+                return self._new(session, target, schedule, by), True
+        except IntegrityError:
+            # The same subscription made at the same moment (a double click): theirs stands.
+            existing = await self.get(target)
+            if existing is None:
+                raise
+            return existing, False
 
     async def set_schedule(
         self, target: Target, schedule: Schedule, by: str

@@ -188,3 +188,23 @@ async def test_a_member_reads_with_the_addresses_they_linked_and_a_channel_witho
     await dworld.run_due()
     readers = {(r.reader.user_id, r.reader.addresses) for r in dworld.notes.requests}
     assert readers == {(alice, (wallet,)), (None, ())}
+
+
+async def test_a_new_york_subscriber_gets_the_spring_forward_digest_after_the_gap(
+    dworld: DigestWorld,
+) -> None:
+    dworld.clock.current = datetime(2026, 3, 6, 12, tzinfo=UTC)
+    await dworld.on_console("/digest schedule daily 02:30 timezone=America/New_York")
+    due = [
+        datetime(2026, 3, 7, 7, 30, tzinfo=UTC),  # 02:30 EST
+        datetime(2026, 3, 8, 7, 0, tzinfo=UTC),  # 02:30 does not exist: 03:00 EDT
+        datetime(2026, 3, 9, 6, 30, tzinfo=UTC),  # 02:30 EDT
+    ]
+    for slot in due:
+        dworld.clock.current = slot - timedelta(seconds=1)
+        await dworld.run_due()
+        dworld.clock.current = slot
+        await dworld.run_due()
+    ends = [as_utc(d.period_end) for d in await dworld.deliveries()]
+    assert ends == due
+    assert dworld.console_out.getvalue().count("[direct message to") == 3

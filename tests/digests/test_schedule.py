@@ -158,6 +158,11 @@ def test_each_wrong_part_of_a_schedule_is_named(
     assert said in raised.value.reason
 
 
+def test_a_zone_typed_in_other_case_is_stored_as_tzdata_spells_it() -> None:
+    assert make_schedule(Cadence.DAILY, "09:00", None, "europe/berlin").timezone == BERLIN
+    assert make_schedule(Cadence.DAILY, "09:00", None, "utc").timezone == "UTC"
+
+
 def test_the_stored_form_reads_back() -> None:
     for text in ("daily 09:00 UTC", "weekly friday 18:30 Europe/Berlin"):
         assert parse_schedule(text).text() == text
