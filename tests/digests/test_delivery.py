@@ -184,10 +184,15 @@ async def test_a_member_reads_with_the_addresses_they_linked_and_a_channel_witho
     await dworld.on_discord("digest subscribe", user="alice")
     general = dworld.discord.channel("#general")
     await dworld.on_discord("digest channel", {"channel": general.id}, user="carol")
+    dworld.notes.add(at(1, 13), "Alice's wallet signed.")
     dworld.clock.current = at(2, 9)
     await dworld.run_due()
     readers = {(r.reader.user_id, r.reader.addresses) for r in dworld.notes.requests}
     assert readers == {(alice, (wallet,)), (None, ())}
+    # Both delivered on Discord: one in alice's DMs, one in #general.
+    assert len(dworld.discord.dm_messages("alice")) == 1
+    posted = dworld.discord.channel_messages("#general")
+    assert len([m for m in posted if "Alice's wallet signed." in texts([m])]) == 1
 
 
 async def test_a_new_york_subscriber_gets_the_spring_forward_digest_after_the_gap(
