@@ -18,7 +18,7 @@ the build sent, by table) and model calls and tokens. Medians of --runs runs, af
 discarded warm-up build. Goals (issue 13): <= 2 s and <= 50 queries without model time, at most
 one model call per new debate.
 
-    .venv/bin/python -m bench.digest [--runs 5] [--postgres postgresql://user@host/db]
+    .venv/bin/python -m bench.digest [--runs 5] [--postgres URL] [--statements]
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ OWNERS = {
     "debates": ("source", "thread", "post", "author", "summary", "cachedchunk", "modelusage"),
     "treasury": ("watchedsafe", "treasuryalert", "queuedtx", "treasuryflow", "chaincursor"),
     "proposals": ("followed_proposal", "governor_proposal", "proposal_", "vote_"),
-    "onboarding": ("contributor_profile", "wallet_link", "role_holding", "onboarding_"),
+    "onboarding": ("contributor_profile", "wallet_link", "role_", "onboarding_"),
     "framework": ("community", "outbox"),
     "digests": ("digest",),
 }
@@ -87,7 +87,7 @@ class BenchClock:
 
 def owner_of(table: str) -> str:
     for owner, prefixes in OWNERS.items():
-        if any(table == p or (p.endswith("_") and table.startswith(p)) for p in prefixes):
+        if any(table == p or table.startswith(p) for p in prefixes):
             return owner
     return "other" if table == "other" else table
 
@@ -220,7 +220,11 @@ async def one_database(postgres: str | None, runs: int) -> Result:
                 print(f"  data stored in {time.perf_counter() - started:.1f} s", flush=True)
                 meter = Meter(app.db.engine)
                 try:
-                    await build(app, bench, timedelta(days=1), False)  # warm-up, discarded
+                    # Warm-up, discarded: the first model call imports the client, the first
+                    # statements are compiled.
+                    await forget_summaries(app)
+                    await build(app, bench, timedelta(days=1), True)
+                    await build(app, bench, timedelta(days=1), True)
                     results: dict[tuple[str, str], list[Measure]] = {}
                     for run in range(runs):
                         for name, span in PERIODS:
@@ -275,7 +279,7 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else ("1.00x" if a == b else "n/a")
 
 
-def report(result: Result, runs: int) -> None:
+def report(result: Result, runs: int, show_statements: bool) -> None:
     c = result.counts
     print(
         f"\n### {result.label}: {c.messages:,} messages in {c.sources} sources ({c.authors} "
@@ -319,15 +323,21 @@ def report(result: Result, runs: int) -> None:
             f"{ratio(s['completion'], b['completion'])} | |"
         )
     goals(result)
-    by_owner: Counter[str] = Counter()
-    stored_7d = result.runs[(PERIODS[-1][0], "stored")]
-    typical = sorted(stored_7d, key=lambda m: m.queries)[len(stored_7d) // 2]
-    for table, count in typical.tables.items():
-        by_owner[owner_of(table)] += count
-    print(
-        "\nQueries of one 7-day build (stored summaries) by the feature owning the table: "
-        + ", ".join(f"{owner} {n}" for owner, n in by_owner.most_common())
-    )
+    for name, _ in PERIODS:
+        for case, label in (("stored", "stored summaries"), ("baseline", "no stored summaries")):
+            ms = result.runs[(name, case)]
+            typical = sorted(ms, key=lambda m: m.queries)[len(ms) // 2]
+            by_owner: Counter[str] = Counter()
+            for table, count in typical.tables.items():
+                by_owner[owner_of(table)] += count
+            print(
+                f"\nQueries of one {name} build, {label}, by the feature owning the table "
+                "(other: BEGIN, COMMIT and the like): "
+                + ", ".join(f"{owner} {n}" for owner, n in by_owner.most_common())
+            )
+            if show_statements:
+                for statement in typical.statements:
+                    print("    " + " ".join(statement.split())[:160])
     print("\n| part, gathered alone (7 days, stored summaries) | time s | queries |")
     print("|---|---:|---:|")
     for name, (seconds, queries) in result.per_part.items():
@@ -370,11 +380,11 @@ def _verdict(text: str, ok: bool) -> str:
     return f"{text} **{'PASS' if ok else 'FAIL'}**"
 
 
-async def main(runs: int, postgres: str | None) -> None:
+async def main(runs: int, postgres: str | None, show_statements: bool) -> None:
     label = "PostgreSQL" if postgres else "SQLite"
     print(f"Building the bench community on {label}…", flush=True)
     result = await one_database(postgres, runs)
-    report(result, runs)
+    report(result, runs, show_statements)
 
 
 if __name__ == "__main__":
@@ -383,5 +393,8 @@ if __name__ == "__main__":
     parser.add_argument(
         "--postgres", metavar="URL", help="run on this PostgreSQL database (a schema of its own)"
     )
+    parser.add_argument(
+        "--statements", action="store_true", help="list the statements of one build of each kind"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.runs, args.postgres))
+    asyncio.run(main(args.runs, args.postgres, args.statements))
