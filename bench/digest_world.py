@@ -27,6 +27,7 @@ from bench import digest_chat as chat
 from bot.commands.community import CommunityContext
 from bot.digest_parts import Reader
 from bot.storage.database import Database
+from bot.storage.models import RoleChangeRecord
 from cogs.debates.chat_ingest import ChatIngest
 from cogs.onboarding.models import ContributorProfile
 from cogs.onboarding.wallet_models import RoleHolding, WalletLink
@@ -42,6 +43,7 @@ GOVERNOR = to_checksum_address("0x" + "6f" * 20)
 SKILLS = ("solidity", "frontend", "design", "writing", "research", "community", "legal", "data")
 TOKENS = (("USDC", 6, "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"), ("ETH", 18, ""))
 HEAD_BLOCK = 21_000_000
+ROLE_ID = "1400000000000000001"
 SAFES = 10
 PROPOSALS = 20
 
@@ -364,13 +366,36 @@ async def _people(
                 for wallet in linked
             ]
             if rng.random() < 0.5:
+                granted = onboarded + timedelta(minutes=6)
+                changes = [("grant", granted)]
+                if rng.random() < 0.15:  # sold below the threshold later
+                    changes.append(("revoke", granted + (now - granted) * rng.random()))
+                rows += [
+                    RoleChangeRecord(
+                        key=f"onboarding.role:{person.discord_id}:{action}:{at.isoformat()}",
+                        community_id=community_id,
+                        platform="discord",
+                        space_id=chat.GUILD.id,
+                        user_id=person.discord_id,
+                        role_id=ROLE_ID,
+                        role_name="Token holder",
+                        action=action,
+                        reason="you hold at least 100 EXD"
+                        if action == "grant"
+                        else "you hold less than 100 EXD",
+                        state="delivered",
+                        requested_at=at,
+                        delivered_at=at + timedelta(seconds=2),
+                    )
+                    for action, at in changes
+                ]
                 rows.append(
                     RoleHolding(
                         community_id=community_id,
                         platform="discord",
                         user_id=person.discord_id,
                         rule="token-holder",
-                        role_id="1400000000000000001",
+                        role_id=ROLE_ID,
                         reason="holds at least 100 EXD",
                         granted_at=onboarded + timedelta(minutes=6),
                     )
