@@ -389,17 +389,18 @@ async def _people(
                     )
                     for action, at in changes
                 ]
-                rows.append(
-                    RoleHolding(
-                        community_id=community_id,
-                        platform="discord",
-                        user_id=person.discord_id,
-                        rule="token-holder",
-                        role_id=ROLE_ID,
-                        reason="holds at least 100 EXD",
-                        granted_at=onboarded + timedelta(minutes=6),
+                if len(changes) == 1:  # still held
+                    rows.append(
+                        RoleHolding(
+                            community_id=community_id,
+                            platform="discord",
+                            user_id=person.discord_id,
+                            rule="token-holder",
+                            role_id=ROLE_ID,
+                            reason="holds at least 100 EXD",
+                            granted_at=granted,
+                        )
                     )
-                )
     async with db.transaction() as session:
         session.add_all(rows)
     return len(members)
