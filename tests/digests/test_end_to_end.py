@@ -28,6 +28,7 @@ from bot.adapters.console import ConsoleFrontEnd
 from bot.commands.reply import reply_from_data
 from bot.storage.models import OutboxMessage
 from cogs.debates.models import Post, Source, Thread
+from cogs.digests.schedule import Period
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.discourse_forum import Forum, generate_forum
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
@@ -314,6 +315,10 @@ async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], dict[str, 
     return open_vote, closed
 
 
+def alice_id(world: Digesting) -> str:
+    return str(world.discord.user("alice").id)
+
+
 # The test -----------------------------------------------------------------------------------
 
 
@@ -364,6 +369,20 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     assert "Adopt the grants charter" in shown and closed["id"] in shown
     assert safe_tx_hash[:10].lower() in shown.lower() or world.safe.address in shown
     assert "Bob Builder" in shown
+
+    # The chart draws the digest's series: they are the data's.
+    digests = world.app.runtimes["digests"]
+    reader = await digests.builder.reader(world.community_id, "discord", alice_id(world))
+    assert reader.addresses == (alice,)
+    built = await digests.builder.build(
+        world.community_id, reader, "Europe/Berlin", Period(slot - timedelta(days=1), slot)
+    )
+    activity = {s.label: sum(v for _, v in s.points) for s in built.digest.series("activity")}
+    forum_host = world.fakes.discourse.base_url.split("://", 1)[1]
+    assert activity == {forum_host: 25.0, "Telegram Test DAO": 4.0}
+    [flows] = built.digest.series("flows")
+    assert flows.unit == "ETH"
+    assert sorted(v for _, v in flows.points) == [-0.1, 1.0]
 
     # The full version and the chart: the files the DM carries are the stored digest's.
     [dm_row] = [r for r in rows if r.destination.startswith("dm:")]
