@@ -27,7 +27,7 @@ from sqlmodel import col, func, select
 from bot.adapters.console import ConsoleFrontEnd
 from bot.commands.reply import reply_from_data
 from bot.storage.models import OutboxMessage
-from cogs.debates.models import Post, Source, Thread
+from cogs.debates.models import ModelUsage, Post, Source, Thread
 from cogs.digests.schedule import Period
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.discourse_forum import Forum, generate_forum
@@ -293,26 +293,35 @@ async def post_json(url: str, body: dict[str, Any]) -> None:
         assert got.status == 201, await got.text()
 
 
-async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """On Snapshot: a vote ending in 30 hours that alice's wallet has not cast (others did), and
-    one that closed three hours ago; followed and its votes recorded as the jobs do."""
+async def vote(world: Digesting) -> tuple[dict[str, Any], dict[str, Any]]:
+    """On Snapshot: a vote opened two hours ago and ending in 30 hours that alice's wallet has
+    not cast (someone else did), and one that closed three hours ago, followed while it was
+    open; polled and its votes recorded as the jobs do."""
     hub = world.fakes.hub
     now = time.time()
-    hub.now = now
-    open_vote = hub.add_proposal(
-        SPACE, title="Renew the audit budget", start=int(now - 86400), end=int(now + 30 * 3600)
-    )
     closed = hub.add_proposal(
         SPACE, title="Adopt the grants charter", start=int(now - 4 * 86400), end=int(now - 3 * 3600)
     )
-    hub.add_vote(open_vote["id"], world.chain.accounts[8].address, choice=1, vp=300.0)
-    hub.add_vote(closed["id"], world.chain.accounts[8].address, choice=1, vp=700.0)
-    hub.set_scores(closed["id"], [700.0, 200.0, 0.0], final=True)
+    open_vote = hub.add_proposal(
+        SPACE, title="Renew the audit budget", start=int(now - 2 * 3600), end=int(now + 30 * 3600)
+    )
+    voter = world.chain.accounts[8].address
+    hub.add_vote(closed["id"], voter, choice=1, vp=700.0)
+    hub.add_vote(open_vote["id"], voter, choice=1, vp=300.0)
     proposals = world.app.runtimes["proposals"]
+    hub.now = now - 4 * 3600  # the charter's vote still open
+    await proposals.votes.snapshot.poll("test-dao")
+    hub.now = now
+    hub.set_scores(closed["id"], [700.0, 200.0, 0.0], final=True)
     await proposals.votes.snapshot.poll("test-dao")
     await proposals.digest_votes.record("test-dao")
-    assert alice
     return open_vote, closed
+
+
+async def model_calls(world: Digesting, command: str) -> int:
+    async with world.app.db.read() as session:
+        query = select(func.sum(col(ModelUsage.calls))).where(ModelUsage.command == command)
+        return int((await session.exec(query)).one() or 0)
 
 
 def alice_id(world: Digesting) -> str:
@@ -335,7 +344,7 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     alice = await onboard(world)
     topic_id = await discuss(world)
     safe_tx_hash = await move_money(world, alice)
-    open_vote, closed = await vote(world, alice)
+    open_vote, closed = await vote(world)
 
     slot = slot_after(world.clock.now())
     local = slot.astimezone(BERLIN)
@@ -369,6 +378,13 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     assert "Adopt the grants charter" in shown and closed["id"] in shown
     assert safe_tx_hash[:10].lower() in shown.lower() or world.safe.address in shown
     assert "Bob Builder" in shown
+
+    # One model call per debate shown, paid once: the channel's digest reused the summaries,
+    # and /usage counts them under "digest".
+    debates_shown = shown.count(" new posts from ") + shown.count(" new post from ")
+    assert debates_shown == 2
+    assert len([r for r in world.fakes.model.requests if r.status == 200]) == debates_shown
+    assert await model_calls(world, "digest") == debates_shown
 
     # The chart draws the digest's series: they are the data's.
     digests = world.app.runtimes["digests"]
