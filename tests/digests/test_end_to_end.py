@@ -418,12 +418,13 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
         name: len(data) for name, data in files.items()
     }
 
-    # The channel on Telegram: no "Needs you now" (a channel has no wallet), the same files.
+    # The channel on Telegram, once: no "Needs you now" (a channel has no wallet); its files.
     posts = world.telegram.messages(group, from_bot=True)
-    digest_posts = [m for m in posts if "Debates" in (m.plain or "") or m.file is not None]
-    names = {m.file.filename for m in digest_posts if m.file is not None}
-    assert "digest.md" in names
-    channel_md = next(
-        m.file.data for m in digest_posts if m.file and m.file.filename == "digest.md"
-    )
-    assert b"Needs you now" not in channel_md and HOT_TOPIC.encode() in channel_md
+    [message] = [m for m in posts if "Digest for Test DAO" in (m.plain or "")]
+    assert "Needs you now" not in (message.plain or "") and HOT_TOPIC in (message.plain or "")
+    uploads = {m.file.filename: m.file.data for m in posts if m.file is not None}
+    [md] = [m for m in posts if m.file is not None and m.file.filename == "digest.md"]
+    assert md.file is not None and b"Needs you now" not in md.file.data
+    assert HOT_TOPIC.encode() in md.file.data
+    with Image.open(io.BytesIO(uploads["activity.png"])) as image:
+        assert image.format == "PNG"
