@@ -293,10 +293,11 @@ async def post_json(url: str, body: dict[str, Any]) -> None:
         assert got.status == 201, await got.text()
 
 
-async def vote(world: Digesting) -> tuple[dict[str, Any], dict[str, Any]]:
+async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """On Snapshot: a vote opened two hours ago and ending in 30 hours that alice's wallet has
-    not cast (someone else did), and one that closed three hours ago, followed while it was
-    open; polled and its votes recorded as the jobs do."""
+    not cast (someone else did), one ending in five days that she cast, and one that closed
+    three hours ago, followed while it was open; polled and its votes recorded as the jobs
+    do."""
     hub = world.fakes.hub
     now = time.time()
     closed = hub.add_proposal(
@@ -305,7 +306,11 @@ async def vote(world: Digesting) -> tuple[dict[str, Any], dict[str, Any]]:
     open_vote = hub.add_proposal(
         SPACE, title="Renew the audit budget", start=int(now - 2 * 3600), end=int(now + 30 * 3600)
     )
+    later = hub.add_proposal(
+        SPACE, title="Elect the security council", start=int(now - 3600), end=int(now + 5 * 86400)
+    )
     voter = world.chain.accounts[8].address
+    hub.add_vote(later["id"], alice, choice=2, vp=50.0)
     hub.add_vote(closed["id"], voter, choice=1, vp=700.0)
     hub.add_vote(open_vote["id"], voter, choice=1, vp=300.0)
     proposals = world.app.runtimes["proposals"]
@@ -344,7 +349,7 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     alice = await onboard(world)
     topic_id = await discuss(world)
     safe_tx_hash = await move_money(world, alice)
-    open_vote, closed = await vote(world)
+    open_vote, closed = await vote(world, alice)
 
     slot = slot_after(world.clock.now())
     local = slot.astimezone(BERLIN)
@@ -410,6 +415,8 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     order = ["Needs you now", "Debates", "Votes", "Treasury", "People", "Coming up"]
     assert [h for h in order if any(h in line for line in headings)] == order
     assert HOT_TOPIC in markdown and safe_tx_hash.lower()[:10] in markdown.lower()
+    coming_up = markdown.split("## Coming up", 1)[1]
+    assert "Elect the security council" in coming_up
     [png] = [data for name, data in files.items() if name.endswith(".png")]
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG" and image.width > 200
