@@ -255,8 +255,9 @@ async def one_database(postgres: str | None, runs: int) -> Result:
 
 
 async def parts_alone(app: App, meter: Meter, bench: world.BenchWorld) -> dict[str, Any]:
-    """Each registered part gathered alone over 7 days, summaries stored: (seconds, queries).
-    Reads the registry's sources directly (the bench's instrumentation, nothing else does)."""
+    """Each registered part gathered alone over 7 days, summaries stored, then the rendering of
+    the whole digest for Discord and its chart alone: (seconds, queries), medians of 3. Reads
+    the registry's sources directly (the bench's instrumentation, nothing else does)."""
     found: dict[str, tuple[float, int]] = {}
     request = DigestRequest(
         bench.community_id, bench.now - timedelta(days=7), bench.now, bench.reader, True
@@ -268,6 +269,22 @@ async def parts_alone(app: App, meter: Meter, bench: world.BenchWorld) -> dict[s
             times.append(measure.without_model)
             queries.append(measure.queries)
         found[source.name] = (statistics.median(times), int(statistics.median(queries)))
+    parts = await app.digest_parts.gather(request)
+    digest = Digest("Example DAO", request.start, request.end, TIMEZONE, bench.reader, tuple(parts))
+    for label, module, function in (
+        ("rendering for Discord (digest.md and chart included)", "render", "digest_reply"),
+        ("of which the chart", "chart", "activity_chart"),
+    ):
+        try:
+            draw = getattr(importlib.import_module(f"cogs.digests.{module}"), function)
+        except (ImportError, AttributeError):
+            continue
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            draw(digest, "discord") if module == "render" else draw(digest)
+            times.append(time.perf_counter() - started)
+        found[label] = (statistics.median(times), 0)
     return found
 
 
@@ -338,7 +355,7 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
             if show_statements:
                 for statement in typical.statements:
                     print("    " + " ".join(statement.split())[:160])
-    print("\n| part, gathered alone (7 days, stored summaries) | time s | queries |")
+    print("\n| part, alone (7 days, stored summaries) | time s | queries |")
     print("|---|---:|---:|")
     for name, (seconds, queries) in result.per_part.items():
         print(f"| {name} | {seconds:.3f} | {queries} |")
