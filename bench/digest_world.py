@@ -100,9 +100,11 @@ async def populate(
     steward = crowd[0]
     mine = (address("reader-1"), address("reader-2"))
     reader = Reader("discord", steward.discord_id, mine)
-    treasury = await _treasury(db, rng, community.id, now, mine)
-    proposals = await _proposals(db, rng, community.id, now, mine)
-    members = await _people(db, rng, community.id, now, crowd, mine)
+    # Each part draws from its own generators, and times from others: the same seed gives the
+    # same Safes, amounts and proposals whatever the hour the bench runs at.
+    treasury = await _treasury(db, Draw(seed, "treasury", now), community.id, mine)
+    proposals = await _proposals(db, Draw(seed, "proposals", now), community.id, mine)
+    members = await _people(db, Draw(seed, "people", now), community.id, crowd, mine)
     counts = Counts(
         messages=messages,
         authors=len(crowd),
@@ -122,11 +124,19 @@ def block_at(at: datetime, now: datetime) -> int:
     return HEAD_BLOCK + int((at - now).total_seconds() // 12)
 
 
-def _at(rng: random.Random, now: datetime, days: float = chat.DAYS) -> datetime:
-    while True:
-        at = now - timedelta(seconds=rng.uniform(60, days * 86400))
-        if rng.random() < chat.rhythm(at):
-            return at
+class Draw(random.Random):
+    """Random choices of one part of the world, and its own times (more by day than by night)."""
+
+    def __init__(self, seed: int, part: str, now: datetime) -> None:
+        super().__init__(f"{seed}:{part}")
+        self.now = now
+        self._times = random.Random(f"{seed}:{part}:times")
+
+    def at(self, days: float = chat.DAYS) -> datetime:
+        while True:
+            at = self.now - timedelta(seconds=self._times.uniform(60, days * 86400))
+            if self._times.random() < chat.rhythm(at):
+                return at
 
 
 def _tx(rng: random.Random) -> str:
@@ -134,9 +144,10 @@ def _tx(rng: random.Random) -> str:
 
 
 async def _treasury(
-    db: Database, rng: random.Random, community_id: int, now: datetime, mine: tuple[str, ...]
+    db: Database, rng: Draw, community_id: int, mine: tuple[str, ...]
 ) -> tuple[int, int, int]:
     """Safes, their alerts and flows over the 30 days, and their queues. (alerts, flows, queued)"""
+    now = rng.now
     flow_model = model("cogs.treasury.models", "TreasuryFlow")
     queued_columns = set(QueuedTx.model_fields)
     signers = [address(f"signer-{i}") for i in range(12)]
@@ -150,7 +161,7 @@ async def _treasury(
         owners = rng.sample(signers, 4) + ([mine[0]] if n < 4 else [])
         history = f"{SAFE_APP}/transactions/history?safe=eth:{safe}"
         for k in range(rng.randint(20, 40)):
-            at = _at(rng, now)
+            at = rng.at()
             tx = _tx(rng)
             symbol, decimals, token = rng.choice(TOKENS)
             whole = rng.choice((500, 1_500, 2_500, 10_000, 40_000)) if symbol == "USDC" else 2
@@ -221,7 +232,7 @@ async def _treasury(
                     nonce=100 + k,
                     confirmations=confirmations,
                     required=3,
-                    first_seen_at=_at(rng, now, 5),
+                    first_seen_at=rng.at(5),
                     **extra,
                 )
             )
@@ -231,11 +242,10 @@ async def _treasury(
     return alerts, flows, queued
 
 
-async def _proposals(
-    db: Database, rng: random.Random, community_id: int, now: datetime, mine: tuple[str, ...]
-) -> int:
+async def _proposals(db: Database, rng: Draw, community_id: int, mine: tuple[str, ...]) -> int:
     """Snapshot proposals and Governor proposals, each also followed (as the watchers keep
     them): closed with results, open (some ending within 48 h), pending; the votes seen."""
+    now = rng.now
     seen_model = model("cogs.proposals.digest_models", "VoteSeen")
     rows: list[SQLModel] = []
     voters = [address(f"voter-{i}") for i in range(200)]
@@ -327,18 +337,18 @@ async def _proposals(
 
 async def _people(
     db: Database,
-    rng: random.Random,
+    rng: Draw,
     community_id: int,
-    now: datetime,
     crowd: list[chat.Person],
     mine: tuple[str, ...],
 ) -> int:
     """Members onboarded over the 30 days (more in the last week), with skills, linked wallets
     and the roles the rules gave them. The reader is the first."""
+    now = rng.now
     rows: list[SQLModel] = []
     members = crowd[:120]
     for person in members:
-        onboarded = now - timedelta(days=chat.DAYS + 30) if person.index == 0 else _at(rng, now)
+        onboarded = now - timedelta(days=chat.DAYS + 30) if person.index == 0 else rng.at()
         rows.append(
             ContributorProfile(
                 community_id=community_id,
