@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -196,8 +195,8 @@ async def digesting(
 
 
 async def onboard(world: Digesting) -> str:
-    """alice proves the wallet that owns the Safe with bob and carol's keys; dave onboards with
-    his skills. Returns alice's address."""
+    """alice proves the wallet of the Safe's first owner on Discord; bob onboards there with his
+    skills. Returns alice's address."""
     owner = world.chain.accounts[1]
     issued = await world.on_discord("verify wallet", {"address": owner.address}, user="alice")
     message = sign_in_message(discord_text(issued))
@@ -242,7 +241,7 @@ async def chat_posts(world: Digesting) -> int:
         return int((await session.exec(query)).one())
 
 
-async def move_money(world: Digesting, signer: str) -> str:
+async def move_money(world: Digesting, alice: str) -> str:
     """The Safe is watched; 1 ETH comes in and 0.1 ETH goes out on anvil; a payout waits for
     alice's signature in the Transaction Service (bob signed). Returns its safeTxHash."""
     alerts = world.discord.channel("#alerts")
@@ -282,7 +281,7 @@ async def move_money(world: Digesting, signer: str) -> str:
             "signature": "0x" + world.safe.sign(safe_tx, bob).hex(),
         },
     )
-    assert signer != bob.address
+    assert alice in world.safe.owners() and alice != bob.address
     await treasury.queue_watch.poll("anvil", world.safe.address)
     return safe_tx_hash
 
@@ -293,7 +292,7 @@ async def post_json(url: str, body: dict[str, Any]) -> None:
         assert got.status == 201, await got.text()
 
 
-async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], dict[str, Any]]:
+async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], ...]:
     """On Snapshot: a vote opened two hours ago and ending in 30 hours that alice's wallet has
     not cast (someone else did), one ending in five days that she cast, and one that closed
     three hours ago, followed while it was open; polled and its votes recorded as the jobs
@@ -320,7 +319,7 @@ async def vote(world: Digesting, alice: str) -> tuple[dict[str, Any], dict[str, 
     hub.set_scores(closed["id"], [700.0, 200.0, 0.0], final=True)
     await proposals.votes.snapshot.poll("test-dao")
     await proposals.digest_votes.record("test-dao")
-    return open_vote, closed
+    return open_vote, later, closed
 
 
 async def model_calls(world: Digesting, command: str) -> int:
@@ -349,7 +348,7 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     alice = await onboard(world)
     topic_id = await discuss(world)
     safe_tx_hash = await move_money(world, alice)
-    open_vote, closed = await vote(world, alice)
+    open_vote, later, closed = await vote(world, alice)
 
     slot = slot_after(world.clock.now())
     local = slot.astimezone(BERLIN)
@@ -376,17 +375,26 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     rows = await world.digest_rows()
     assert len(rows) == 2 and all(r.state == "delivered" for r in rows)
 
-    shown = json.dumps(dm)
-    forum_url = f"{world.fakes.discourse.base_url}/t/"
-    assert f"/{topic_id}" in shown and forum_url in shown  # the hot debate links to its topic
-    assert "Renew the audit budget" in shown and open_vote["id"] in shown
-    assert "Adopt the grants charter" in shown and closed["id"] in shown
-    assert safe_tx_hash[:10].lower() in shown.lower() or world.safe.address in shown
-    assert "Bob Builder" in shown
+    # Sections in priority order, each item linking to its source.
+    [embed] = dm["embeds"]
+    sections = {f["name"].split(" (")[0]: f["value"] for f in embed["fields"]}
+    order = ["Needs you now", "Debates", "Votes", "Treasury", "People", "Coming up"]
+    assert list(sections) == order
+    needs = sections["Needs you now"]
+    assert "Renew the audit budget" in needs and f"proposal/{open_vote['id']})" in needs
+    assert f"multisig_{world.safe.address}_{safe_tx_hash})" in needs
+    forum = world.fakes.discourse.base_url
+    assert f"({forum}/t/fund-the-docs-sprint-from-the-treasury/{topic_id})" in sections["Debates"]
+    assert "Adopt the grants charter" in sections["Votes"] and closed["id"] in sections["Votes"]
+    assert f"history?safe={world.safe.address})" in sections["Treasury"]
+    assert "+1 in, −0.1 out" in sections["Treasury"]
+    bob = world.discord.user("bob").id
+    assert f"[Bob Builder](https://discord.com/users/{bob})" in sections["People"]
+    assert f"proposal/{later['id']})" in sections["Coming up"]
 
     # One model call per debate shown, paid once: the channel's digest reused the summaries,
     # and /usage counts them under "digest".
-    debates_shown = shown.count(" new posts from ") + shown.count(" new post from ")
+    debates_shown = sections["Debates"].count("\n") + 1
     assert debates_shown == 2
     assert len([r for r in world.fakes.model.requests if r.status == 200]) == debates_shown
     assert await model_calls(world, "digest") == debates_shown
@@ -409,16 +417,12 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     [dm_row] = [r for r in rows if r.destination.startswith("dm:")]
     reply = reply_from_data(dm_row.reply)
     files = {a.filename: a.data for a in reply.files}
-    assert set(files) >= {"digest.md"}
+    assert set(files) == {"digest.md", "activity.png"}
     markdown = files["digest.md"].decode()
-    headings = [line for line in markdown.splitlines() if line.startswith("## ")]
-    order = ["Needs you now", "Debates", "Votes", "Treasury", "People", "Coming up"]
-    assert [h for h in order if any(h in line for line in headings)] == order
-    assert HOT_TOPIC in markdown and safe_tx_hash.lower()[:10] in markdown.lower()
-    coming_up = markdown.split("## Coming up", 1)[1]
-    assert "Elect the security council" in coming_up
-    [png] = [data for name, data in files.items() if name.endswith(".png")]
-    with Image.open(io.BytesIO(png)) as image:
+    headings = [line[3:].split(" (")[0] for line in markdown.splitlines() if line[:3] == "## "]
+    assert headings == order
+    assert HOT_TOPIC in markdown and safe_tx_hash in markdown
+    with Image.open(io.BytesIO(files["activity.png"])) as image:
         assert image.format == "PNG" and image.width > 200
     uploaded = {a["filename"]: a for a in dm.get("attachments", [])}
     assert {name: uploaded[name]["size"] for name in files} == {
