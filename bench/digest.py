@@ -16,7 +16,9 @@ summaries the first build stored. Measured around each build: wall time, time in
 (the OpenAI-compatible fake answers at once, in this process), database queries (all statements
 the build sent, by table) and model calls and tokens. Medians of --runs runs, after one
 discarded warm-up build. Goals (issue 13): <= 2 s and <= 50 queries without model time, at most
-one model call per new debate.
+one model call per new debate; PASS or FAIL for each build, time on the median (the machine is
+shared), queries and calls on the worst run. Then each part alone, and the rendering alone, to
+say where the time goes.
 
     .venv/bin/python -m bench.digest [--runs 5] [--postgres URL] [--statements]
 """
@@ -368,15 +370,18 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
 
 
 def goals(result: Result) -> None:
-    """PASS or FAIL per goal, on the worst of the runs, for both builds."""
+    """PASS or FAIL per goal, for both builds: time on the median of the runs (the machine is
+    shared; the worst run is shown beside it), queries and model calls on the worst run."""
     print("\n| goal | build | " + " | ".join(name for name, _ in PERIODS) + " |")
     print("|---|---|" + "---|" * len(PERIODS))
     for case, label in (("stored", "stored summaries"), ("baseline", "no stored summaries")):
         cells: dict[str, list[str]] = {"time": [], "queries": [], "calls": []}
         for name, _ in PERIODS:
             ms = result.runs[(name, case)]
+            typical = median(ms, lambda m: m.without_model)
             worst = max(m.without_model for m in ms)
-            cells["time"].append(_verdict(f"{worst:.3f} s", worst <= GOAL_SECONDS))
+            text = f"{typical:.3f} s (worst {worst:.3f} s)"
+            cells["time"].append(_verdict(text, typical <= GOAL_SECONDS))
             queries = max(m.queries for m in ms)
             cells["queries"].append(_verdict(str(queries), queries <= GOAL_QUERIES))
             # Every debate shown is new when nothing is stored; none is when its summary is.
@@ -385,7 +390,7 @@ def goals(result: Result) -> None:
             ok = all(m.fake_calls <= (m.debates_shown if case == "baseline" else 0) for m in ms)
             cells["calls"].append(_verdict(f"{calls} for {new} new debates", ok))
         print(
-            f"| <= {GOAL_SECONDS:g} s without model time | {label} | "
+            f"| <= {GOAL_SECONDS:g} s without model time (median) | {label} | "
             + " | ".join(cells["time"])
             + " |"
         )
