@@ -91,7 +91,7 @@ def owner_of(table: str) -> str:
     for owner, prefixes in OWNERS.items():
         if any(table == p or table.startswith(p) for p in prefixes):
             return owner
-    return "other" if table == "other" else table
+    return "statements naming no table" if table == "other" else table
 
 
 def settings_for(tmp: Path, url: str, model_url: str, reader_id: str) -> Any:
@@ -350,8 +350,7 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
             for table, count in typical.tables.items():
                 by_owner[owner_of(table)] += count
             print(
-                f"\nQueries of one {name} build, {label}, by the feature owning the table "
-                "(other: BEGIN, COMMIT and the like): "
+                f"\nQueries of one {name} build, {label}, by the feature owning the table: "
                 + ", ".join(f"{owner} {n}" for owner, n in by_owner.most_common())
             )
             if show_statements:
