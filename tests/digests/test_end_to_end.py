@@ -361,7 +361,9 @@ async def test_each_digest_is_delivered_once_with_every_section_and_its_chart(
     group = world.telegram.group.id
     await world.on_telegram(f"/digest channel {group}", user="carol")
     await world.on_telegram(
-        f"/digest schedule daily {slot:%H:%M} timezone=UTC channel={group}", user="carol"
+        f"/digest schedule daily {slot:%H:%M} timezone=UTC channel={group}",
+        user="carol",
+        private=True,  # schedule replies are private: Telegram's are in a DM
     )
 
     world.clock.current = slot - timedelta(minutes=1)
