@@ -83,7 +83,14 @@ class _Words:
     ) -> None:
         lines = [line for q in queued for line in q.lines]
         lines += [line for a in alerts for line in (*a.lines[:4], *a.payout_check)]
-        addresses = [o for q in queued for o in q.owners]
+        # Only addresses a digest shows: owners who have not signed, and those in the words
+        # (each address looked up costs the directory).
+        addresses = [
+            o
+            for q in queued
+            for o in q.owners
+            if o.lower() not in {c.lower() for c in q.confirmations}
+        ]
         addresses += [m.group(0) for line in lines for m in ADDRESS.finditer(line)]
         self._names = await OwnerNames.load(directory, community, addresses)
 
