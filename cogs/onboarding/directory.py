@@ -18,7 +18,7 @@ from bot.storage.models import CommunitySpace, OutboxMessage
 from cogs.onboarding import fields, links
 from cogs.onboarding.config import OnboardingConfig
 from cogs.onboarding.models import ContributorProfile
-from cogs.onboarding.store import Member, delete_member, profile_of, profiles
+from cogs.onboarding.store import Member, delete_member, display_names, profile_of, profiles
 from cogs.onboarding.welcome import member_welcome_key
 
 # Outbox keys of this feature start with it ("onboarding.welcome:", "onboarding.timeout:").
@@ -163,15 +163,15 @@ class DirectoryService:
         they chose (their profile's), or their platform id when they made no profile."""
         async with self.db.read() as session:
             linked = await links.members_at(session, community_id, addresses)
-            found: dict[str, list[Listing]] = {}
-            for address, members in linked.items():
-                for member in members:
-                    profile = await profile_of(session, member)
-                    handle = profile.display_name if profile is not None else ""
-                    found.setdefault(address, []).append(
-                        Listing(member.platform, member.user_id, handle)
-                    )
-        return found
+            members = [member for found in linked.values() for member in found]
+            names = await display_names(session, community_id, members)
+        return {
+            address: [
+                Listing(m.platform, m.user_id, names.get((m.platform, m.user_id), ""))
+                for m in members_there
+            ]
+            for address, members_there in linked.items()
+        }
 
     async def addresses_of(self, community_id: int, platform: str, user_id: str) -> list[str]:
         """The AddressBook's other side: the wallets a member proved (vote reminders ask)."""

@@ -35,6 +35,28 @@ async def profile_of(session: AsyncSession, member: Member) -> ContributorProfil
     return (await session.exec(query)).first()
 
 
+async def display_names(
+    session: AsyncSession, community_id: int, members: Sequence[Member]
+) -> dict[tuple[str, str], str]:
+    """The name each member chose in their profile, by (platform, user id), in one query;
+    members with no profile are left out."""
+    user_ids = {member.user_id for member in members}
+    if not user_ids:
+        return {}
+    query = select(
+        ContributorProfile.platform, ContributorProfile.user_id, ContributorProfile.display_name
+    ).where(
+        ContributorProfile.community_id == community_id,
+        col(ContributorProfile.user_id).in_(user_ids),
+    )
+    wanted = {(member.platform, member.user_id) for member in members}
+    return {
+        (platform, user_id): name
+        for platform, user_id, name in (await session.exec(query)).all()
+        if (platform, user_id) in wanted
+    }
+
+
 async def profiles(
     session: AsyncSession, community_id: int, *, matching_only: bool = False
 ) -> Sequence[ContributorProfile]:

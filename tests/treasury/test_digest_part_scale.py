@@ -4,7 +4,6 @@ digest's two seconds: the query count does not grow with the Safes or the rows."
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -135,15 +134,12 @@ async def test_a_month_of_ten_safes_takes_a_few_queries(db: Database, safes: int
         queries.append(str(args[2]))
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-    started = time.perf_counter()
     try:
         part: DigestPart = await source.digest_part(request)
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-    elapsed = time.perf_counter() - started
 
     assert len(queries) == 4, queries  # Safes, queue, alerts, flows: whatever the size
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
     assert len([i for i in part.items if i.section is Section.NEEDS_YOU]) == 5
     assert len([i for i in part.items if i.section is Section.COMING_UP]) == 5 * (safes - 1)
     flows = [i for i in part.items if i.key.startswith("flow:")]
