@@ -147,3 +147,16 @@ async def test_now_without_a_subscription_covers_the_last_day(dworld: DigestWorl
     assert "Early news." in answer
     assert "no digest subscription" in answer
     assert await dworld.deliveries() == []
+
+
+async def test_forget_removes_the_members_digest_subscription(dworld: DigestWorld) -> None:
+    await dworld.on_console("/digest subscribe")
+    await dworld.on_console("/digest channel #console", role=Role.STEWARD)
+    dworld.clock.current = at(2, 9)
+    await dworld.run_due()
+    assert len(await dworld.deliveries()) == 2
+    answer = await dworld.on_console("/forget confirm")
+    assert "Forgotten" in answer
+    [left] = await dworld.subscriptions()
+    assert left.kind == "channel"
+    assert len(await dworld.deliveries()) == 1
