@@ -48,6 +48,9 @@ _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`\n]+)`")
 EMPTY_HINT = "`/digest empty skip` turns such digests off."
+CHANNEL_EMPTY_HINT = (
+    "Stewards turn such digests off with `/digest empty skip channel=<this channel>`."
+)
 
 
 def digest_reply(digest: Digest, platform: str) -> Reply:
@@ -55,7 +58,9 @@ def digest_reply(digest: Digest, platform: str) -> Reply:
     room for a line of at most FOOTER_RESERVE characters added to its footer."""
     if digest.empty:
         since = when(digest.start, digest)
-        return Reply(body=f"Nothing new in {community(digest)} since {since}. {EMPTY_HINT}")
+        hint = EMPTY_HINT if digest.reader.user_id is not None else CHANNEL_EMPTY_HINT
+        kind = "Catch-up: nothing" if digest.catch_up else "Nothing"
+        return Reply(body=f"{kind} new in {community(digest)} since {since}. {hint}")
     files = attachments(digest)
     if platform == "discord":
         return _discord(digest, files)

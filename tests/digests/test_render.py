@@ -13,7 +13,7 @@ import pytest
 
 from bot.adapters import discord_render, telegram_render
 from bot.adapters.console import render_console
-from bot.digest_parts import DigestItem, DigestPart, Section
+from bot.digest_parts import DigestItem, DigestPart, Reader, Section
 from cogs.digests.building import with_footer
 from cogs.digests.digest import Digest
 from cogs.digests.render import CHAT_ITEMS, FOOTER_RESERVE, digest_reply
@@ -182,6 +182,15 @@ def test_an_empty_digest_is_one_line_without_sections_or_files() -> None:
         )
         assert not reply.fields and not reply.files and reply.title is None
     assert len(telegram_render.render(digest_reply(digest(), "telegram"))) == 1
+
+
+def test_an_empty_channel_or_catch_up_digest_says_so() -> None:
+    channel = replace(digest(), reader=Reader("telegram"))
+    assert digest_reply(channel, "telegram").body.endswith(
+        "Stewards turn such digests off with `/digest empty skip channel=<this channel>`."
+    )
+    caught_up = digest_reply(digest(catch_up=True), "discord").body
+    assert caught_up.startswith("Catch-up: nothing new in Acme DAO since Mon 30 Nov 09:00.")
 
 
 def test_a_chart_is_attached_when_parts_give_series() -> None:
