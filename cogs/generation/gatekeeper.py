@@ -76,7 +76,12 @@ class Gatekeeper:
 
 
 def _blocked_reasons(style: Style, found: Iterable[str]) -> list[str]:
-    return [f"it contains a term the {style.name} style blocks ({mask(term)})" for term in found]
+    return [
+        f"it contains a term the {style.name} style blocks ({mask(term)})"
+        if term in style.blocked_terms
+        else f"it contains a term this community blocks ({mask(term)})"
+        for term in found
+    ]
 
 
 async def check_prompt(

@@ -62,7 +62,8 @@ async def test_a_blocked_term_is_refused_without_repeating_it() -> None:
 
 async def test_community_terms_from_config_apply_to_every_style() -> None:
     keeper = Gatekeeper.from_config(GatekeeperConfig(blocked_terms=("ponzi",)))
-    assert not (await keeper.check_prompt(request(prompt="A ＰＯＮＺＩ chart"))).passed
+    reason = only_reason(await keeper.check_prompt(request(prompt="A ＰＯＮＺＩ chart")))
+    assert "a term this community blocks (p****)" in reason
     assert (await keeper.check_prompt(request(prompt="a pony chart"))).passed
     # The style's own terms still hold.
     assert not (await keeper.check_prompt(request(prompt="nsfw"))).passed
