@@ -25,6 +25,8 @@ from summarizer.errors import ModelError
 from summarizer.generation import IMAGE_PNG, TEXT_MARKDOWN, GeneratedOutput
 from summarizer.moderation import Moderator
 
+_HELD = "it could not be checked: "
+
 
 class GatekeeperConfig(BaseModel):
     """[generation.gatekeeper]: community-wide rules on top of each style's."""
@@ -111,7 +113,7 @@ async def check_prompt(
         try:
             result = await moderator.check(text=prompt)
         except ModelError as exc:
-            return _refused([f"it could not be checked: moderation failed ({exc}); try later"])
+            return _refused([f"{_HELD}moderation failed ({exc}); try again later"])
         if result.flagged:
             return _refused([f"moderation flagged it ({_categories(result.categories)})"])
     return Verdict(passed=True)
@@ -157,13 +159,13 @@ async def check_output(
     if style.moderation:
         if moderator is None:
             return _refused(
-                [f"it was held: the {style.name} style asks for moderation and none is set up"],
+                [f"it was not checked: the {style.name} style asks for moderation, none is set up"],
                 prefix,
             )
         try:
             result = await moderator.check(text=text, png=png)
         except ModelError as exc:
-            return _refused([f"it was held: the moderation check failed ({exc})"], prefix)
+            return _refused([f"{_HELD}the moderation check failed ({exc})"], prefix)
         if result.flagged:
             return _refused([f"moderation flagged it ({_categories(result.categories)})"], prefix)
 
@@ -171,7 +173,7 @@ async def check_output(
     if style.critique is not None:
         if critic is None:
             return _refused(
-                [f"it was held: the {style.name} style asks for a critique and none is set up"],
+                [f"it was not checked: the {style.name} style asks for a critique, none is set up"],
                 prefix,
             )
         try:
@@ -183,7 +185,7 @@ async def check_output(
                 png=png,
             )
         except ModelError as exc:
-            return _refused([f"it was held: the critique model failed ({exc})"], prefix)
+            return _refused([f"{_HELD}the critique model failed ({exc})"], prefix)
         score = critique.score
         if score < style.critique.threshold:
             reason = critique.reason.rstrip(".") or "no reason given"
@@ -196,6 +198,12 @@ async def check_output(
                 score=score,
             )
     return Verdict(passed=True, score=score)
+
+
+def held(verdict: Verdict) -> bool:
+    """Whether a refusal is only a hold (moderation or critique could not run): the output may
+    pass on a later try, unlike a rule it broke."""
+    return not verdict.passed and any(_HELD in reason for reason in verdict.reasons)
 
 
 def _categories(names: tuple[str, ...]) -> str:

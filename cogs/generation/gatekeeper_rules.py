@@ -59,7 +59,7 @@ def image_problems(data: bytes, size: str, limits: Limits) -> list[str]:
                 if probe.format != "PNG":
                     return ["it is not a PNG image"]
                 if width * height > limits.max_image_pixels:
-                    return [f"it is {width}x{height}, too many pixels to check"]
+                    return [f"it is {width}x{height}: it has too many pixels to check"]
                 probe.verify()
             with Image.open(io.BytesIO(data)) as image:
                 image.load()
@@ -72,10 +72,10 @@ def image_problems(data: bytes, size: str, limits: Limits) -> list[str]:
                 if _blank(image, limits.blank_tolerance):
                     problems.append("it is blank (a single colour)")
                 return problems
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return ["it has too many pixels to check"]
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         return ["it is not a valid PNG image (damaged or truncated)"]
-    except Image.DecompressionBombWarning:
-        return ["it is not a valid PNG image (too large to decode)"]
 
 
 def _blank(image: Image.Image, tolerance: int) -> bool:

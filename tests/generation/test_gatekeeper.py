@@ -146,6 +146,24 @@ async def test_an_image_over_the_byte_cap_is_refused() -> None:
     assert "byte limit" in reason
 
 
+@pytest.mark.parametrize("side", [5_000, 100_000])  # over our limit; over Pillow's too
+async def test_a_png_claiming_huge_dimensions_is_refused_before_decoding(side: int) -> None:
+    import struct
+    import zlib
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    data = (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(header))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + b"\x00\x00\x00\x00IEND\xaeB`\x82"
+    )
+    reason = only_reason(await check_output(request(), image_output(data)))
+    assert "too many pixels to check" in reason
+
+
 async def test_an_unknown_media_type_is_refused() -> None:
     output = GeneratedOutput(media_type="image/gif", data=b"GIF89a", model="m")
     assert "image/gif" in only_reason(await check_output(request(), output))

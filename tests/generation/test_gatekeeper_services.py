@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from cogs.generation.gatekeeper import check_output, check_prompt
+from cogs.generation.gatekeeper import check_output, check_prompt, held
 from summarizer.critique import Critic
 from summarizer.errors import ModelError
 from summarizer.moderation import Moderator
@@ -77,6 +77,7 @@ async def test_moderation_down_holds_the_prompt(endpoint: Endpoint) -> None:
     verdict = await check_prompt(request(MODERATED_IMAGE), moderator=endpoint.moderator)
     assert not verdict.passed
     assert "moderation failed (HTTP 500)" in verdict.reasons[0]
+    assert held(verdict)
     assert len(endpoint.fake.requests) == 2  # retried once, then held
 
 
@@ -94,7 +95,8 @@ async def test_moderation_unreachable_holds_the_output(endpoint: Endpoint) -> No
     finally:
         await gone.close()
     assert not verdict.passed
-    assert verdict.reasons[0].startswith("Output 3 was not posted: it was held: ")
+    assert verdict.reasons[0].startswith("Output 3 was not posted: it could not be checked: ")
+    assert held(verdict)
     assert "could not connect" in verdict.reasons[0]
 
 
@@ -121,6 +123,7 @@ async def test_flagged_copy_is_not_posted(endpoint: Endpoint) -> None:
         request(MODERATED_COPY), copy_output(text), number=2, moderator=endpoint.moderator
     )
     assert verdict.reasons == ("Output 2 was not posted: moderation flagged it (hate)",)
+    assert not held(verdict)
 
 
 async def test_images_are_moderated_as_images(endpoint: Endpoint) -> None:
@@ -228,3 +231,4 @@ async def test_critique_asked_without_a_critic_holds_the_output() -> None:
     style = replace(ACME_COPY, critique=CRITIQUE)
     verdict = await check_output(request(style), copy_output(GOOD_COPY))
     assert "asks for a critique" in verdict.reasons[0]
+    assert not held(verdict)  # a configuration to fix, not a service to wait for
