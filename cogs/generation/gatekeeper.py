@@ -12,11 +12,13 @@ in steward.toml) and passes the style's back end's `Moderator` and `Critic` per 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.commands.sanitize import neutralize_all_mentions
 from cogs.generation.contracts import GenerationRequest, Style, Verdict
 from cogs.generation.gatekeeper_rules import Limits, copy_problems, image_problems
 from cogs.generation.gatekeeper_terms import TermMatcher, mask
@@ -138,7 +140,7 @@ async def check_output(
     if output.media_type == IMAGE_PNG:
         png = output.data
         size = request.size or (style.sizes[0] if style.sizes else "")
-        problems = image_problems(png, size, keeper.limits)
+        problems = await asyncio.to_thread(image_problems, png, size, keeper.limits)
     elif output.media_type == TEXT_MARKDOWN:
         try:
             text = output.data.decode("utf-8")
@@ -188,7 +190,8 @@ async def check_output(
             return _refused([f"{_HELD}the critique model failed ({exc})"], prefix)
         score = critique.score
         if score < style.critique.threshold:
-            reason = critique.reason.rstrip(".") or "no reason given"
+            # The model's words, which may echo the member's: no pings.
+            reason = neutralize_all_mentions(critique.reason.rstrip(".")) or "no reason given"
             return Verdict(
                 passed=False,
                 reasons=(

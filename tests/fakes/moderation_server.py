@@ -18,7 +18,8 @@ Wire behaviour:
     message only inside ``<request>...</request>`` or ``<output>...</output>`` (breaches go to
     ``fake.violations`` and get a 400). It scores a text output 0.9, or 0.2 when the output
     block holds a word of ``fake.off_brand``; an image 0.85, or 0.3 when it is greyscale
-    (mean saturation under 0.1). ``fake.scores`` (a list) overrides the score of the next calls.
+    (mean saturation under 0.1). ``fake.scores`` and ``fake.reasons`` (lists) override the
+    score and the reason of the next calls.
 Faults (FIFO, each for one request of either route): ``fail_next(status, count)``,
 ``garbage_next(count)`` (chat: content that is not JSON; moderation: a body with no results).
 Auth: a request without ``Authorization: Bearer <api_key>`` gets 401 when ``api_key`` is set.
@@ -72,6 +73,7 @@ class FakeModeration:
         self.off_brand: set[str] = set()
         self.untrusted: set[str] = set()
         self.scores: list[float] = []
+        self.reasons: list[str] = []
         self.requests: list[tuple[str, dict[str, Any]]] = []
         self.violations: list[str] = []
         self._faults: deque[Fault] = deque()
@@ -264,6 +266,8 @@ class FakeModeration:
             score, reason = (0.2, f"off brand: says {off[0]!r}") if off else (0.9, "on brief")
         if self.scores:
             score = self.scores.pop(0)
+        if self.reasons:
+            reason = self.reasons.pop(0)
         return score, reason
 
 

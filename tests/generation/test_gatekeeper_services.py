@@ -232,3 +232,14 @@ async def test_critique_asked_without_a_critic_holds_the_output() -> None:
     verdict = await check_output(request(style), copy_output(GOOD_COPY))
     assert "asks for a critique" in verdict.reasons[0]
     assert not held(verdict)  # a configuration to fix, not a service to wait for
+
+
+async def test_the_critiques_reason_cannot_ping(endpoint: Endpoint) -> None:
+    endpoint.fake.scores = [0.1]
+    endpoint.fake.reasons = ["@everyone look,\n <@&123> off brief"]
+    style = replace(ACME_COPY, critique=CRITIQUE)
+    verdict = await check_output(request(style), copy_output(GOOD_COPY), critic=endpoint.critic)
+    (reason,) = verdict.reasons
+    assert "@everyone" not in reason
+    assert "<@&123>" not in reason
+    assert "\n" not in reason
