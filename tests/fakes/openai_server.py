@@ -51,6 +51,10 @@ defanged, so instructions in posts are never obeyed. Steward sanitizes the outpu
 posts it anyway. Replace it with ``fake.responder = fn`` (``fn(body) -> dict | str``, may be
 async; a ``str`` is sent as the raw content).
 
+For the ``generated_copy`` schema (summarizer/copywriting.py) it writes copy from the brief in the
+format the request names (``write_copy``). ``FakeOpenAI(extensions=[FakeImages()])`` also serves
+the images and moderations fake (tests/fakes/images_server.py) on the same port.
+
 Faults (one FIFO queue, each entry applies to one chat request; the ``/v1/models`` route never
 consumes them): ``fail_next(status, count, retry_after_ms, code)``, ``hang_next(seconds, count)``
 (answers normally after the delay unless the fake stops first), ``malformed_next(count)``
@@ -74,12 +78,22 @@ import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
 
 JSON = dict[str, Any]
 Responder = Callable[[JSON], JSON | str | Awaitable[JSON | str]]
+
+
+class Extension(Protocol):
+    """Another fake's routes, served by FakeOpenAI on its port."""
+
+    port_of: Callable[[], int] | None
+
+    def add_routes(self, app: web.Application) -> None: ...
+
+
 Kind = Literal["map", "update", "reduce", "other"]
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
@@ -774,11 +788,47 @@ def _schema_name(body: JSON) -> str:
     return str(schema.get("name", "")) if isinstance(schema, dict) else ""
 
 
+_COPY_FORMAT = re.compile(r"Write the (.+?) from this brief\.(?: This is draft (\d+) of)?")
+
+
+def write_copy(body: JSON) -> JSON:
+    """Copy for the ``generated_copy`` schema (summarizer/copywriting.py): the brief (the one
+    post of the user message) shaped as the format the request names, one draft per call."""
+    prompt = parse_prompt(body)
+    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    asked = "".join(
+        message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "user"
+    )
+    match = _COPY_FORMAT.search(asked)
+    format, draft = (match[1], int(match[2] or 1)) if match else ("announcement", 1)
+    brief = " ".join(p.text for p in prompt.posts).strip() or "our next step"
+    brief = _MENTION.sub("@\u200b", " ".join(brief.split()))
+    openers = ("Members,", "Together,", "Good news:", "Heads up:")
+    opener = openers[(draft - 1) % len(openers)]
+    if format == "tweet thread":
+        text = (
+            f"1/ {opener} {brief}\n\n2/ Read the proposal and vote: every member has a say."
+            "\n\n3/ Questions? Ask in the forum thread."
+        )
+    elif format == "forum post":
+        text = (
+            f"# {brief[:60]}\n\n{opener} {brief}\n\n## Context\n\nMembers asked for this."
+            "\n\n## Next steps\n\nRead the proposal and vote."
+        )
+    elif format == "newsletter blurb":
+        text = f"{opener} {brief} Read the proposal and vote: every member has a say this week."
+    else:
+        text = f"**{brief[:60]}**\n\n{opener} {brief}\n\nRead the proposal and vote together."
+    return {"text": text}
+
+
 def default_responder(body: JSON) -> JSON:
     """The deterministic stand-in for the model: map, reduce, or an empty summary; a chat
-    window by topic when the request asks for the chat schema."""
+    window by topic when the request asks for the chat schema; copy for the copy schema."""
     if _schema_name(body) == "chat_summary":
         return summarize_chat(body)
+    if _schema_name(body) == "generated_copy":
+        return write_copy(body)
     prompt = parse_prompt(body)
     if prompt.kind == "map":
         return summarize_posts(prompt.posts)
@@ -853,8 +903,12 @@ class FakeOpenAI:
         count_tokens: Callable[[str], int] = approximate_tokens,
         max_prompt_tokens: int = 8000,
         models: Iterable[str] = DEFAULT_MODELS,
+        extensions: Iterable[Extension] = (),
     ) -> None:
         self.api_key = api_key
+        # Fakes of further endpoints served on the same port (e.g. FakeImages), as one
+        # OpenAI-compatible base URL serves chat, images and moderations.
+        self.extensions = list(extensions)
         self.count_tokens = count_tokens
         self.max_prompt_tokens = max_prompt_tokens
         self.models = list(models)
@@ -874,6 +928,9 @@ class FakeOpenAI:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        for extension in self.extensions:
+            extension.add_routes(app)
+            extension.port_of = lambda: self.port
         app.router.add_route("*", "/{path:.*}", self._unknown)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
