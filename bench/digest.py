@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import contextlib
 import importlib
+import os
 import statistics
 import tempfile
 import time
@@ -305,12 +306,14 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
         f"authors), {c.safes} Safes ({c.alerts} alerts, {c.flows} flows, {c.queued} queued), "
         f"{c.proposals} proposals, {c.members} members; medians of {runs} runs\n"
     )
-    print(f"Parts registered: {', '.join(result.parts) or 'none'}\n")
+    print(f"Parts registered: {', '.join(result.parts) or 'none'}")
+    load = os.getloadavg()[0]
+    print(f"Load average at the end (a shared machine): {load:.1f} on {os.cpu_count()} CPUs\n")
     print(
-        "| period | build | time s | in model calls s | without model s | queries | "
+        "| period | build | time s | in model calls s | without model s | CPU s | queries | "
         "model calls | prompt tokens | completion tokens | debates shown |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, _ in PERIODS:
         rows = {}
         for case, label in (
@@ -322,6 +325,7 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
                 "time": median(ms, lambda m: m.seconds),
                 "model": median(ms, lambda m: m.model_seconds),
                 "without": median(ms, lambda m: m.without_model),
+                "cpu": median(ms, lambda m: m.cpu_seconds),
                 "queries": median(ms, lambda m: m.queries),
                 "calls": median(ms, lambda m: m.fake_calls),
                 "prompt": median(ms, lambda m: m.prompt_tokens),
@@ -331,13 +335,15 @@ def report(result: Result, runs: int, show_statements: bool) -> None:
             rows[case] = row
             print(
                 f"| {name} | {label} | {row['time']:.3f} | {row['model']:.3f} | "
-                f"{row['without']:.3f} | {row['queries']:.0f} | {row['calls']:.0f} | "
+                f"{row['without']:.3f} | {row['cpu']:.3f} | {row['queries']:.0f} | "
+                f"{row['calls']:.0f} | "
                 f"{row['prompt']:,.0f} | {row['completion']:,.0f} | {row['debates']:.0f} |"
             )
         s, b = rows["stored"], rows["baseline"]
         print(
             f"| {name} | stored / baseline | {ratio(s['time'], b['time'])} | | "
-            f"{ratio(s['without'], b['without'])} | {ratio(s['queries'], b['queries'])} | "
+            f"{ratio(s['without'], b['without'])} | {ratio(s['cpu'], b['cpu'])} | "
+            f"{ratio(s['queries'], b['queries'])} | "
             f"{ratio(s['calls'], b['calls'])} | {ratio(s['prompt'], b['prompt'])} | "
             f"{ratio(s['completion'], b['completion'])} | |"
         )
