@@ -20,7 +20,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.errors import UserError
+from bot.commands.reply import Attachment
+from bot.context import FeatureContext
+from bot.errors import ConfigError, UserError
 from bot.storage.database import Database
 from chain.anchor import Anchored, check_anchor, send_anchor
 from chain.eip191 import BadKey, address_of, same_address
@@ -62,6 +64,10 @@ class Sealed:
     signed: bool
     c2pa: bool
     notes: tuple[str, ...] = ()  # what could not be done (no key, C2PA failed), for the log
+
+    def attachment(self) -> Attachment:
+        """`provenance.json`, to post beside the output."""
+        return Attachment(PROVENANCE_FILE, self.provenance_json, "the signed provenance record")
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,17 @@ class Provenance:
         self._anchors_pem: str | None = None
         if config.c2pa_trust_anchors is not None:
             self._anchors_pem = config.c2pa_trust_anchors.read_text()
+
+    @classmethod
+    def from_context(cls, ctx: FeatureContext[Any], config: ProvenanceConfig) -> Provenance:
+        """The service for a feature's lifespan; a bad key or certificate stops the start with
+        the configuration key to fix (the key itself is never shown)."""
+        try:
+            return cls(ctx.db, config, ctx.http, ctx.clock, ctx.version)
+        except BadKey as exc:
+            raise ConfigError("generation.provenance.signing_key_env", str(exc)) from exc
+        except (C2paUnavailable, OSError) as exc:
+            raise ConfigError("generation.provenance", str(exc)) from exc
 
     # -- what is configured ------------------------------------------------------------------
 
