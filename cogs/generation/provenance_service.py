@@ -270,14 +270,15 @@ class Provenance:
             row.message_id = message.message_id
             session.add(row)
 
-    async def amend(self, sha256: str, changes: Mapping[str, Any]) -> Sealed:
-        """The record with `changes` (curation's result), signed again; C2PA bytes unchanged
-        (the image as posted keeps the record it was posted with)."""
+    async def amend_curation(self, sha256: str, curation: Mapping[str, Any]) -> Sealed:
+        """The record with curation's result (the tally, the pick), signed again. The image's
+        manifest and an earlier anchor keep the record as it was before: verification accepts
+        them for the record without its curation."""
         async with self._db.transaction() as session:
             row = await session.get(GenerationProvenance, sha256)
             if row is None:
                 raise UserError(f"No provenance record has the hash {sha256}.")
-            record = {**row.record, **dict(changes)}
+            record = {**row.record, "curation": dict(curation)}
             signed = sign_record(record, self.config.key)
             row.record = record
             row.signature, row.signer = signed.signature, signed.signer
@@ -364,7 +365,7 @@ class Provenance:
         if not reading.intact:
             why = "; ".join(reading.failures[:2]) or reading.state
             return Check("c2pa", False, f"the manifest does not validate: {why}")
-        if reading.record != row.record:
+        if reading.record != row.record and reading.record != before_curation(row.record):
             return Check("c2pa", False, "the manifest carries a different record")
         if reading.trusted:
             return Check("c2pa", True, f"valid and trusted, signed by {reading.signer}")
@@ -378,10 +379,19 @@ class Provenance:
         if not anchor.rpc or self._transport is None:
             return Check("anchor", None, f"anchored in {row.anchor_tx}; no node to check it")
         node = ChainNode(anchor.rpc, self._transport)
+        to = row.anchor_to or anchor.to or ""
         try:
-            found = await check_anchor(
-                node, row.anchor_tx, row.anchor_to or anchor.to or "", record_digest(row.record)
-            )
+            found = await check_anchor(node, row.anchor_tx, to, record_digest(row.record))
+            if not found.ok and row.record.get("curation") is not None:
+                earlier = record_digest(before_curation(row.record))
+                before = await check_anchor(node, row.anchor_tx, to, earlier)
+                if before.ok:
+                    return Check(
+                        "anchor",
+                        True,
+                        f"the record's hash as it was before curation is in {row.anchor_tx} "
+                        f"(block {before.block_number})",
+                    )
         except ChainError as exc:
             return Check("anchor", None, f"anchored in {row.anchor_tx}; the node failed: {exc}")
         if not found.ok:
@@ -439,6 +449,11 @@ class Provenance:
             async with self._db.read() as session:
                 fresh = await session.get(GenerationProvenance, row.sha256)
             return fresh or row, sent
+
+
+def before_curation(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The record as sealed, before curation added its result."""
+    return {**record, "curation": None}
 
 
 def sealed_of(row: GenerationProvenance) -> Sealed:

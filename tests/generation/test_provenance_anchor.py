@@ -3,6 +3,7 @@ address, and verification then finds it there (and fails when the record no long
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,9 @@ from tests.generation.provenance_support import (
     BOT_KEY,
     copy_output,
     copy_request,
+    image_output,
+    image_request,
+    make_certificates,
     migrated,
     provenance_config,
     service,
@@ -135,3 +139,40 @@ async def test_anchoring_needs_a_chain_and_a_key(db_url: str, tmp_path: Path) ->
         )
         with pytest.raises(UserError, match=r"No key is configured"):
             await unsigned.anchor(sealed.sha256)
+
+
+async def test_curation_added_after_posting_and_anchoring_still_verifies(
+    db_url: str, node: Anvil, http: HttpClient, tmp_path: Path
+) -> None:
+    certs = make_certificates(tmp_path / "c2pa")
+    config = provenance_config(
+        certs,
+        environ={"ANCHOR_RPC": node.url},
+        anchor={"rpc_url_env": "ANCHOR_RPC", "to": SINK, "chain_id": node.chain_id},
+    )
+    async with migrated(db_url) as db:
+        provenance = service(db, config, http)
+        sealed = await provenance.seal(image_request(), image_output(), job_id="5", index=0)
+        await provenance.anchor(sealed.sha256)
+        amended = await provenance.amend_curation(sealed.sha256, {"winner": True, "votes": 4})
+        assert amended.record["curation"] == {"winner": True, "votes": 4}
+        assert json.loads(amended.provenance_json)["record"]["curation"]["votes"] == 4
+        row = await provenance.find(sealed.sha256)
+        assert row is not None
+        verification = await provenance.verify(row)
+        assert verification.ok, verification.checks
+        anchor = verification.check("anchor")
+        assert anchor is not None and anchor.ok and "before curation" in anchor.detail
+        # Curation cannot hide a change to anything else.
+        await provenance.amend_curation(sealed.sha256, {"winner": False})
+        forged = {**row.record, "curation": {"winner": True}, "prompt": "other"}
+        async with db.transaction() as session:
+            await session.exec(
+                update(GenerationProvenance)
+                .where(GenerationProvenance.sha256 == sealed.sha256)  # type: ignore[arg-type]
+                .values(record=forged)
+            )
+        row = await provenance.find(sealed.sha256)
+        assert row is not None
+        failed = {c.name for c in (await provenance.verify(row)).failed}
+        assert failed == {"signature", "c2pa", "anchor"}

@@ -149,7 +149,7 @@ async def test_a_failed_check_is_said_plainly(db_url: str, tmp_path: Path) -> No
     ) as app:
         provenance = host(app)
         sealed = await provenance.seal(copy_request(), copy_output(), job_id="12", index=0)
-        await provenance.amend(sealed.sha256, {"curation": {"winner": True, "votes": 3}})
+        await provenance.amend_curation(sealed.sha256, {"winner": True, "votes": 3})
         amended = await ask(app, f"/provtest verify {sealed.sha256}")
         assert amended.ok and amended.reply.title == "Provenance verified"
         assert "winner" in {f.name: f.value for f in amended.reply.fields}["Curation"]
