@@ -138,23 +138,23 @@ class ImageGenerator:
         return outputs
 
 
-def decode_png(b64: str | None, expected: tuple[int, int]) -> bytes:
-    """The PNG in a base64 answer, checked to be a PNG of the size asked for."""
+def decode_png(
+    b64: str | None, expected: tuple[int, int], source: str = "the images endpoint"
+) -> bytes:
+    """The PNG in a base64 answer, checked to be a PNG of the size asked for; `source` names
+    the server in messages."""
     if not b64:
-        raise GenerationError("the images endpoint sent no image data", transient=False)
+        raise GenerationError(f"{source} sent no image data", transient=False)
     try:
         data = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise GenerationError("the images endpoint sent invalid base64", transient=False) from exc
+        raise GenerationError(f"{source} sent invalid base64", transient=False) from exc
     size = png_size(data)
     if size is None:
-        raise GenerationError(
-            "the images endpoint sent something that is not a PNG", transient=False
-        )
+        raise GenerationError(f"{source} sent something that is not a PNG", transient=False)
     if size != expected:
         raise GenerationError(
-            f"the images endpoint sent a {size[0]}x{size[1]} image, not "
-            f"{expected[0]}x{expected[1]}",
+            f"{source} sent a {size[0]}x{size[1]} image, not {expected[0]}x{expected[1]}",
             transient=False,
         )
     return data

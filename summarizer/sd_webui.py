@@ -21,6 +21,7 @@ from summarizer.images import decode_png, parse_size
 PostJson = Callable[[str, Mapping[str, Any]], Awaitable[Any]]
 
 TXT2IMG = "/sdapi/v1/txt2img"
+SERVER = "the Stable Diffusion server"
 # What a style's parameters may set; anything else is refused when the style is loaded.
 KNOWN_PARAMETERS = frozenset(
     {
@@ -100,7 +101,7 @@ def _outputs(
     base = {k: v for k, v in echoed.items() if k != "prompt"} if isinstance(echoed, dict) else {}
     outputs = []
     for index, image in enumerate(images[:count]):
-        png = decode_png(image if isinstance(image, str) else None, expected)
+        png = decode_png(image if isinstance(image, str) else None, expected, SERVER)
         parameters = {**base, "seed": seeds[index]}
         if isinstance(info.get("sd_model_name"), str):
             parameters["sd_model_name"] = info["sd_model_name"]

@@ -795,7 +795,8 @@ def write_copy(body: JSON) -> JSON:
     """Copy for the ``generated_copy`` schema (summarizer/copywriting.py): the brief (the one
     post of the user message) shaped as the format the request names, one draft per call."""
     prompt = parse_prompt(body)
-    messages = body.get("messages") if isinstance(body.get("messages"), list) else []
+    given = body.get("messages")
+    messages = given if isinstance(given, list) else []
     asked = "".join(
         message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "user"
     )
