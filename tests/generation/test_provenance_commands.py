@@ -22,6 +22,7 @@ from bot.commands.dispatch import CommandRequest, Outcome
 from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.context import FeatureContext
+from bot.errors import ConfigError
 from bot.features import Feature, config_models
 from bot.settings import build_settings
 from cogs.generation.provenance_commands import COMMANDS
@@ -217,3 +218,18 @@ def provenance_model() -> Any:
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BOT_KEY", raising=False)
+
+
+async def test_a_bad_key_or_certificate_stops_the_start_without_showing_the_key(
+    db_url: str, tmp_path: Path
+) -> None:
+    secret = "0x" + "zz" * 32
+    with pytest.raises(ConfigError) as bad_key:
+        async with app_with(tmp_path, db_url, {"signing_key_env": "BOT_KEY"}, {"BOT_KEY": secret}):
+            pass
+    assert bad_key.value.key == "generation.provenance.signing_key_env"
+    assert secret not in str(bad_key.value)
+    missing = {"c2pa_cert_chain": str(tmp_path / "nope.pem"), "c2pa_private_key": "nope.key"}
+    with pytest.raises(ConfigError, match="cannot read the C2PA certificate"):
+        async with app_with(tmp_path, db_url, missing, {}):
+            pass
