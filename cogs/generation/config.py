@@ -23,6 +23,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bot.settings import secret_from_env, variable_is_set
+from cogs.generation.gatekeeper import GatekeeperConfig
+from cogs.generation.provenance_config import ProvenanceConfig
 
 
 class BackendConfig(BaseModel):
@@ -66,3 +68,6 @@ class GenerationConfig(BaseModel):
     # else from the project's folder.
     styles_dir: Path = Path("config/styles")
     backends: dict[str, BackendConfig] = {}
+    # [generation.gatekeeper] and [generation.provenance]: owned by those parts.
+    gatekeeper: GatekeeperConfig = Field(default_factory=GatekeeperConfig)
+    provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)

@@ -343,3 +343,18 @@ def refused_secret() -> ValidationError:
     except ValidationError as exc:
         return exc
     raise AssertionError("a secret in the file was accepted")
+
+
+def test_the_generation_table_holds_back_ends_gatekeeper_and_provenance() -> None:
+    table = {
+        "styles_dir": "config/styles",
+        "backends": {"sd": {"type": "sd_webui", "base_url": "http://10.0.0.5:7860"}},
+        "gatekeeper": {"blocked_terms": ["ponzi"]},
+        "provenance": {"signing_key_env": "GEN_KEY"},
+    }
+    settings = GenerationConfig.model_validate(table, context={"environ": {"GEN_KEY": "0x01"}})
+    assert settings.backends["sd"].url == "http://10.0.0.5:7860"
+    assert settings.gatekeeper.blocked_terms == ("ponzi",)
+    assert settings.provenance.signing_key is not None
+    with pytest.raises(ValidationError, match="queue"):
+        GenerationConfig.model_validate({"queue": {}})  # unknown tables are refused
