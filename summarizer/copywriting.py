@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import openai
 
 SCHEMA_NAME = "generated_copy"
+REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
 PROMPT_VERSION = "copy-v1"
 
 FORMATS: dict[str, str] = {
@@ -167,7 +168,9 @@ class CopyWriter:
                 "strict": True,
             },
         }
-        options = {"temperature": 0.8, **(parameters or {})}
+        # Reasoning models refuse any temperature but their own.
+        varied = {} if model.startswith(REASONING_MODELS) else {"temperature": 0.8}
+        options = {**varied, **(parameters or {})}
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         try:
             response = await self._client.chat.completions.create(

@@ -13,8 +13,9 @@ Wire behaviour, as A1111 answers it:
     ``parameters`` (the request with its defaults filled in) and ``info``, a JSON *string* with
     ``seed``, ``all_seeds`` (seed, seed+1, ... for the batch; seed -1 picks one at random),
     ``all_prompts``, ``sd_model_name``, ``index_of_first_image``, ``infotexts``... When the batch
-    has more than one image and ``fake.return_grid`` is on (A1111's default), ``images`` starts
-    with a grid of the batch and ``index_of_first_image`` is 1.
+    has more than one image, ``save_images`` is true (the API skips the grid otherwise:
+    ``do_not_save_grid = not save_images``) and ``fake.return_grid`` is on (A1111's default),
+    ``images`` starts with a grid of the batch and ``index_of_first_image`` is 1.
     ``override_settings.sd_model_checkpoint`` selects a checkpoint of ``fake.models`` for that
     request (unknown: 422, as the web UI refuses an unknown checkpoint); ``GET /sdapi/v1/sd-models``
     lists them. With ``fake.auth = ("user", "password")`` (--api-auth) every call needs HTTP
@@ -233,7 +234,7 @@ class FakeSDWebUI:
         if garbage == "not_png":
             images = [b"\x00\x01 not an image at all" for _ in images]
         first = 0
-        if self.return_grid and count > 1:
+        if self.return_grid and count > 1 and params["save_images"] is True:
             images = [_grid(images, width, height), *images]
             first = 1
         infotexts = [

@@ -130,10 +130,21 @@ async def test_images_chat_and_moderations_share_one_base_url() -> None:
 
 async def test_sd_webui_answers_pngs_echoed_parameters_and_seeds_in_its_info_string() -> None:
     async with FakeSDWebUI() as fake, HttpClient(LOOPBACK) as http:
+        unsaved = await http.post_json(
+            fake.base_url + "/sdapi/v1/txt2img", {"prompt": "a fox", "batch_size": 2}
+        )
         answer = await http.post_json(
             fake.base_url + "/sdapi/v1/txt2img",
-            {"prompt": "a fox", "seed": 1234, "batch_size": 3, "width": 640, "height": 384},
+            {
+                "prompt": "a fox",
+                "seed": 1234,
+                "batch_size": 3,
+                "width": 640,
+                "height": 384,
+                "save_images": True,  # with a grid, as the web UI makes one when it saves
+            },
         )
+    assert len(unsaved["images"]) == 2 and json.loads(unsaved["info"])["index_of_first_image"] == 0
     info = json.loads(answer["info"])  # a JSON string, as A1111 sends it
     assert info["all_seeds"] == [1234, 1235, 1236] and info["index_of_first_image"] == 1
     assert answer["parameters"]["steps"] == 50 and answer["parameters"]["seed"] == 1234

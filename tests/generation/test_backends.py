@@ -104,10 +104,20 @@ async def test_sd_webui_gives_each_image_its_own_seed_from_the_info_string() -> 
     )
     seeds = [output.seed for output in outputs]
     assert len(set(seeds)) == 3 and seeds == [seeds[0], seeds[0] + 1, seeds[0] + 2]  # type: ignore[operator]
-    # The grid A1111 puts first is skipped: three images of the size asked for.
     assert [image.size for image in pictures(outputs)] == [(768, 512)] * 3
     assert all(o.parameters["seed"] == o.seed and o.parameters["steps"] == 20 for o in outputs)
     assert {o.model for o in outputs} == {"sd_xl_base_1.0"}
+
+
+async def test_the_grid_a_saving_server_puts_first_is_skipped() -> None:
+    saving = dataclasses.replace(SD_STYLE, parameters={"save_images": True})
+    async with (
+        FakeSDWebUI() as fake,
+        backends(config(sd={"type": "sd_webui", "base_url": fake.base_url})) as b,
+    ):
+        outputs = await b.generate(request(saving, count=2, seed=5))
+    assert [o.seed for o in outputs] == [5, 6]
+    assert [image.size for image in pictures(outputs)] == [(768, 512)] * 2
 
 
 async def test_seed_policy_the_members_seed_then_the_styles_fixed_one() -> None:

@@ -112,3 +112,12 @@ async def test_a_copy_style_without_a_voice_guide_still_writes() -> None:
         )
     assert outputs[0].data.decode().startswith("# ")
     assert "Tone:" not in message_text(fake.requests[0].body["messages"][0])
+
+
+async def test_reasoning_models_get_no_temperature_others_a_varied_one() -> None:
+    reasoning = dataclasses.replace(STYLE, model="gpt-5-mini")
+    async with FakeOpenAI() as fake:
+        await write(fake, request(1))
+        await write(fake, dataclasses.replace(request(1), style=reasoning))
+    assert fake.requests[0].body["temperature"] == 0.8
+    assert "temperature" not in fake.requests[1].body
