@@ -102,13 +102,16 @@ PALETTE = (
 
 def draw_png(prompt: str, seed: int, width: int, height: int) -> bytes:
     """A picture of `prompt` and `seed`: a background and shapes whose colours and places come
-    from both, so a different seed (or prompt) gives a different image of the same size."""
+    from both, so a different seed (or prompt) gives a different image of the same size; never
+    one flat colour (the gatekeeper refuses blank images)."""
     digest = hashlib.sha256(f"{prompt}\x00{seed}".encode()).digest()
     rng = random.Random(digest)
-    image = Image.new("RGB", (width, height), PALETTE[digest[0] % len(PALETTE)])
+    background = PALETTE[digest[0] % len(PALETTE)]
+    image = Image.new("RGB", (width, height), background)
     pen = ImageDraw.Draw(image)
+    colours = [colour for colour in PALETTE if colour != background]  # never a blank picture
     for _ in range(3 + digest[1] % 6):
-        colour = PALETTE[rng.randrange(len(PALETTE))]
+        colour = colours[rng.randrange(len(colours))]
         x, y = rng.randrange(width), rng.randrange(height)
         radius = rng.randrange(max(2, min(width, height) // 12), max(3, min(width, height) // 3))
         box = (x - radius, y - radius, x + radius, y + radius)

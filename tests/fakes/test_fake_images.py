@@ -13,7 +13,7 @@ from openai import AsyncOpenAI
 from PIL import Image
 
 from bot.http import HttpClient, HttpPolicy, HttpStatusError
-from tests.fakes.images_server import FakeImages
+from tests.fakes.images_server import FakeImages, draw_png
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.sd_webui_server import FakeSDWebUI
 
@@ -173,3 +173,10 @@ async def test_sd_webui_refuses_wrong_types_unknown_models_and_missing_credentia
     assert wrong.status == 422 and wrong.json()["detail"][0]["loc"] == ["body", "steps"]
     assert unknown.status == 422
     assert [m["model_name"] for m in models] == list(fake.models)
+
+
+def test_a_drawn_picture_is_never_one_flat_colour() -> None:
+    for seed in range(200):
+        image = picture(draw_png("a fox", seed, 64, 48))
+        assert image.size == (64, 48)
+        assert len(image.getcolors(maxcolors=64) or ()) > 1, seed
