@@ -9,6 +9,7 @@ from typing import Protocol, runtime_checkable
 
 from bot.commands.options import ChannelRef
 from bot.commands.reply import Reply
+from bot.errors import UpstreamError
 from bot.events import ChatMessage
 
 
@@ -17,6 +18,15 @@ class Health:
     name: str
     ok: bool
     detail: str
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """A message the bot posted: where it is (Discord: the channel, thread or DM channel;
+    Telegram: the chat; the console: its channel) and its id there."""
+
+    channel_id: str
+    message_id: str
 
 
 class FrontEnd(Protocol):
@@ -28,12 +38,19 @@ class FrontEnd(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None
+    ) -> Sequence[MessageRef]:
         """Post to a channel unprompted (alerts, digests, nudges). `nonce` lets a platform that
-        supports it (Discord) return the earlier message instead of posting a second one."""
+        supports it (Discord) return the earlier message instead of posting a second one.
+        Returns the messages posted, in order (a long reply is split into several)."""
+        ...
 
-    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
-        """Send a member a direct message."""
+    async def post_direct(
+        self, user_id: str, reply: Reply, *, nonce: str | None = None
+    ) -> Sequence[MessageRef]:
+        """Send a member a direct message; returns the messages posted, as `post` does."""
+        ...
 
     async def space_of(self, channel: ChannelRef) -> str | None:
         """The guild or chat a channel belongs to, or None when the bot cannot see it."""
@@ -105,6 +122,27 @@ class RoleManager(Protocol):
     ) -> None: ...
 
 
+class MessageGone(UpstreamError):
+    """The message to edit is gone (deleted) or the platform no longer lets the bot edit it:
+    trying again will not help."""
+
+    def __init__(self, service: str, message: str) -> None:
+        super().__init__(service, message, retryable=False)
+
+
+@runtime_checkable
+class MessageEditor(Protocol):
+    """A front end that can change a message it posted (Discord, Telegram; the console prints
+    the new text as an update)."""
+
+    async def edit_message(self, message: MessageRef, reply: Reply) -> None:
+        """Replace the message's text (and embeds, buttons) with the reply, rendered as ONE
+        message: a revision longer than that is cut, and files are not changed. Editing to
+        what the message already says succeeds. Raises MessageGone when the message was
+        deleted or can no longer be edited, UpstreamError when the platform failed."""
+        ...
+
+
 class FrontEnds:
     """The front ends this process serves, by platform."""
 
@@ -131,6 +169,10 @@ class FrontEnds:
     def thread_starter(self, platform: str) -> ThreadStarter | None:
         frontend = self._by_platform.get(platform)
         return frontend if isinstance(frontend, ThreadStarter) else None
+
+    def message_editor(self, platform: str) -> MessageEditor | None:
+        frontend = self._by_platform.get(platform)
+        return frontend if isinstance(frontend, MessageEditor) else None
 
     def channel_finder(self, platform: str) -> ChannelFinder | None:
         frontend = self._by_platform.get(platform)

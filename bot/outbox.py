@@ -21,6 +21,9 @@ first message opens a post (through the front end's ThreadStarter), the thread i
 `outbox_thread` with that message's "delivered" mark, and later messages of the topic are posted
 in it; where the channel is no forum, they are posted in the channel.
 
+A delivered post keeps the platform's ids of its messages, and `revise` edits it later, through
+the same rows, order and failure reports (see outbox_edits).
+
 Role changes (`enqueue_role`) go the same way, to the member's role on a platform: delivered once
 through the front end's RoleManager, in order per member and role, and recorded in `role_change`
 (who, what, why, when, whether done). A Telegram grant yields an invite link to a gated group:
@@ -48,8 +51,10 @@ from bot.clock import Clock
 from bot.commands.options import ChannelRef
 from bot.commands.reply import Link, Reply, Tone, reply_from_data, reply_to_data
 from bot.errors import UpstreamError
-from bot.frontend import FrontEnd, FrontEnds
+from bot.frontend import FrontEnd, FrontEnds, MessageGone, MessageRef
 from bot.locks import NamedLocks
+from bot.outbox_edits import deliver_revision, store_revision
+from bot.outbox_edits import row_key as make_row_key
 from bot.outbox_forget import FORGET_AFTER, forget_member, scrub_role_change
 from bot.storage.database import Database
 from bot.storage.models import (
@@ -203,7 +208,7 @@ class Outbox:
         purpose = to.setting if isinstance(to, ToChannelSetting) else type(to).__name__
         added = 0
         for platform, destination in targets:
-            row_key = _row_key(key, platform, destination)
+            row_key = make_row_key(key, platform, destination)
             known = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key))
             if known.first() is not None:
                 continue
@@ -240,7 +245,7 @@ class Outbox:
         if forget_after:
             key = FORGET_AFTER + key
         destination = f"role:{change.space_id}/{change.user_id}/{change.role_id}"
-        row_key = _row_key(key, change.platform, destination)
+        row_key = make_row_key(key, change.platform, destination)
         known = await session.exec(select(OutboxMessage.id).where(OutboxMessage.key == row_key))
         if known.first() is not None:
             return 0
@@ -276,6 +281,19 @@ class Outbox:
         )
         event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
         return 1
+
+    async def revise(
+        self, session: AsyncSession, key: str, reply: Reply, *, final: bool = False
+    ) -> int:
+        """Edit, in the caller's transaction, the message posted (or still to be posted) under
+        `key`, so that it says `reply`: after the post, in order with what else goes there;
+        the last of several revisions waiting wins; `final` drops any revision after it.
+        Returns how many revisions were stored (0: no such post, it failed, it says this
+        already, or a final revision came first). See outbox_edits."""
+        added = await store_revision(session, self._clock, key=key, reply=reply, final=final)
+        if added:
+            event.listen(session.sync_session, "after_commit", self._on_commit, once=True)
+        return added
 
     def _on_commit(self, _session: object) -> None:
         self._stored += 1
@@ -433,7 +451,12 @@ class Outbox:
                 try:
                     then = await self._post(frontend, row)
                 except UpstreamError as exc:
-                    await self._record_failure(row, str(exc), permanent=not exc.retryable)
+                    await self._record_failure(
+                        row,
+                        str(exc),
+                        permanent=not exc.retryable,
+                        at_once=isinstance(exc, MessageGone),
+                    )
                     return delivered  # later messages wait, so they arrive in order
                 except Exception as exc:  # a bug in a front end must not stop the outbox
                     log.exception("outbox: posting failed", extra={"message_id": row_id})
@@ -445,11 +468,16 @@ class Outbox:
 
     async def _post(self, frontend: FrontEnd, row: OutboxMessage) -> Followup | None:
         """Deliver one row; what must be stored with its "delivered" mark comes back."""
+        if row.edit_of is not None:
+            state, note, edited = await deliver_revision(
+                self._db, self._frontends, row, reply_from_data(row.reply)
+            )
+            return _posted(row.id, edited, state, note)
         if row.destination.startswith("thread:"):
             return await self._post_in_thread(frontend, row)
         if not row.destination.startswith("role:"):
-            await _post(frontend, row)
-            return None
+            posted = await _post(frontend, row)
+            return _posted(row.id, posted)
         async with self._db.read() as session:
             found = await session.exec(
                 select(RoleChangeRecord).where(RoleChangeRecord.key == row.key)
@@ -485,8 +513,8 @@ class Outbox:
             )
             thread_id = found.first()
         if thread_id is not None:
-            await frontend.post(ChannelRef(row.platform, thread_id), reply, nonce=nonce)
-            return None
+            posted = await frontend.post(ChannelRef(row.platform, thread_id), reply, nonce=nonce)
+            return _posted(row.id, _as_ids(posted))
         starter = self._frontends.thread_starter(row.platform)
         name = str(row.reply.get("thread_name") or reply.title or "Announcements")
         thread = (
@@ -495,13 +523,22 @@ class Outbox:
             else None
         )
         if thread is None:
-            await frontend.post(channel, reply, nonce=nonce)
-            return None
-        return functools.partial(self._thread_opened, row.platform, row.destination, thread.id)
+            posted = await frontend.post(channel, reply, nonce=nonce)
+            return _posted(row.id, _as_ids(posted))
+        return functools.partial(
+            self._thread_opened, row.id, row.platform, row.destination, thread.id
+        )
 
     async def _thread_opened(
-        self, platform: str, destination: str, thread_id: str, session: AsyncSession
+        self,
+        row_id: int | None,
+        platform: str,
+        destination: str,
+        thread_id: str,
+        session: AsyncSession,
     ) -> None:
+        # A forum post's first message has the thread's id.
+        await _record_posted(row_id, [[thread_id, thread_id]], DELIVERED, "", session)
         session.add(
             OutboxThread(
                 platform=platform,
@@ -565,8 +602,12 @@ class Outbox:
                 await self._clock.sleep(delay)
                 delay = min(delay * 2, 10.0)
 
-    async def _record_failure(self, row: OutboxMessage, error: str, *, permanent: bool) -> None:
-        limit = REFUSED_ATTEMPTS if permanent else FAULT_ATTEMPTS
+    async def _record_failure(
+        self, row: OutboxMessage, error: str, *, permanent: bool, at_once: bool = False
+    ) -> None:
+        """Retry later, or give up and report; `at_once`: no try will ever succeed (the
+        message to edit is gone)."""
+        limit = 1 if at_once else REFUSED_ATTEMPTS if permanent else FAULT_ATTEMPTS
         try:
             async with self._db.transaction() as session:
                 stored = await session.get(OutboxMessage, row.id)
@@ -610,13 +651,14 @@ class Outbox:
         if failed.key.startswith(REPORT_PREFIX):
             return
         title = reply_from_data(failed.reply).title or "a message"
+        what = "An edit of a post" if failed.edit_of is not None else "A post"
         hint = (
             f" Check the bot's access there, or choose another with /config set {failed.purpose}."
             if failed.destination.startswith("channel:") and failed.purpose.endswith("_channel")
             else ""
         )
         report = Reply(
-            title="A post could not be delivered",
+            title=f"{what} could not be delivered",
             body=f"“{title}” for {where} failed after {failed.attempts} tries: "
             f"{failed.last_error}.{hint}",
             tone=Tone.WARNING,
@@ -675,19 +717,37 @@ class Outbox:
             await asyncio.wait(list(self._inflight), timeout=CLOSE_WAIT_SECONDS)
 
 
-async def _post(frontend: FrontEnd, row: OutboxMessage) -> None:
+async def _post(frontend: FrontEnd, row: OutboxMessage) -> list[list[str]]:
     reply = reply_from_data(row.reply)
     kind, _, target = row.destination.partition(":")
     nonce = nonce_for(row.key)
     if kind == "dm":
-        await frontend.post_direct(target, reply, nonce=nonce)
+        posted = await frontend.post_direct(target, reply, nonce=nonce)
     else:
-        await frontend.post(ChannelRef(row.platform, target), reply, nonce=nonce)
+        posted = await frontend.post(ChannelRef(row.platform, target), reply, nonce=nonce)
+    return _as_ids(posted)
 
 
-def _row_key(key: str, platform: str, destination: str) -> str:
-    full = f"{key}|{platform}:{destination}"
-    if len(full) <= 255:
-        return full
-    digest = hashlib.sha256(full.encode()).hexdigest()
-    return f"{full[:190]}…{digest}"
+def _as_ids(posted: Iterable[MessageRef] | None) -> list[list[str]]:
+    return [[ref.channel_id, ref.message_id] for ref in posted or ()]
+
+
+def _posted(
+    row_id: int | None, posted: list[list[str]], state: str = DELIVERED, note: str = ""
+) -> Followup:
+    return functools.partial(_record_posted, row_id, posted, state, note)
+
+
+async def _record_posted(
+    row_id: int | None, posted: list[list[str]], state: str, note: str, session: AsyncSession
+) -> None:
+    """With the "delivered" mark: where the post landed; for a revision, what became of it
+    (skipped, or failed for a post never delivered: reported with that post already)."""
+    if row_id is None:
+        return
+    row = await session.get(OutboxMessage, row_id)
+    if row is None:
+        return
+    row.posted, row.state, row.last_error = posted, state, note[:500]
+    if state != DELIVERED:
+        row.delivered_at = None

@@ -2,11 +2,11 @@
 it stood for is done.
 
 Done role changes (delivered or failed) name "a forgotten member" instead, under a key hashed
-from the old one; their direct messages already delivered are deleted (delivered, a row only
-kept it from being sent twice). Role changes still pending when the member asked are cancelled,
-except those enqueued by the forgetting itself (taking back what rules gave): those carry
-`FORGET_AFTER` in their key, are delivered with the member's id, then forgotten the same way
-(see `Outbox._role_done` and `Outbox._record_failure`).
+from the old one; their direct messages already delivered (or revisions skipped) are deleted
+(delivered, a row only kept it from being sent twice). Role changes still pending when the
+member asked are cancelled, except those enqueued by the forgetting itself (taking back what
+rules gave): those carry `FORGET_AFTER` in their key, are delivered with the member's id, then
+forgotten the same way (see `Outbox._role_done` and `Outbox._record_failure`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bot.storage.models import OutboxMessage, RoleChangeRecord
 
 FORGET_AFTER = "forget-after:"
 FORGOTTEN = "forgotten"
-PENDING, DELIVERED = "pending", "delivered"
+PENDING, DELIVERED, SKIPPED = "pending", "delivered", "skipped"
 
 
 def forgotten_key(key: str) -> str:
@@ -58,7 +58,7 @@ async def forget_member(
             col(OutboxMessage.platform) == platform,
             col(OutboxMessage.community_id) == community_id,
             col(OutboxMessage.destination) == f"dm:{user_id}",
-            col(OutboxMessage.state) == DELIVERED,
+            col(OutboxMessage.state).in_((DELIVERED, SKIPPED)),
         )
     )
     return changed + int(delivered_dms.rowcount or 0)

@@ -24,7 +24,7 @@ from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, Tone, error_reply
 from bot.commands.sanitize import visible
 from bot.errors import UserError
-from bot.frontend import Health
+from bot.frontend import Health, MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +87,8 @@ class ConsoleFrontEnd:
         self._community = app.settings.console.community
         self._stopped = asyncio.Event()
         self._commands_run = 0
+        # Messages posted unprompted, numbered so that an edit can name the one it changes.
+        self._posted = 0
 
     async def run(self) -> None:
         """Answer each line until the input ends or `stop` is called."""
@@ -177,11 +179,28 @@ class ConsoleFrontEnd:
     async def stop(self) -> None:
         self._stopped.set()
 
-    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         self._print(render_console(reply, heading=f"posted to #{channel.display or channel.id}"))
+        return [self._number(channel.id)]
 
-    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post_direct(
+        self, user_id: str, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         self._print(render_console(reply, heading=f"direct message to {user_id}"))
+        return [self._number(f"dm:{user_id}")]
+
+    async def edit_message(self, message: MessageRef, reply: Reply) -> None:
+        """A terminal cannot change what it printed: the new text follows, marked as an update
+        of the earlier post."""
+        kind, _, target = message.channel_id.partition(":")
+        where = f"direct message to {target}" if kind == "dm" and target else f"post to #{kind}"
+        self._print(render_console(reply, heading=f"update of an earlier {where}"))
+
+    def _number(self, channel_id: str) -> MessageRef:
+        self._posted += 1
+        return MessageRef(channel_id, str(self._posted))
 
     async def space_of(self, channel: ChannelRef) -> str | None:
         # The console is the local community's one channel.

@@ -13,6 +13,7 @@ import inspect
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import replace
 from typing import Any, cast
 
 import discord
@@ -32,7 +33,7 @@ from bot.commands.reply import Reply, error_reply
 from bot.commands.spec import CommandSpec, Param
 from bot.errors import UpstreamError, UserError
 from bot.events import ChatMessage, MemberJoined
-from bot.frontend import Health
+from bot.frontend import Health, MessageGone, MessageRef
 from bot.settings import DiscordSettings
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,9 @@ class DiscordFrontEnd:
         shards = f", {self._settings.shards} shards" if self._settings.shards > 1 else ""
         return Health("discord", True, f"{len(self.client.guilds)} guilds{shards}, gateway {ping}")
 
-    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         try:
             target = self.client.get_channel(int(channel.id))
             if target is None:
@@ -265,7 +268,7 @@ class DiscordFrontEnd:
                 raise UpstreamError(
                     "Discord", f"channel {channel.id} cannot receive messages", retryable=False
                 )
-            await _send_all(target.send, reply, nonce, self._forms)
+            return await _send_all(target.send, reply, nonce, self._forms)
         except discord.HTTPException as exc:
             raise _posting_failed(f"posting to channel {channel.id}", exc) from exc
 
@@ -294,13 +297,32 @@ class DiscordFrontEnd:
         except discord.HTTPException as exc:
             raise _posting_failed(f"opening a post in forum {channel.id}", exc) from exc
 
-    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post_direct(
+        self, user_id: str, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         try:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
             channel = user.dm_channel or await user.create_dm()
-            await _send_all(channel.send, reply, nonce, self._forms)
+            return await _send_all(channel.send, reply, nonce, self._forms)
         except discord.HTTPException as exc:
             raise _posting_failed(f"a direct message to {user_id}", exc) from exc
+
+    async def edit_message(self, message: MessageRef, reply: Reply) -> None:
+        """PATCH /channels/{channel}/messages/{id}: the reply's first message (embed, mention
+        line, buttons); its files are not sent."""
+        rendered = discord_render.render(replace(reply, files=()), self._forms)[0]
+        kwargs = _message_kwargs(reply, rendered, first=True)
+        kwargs.setdefault("content", None)  # no mention line now: remove the earlier one
+        kwargs.setdefault("view", None)  # no buttons now: remove the earlier ones
+        target = self.client.get_partial_messageable(int(message.channel_id))
+        try:
+            await target.get_partial_message(int(message.message_id)).edit(**kwargs)
+        except discord.NotFound as exc:
+            raise MessageGone("Discord", f"message {message.message_id} is gone: {exc}") from exc
+        except discord.Forbidden as exc:
+            raise MessageGone("Discord", f"cannot edit {message.message_id}: {exc}") from exc
+        except discord.HTTPException as exc:
+            raise _posting_failed(f"editing message {message.message_id}", exc) from exc
 
     async def space_of(self, channel: ChannelRef) -> str | None:
         if not channel.id.isdigit():
@@ -445,7 +467,8 @@ async def _send_all(
     reply: Reply,
     nonce: str | None = None,
     forms: FormBook | None = None,
-) -> None:
+) -> list[MessageRef]:
+    posted = []
     for index, message in enumerate(discord_render.render(reply, forms)):
         kwargs = _message_kwargs(reply, message, first=index == 0)
         if nonce is not None:
@@ -453,11 +476,14 @@ async def _send_all(
             # instead of creating a second one within its window.
             kwargs["nonce"] = nonce if index == 0 else _part_nonce(nonce, index)
         try:
-            await send(**kwargs)
+            sent = await send(**kwargs)
         except discord.NotFound as exc:
             if nonce is None or exc.code != UNKNOWN_MESSAGE:
                 raise
             # The earlier post with this nonce went out and a moderator deleted it: delivered.
+            continue
+        posted.append(MessageRef(str(sent.channel.id), str(sent.id)))
+    return posted
 
 
 def _part_nonce(nonce: str, index: int) -> str:

@@ -51,7 +51,7 @@ from bot.commands.registry import parse_command_line
 from bot.commands.reply import Reply, error_reply
 from bot.errors import UpstreamError, UserError
 from bot.events import MemberJoined
-from bot.frontend import Health
+from bot.frontend import Health, MessageGone, MessageRef
 from bot.settings import TelegramSettings
 
 log = logging.getLogger(__name__)
@@ -158,19 +158,48 @@ class TelegramFrontEnd:
             return Health("telegram", False, "not polling")
         return Health("telegram", True, f"polling as @{self.application.bot.username}")
 
-    async def post(self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post(
+        self, channel: ChannelRef, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         # The Bot API has no idempotency key; the outbox's lock and record keep posts single.
         try:
             chat_id, topic = split_channel(channel.id)
-            await self._send(chat_id, reply, topic=topic)
+            return await self._send(chat_id, reply, topic=topic)
         except TelegramError as exc:
             raise _posting_failed(f"posting to chat {channel.id}", exc) from exc
 
-    async def post_direct(self, user_id: str, reply: Reply, *, nonce: str | None = None) -> None:
+    async def post_direct(
+        self, user_id: str, reply: Reply, *, nonce: str | None = None
+    ) -> list[MessageRef]:
         try:
-            await self._send(int(user_id), reply)
+            return await self._send(int(user_id), reply)
         except TelegramError as exc:
             raise _posting_failed(f"a direct message to {user_id}", exc) from exc
+
+    async def edit_message(self, message: MessageRef, reply: Reply) -> None:
+        """editMessageText with the reply's first HTML chunk and its keyboard. The first
+        message of a post is always text (files follow it as documents), so a caption never
+        needs editing; the reply's files are not sent."""
+        chunk = telegram_render.render(reply)[0]
+        try:
+            await self.application.bot.edit_message_text(
+                chunk,
+                chat_id=int(message.channel_id),
+                message_id=int(message.message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=self._markup(reply),
+                disable_web_page_preview=True,
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message:
+                return  # it says this already: an edit repeated after a crash
+            if any(gone in exc.message.lower() for gone in _GONE):
+                raise MessageGone("Telegram", f"message {message.message_id}: {exc}") from exc
+            raise _posting_failed(f"editing message {message.message_id}", exc) from exc
+        except Forbidden as exc:
+            raise MessageGone("Telegram", f"message {message.message_id}: {exc}") from exc
+        except TelegramError as exc:
+            raise _posting_failed(f"editing message {message.message_id}", exc) from exc
 
     async def space_of(self, channel: ChannelRef) -> str | None:
         """A Telegram chat is its own space (and its topics'): it must be a chat the bot is in."""
@@ -461,10 +490,12 @@ class TelegramFrontEnd:
         reply_to: Message | None = None,
         edit: Message | None = None,
         topic: int | None = None,
-    ) -> None:
+    ) -> list[MessageRef]:
+        """Returns the messages sent (an edited one included), in order."""
         bot = self.application.bot
         chunks = telegram_render.render(reply)
         markup = self._markup(reply)
+        sent: list[Message] = []
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
             if index == 0 and edit is not None:
@@ -475,8 +506,9 @@ class TelegramFrontEnd:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup if last else None,
                 )
+                sent.append(edit)
                 continue
-            await bot.send_message(
+            message = await bot.send_message(
                 chat_id,
                 chunk,
                 parse_mode=ParseMode.HTML,
@@ -485,13 +517,16 @@ class TelegramFrontEnd:
                 disable_web_page_preview=True,
                 message_thread_id=topic,
             )
+            sent.append(message)
         for attachment in reply.files:
-            await bot.send_document(
+            document = await bot.send_document(
                 chat_id,
                 InputFile(attachment.data, filename=attachment.filename),
                 caption=attachment.description[:1024] or None,
                 message_thread_id=topic,
             )
+            sent.append(document)
+        return [MessageRef(str(m.chat_id), str(m.message_id)) for m in sent]
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
         layout = telegram_render.keyboard(reply)
@@ -553,6 +588,10 @@ def _role_failed(what: str, exc: TelegramError) -> UpstreamError:
             retryable=False,
         )
     return UpstreamError("Telegram", f"{what} failed: {exc}")
+
+
+# What the Bot API says when a message cannot be edited any more (deleted; not the bot's).
+_GONE = ("message to edit not found", "message can't be edited", "no text in the message")
 
 
 def _posting_failed(what: str, exc: TelegramError) -> UpstreamError:

@@ -47,7 +47,13 @@ class OutboxMessage(SQLModel, table=True):
     """One post to one destination, stored in the transaction that caused it and delivered once.
 
     `key` is the feature's idempotency key plus the destination: the same cause stored twice
-    adds nothing. `state` is pending, delivered or failed (after its retries ran out)."""
+    adds nothing. `state` is pending, delivered or failed (after its retries ran out), or
+    skipped (a revision a later one replaced before it was sent).
+
+    A revision (`Outbox.revise`) is a row too, to the same destination: `edit_of` names the
+    row whose posted message it edits, and `final_edit` drops any revision after it. `posted`
+    is where a delivered post landed: [channel id, message id] per message, in order
+    (migration 0024_outbox_edits)."""
 
     __tablename__ = "outbox_message"
 
@@ -66,6 +72,11 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = timestamp()
     next_attempt_at: datetime = timestamp()
     delivered_at: datetime | None = timestamp(default=None, nullable=True)
+    edit_of: int | None = Field(default=None, index=True)
+    final_edit: bool = False
+    posted: list[list[str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 def as_utc(moment: datetime | None) -> datetime | None:

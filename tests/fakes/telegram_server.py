@@ -35,6 +35,8 @@ Inbound (queue updates for getUpdates; each returns ``Queued(update_id, message_
     The bot's sends take ``message_thread_id`` (400 "message thread not found" otherwise), and
     a reply lands in the topic of the message it answers.
     ``edit_text(chat, message_id, user, text)`` (an ``edited_message``),
+    ``delete(chat, message_id)`` (a moderator deletes a message: no update, as in the Bot API;
+    the bot's editMessageText then gets 400 "message to edit not found"),
     ``press_button(chat, message_id, user, data)`` (a ``callback_query``; the button must exist).
     ``chat`` is a :class:`FakeChat` or an id; ``user`` a :class:`FakeUser`, a name or an id.
 
@@ -805,6 +807,12 @@ class FakeTelegram:
             stored.payload["entities"] = entities
         return Queued(self._queue("edited_message", stored.payload), message_id)
 
+    def delete(self, chat: FakeChat | int, message_id: int) -> None:
+        """A moderator deletes a message (the bot is not told: the Bot API sends no update)."""
+        chat_id = self._chat(chat).id
+        self._find(chat_id, message_id, "message not found")
+        del self._messages[chat_id][message_id]
+
     def press_button(
         self, chat: FakeChat | int, message_id: int, user: FakeUser | str | int, data: str
     ) -> Queued:
@@ -1193,6 +1201,8 @@ class FakeTelegram:
 
     def _m_editMessageText(self, params: JSON) -> JSON:
         stored = self._edit_target(params)
+        if "text" not in stored.payload:  # a document or photo: its caption is edited instead
+            raise ApiError(400, "Bad Request: there is no text in the message to edit")
         plain, entities = self._text(params)
         # Omitting reply_markup removes the inline keyboard, as in Telegram.
         markup = self._check_markup(params.get("reply_markup"))
