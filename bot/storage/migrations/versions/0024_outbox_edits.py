@@ -1,7 +1,7 @@
 """The outbox edits what it posted: where each post landed, and revisions of it.
 
 Revision ID: 0024_outbox_edits
-Revises: 0019_treasury_digest
+Revises: 0022_generation_provenance
 Create Date: 2026-12-01
 
 `posted` keeps the platform's ids of a delivered post's messages; a revision is an outbox row
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024_outbox_edits"
-down_revision = "0019_treasury_digest"
+down_revision = "0022_generation_provenance"
 branch_labels = None
 depends_on = None
 
