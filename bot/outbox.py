@@ -42,7 +42,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import event
+from sqlalchemy import String, cast, event
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -681,6 +681,32 @@ class Outbox:
         """/forget, in its transaction: the outbox's records stop naming the member (see
         outbox_forget); returns how many rows changed."""
         return await forget_member(session, community_id, platform, user_id)
+
+    async def posted_as(
+        self, platform: str, message_id: str, channel_id: str | None = None
+    ) -> list[Reply]:
+        """The replies delivered as this message (a message link's target), newest first; the
+        channel may be unknown (a Telegram link naming a public chat by its name)."""
+        needle = f'"{message_id}"'
+        async with self._db.read() as session:
+            found = await session.exec(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.platform == platform,
+                    OutboxMessage.state == DELIVERED,
+                    cast(OutboxMessage.posted, String).contains(needle),
+                )
+                .order_by(col(OutboxMessage.id).desc())
+            )
+            rows = list(found.all())
+        return [
+            reply_from_data(row.reply)
+            for row in rows
+            if any(
+                len(ids) == 2 and ids[1] == message_id and channel_id in (None, ids[0])
+                for ids in row.posted
+            )
+        ]
 
     async def backlog(self) -> Backlog:
         async with self._db.read() as session:
