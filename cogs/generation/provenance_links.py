@@ -25,20 +25,20 @@ _HASH = re.compile(r"^(?:0x)?[0-9a-fA-F]{64}$")
 
 
 @dataclass(frozen=True)
-class MessageRef:
+class MessageLink:
     platform: str
     channel_id: str | None  # None when the link names the chat only by its public name
     message_id: str
 
 
-def parse_message_link(text: str) -> MessageRef | None:
+def parse_message_link(text: str) -> MessageLink | None:
     text = text.strip().strip("<>")
     if found := _DISCORD.match(text):
-        return MessageRef("discord", found["channel"], found["message"])
+        return MessageLink("discord", found["channel"], found["message"])
     if found := _TELEGRAM_PRIVATE.match(text):
-        return MessageRef("telegram", f"-100{found['chat']}", found["message"])
+        return MessageLink("telegram", f"-100{found['chat']}", found["message"])
     if found := _TELEGRAM_PUBLIC.match(text):
-        return MessageRef("telegram", None, found["message"])
+        return MessageLink("telegram", None, found["message"])
     return None
 
 

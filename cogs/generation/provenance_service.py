@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.commands.reply import Attachment
 from bot.context import FeatureContext
 from bot.errors import ConfigError, UserError
+from bot.outbox import Outbox
 from bot.storage.database import Database
 from chain.anchor import Anchored, check_anchor, send_anchor
 from chain.eip191 import BadKey, address_of, same_address
@@ -34,6 +35,7 @@ from cogs.generation.provenance import (
     ProvenanceRecord,
     RecordRequester,
     SignedRecord,
+    read_document,
     record_digest,
     sha256_hex,
     sign_record,
@@ -42,7 +44,7 @@ from cogs.generation.provenance import (
 )
 from cogs.generation.provenance_c2pa import C2paCredentials, C2paUnavailable, embed, read
 from cogs.generation.provenance_config import ProvenanceConfig
-from cogs.generation.provenance_links import MessageRef
+from cogs.generation.provenance_links import MessageLink
 from cogs.generation.provenance_models import GenerationProvenance
 from summarizer.generation import IMAGE_PNG, GeneratedOutput
 
@@ -102,8 +104,10 @@ class Provenance:
         transport: Transport | None,
         clock: Clock,
         version: str,
+        outbox: Outbox | None = None,
     ) -> None:
         self._db = db
+        self._outbox = outbox
         self.config = config
         self._transport = transport
         self._clock = clock
@@ -128,7 +132,7 @@ class Provenance:
         """The service for a feature's lifespan; a bad key or certificate stops the start with
         the configuration key to fix (the key itself is never shown)."""
         try:
-            return cls(ctx.db, config, ctx.http, ctx.clock, ctx.version)
+            return cls(ctx.db, config, ctx.http, ctx.clock, ctx.version, ctx.outbox)
         except BadKey as exc:
             raise ConfigError("generation.provenance.signing_key_env", str(exc)) from exc
         except (C2paUnavailable, OSError) as exc:
@@ -259,7 +263,7 @@ class Provenance:
         await session.flush()
         return replace(sealed_of(row), notes=tuple(notes))
 
-    async def record_posted(self, sha256: str, message: MessageRef) -> None:
+    async def record_posted(self, sha256: str, message: MessageLink) -> None:
         """Remember where an output was posted, so a link to that message finds its record."""
         async with self._db.transaction() as session:
             row = await session.get(GenerationProvenance, sha256)
@@ -299,8 +303,10 @@ class Provenance:
             )
             return found.first()
 
-    async def find_posted(self, message: MessageRef) -> list[GenerationProvenance]:
-        """The records of the outputs posted in one message, in their order in the job."""
+    async def find_posted(self, message: MessageLink) -> list[GenerationProvenance]:
+        """The records of the outputs posted in one message, in their order in the job: those
+        recorded with `record_posted`, else those whose provenance.json the outbox delivered
+        as that message."""
         query = select(GenerationProvenance).where(
             GenerationProvenance.platform == message.platform,
             GenerationProvenance.message_id == message.message_id,
@@ -309,7 +315,24 @@ class Provenance:
             query = query.where(GenerationProvenance.channel_id == message.channel_id)
         async with self._db.read() as session:
             found = await session.exec(query.order_by(col(GenerationProvenance.output_index)))
-            return list(found.all())
+            rows = list(found.all())
+        if rows or self._outbox is None:
+            return rows
+        hashes: list[str] = []
+        for reply in await self._outbox.posted_as(
+            message.platform, message.message_id, message.channel_id
+        ):
+            for attached in reply.files:
+                if attached.filename != PROVENANCE_FILE:
+                    continue
+                try:
+                    digest = str(read_document(attached.data).record.get("sha256", ""))
+                except ValueError:
+                    continue
+                if digest and digest not in hashes:
+                    hashes.append(digest)
+        posted = [row for digest in hashes if (row := await self.find(digest)) is not None]
+        return sorted(posted, key=lambda row: (row.job_id, row.output_index))
 
     # -- verifying ---------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from cogs.generation.provenance import canonical_json, read_document, record_digest, sha256_hex
 from cogs.generation.provenance_c2pa import read
-from cogs.generation.provenance_links import MessageRef, parse_message_link
+from cogs.generation.provenance_links import MessageLink, parse_message_link
 from cogs.generation.provenance_models import GenerationProvenance
 from tests.generation.provenance_support import (
     BOT_KEY,
@@ -212,22 +212,22 @@ async def test_a_message_link_finds_what_was_posted_in_it(db_url: str, tmp_path:
         sealed = await provenance.seal(copy_request(), copy_output(), job_id="9", index=0)
         link = "https://discord.com/channels/111/222/333"
         ref = parse_message_link(link)
-        assert ref == MessageRef("discord", "222", "333")
+        assert ref == MessageLink("discord", "222", "333")
         assert await provenance.find_posted(ref) == []
         await provenance.record_posted(sealed.sha256, ref)
         assert [r.sha256 for r in await provenance.find_posted(ref)] == [sealed.sha256]
-        elsewhere = MessageRef("discord", "999", "333")
+        elsewhere = MessageLink("discord", "999", "333")
         assert await provenance.find_posted(elsewhere) == []
 
 
 def test_message_links_of_each_platform() -> None:
-    assert parse_message_link("https://ptb.discord.com/channels/1/2/3/") == MessageRef(
+    assert parse_message_link("https://ptb.discord.com/channels/1/2/3/") == MessageLink(
         "discord", "2", "3"
     )
-    assert parse_message_link("<https://t.me/c/1234567/89>") == MessageRef(
+    assert parse_message_link("<https://t.me/c/1234567/89>") == MessageLink(
         "telegram", "-1001234567", "89"
     )
-    assert parse_message_link("https://t.me/our_dao/89") == MessageRef("telegram", None, "89")
+    assert parse_message_link("https://t.me/our_dao/89") == MessageLink("telegram", None, "89")
     assert parse_message_link("https://example.org/channels/1/2/3") is None
 
 

@@ -21,14 +21,17 @@ from bot.commands.caller import Caller, Role, Space
 from bot.commands.dispatch import CommandRequest, Outcome
 from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
+from bot.commands.reply import Attachment, Reply
 from bot.context import FeatureContext
 from bot.errors import ConfigError
 from bot.features import Feature, config_models
+from bot.outbox import ToChannel
 from bot.settings import build_settings
 from cogs.generation.provenance_commands import COMMANDS
 from cogs.generation.provenance_config import ProvenanceConfig
-from cogs.generation.provenance_links import MessageRef
+from cogs.generation.provenance_links import MessageLink
 from cogs.generation.provenance_service import Provenance
+from tests.fakes.discord_server import FakeDiscord
 from tests.generation.provenance_support import (
     BOT_KEY,
     MIGRATIONS,
@@ -41,6 +44,7 @@ from tests.generation.provenance_support import (
 )
 from tests.support.anvil import Anvil
 from tests.support.apps import TEST_HTTP, available_features, feature_migrations, running_app
+from tests.support.frontends import discord_frontend
 from tests.support.sample_feature import sample_feature
 
 SINK = "0x000000000000000000000000000000000000dEaD"
@@ -71,9 +75,14 @@ def provtest_feature() -> Feature:
 
 @asynccontextmanager
 async def app_with(
-    tmp_path: Path, db_url: str, config: dict[str, Any], environ: dict[str, str]
+    tmp_path: Path,
+    db_url: str,
+    config: dict[str, Any],
+    environ: dict[str, str],
+    **sections: Any,
 ) -> AsyncIterator[App]:
     data = {
+        **sections,
         "data_dir": str(tmp_path / "data"),
         "database": {"url": db_url},
         "http": TEST_HTTP,
@@ -134,7 +143,7 @@ async def test_verify_by_hash_and_by_message_link(db_url: str, tmp_path: Path) -
         link = "https://discord.com/channels/111/222/333"
         unknown = await ask(app, f"/provtest verify {link}")
         assert not unknown.ok and "No generated output" in unknown.reply.body
-        await provenance.record_posted(sealed.sha256, MessageRef("discord", "222", "333"))
+        await provenance.record_posted(sealed.sha256, MessageLink("discord", "222", "333"))
         by_link = await ask(app, f"/provtest verify {link}")
         assert by_link.ok and by_link.reply.title == "Provenance verified"
 
@@ -233,3 +242,48 @@ async def test_a_bad_key_or_certificate_stops_the_start_without_showing_the_key(
     with pytest.raises(ConfigError, match="cannot read the C2PA certificate"):
         async with app_with(tmp_path, db_url, missing, {}):
             pass
+
+
+async def test_a_discord_message_link_finds_the_output_the_outbox_posted(
+    db_url: str, tmp_path: Path
+) -> None:
+    async with FakeDiscord() as fake:
+        community = {
+            "slug": "test-dao",
+            "name": "Test DAO",
+            "discord_guild_ids": [fake.guild.id],
+        }
+        environ = {"BOT_KEY": BOT_KEY}
+        async with (
+            app_with(
+                tmp_path, db_url, {"signing_key_env": "BOT_KEY"}, environ, communities=[community]
+            ) as app,
+            discord_frontend(app, fake),
+        ):
+            sealed = await host(app).seal(copy_request(), copy_output(), job_id="21", index=0)
+            found = await app.communities.by_slug("test-dao")
+            assert found is not None
+            channel = fake.channel("#general")
+            # What the job pipeline posts: the output and provenance.json, through the outbox.
+            async with app.db.transaction() as session:
+                await app.outbox.enqueue(
+                    session,
+                    key="generation:21:0",
+                    community_id=found.id,
+                    reply=Reply(
+                        title="Copy 1",
+                        body=sealed.file.decode(),
+                        files=(Attachment("copy.md", sealed.file), sealed.attachment()),
+                    ),
+                    to=ToChannel(ChannelRef("discord", str(channel.id))),
+                )
+            await app.outbox.drain()
+            [posted] = fake.channel_messages("#general")
+            link = f"https://discord.com/channels/{fake.guild.id}/{channel.id}/{posted['id']}"
+            outcome = await ask(app, f"/provtest verify {link}")
+            assert outcome.ok and outcome.reply.title == "Provenance verified"
+            fields = {f.name: f.value for f in outcome.reply.fields}
+            assert fields["SHA-256"] == f"`{sealed.sha256}`"
+            elsewhere = f"https://discord.com/channels/{fake.guild.id}/{channel.id}/1"
+            assert not (await ask(app, f"/provtest verify {elsewhere}")).ok
+    assert fake.unhandled == [] and fake.errors == []
