@@ -36,6 +36,11 @@ class GatekeeperConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     blocked_terms: tuple[str, ...] = ()  # blocked in every style, prompts and outputs
+    # The openai back end whose /v1/moderations (and chat, for critiques) to use; by default
+    # the style's own (a sd_webui back end has neither, so name one here for its styles).
+    moderation_backend: str | None = None
+    critique_backend: str | None = None
+    moderation_model: str = "omni-moderation-latest"
     max_prompt_chars: int = Field(default=1000, ge=1)
     max_image_bytes: int = Field(default=8 * 1024 * 1024, ge=1)
 
