@@ -95,16 +95,42 @@ def sections(digest: Digest) -> list[tuple[Section, list[DigestItem]]]:
     """The sections with items, in priority order. Coming up is in time order: sources rank
     their own items, but only time orders several sources' deadlines."""
     return [
-        (section, _soonest_first(items) if section is Section.COMING_UP else items)
+        (section, _soonest_first(items, digest) if section is Section.COMING_UP else items)
         for section, items in digest.sections()
     ]
 
 
-def _soonest_first(items: list[DigestItem]) -> list[DigestItem]:
-    """Items with a time in time order, in the places such items hold; an item without one (a
-    deadline that is a calendar day) keeps its place in its source's ranking."""
-    timed = iter(sorted((item for item in items if item.at is not None), key=_at))
+def _soonest_first(items: list[DigestItem], digest: Digest) -> list[DigestItem]:
+    """Items with a time in time order, in the places such items hold, what is due before what
+    is already waiting (a transaction queued days ago); an item without a time keeps its place
+    in its source's ranking."""
+    timed = iter(
+        sorted(
+            (item for item in items if item.at is not None),
+            key=lambda item: (_waiting(item, digest), _at(item)),
+        )
+    )
     return [next(timed) if item.at is not None else item for item in items]
+
+
+# Sections whose times say when something is due; a time before the digest's end there says
+# how long it has been waiting.
+TIMED = frozenset({Section.NEEDS_YOU, Section.COMING_UP})
+
+
+def _waiting(item: DigestItem, digest: Digest) -> bool:
+    if item.at is None or item.all_day or item.section not in TIMED:
+        return False
+    return item.at < digest.end
+
+
+def timing(item: DigestItem, digest: Digest, *, short: bool = False) -> str:
+    """When an item happened or is due: "Wed 2 Dec 09:28", or "waiting since Sat 28 Nov 15:27"
+    for something due that has been waiting since then."""
+    if item.at is None:
+        return ""
+    said = when(item.at, digest, short=short, all_day=item.all_day)
+    return f"waiting since {said}" if _waiting(item, digest) else said
 
 
 def _at(item: DigestItem) -> datetime:
@@ -117,7 +143,7 @@ def item_markdown(item: DigestItem, digest: Digest, *, with_time: bool = True) -
     if item.url:
         text += f" · [{link_label(item.url)}]({link_target(item.url)})"
     if with_time and item.at is not None:
-        text += f" · {when(item.at, digest, all_day=item.all_day)}"
+        text += f" · {timing(item, digest)}"
     return text
 
 

@@ -18,12 +18,14 @@ from bot.digest_parts import DigestItem, Section
 from cogs.digests.chart import activity_chart
 from cogs.digests.digest import Digest
 from cogs.digests.markdown import (
+    TIMED,
     community,
     full_markdown,
     item_markdown,
     link_target,
     one_line,
     sections,
+    timing,
     title,
     when,
 )
@@ -43,7 +45,6 @@ DISCORD_FIELD = 1024
 TELEGRAM_MARKDOWN = 3800 - FOOTER_RESERVE
 TELEGRAM_HTML = 4096 - FOOTER_RESERVE
 # Times matter for what is due: those sections show them in chat.
-_TIMED = {Section.NEEDS_YOU, Section.COMING_UP}
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -116,8 +117,8 @@ def _chat_line(item: DigestItem, digest: Digest) -> str:
         text = _clip(_plain(text), ITEM_CHARS)
     clipped = DigestItem(item.section, text, item.url, item.at, all_day=item.all_day)
     line = item_markdown(clipped, digest, with_time=False)
-    if item.at is not None and item.section in _TIMED:
-        line += f" · {when(item.at, digest, short=True, all_day=item.all_day)}"
+    if item.at is not None and item.section in TIMED:
+        line += f" · {timing(item, digest, short=True)}"
     return f"• {line}"
 
 
@@ -202,7 +203,7 @@ def _console(digest: Digest, files: tuple[Attachment, ...]) -> Reply:
             if item.url:
                 line += f" — {link_target(item.url)}"
             if item.at is not None:
-                line += f" · {when(item.at, digest, all_day=item.all_day)}"
+                line += f" · {timing(item, digest)}"
             lines.append(line)
         parts.append("\n".join(lines))
     return Reply(title=title(digest), body="\n\n".join(parts), files=files, footer=_footer([]))

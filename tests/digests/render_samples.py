@@ -29,10 +29,16 @@ def item(section: Section, n: int, text: str = "", *, rank: float | None = None)
         section,
         text or f"{section.heading} item {n}",
         url=f"https://forum.acme.org/t/topic-{section.value}/{n}",
-        at=START + timedelta(minutes=7 * n),
+        at=item_time(section, n),
         rank=-n if rank is None else rank,
         key=f"{section.value}:{n}",
     )
+
+
+def item_time(section: Section, n: int) -> datetime:
+    """What is due (Needs you now, Coming up) is due after the period; the rest happened in it."""
+    due = section in (Section.NEEDS_YOU, Section.COMING_UP)
+    return (END if due else START) + timedelta(minutes=7 * n)
 
 
 def big(per_section: int = 200, text_chars: int = 400) -> Digest:

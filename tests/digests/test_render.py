@@ -17,7 +17,7 @@ from bot.digest_parts import DigestItem, DigestPart, Reader, Section
 from cogs.digests.building import with_footer
 from cogs.digests.digest import Digest
 from cogs.digests.render import CHAT_ITEMS, FOOTER_RESERVE, digest_reply
-from tests.digests.render_samples import HOSTILE, START, big, digest, item, series
+from tests.digests.render_samples import END, HOSTILE, START, big, digest, item, item_time, series
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MASS_PING = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
@@ -65,7 +65,8 @@ def test_sections_come_in_priority_order_with_links_and_nothing_cut() -> None:
     )
     assert "Forum move" in debates[1]
     # What is due shows its time, in the reader's zone.
-    assert reply.fields[0].value.endswith("· Mon 09:21")
+    # What is due shows its time, in the reader's zone.
+    assert reply.fields[0].value.endswith("· Tue 09:21")
     assert reply.footer is not None and "Cut" not in reply.footer
     assert [f.filename for f in reply.files] == ["digest.md"]
 
@@ -150,7 +151,7 @@ def test_the_attached_markdown_has_every_item_with_its_link_and_time() -> None:
     for section in Section:
         assert f"## {section.heading} (50)" in full
         for n in range(50):
-            at = (START + timedelta(minutes=7 * n)).astimezone(BERLIN)
+            at = item_time(section, n).astimezone(BERLIN)
             link = f"(https://forum.acme.org/t/topic-{section.value}/{n})"
             assert f"{link} · {at:%a} {at.day} {at:%b %H:%M}" in full
     assert "[forum](https://forum.acme.org/t/topic-votes/3) · Mon 30 Nov 09:21" in full
@@ -233,7 +234,7 @@ def test_item_text_cannot_break_the_layout() -> None:
 def test_what_is_coming_up_soonest_comes_first() -> None:
     # A deadline without a time (a calendar day) keeps its place in its source's ranking.
     later = DigestItem(Section.COMING_UP, "Applications close", None, START + timedelta(days=4), 9)
-    sooner = DigestItem(Section.COMING_UP, "Vote ends", None, START + timedelta(hours=5), 1)
+    sooner = DigestItem(Section.COMING_UP, "Vote ends", None, END + timedelta(hours=5), 1)
     undated = DigestItem(Section.COMING_UP, "Audit some day", None, None, 5)
     d = digest(DigestPart("a", items=(later, undated)), DigestPart("b", items=(sooner,)))
     lines = digest_reply(d, "discord").fields[0].value.splitlines()
@@ -287,3 +288,13 @@ def test_a_calendar_day_shows_no_time_in_any_zone() -> None:
         line = digest_reply(d, "discord").fields[0].value
         assert line.endswith(" · Fri 4 Dec"), line
         assert "Applications close · Fri 4 Dec" in digest_reply(d, "console").body
+
+
+def test_something_due_that_has_waited_says_since_when_and_comes_after_what_is_due() -> None:
+    queued = DigestItem(Section.COMING_UP, "Safe tx 7 is queued", None, START - timedelta(days=2))
+    vote = DigestItem(Section.COMING_UP, "Vote ends", None, END + timedelta(hours=5))
+    lines = digest_reply(digest(DigestPart("a", items=(queued, vote))), "discord").fields[0].value
+    assert lines.splitlines() == [
+        "• Vote ends · Tue 14:00",
+        "• Safe tx 7 is queued · waiting since Sat 09:00",
+    ]
