@@ -654,7 +654,9 @@ class Outbox:
         what = "An edit of a post" if failed.edit_of is not None else "A post"
         hint = (
             f" Check the bot's access there, or choose another with /config set {failed.purpose}."
-            if failed.destination.startswith("channel:") and failed.purpose.endswith("_channel")
+            if failed.destination.startswith("channel:")
+            and failed.purpose.endswith("_channel")
+            and failed.edit_of is None  # an edit fails for the message, not the channel
             else ""
         )
         report = Reply(

@@ -249,6 +249,7 @@ async def test_a_deleted_message_fails_its_revision_at_once_and_is_reported(
         assert [m["embeds"][0]["title"] for m in reports] == [
             "An edit of a post could not be delivered"
         ] * 2
+        assert all("/config set" not in m["embeds"][0]["description"] for m in reports)
         backlog = await world.app.outbox.backlog()
         assert (backlog.waiting, backlog.failed) == (0, 2)
 
