@@ -1,0 +1,256 @@
+"""The job suite's world: the real app on SQLite or PostgreSQL with a clock the test sets, the
+console front end, styles, and a back end that draws real PNGs (or writes copy) and can be held,
+made to fail, and counted."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PIL import Image, ImageDraw
+from sqlmodel import col, select
+
+from bot.adapters.console import ConsoleFrontEnd
+from bot.app import App, open_app
+from bot.commands.caller import Caller, Space
+from bot.commands.dispatch import CommandRequest, Outcome
+from bot.commands.options import ChannelRef
+from bot.commands.registry import parse_command_line
+from bot.commands.spec import Role
+from bot.features import Feature
+from bot.storage.models import OutboxMessage
+from cogs.generation import lifespan_with
+from cogs.generation.contracts import GenerationRequest, Kind, Style, Voice
+from cogs.generation.jobs_pipeline import Pipeline
+from cogs.generation.jobs_runtime import Generation
+from cogs.generation.models import FINAL, GenerationJob, GenerationOutput
+from summarizer.generation import IMAGE_PNG, TEXT_MARKDOWN, GeneratedOutput, GenerationError
+from tests.support.apps import available_features, make_settings
+from tests.support.clock import ManualClock
+
+START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+POSTER = Style(
+    name="poster",
+    kind="image",
+    description="Bold flat posters",
+    backend="fake-images",
+    model="fake-diffusion",
+    licence="CC0-1.0",
+    prompt_prefix="flat poster, ",
+    max_count=4,
+    sizes=("256x256", "512x512"),
+)
+SKETCH = Style(
+    name="sketch",
+    kind="image",
+    description="Pencil sketches",
+    backend="slow-images",
+    model="fake-sketch",
+    licence="CC-BY-4.0",
+    max_count=2,
+    sizes=("256x256",),
+)
+VOICE = Style(
+    name="house",
+    kind="copy",
+    description="The DAO's voice",
+    backend="fake-copy",
+    model="fake-writer",
+    licence="CC0-1.0",
+    max_count=3,
+    voice=Voice(tone="warm, plain"),
+)
+
+
+@dataclass
+class Styles:
+    """The styles the tests use, as the styles part gives them."""
+
+    styles: tuple[Style, ...] = (POSTER, SKETCH, VOICE)
+
+    def get(self, name: str) -> Style | None:
+        return next((s for s in self.styles if s.name == name), None)
+
+    def default(self, kind: Kind) -> Style | None:
+        return next((s for s in self.styles if s.kind == kind), None)
+
+    def names(self, kind: Kind) -> Sequence[str]:
+        return [s.name for s in self.styles if s.kind == kind]
+
+
+def draw_png(seed: int, size: str) -> bytes:
+    width, height = (int(n) for n in size.split("x")) if size else (64, 64)
+    image = Image.new("RGB", (width, height), ((seed * 37) % 256, (seed * 91) % 256, 160))
+    ImageDraw.Draw(image).ellipse((8, 8, width - 8, height - 8), outline=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+@dataclass
+class FakeBackend:
+    """A back end made for the test: draws a PNG per image (copy: a short text), and can be held
+    (`hold`), made to fail (`failures`, raised in order), and counted (calls, peak at once)."""
+
+    configured: tuple[str, ...] = ("fake-images", "slow-images", "fake-copy")
+    failures: list[GenerationError] = field(default_factory=list)
+    hold: asyncio.Event | None = None
+    # Only calls after the first `hold_after` wait for `hold`.
+    hold_after: int = 0
+    calls: list[GenerationRequest] = field(default_factory=list)
+    started: int = 0
+    active: dict[str, int] = field(default_factory=dict)
+    peak: dict[str, int] = field(default_factory=dict)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def missing(self, style: Style) -> str | None:
+        if style.backend in self.configured:
+            return None
+        return f"No back end {style.backend!r}: add [generation.backends.{style.backend}]."
+
+    async def generate(self, request: GenerationRequest) -> Sequence[GeneratedOutput]:
+        backend = request.style.backend
+        self.started += 1
+        self.active[backend] = self.active.get(backend, 0) + 1
+        self.peak[backend] = max(self.peak.get(backend, 0), self.active[backend])
+        self.arrived.set()
+        try:
+            if self.hold is not None and self.started > self.hold_after:
+                await self.hold.wait()
+            else:
+                await asyncio.sleep(0.01)
+            if self.failures:
+                raise self.failures.pop(0)
+            self.calls.append(request)
+            seed = request.seed or 0
+            if request.kind == "copy":
+                text = (
+                    f"# {request.format.title()}\n\n{request.prompt}: join us (v{len(self.calls)})."
+                )
+                return [GeneratedOutput(TEXT_MARKDOWN, text.encode(), request.style.model)]
+            data = draw_png(seed, request.size)
+            return [GeneratedOutput(IMAGE_PNG, data, request.style.model, seed=seed)]
+        finally:
+            self.active[backend] -= 1
+
+
+@dataclass
+class JobWorld:
+    app: App
+    clock: ManualClock
+    backend: FakeBackend
+    console_out: io.StringIO
+
+    @property
+    def generation(self) -> Generation:
+        runtime = self.app.runtimes["generation"]
+        assert isinstance(runtime, Generation)
+        return runtime
+
+    async def on_console(self, line: str, role: Role = Role.MEMBER) -> str:
+        out = io.StringIO()
+        console = ConsoleFrontEnd(self.app, role=role, stdin=io.StringIO(), stdout=out)
+        await console.handle_line(line)
+        return out.getvalue()
+
+    async def as_member(self, line: str, user: str, role: Role = Role.MEMBER) -> Outcome:
+        """Run a command line as a console member named `user`, through the core's dispatcher
+        (the console front end always answers as one member)."""
+        parsed = parse_command_line(self.app.registry, line)
+        assert parsed is not None, line
+        community = self.app.settings.console.community
+        request = CommandRequest(
+            spec=parsed.spec,
+            caller=Caller("console", user, user, platform_role=role),
+            space=Space("console", community, community),
+            channel=ChannelRef("console", community, "console"),
+            positional=parsed.positional,
+            keyword=parsed.keyword,
+        )
+        return await self.app.dispatcher.run(request)
+
+    async def jobs(self) -> list[GenerationJob]:
+        async with self.app.db.read() as session:
+            rows = await session.exec(select(GenerationJob).order_by(col(GenerationJob.id)))
+            return list(rows.all())
+
+    async def job(self, job_id: int) -> GenerationJob:
+        async with self.app.db.read() as session:
+            found = await session.get(GenerationJob, job_id)
+        assert found is not None
+        return found
+
+    async def outputs(self, job_id: int) -> list[GenerationOutput]:
+        async with self.app.db.read() as session:
+            query = select(GenerationOutput).where(GenerationOutput.job_id == job_id)
+            return list((await session.exec(query.order_by(col(GenerationOutput.index)))).all())
+
+    async def posts(self, job_id: int) -> list[OutboxMessage]:
+        async with self.app.db.read() as session:
+            query = select(OutboxMessage).where(
+                col(OutboxMessage.key).startswith(f"generation:{job_id}:")
+            )
+            return list((await session.exec(query.order_by(col(OutboxMessage.id)))).all())
+
+    async def settle(self, job_id: int) -> GenerationJob:
+        """Until the job is done, failed or cancelled, whichever queue runs it (the database
+        says, not the queue); then deliver what it posted."""
+        async with asyncio.timeout(20):
+            job = await self.job(job_id)
+            while job.state not in FINAL:
+                await asyncio.sleep(0.02)
+                job = await self.job(job_id)
+        await self.app.outbox.drain()
+        return job
+
+
+def job_number(answer: str) -> int:
+    marker = answer.index("Job #") + len("Job #")
+    return int(answer[marker:].split(" ", 1)[0])
+
+
+def settings_for(tmp_path: Path, db_url: str, queue: dict[str, Any], **jobs: Any) -> Any:
+    # The slow back end runs one job at a time, so a second one waits its turn.
+    defaults = {"poll_seconds": 0.2, "concurrency": {"slow-images": 1}}
+    generation = {"jobs": {**defaults, **queue, **jobs}}
+    return make_settings(tmp_path, db_url, generation=generation)
+
+
+@asynccontextmanager
+async def job_app(
+    tmp_path: Path,
+    db_url: str,
+    queue: dict[str, Any],
+    backend: FakeBackend,
+    clock: ManualClock,
+    **jobs: Any,
+) -> AsyncIterator[JobWorld]:
+    """The app with the test's styles and back end in the job pipeline (as the back-end part
+    would build them from the configuration)."""
+    settings = settings_for(tmp_path, db_url, queue, **jobs)
+    async with open_app(settings, with_pipeline(Styles(), backend), clock=clock) as app:
+        console_out = io.StringIO()
+        app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
+        yield JobWorld(app, clock, backend, console_out)
+
+
+def with_pipeline(styles: Styles, backend: FakeBackend) -> dict[str, Feature]:
+    """The features, with the test's styles and back end in generation's job pipeline."""
+    available = dict(available_features())
+    build = lifespan_with(lambda _ctx: Pipeline(styles=styles, generator=backend))
+    available["generation"] = replace(available["generation"], lifespan=build)
+    return available
+
+
+async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Until `check()` holds (a fake's counters; no event to wait for)."""
+    async with asyncio.timeout(seconds):
+        while not check():  # noqa: ASYNC110 - counters of a fake, no event to wait on
+            await asyncio.sleep(0.01)
