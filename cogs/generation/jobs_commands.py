@@ -149,7 +149,9 @@ def _line(job: GenerationJob, steward: bool) -> str:
     return f"- #{job.id} {what}, style {job.style}: **{state}**{who}\n  > {quoted(job.prompt, 80)}"
 
 
-@command("jobs list", help="Your generation jobs and their state (stewards: everyone's)")
+@command(
+    "jobs list", help="Your generation jobs and their state (stewards: everyone's)", private=True
+)
 async def jobs_list(inv: Invocation[Generation]) -> Reply:
     gen = inv.feature
     steward = inv.role >= Role.STEWARD

@@ -31,8 +31,12 @@ from cogs.generation.jobs_pipeline import Pipeline
 from cogs.generation.jobs_runtime import Generation
 from cogs.generation.models import FINAL, GenerationJob, GenerationOutput
 from summarizer.generation import IMAGE_PNG, TEXT_MARKDOWN, GeneratedOutput, GenerationError
+from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.telegram_server import FakeTelegram
 from tests.support.apps import available_features, make_settings
 from tests.support.clock import ManualClock
+from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.world import World
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -254,3 +258,54 @@ async def until(check: Callable[[], bool], seconds: float = 10.0) -> None:
     async with asyncio.timeout(seconds):
         while not check():  # noqa: ASYNC110 - counters of a fake, no event to wait on
             await asyncio.sleep(0.01)
+
+
+@dataclass
+class FrontWorld(JobWorld):
+    """The job world with Discord and Telegram on their fakes too."""
+
+    world: World | None = None
+
+    @property
+    def fronts(self) -> World:
+        assert self.world is not None
+        return self.world
+
+
+@asynccontextmanager
+async def front_app(
+    tmp_path: Path, db_url: str, queue: dict[str, Any], backend: FakeBackend
+) -> AsyncIterator[FrontWorld]:
+    clock = ManualClock(START)
+    async with FakeDiscord() as discord_fake:
+        telegram_fake = FakeTelegram()
+        community = {
+            "slug": "test-dao",
+            "name": "Test DAO",
+            "discord_guild_ids": [discord_fake.guild.id],
+            "telegram_chat_ids": [str(telegram_fake.group.id)],
+        }
+        settings = make_settings(
+            tmp_path,
+            db_url,
+            communities=[community],
+            generation={"jobs": {"poll_seconds": 0.2, **queue}},
+        )
+        await telegram_fake.start()
+        telegram_fake.set_member_status(telegram_fake.group, telegram_fake.alice, "member")
+        try:
+            available = with_pipeline(Styles(), backend)
+            async with open_app(settings, available, clock=clock) as app:
+                console_out = io.StringIO()
+                app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
+                async with (
+                    discord_frontend(app, discord_fake) as discord_bot,
+                    telegram_frontend(app, telegram_fake) as telegram_bot,
+                ):
+                    world = World(
+                        app, discord_fake, telegram_fake, discord_bot, telegram_bot, console_out
+                    )
+                    yield FrontWorld(app, clock, backend, console_out, world)
+        finally:
+            await telegram_fake.stop()
+    assert discord_fake.unhandled == [] and telegram_fake.unhandled == []
