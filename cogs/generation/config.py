@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from bot.settings import secret_from_env, variable_is_set
 from cogs.generation.gatekeeper import GatekeeperConfig
+from cogs.generation.jobs_config import JobsConfig
 from cogs.generation.provenance_config import ProvenanceConfig
 
 
@@ -71,3 +72,5 @@ class GenerationConfig(BaseModel):
     # [generation.gatekeeper] and [generation.provenance]: owned by those parts.
     gatekeeper: GatekeeperConfig = Field(default_factory=GatekeeperConfig)
     provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)
+    # [generation.jobs]: the jobs part's.
+    jobs: JobsConfig = Field(default_factory=JobsConfig)

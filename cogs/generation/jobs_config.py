@@ -1,12 +1,10 @@
-"""The generation feature's table of the configuration file: `[generation]`.
-
-`[generation.jobs]` is the jobs part's (quotas, concurrency, retries); `backends` and `styles_dir`
-belong to the back-end part, which reads them (cogs/generation/backends.py, styles.py).
-"""
+"""`[generation.jobs]`: which engine runs jobs, quotas, retries and leases (a field of the
+feature's config, cogs/generation/config.py). How many jobs run at once on a back end is that
+back end's `concurrency` ([generation.backends.<name>])."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,9 +17,6 @@ class JobsConfig(BaseModel):
     queue: Literal["in-process", "saq"] = "in-process"
     # Generations (outputs asked for) per member per UTC day, in each community.
     daily_quota: int = Field(default=20, ge=0, le=10_000)
-    # Jobs running at once per back end ([generation.backends.<name>]); others wait their turn.
-    concurrency: dict[str, int] = Field(default_factory=dict)
-    default_concurrency: int = Field(default=2, ge=1, le=64)
     # A transient back-end failure (timeout, 429, 5xx) is retried after retry_base_seconds,
     # doubling up to retry_cap_seconds, until max_attempts runs; then the job fails with why.
     max_attempts: int = Field(default=4, ge=1, le=20)
@@ -33,15 +28,3 @@ class JobsConfig(BaseModel):
     # How often idle workers look for jobs stored by other processes or due again.
     poll_seconds: float = Field(default=10.0, gt=0, le=3600)
     max_prompt_chars: int = Field(default=1000, ge=10, le=4000)
-
-    def limit(self, backend: str) -> int:
-        return max(1, self.concurrency.get(backend, self.default_concurrency))
-
-
-class GenerationConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    jobs: JobsConfig = Field(default_factory=JobsConfig)
-    # The back ends by name and where the style presets are: read by the back-end part.
-    backends: dict[str, dict[str, Any]] = Field(default_factory=dict)
-    styles_dir: str = "config/styles"

@@ -5,22 +5,14 @@ buttons posted with each result. Each step has a trivial stand-in until its part
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from bot.commands.reply import Attachment, Button
-from cogs.generation.contracts import GenerationRequest, Kind, Style, Verdict
+from cogs.generation.contracts import GenerationRequest, Style, Verdict
 from summarizer.generation import GeneratedOutput
-
-
-class StyleBook(Protocol):
-    def get(self, name: str) -> Style | None: ...
-
-    def default(self, kind: Kind) -> Style | None: ...
-
-    def names(self, kind: Kind) -> Sequence[str]: ...
 
 
 class Generator(Protocol):
@@ -53,7 +45,8 @@ class Sealed:
 
 
 PromptCheck = Callable[[GenerationRequest], Awaitable[Verdict]]
-OutputCheck = Callable[[GenerationRequest, GeneratedOutput], Awaitable[Verdict]]
+# (request, output, its number in the job from 1)
+OutputCheck = Callable[[GenerationRequest, GeneratedOutput, int], Awaitable[Verdict]]
 Seal = Callable[[Made, GenerationRequest, GeneratedOutput], Awaitable[Sealed]]
 Buttons = Callable[[Made], Sequence[Button]]
 
@@ -62,7 +55,9 @@ async def allow_prompt(_request: GenerationRequest) -> Verdict:
     return Verdict(passed=True)
 
 
-async def allow_output(_request: GenerationRequest, _output: GeneratedOutput) -> Verdict:
+async def allow_output(
+    _request: GenerationRequest, _output: GeneratedOutput, _number: int
+) -> Verdict:
     return Verdict(passed=True)
 
 
@@ -76,7 +71,8 @@ def no_buttons(_made: Made) -> Sequence[Button]:
 
 @dataclass(frozen=True)
 class Pipeline:
-    styles: StyleBook
+    # The style presets by name (config/styles/*.toml).
+    styles: Mapping[str, Style]
     generator: Generator
     check_prompt: PromptCheck = allow_prompt
     check_output: OutputCheck = allow_output

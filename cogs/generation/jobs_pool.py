@@ -44,10 +44,6 @@ class InProcessQueue:
         self._active: dict[str, int] = {}
         self.results: list[RunResult] = []
 
-    def use(self, deps: JobDeps) -> None:
-        """Run the next jobs with these dependencies (a pipeline wired after start)."""
-        self._deps = deps
-
     async def start(self) -> None:
         self._stopping = False
         await self._pick_up()

@@ -198,7 +198,7 @@ class _Run:
         for row in outputs:
             if row.passed is not None:
                 continue
-            verdict = await self.deps.pipeline.check_output(request, _generated(row))
+            verdict = await self.deps.pipeline.check_output(request, _generated(row), row.index + 1)
             async with self.deps.db.transaction() as session:
                 if not await store.change(session, self.job_id, self.attempt):
                     raise _Lost

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.commands.invocation import Invocation
 from bot.context import FeatureContext
 from bot.errors import InvalidOption, UserError
 from cogs.generation import jobs_store as store
+from cogs.generation.config import GenerationConfig
 from cogs.generation.contracts import GenerationRequest, Kind, Style
-from cogs.generation.jobs_config import GenerationConfig
-from cogs.generation.jobs_pipeline import Pipeline
+from cogs.generation.jobs_pipeline import Generator, Pipeline
 from cogs.generation.jobs_post import CHANNEL, DM
 from cogs.generation.jobs_runner import JobDeps, JobQueue, RetryPolicy
+from cogs.generation.jobs_wiring import Parts
 from cogs.generation.models import GenerationJob
+from cogs.generation.provenance_service import Provenance
 
 SEED_LIMIT = 2**31 - 1
 
@@ -32,7 +35,10 @@ def policy_of(config: GenerationConfig) -> RetryPolicy:
 
 @dataclass
 class Generation:
+    """The runtime of every generation command: jobs, /styles and /provenance read it."""
+
     ctx: FeatureContext[GenerationConfig]
+    parts: Parts
     deps: JobDeps
     queue: JobQueue
     rng: random.Random = field(default_factory=random.Random)
@@ -45,18 +51,24 @@ class Generation:
     def pipeline(self) -> Pipeline:
         return self.deps.pipeline
 
-    def use(self, pipeline: Pipeline) -> None:
-        """Swap the pipeline's steps (the queue reads `deps` for every job it runs)."""
-        self.deps = replace(self.deps, pipeline=pipeline)
-        setter = getattr(self.queue, "use", None)
-        if setter is not None:
-            setter(self.deps)
+    @property
+    def styles(self) -> Mapping[str, Style]:
+        return self.parts.styles
+
+    @property
+    def backends(self) -> Generator:
+        return self.parts.backends
+
+    @property
+    def provenance(self) -> Provenance:
+        return self.parts.provenance
 
     def style_for(self, kind: Kind, name: str | None) -> Style:
         styles = self.pipeline.styles
-        known = ", ".join(styles.names(kind)) or "none configured"
+        of_kind = [s for s in styles.values() if s.kind == kind]
+        known = ", ".join(s.name for s in of_kind) or "none configured"
         if name is None:
-            style = styles.default(kind)
+            style = of_kind[0] if of_kind else None
             if style is None:
                 raise UserError(
                     f"No {kind} style is configured; add one in {self.config.styles_dir}/."

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
+from PIL.PngImagePlugin import PngInfo
 from sqlmodel import col, select
 
 from bot.adapters.console import ConsoleFrontEnd
@@ -23,12 +24,14 @@ from bot.commands.dispatch import CommandRequest, Outcome
 from bot.commands.options import ChannelRef
 from bot.commands.registry import parse_command_line
 from bot.commands.spec import Role
+from bot.context import FeatureContext
 from bot.features import Feature
 from bot.storage.models import OutboxMessage
 from cogs.generation import lifespan_with
-from cogs.generation.contracts import GenerationRequest, Kind, Style, Voice
-from cogs.generation.jobs_pipeline import Pipeline
+from cogs.generation.config import GenerationConfig
+from cogs.generation.contracts import GenerationRequest, Style, Voice
 from cogs.generation.jobs_runtime import Generation
+from cogs.generation.jobs_wiring import Parts, configured_parts
 from cogs.generation.models import FINAL, GenerationJob, GenerationOutput
 from summarizer.generation import IMAGE_PNG, TEXT_MARKDOWN, GeneratedOutput, GenerationError
 from tests.fakes.discord_server import FakeDiscord
@@ -73,28 +76,19 @@ VOICE = Style(
 )
 
 
-@dataclass
-class Styles:
-    """The styles the tests use, as the styles part gives them."""
-
-    styles: tuple[Style, ...] = (POSTER, SKETCH, VOICE)
-
-    def get(self, name: str) -> Style | None:
-        return next((s for s in self.styles if s.name == name), None)
-
-    def default(self, kind: Kind) -> Style | None:
-        return next((s for s in self.styles if s.kind == kind), None)
-
-    def names(self, kind: Kind) -> Sequence[str]:
-        return [s.name for s in self.styles if s.kind == kind]
+STYLES = {style.name: style for style in (POSTER, SKETCH, VOICE)}
 
 
-def draw_png(seed: int, size: str) -> bytes:
+def draw_png(seed: int, size: str, prompt: str = "") -> bytes:
+    """A real PNG of the size asked for; the seed and prompt in a text chunk make each one's
+    bytes (and so its provenance record) its own."""
     width, height = (int(n) for n in size.split("x")) if size else (64, 64)
     image = Image.new("RGB", (width, height), ((seed * 37) % 256, (seed * 91) % 256, 160))
     ImageDraw.Draw(image).ellipse((8, 8, width - 8, height - 8), outline=(255, 255, 255))
+    info = PngInfo()
+    info.add_text("parameters", f"{prompt}\nSeed: {seed}")
     out = io.BytesIO()
-    image.save(out, format="PNG")
+    image.save(out, format="PNG", pnginfo=info)
     return out.getvalue()
 
 
@@ -139,7 +133,7 @@ class FakeBackend:
                     f"# {request.format.title()}\n\n{request.prompt}: join us (v{len(self.calls)})."
                 )
                 return [GeneratedOutput(TEXT_MARKDOWN, text.encode(), request.style.model)]
-            data = draw_png(seed, request.size)
+            data = draw_png(seed, request.size, request.prompt)
             return [GeneratedOutput(IMAGE_PNG, data, request.style.model, seed=seed)]
         finally:
             self.active[backend] -= 1
@@ -220,10 +214,28 @@ def job_number(answer: str) -> int:
     return int(answer[marker:].split(" ", 1)[0])
 
 
-def settings_for(tmp_path: Path, db_url: str, queue: dict[str, Any], **jobs: Any) -> Any:
+def backend_settings(concurrency: dict[str, int]) -> dict[str, Any]:
+    """[generation.backends]: what the pool reads (each back end's concurrency); the test's
+    back end answers in their place, so the address is never called."""
+    return {
+        name: {"type": "openai", "base_url": "http://127.0.0.1:9/v1", "concurrency": limit}
+        for name, limit in concurrency.items()
+    }
+
+
+def settings_for(
+    tmp_path: Path,
+    db_url: str,
+    queue: dict[str, Any],
+    concurrency: dict[str, int] | None = None,
+    **jobs: Any,
+) -> Any:
     # The slow back end runs one job at a time, so a second one waits its turn.
-    defaults = {"poll_seconds": 0.2, "concurrency": {"slow-images": 1}}
-    generation = {"jobs": {**defaults, **queue, **jobs}}
+    limits = {"fake-images": 2, "slow-images": 1, "fake-copy": 2, **(concurrency or {})}
+    generation = {
+        "jobs": {"poll_seconds": 0.2, **queue, **jobs},
+        "backends": backend_settings(limits),
+    }
     return make_settings(tmp_path, db_url, generation=generation)
 
 
@@ -239,17 +251,23 @@ async def job_app(
     """The app with the test's styles and back end in the job pipeline (as the back-end part
     would build them from the configuration)."""
     settings = settings_for(tmp_path, db_url, queue, **jobs)
-    async with open_app(settings, with_pipeline(Styles(), backend), clock=clock) as app:
+    async with open_app(settings, with_backend(backend), clock=clock) as app:
         console_out = io.StringIO()
         app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))
         yield JobWorld(app, clock, backend, console_out)
 
 
-def with_pipeline(styles: Styles, backend: FakeBackend) -> dict[str, Feature]:
-    """The features, with the test's styles and back end in generation's job pipeline."""
+def with_backend(backend: FakeBackend) -> dict[str, Feature]:
+    """The features, generation's parts as configured but with the test's styles and back end
+    (the gatekeeper and the provenance seal are the real ones)."""
+
+    @asynccontextmanager
+    async def parts(ctx: FeatureContext[GenerationConfig]) -> AsyncIterator[Parts]:
+        async with configured_parts(ctx) as configured:
+            yield configured.with_generation(STYLES, backend)
+
     available = dict(available_features())
-    build = lifespan_with(lambda _ctx: Pipeline(styles=styles, generator=backend))
-    available["generation"] = replace(available["generation"], lifespan=build)
+    available["generation"] = replace(available["generation"], lifespan=lifespan_with(parts))
     return available
 
 
@@ -289,12 +307,15 @@ async def front_app(
             tmp_path,
             db_url,
             communities=[community],
-            generation={"jobs": {"poll_seconds": 0.2, **queue}},
+            generation={
+                "jobs": {"poll_seconds": 0.2, **queue},
+                "backends": backend_settings({"fake-images": 2, "fake-copy": 2}),
+            },
         )
         await telegram_fake.start()
         telegram_fake.set_member_status(telegram_fake.group, telegram_fake.alice, "member")
         try:
-            available = with_pipeline(Styles(), backend)
+            available = with_backend(backend)
             async with open_app(settings, available, clock=clock) as app:
                 console_out = io.StringIO()
                 app.add_frontend(ConsoleFrontEnd(app, stdin=io.StringIO(), stdout=console_out))

@@ -100,7 +100,9 @@ async def test_copy_is_posted_as_text_and_a_markdown_file(jw: JobWorld) -> None:
     results = [p for p in await jw.posts(job_id) if ":output:" in p.key]
     assert [f[0] for r in results for f in r.reply["files"]] == [
         f"job{job_id}-1.md",
+        "provenance.json",
         f"job{job_id}-2.md",
+        "provenance.json",
     ]
 
 
@@ -123,7 +125,12 @@ async def test_from_discord_results_come_to_the_channel_with_their_files(fw: Fro
     assert job.state == DONE and job.platform == "discord" and job.reply_kind == "channel"
     messages = fake.channel_messages(record.channel)
     files = [a["filename"] for m in messages for a in m.get("attachments", [])]
-    assert files == [f"job{job.id}-1.png", f"job{job.id}-2.png"]
+    assert files == [
+        f"job{job.id}-1.png",
+        "provenance.json",
+        f"job{job.id}-2.png",
+        "provenance.json",
+    ]
     shown = "\n".join(str(m.get("content")) + str(m.get("embeds")) for m in messages)
     assert f"Job #{job.id}: posted 2 of 2" in shown
 

@@ -54,7 +54,7 @@ async def test_a_job_is_stored_before_the_reply_and_its_results_posted_once(
     posts = await jw.posts(job_id)
     results = [p for p in posts if ":output:" in p.key]
     assert len(results) == 2
-    assert [f[0] for f in results[0].reply["files"]] == [f"job{job_id}-1.png"]
+    assert [f[0] for f in results[0].reply["files"]] == [f"job{job_id}-1.png", "provenance.json"]
     printed = jw.console_out.getvalue()
     assert f"Job #{job_id}: generating 1 of 2" in printed
     assert f"Job #{job_id}: posted 2 of 2" in printed
@@ -139,7 +139,7 @@ async def test_fifty_requests_at_once_hold_the_quota_and_the_concurrency(
     tmp_path: Path, db_url: str, queue_kind: str
 ) -> None:
     backend = FakeBackend(hold=asyncio.Event())
-    settings = {"daily_quota": 6, "concurrency": {"fake-images": 3, "slow-images": 1}}
+    settings = {"daily_quota": 6, "concurrency": {"fake-images": 3}}
     async with (
         job_app(
             tmp_path, db_url, queue_settings(queue_kind), backend, ManualClock(START), **settings

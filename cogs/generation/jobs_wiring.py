@@ -1,0 +1,138 @@
+"""The job pipeline built from the configuration: every part of the feature plugged in.
+
+Styles from `styles_dir`, the back ends (`Backends`), the gatekeeper with each openai back end's
+moderation endpoint and critique model, the provenance seal (signed record, provenance.json and,
+for images, the C2PA manifest). Opened in the feature's lifespan and closed at its end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, replace
+
+from bot.context import FeatureContext
+from bot.errors import ConfigError
+from cogs.generation.backends import Backends
+from cogs.generation.config import BackendConfig, GenerationConfig
+from cogs.generation.contracts import GenerationRequest, Style, Verdict
+from cogs.generation.gatekeeper import Gatekeeper
+from cogs.generation.jobs_pipeline import Generator, Made, Pipeline, Seal, Sealed
+from cogs.generation.provenance_service import Provenance
+from cogs.generation.styles import check_backends, load_styles
+from summarizer.critique import Critic
+from summarizer.generation import GeneratedOutput
+from summarizer.moderation import Moderator
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What the feature runs on: the job pipeline, and what /styles and /provenance read."""
+
+    pipeline: Pipeline
+    backends: Generator
+    provenance: Provenance
+
+    @property
+    def styles(self) -> Mapping[str, Style]:
+        return self.pipeline.styles
+
+    def with_generation(self, styles: Mapping[str, Style], generator: Generator) -> Parts:
+        """The same parts with other styles and back ends (tests give their own)."""
+        return replace(
+            self,
+            pipeline=replace(self.pipeline, styles=styles, generator=generator),
+            backends=generator,
+        )
+
+
+def _key(backend: BackendConfig) -> str:
+    return backend.api_key.get_secret_value() if backend.api_key else "unused"
+
+
+class Checks:
+    """The gatekeeper with the moderation endpoint and critic of each style's back end."""
+
+    def __init__(self, config: GenerationConfig) -> None:
+        self._keeper = Gatekeeper.from_config(config.gatekeeper)
+        self.moderators: dict[str, Moderator] = {}
+        self.critics: dict[str, Critic] = {}
+        for name, backend in config.backends.items():
+            if backend.type != "openai":
+                continue
+            key, url = _key(backend), backend.url
+            timeout = min(backend.timeout, 60.0)
+            self.moderators[name] = Moderator(api_key=key, base_url=url, timeout=timeout)
+            self.critics[name] = Critic(api_key=key, base_url=url, timeout=backend.timeout)
+
+    async def close(self) -> None:
+        for moderator in self.moderators.values():
+            await moderator.close()
+        for critic in self.critics.values():
+            await critic.close()
+
+    async def prompt(self, request: GenerationRequest) -> Verdict:
+        moderator = self.moderators.get(request.style.backend)
+        return await self._keeper.check_prompt(request, moderator=moderator)
+
+    async def output(
+        self, request: GenerationRequest, output: GeneratedOutput, number: int
+    ) -> Verdict:
+        backend = request.style.backend
+        return await self._keeper.check_output(
+            request,
+            output,
+            number=number,
+            moderator=self.moderators.get(backend),
+            critic=self.critics.get(backend),
+        )
+
+
+def sealer(provenance: Provenance) -> Seal:
+    async def seal(made: Made, request: GenerationRequest, output: GeneratedOutput) -> Sealed:
+        sealed = await provenance.seal(
+            request,
+            output,
+            job_id=str(made.job_id),
+            index=made.index,
+            created_at=made.requested_at,
+        )
+        note = "signed" if sealed.signed else "unsigned"
+        if sealed.c2pa:
+            note += ", C2PA manifest inside"
+        return Sealed(sealed.file, (sealed.attachment(),), note)
+
+    return seal
+
+
+@asynccontextmanager
+async def configured_parts(ctx: FeatureContext[GenerationConfig]) -> AsyncIterator[Parts]:
+    config = ctx.config
+    styles = load_styles(config.styles_dir)
+    problems = check_backends(styles, {n: b.type for n, b in config.backends.items()})
+    if problems:
+        raise ConfigError("generation.styles_dir", problems[0])
+    provenance = Provenance.from_context(ctx, config.provenance)
+    async with AsyncExitStack() as stack:
+        backends = Backends(config, ctx.http)
+        stack.push_async_callback(backends.close)
+        checks = Checks(config)
+        stack.push_async_callback(checks.close)
+        pipeline = Pipeline(
+            styles=styles,
+            generator=backends,
+            check_prompt=checks.prompt,
+            check_output=checks.output,
+            seal=sealer(provenance),
+        )
+        yield Parts(pipeline, backends, provenance)
+
+
+def concurrency_of(config: GenerationConfig) -> Callable[[str], int]:
+    """Jobs at once on each back end: its `concurrency` (2 when it is not configured)."""
+
+    def limit(backend: str) -> int:
+        found = config.backends.get(backend)
+        return found.concurrency if found is not None else 2
+
+    return limit
