@@ -1,7 +1,7 @@
 """Generation: jobs, their outputs, and each member's daily quota.
 
 Revision ID: 0021_generation
-Revises: 0022_generation_provenance
+Revises: 0024_outbox_edits
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0021_generation"
-down_revision = "0022_generation_provenance"
+down_revision = "0024_outbox_edits"
 branch_labels = None
 depends_on = None
 
