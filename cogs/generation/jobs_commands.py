@@ -15,7 +15,7 @@ from bot.commands.spec import Opt, Role, command
 from bot.errors import InvalidOption, UserError
 from cogs.generation import jobs_store as store
 from cogs.generation.contracts import COPY_FORMATS, GenerationRequest, Kind, Requester, Style
-from cogs.generation.jobs_post import quoted
+from cogs.generation.jobs_post import Poster, quoted
 from cogs.generation.jobs_runtime import Generation
 from cogs.generation.models import FAILED, GenerationJob
 
@@ -181,6 +181,9 @@ async def jobs_cancel(
     before = await store.cancel(gen.ctx.db, job, inv.community.id)
     if before in ("done", "failed", "cancelled"):
         return Reply(body=f"Job #{job} is {before} already; nothing to cancel.", tone=Tone.WARNING)
+    who = "" if own else f" by {inv.caller.display_name}"
+    async with gen.ctx.db.transaction() as session:
+        await Poster(gen.ctx.outbox).status(session, found, f"cancelled{who}", final=True)
     canceller = getattr(gen.queue, "cancel_local", None)
     if canceller is not None:
         await canceller(job)

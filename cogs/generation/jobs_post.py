@@ -34,6 +34,23 @@ def quoted(prompt: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def status_key(job: GenerationJob) -> str:
+    return f"generation:{job.id}:status"
+
+
+def status_reply(job: GenerationJob, text: str, *, final: bool) -> Reply:
+    noun = "image" if job.kind == "image" else (job.format or "text")
+    title = f"Job #{job.id}: {job.count} × {noun} · style {job.style}"
+    tone = Tone.INFO
+    if final:
+        tone = Tone.SUCCESS if text.startswith("posted") else Tone.WARNING
+        if text.startswith("failed"):
+            tone = Tone.ERROR
+    buttons = () if final else (Button("Cancel", command=f"/jobs cancel {job.id}"),)
+    body = f"{text[:1].upper()}{text[1:]}\n> {quoted(job.prompt, 200)}"
+    return Reply(title=title, body=body, buttons=buttons, tone=tone)
+
+
 def output_filename(job: GenerationJob, index: int, media_type: str) -> str:
     extension = "png" if media_type == IMAGE_PNG else "md"
     return f"job{job.id}-{index + 1}.{extension}"
@@ -43,26 +60,22 @@ class Poster:
     def __init__(self, outbox: Outbox) -> None:
         self._outbox = outbox
 
-    async def status(
-        self,
-        session: AsyncSession,
-        job: GenerationJob,
-        text: str,
-        *,
-        attempt: int = 0,
-        final: bool = False,
-    ) -> None:
-        step = "final" if final else f"{attempt}:{hashlib.blake2b(text.encode()).hexdigest()[:12]}"
-        tone = Tone.INFO
-        if final:
-            tone = Tone.ERROR if text.startswith("failed") else Tone.SUCCESS
-        reply = Reply(body=f"Job #{job.id}: {text}", tone=tone)
+    async def open_status(self, session: AsyncSession, job: GenerationJob) -> None:
+        """The job's status message, stored with the job: edited as the job goes."""
         await self._outbox.enqueue(
             session,
-            key=f"generation:{job.id}:status:{step}",
+            key=status_key(job),
             community_id=job.community_id,
-            reply=reply,
+            reply=status_reply(job, "queued", final=False),
             to=destination(job),
+        )
+
+    async def status(
+        self, session: AsyncSession, job: GenerationJob, text: str, *, final: bool = False
+    ) -> None:
+        """Edit the status message to say `text`; after a final word, nothing changes it."""
+        await self._outbox.revise(
+            session, status_key(job), status_reply(job, text, final=final), final=final
         )
 
     async def result(

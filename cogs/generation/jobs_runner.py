@@ -135,13 +135,14 @@ class _Run:
             return await self._fail(job, "the prompt was refused: " + "; ".join(verdict.reasons))
         try:
             await self._generate(job, request)
+            await self._progress(job, "checking", post=True)
+            await self._check(job, request)
         except GenerationError as exc:
+            # A back end that failed, or a check that could not run: transient ones again later.
             if exc.transient and self.attempt < deps.policy.max_attempts:
                 return await self._again(job, str(exc))
             tries = f" (after {self.attempt} attempts)" if exc.transient else ""
             return await self._fail(job, f"{exc}{tries}")
-        await self._progress(job, "checking", post=True)
-        await self._check(job, request)
         return await self._post(job, request)
 
     async def _generate(self, job: GenerationJob, request: GenerationRequest) -> None:
@@ -263,7 +264,7 @@ class _Run:
             if not held:
                 raise _Lost
             if post:
-                await self.poster.status(session, job, text, attempt=self.attempt)
+                await self.poster.status(session, job, text)
 
     async def _again(self, job: GenerationJob, reason: str) -> RunResult:
         retry_at = self.deps.clock.now() + self.deps.policy.backoff(self.attempt)

@@ -14,7 +14,7 @@ from cogs.generation import jobs_store as store
 from cogs.generation.config import GenerationConfig
 from cogs.generation.contracts import GenerationRequest, Kind, Style
 from cogs.generation.jobs_pipeline import Generator, Pipeline
-from cogs.generation.jobs_post import CHANNEL, DM
+from cogs.generation.jobs_post import CHANNEL, DM, Poster
 from cogs.generation.jobs_runner import JobDeps, JobQueue, RetryPolicy
 from cogs.generation.jobs_wiring import Parts
 from cogs.generation.models import GenerationJob
@@ -118,6 +118,7 @@ class Generation:
             )
             session.add(job)
             await session.flush()
+            await Poster(self.ctx.outbox).open_status(session, job)
         if job.id is None:
             raise RuntimeError("the job was stored without an id")
         return job.id

@@ -14,15 +14,14 @@ from dataclasses import dataclass, replace
 from bot.context import FeatureContext
 from bot.errors import ConfigError
 from cogs.generation.backends import Backends
-from cogs.generation.config import BackendConfig, GenerationConfig
+from cogs.generation.config import GenerationConfig
 from cogs.generation.contracts import GenerationRequest, Style, Verdict
-from cogs.generation.gatekeeper import Gatekeeper
+from cogs.generation.gatekeeper import Gatekeeper, held
+from cogs.generation.gatekeeper_clients import GatekeeperClients
 from cogs.generation.jobs_pipeline import Generator, Made, Pipeline, Seal, Sealed
 from cogs.generation.provenance_service import Provenance
 from cogs.generation.styles import check_backends, load_styles
-from summarizer.critique import Critic
-from summarizer.generation import GeneratedOutput
-from summarizer.moderation import Moderator
+from summarizer.generation import GeneratedOutput, GenerationError
 
 
 @dataclass(frozen=True)
@@ -46,46 +45,33 @@ class Parts:
         )
 
 
-def _key(backend: BackendConfig) -> str:
-    return backend.api_key.get_secret_value() if backend.api_key else "unused"
-
-
 class Checks:
-    """The gatekeeper with the moderation endpoint and critic of each style's back end."""
+    """The gatekeeper with the moderation endpoint and critic each style's checks use. A check
+    that could not run (the service was down) is a transient failure: the job is retried."""
 
-    def __init__(self, config: GenerationConfig) -> None:
+    def __init__(self, config: GenerationConfig, backends: Backends) -> None:
         self._keeper = Gatekeeper.from_config(config.gatekeeper)
-        self.moderators: dict[str, Moderator] = {}
-        self.critics: dict[str, Critic] = {}
-        for name, backend in config.backends.items():
-            if backend.type != "openai":
-                continue
-            key, url = _key(backend), backend.url
-            timeout = min(backend.timeout, 60.0)
-            self.moderators[name] = Moderator(api_key=key, base_url=url, timeout=timeout)
-            self.critics[name] = Critic(api_key=key, base_url=url, timeout=backend.timeout)
-
-    async def close(self) -> None:
-        for moderator in self.moderators.values():
-            await moderator.close()
-        for critic in self.critics.values():
-            await critic.close()
+        # The back ends' private-address check, before an openai client is first handed out.
+        self.clients = GatekeeperClients(config, check_address=backends._check_address)
 
     async def prompt(self, request: GenerationRequest) -> Verdict:
-        moderator = self.moderators.get(request.style.backend)
+        moderator = await self.clients.moderator(request.style)
         return await self._keeper.check_prompt(request, moderator=moderator)
 
     async def output(
         self, request: GenerationRequest, output: GeneratedOutput, number: int
     ) -> Verdict:
-        backend = request.style.backend
-        return await self._keeper.check_output(
+        style = request.style
+        verdict = await self._keeper.check_output(
             request,
             output,
             number=number,
-            moderator=self.moderators.get(backend),
-            critic=self.critics.get(backend),
+            moderator=await self.clients.moderator(style),
+            critic=await self.clients.critic(style),
         )
+        if held(verdict):
+            raise GenerationError("; ".join(verdict.reasons), transient=True)
+        return verdict
 
 
 def sealer(provenance: Provenance) -> Seal:
@@ -116,8 +102,11 @@ async def configured_parts(ctx: FeatureContext[GenerationConfig]) -> AsyncIterat
     async with AsyncExitStack() as stack:
         backends = Backends(config, ctx.http)
         stack.push_async_callback(backends.close)
-        checks = Checks(config)
-        stack.push_async_callback(checks.close)
+        try:
+            checks = Checks(config, backends)
+        except GenerationError as exc:
+            raise ConfigError("generation.gatekeeper", str(exc)) from exc
+        stack.push_async_callback(checks.clients.close)
         pipeline = Pipeline(
             styles=styles,
             generator=backends,

@@ -44,6 +44,13 @@ async def test_a_job_is_stored_before_the_reply_and_its_results_posted_once(
     )
     assert job.state in (QUEUED, RUNNING)
     assert job.prompt == "a lighthouse at dawn"
+    # The status message, posted when the job was stored, is edited as it goes.
+    await asyncio.wait_for(jw.backend.arrived.wait(), 10)
+    await jw.app.outbox.drain()
+    printed = jw.console_out.getvalue()
+    assert f"Job #{job_id}: 2 × image · style poster" in printed
+    assert "Queued" in printed and "[Cancel] /jobs cancel" in printed
+    assert "[update of an earlier post to #local]" in printed and "Generating 1 of 2" in printed
     jw.backend.hold.set()
     job = await jw.settle(job_id)
     assert job.state == DONE and job.progress == "posted 2 of 2"
@@ -56,8 +63,7 @@ async def test_a_job_is_stored_before_the_reply_and_its_results_posted_once(
     assert len(results) == 2
     assert [f[0] for f in results[0].reply["files"]] == [f"job{job_id}-1.png", "provenance.json"]
     printed = jw.console_out.getvalue()
-    assert f"Job #{job_id}: generating 1 of 2" in printed
-    assert f"Job #{job_id}: posted 2 of 2" in printed
+    assert printed.rstrip().endswith("Posted 2 of 2\n> a lighthouse at dawn")
     # The seeds stored with the job were used, one per image.
     assert [c.seed for c in jw.backend.calls] == [job.seed, (job.seed or 0) + 1]
 
@@ -97,7 +103,7 @@ async def test_a_final_failure_shows_in_jobs_with_its_reason(
         listed = await jw.on_console("/jobs list")
         assert f"#{job_id}" in listed and "failed" in listed
         assert "the server answered 503 (after 2 attempts)" in listed
-        assert f"Job #{job_id}: failed: the server answered 503" in jw.console_out.getvalue()
+        assert "Failed: the server answered 503 (after 2 attempts)" in jw.console_out.getvalue()
 
         backend.failures = [GenerationError("the prompt was refused upstream", transient=False)]
         job_id = job_number(await jw.on_console("/generate image a storm again"))
