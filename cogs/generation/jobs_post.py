@@ -43,7 +43,9 @@ def status_reply(job: GenerationJob, text: str, *, final: bool) -> Reply:
     title = f"Job #{job.id}: {job.count} × {noun} · style {job.style}"
     tone = Tone.INFO
     if final:
-        tone = Tone.SUCCESS if text.startswith("posted") else Tone.WARNING
+        tone = Tone.WARNING
+        if text.startswith("posted") and "rejected" not in text:
+            tone = Tone.SUCCESS
         if text.startswith("failed"):
             tone = Tone.ERROR
     buttons = () if final else (Button("Cancel", command=f"/jobs cancel {job.id}"),)
@@ -116,8 +118,10 @@ class Poster:
     ) -> None:
         lines = []
         for output in outputs:
-            reasons = "; ".join(r for r in output.reasons.splitlines() if r) or "no reason given"
-            lines.append(f"- output {output.index + 1}: {neutralize_all_mentions(reasons)}")
+            reasons = [r for r in output.reasons.splitlines() if r] or [
+                f"Output {output.index + 1} was not posted (no reason given)"
+            ]
+            lines += [f"- {neutralize_all_mentions(reason)}" for reason in reasons]
         reply = Reply(
             title=f"Job #{job.id}: {len(outputs)} output(s) not posted",
             body="\n".join(lines),

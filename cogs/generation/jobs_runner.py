@@ -230,9 +230,9 @@ class _Run:
                     session.add(stored)
         rejected = [o for o in outputs if o.passed is False]
         posted = len(outputs) - len(rejected)
-        summary = f"posted {posted} of {job.count}"
+        summary = f"posted {posted} of {job.count}" if posted else "nothing posted"
         if rejected:
-            summary += f"; {len(rejected)} rejected"
+            summary += f"{'; ' if posted else ': '}{len(rejected)} rejected"
         now = self.deps.clock.now()
         async with self.deps.db.transaction() as session:
             done = await store.change(

@@ -143,7 +143,7 @@ class FakeBackend:
 class JobWorld:
     app: App
     clock: ManualClock
-    backend: FakeBackend
+    backend: FakeBackend  # the configured back ends' stand-in (unused when they are real)
     console_out: io.StringIO
 
     @property
