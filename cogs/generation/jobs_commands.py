@@ -145,6 +145,8 @@ def _line(job: GenerationJob, steward: bool) -> str:
         state += f", {job.progress}"
     if job.state == FAILED and job.last_error:
         state += f": {quoted(job.last_error, 200)}"
+    elif job.attempts > 1:
+        state += f" ({job.attempts} attempts)"
     who = f" · {job.user_name or job.user_id} ({job.platform})" if steward else ""
     return f"- #{job.id} {what}, style {job.style}: **{state}**{who}\n  > {quoted(job.prompt, 80)}"
 

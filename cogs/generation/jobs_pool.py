@@ -25,6 +25,8 @@ from cogs.generation.models import QUEUED, RUNNING, GenerationJob
 
 log = logging.getLogger(__name__)
 
+HAND_BACK_TRIES = 5
+
 
 class InProcessQueue:
     def __init__(
@@ -141,12 +143,29 @@ class InProcessQueue:
 
     async def _hand_back(self, held: set[int]) -> None:
         """Jobs this process held go back to the queue for the next start (or another
-        process), without counting the interrupted attempt."""
+        process), without counting the interrupted attempt. A worker stopped mid-write may
+        hold SQLite's lock a moment longer: tried a few times; if it still fails, the job's
+        lease runs out and it is taken up then."""
         if not held:
             return
-        async with self._deps.db.transaction() as session:
-            await session.exec(
-                update(GenerationJob)
-                .where(col(GenerationJob.id).in_(held), col(GenerationJob.state) == RUNNING)
-                .values(state=QUEUED, lease_until=None, attempts=col(GenerationJob.attempts) - 1)
-            )
+        for attempt in range(HAND_BACK_TRIES):
+            try:
+                async with self._deps.db.transaction() as session:
+                    await session.exec(
+                        update(GenerationJob)
+                        .where(col(GenerationJob.id).in_(held), col(GenerationJob.state) == RUNNING)
+                        .values(
+                            state=QUEUED,
+                            lease_until=None,
+                            attempts=col(GenerationJob.attempts) - 1,
+                        )
+                    )
+                return
+            except (SQLAlchemyError, OSError) as exc:
+                if attempt + 1 == HAND_BACK_TRIES:
+                    log.warning(
+                        "generation: jobs not handed back; they resume when their lease ends",
+                        extra={"jobs": sorted(held), "error": str(exc)},
+                    )
+                    return
+                await asyncio.sleep(0.2)

@@ -282,6 +282,7 @@ class _Run:
             )
             if not held:
                 raise _Lost
+            await self.poster.status(session, job, text)
         log.info("generation job retried", extra={"job": self.job_id, "error": reason})
         return RunResult(self.job_id, claimed=True, state=QUEUED, retry_at=retry_at)
 
