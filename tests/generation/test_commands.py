@@ -149,3 +149,17 @@ async def test_from_telegram_results_come_to_the_group_and_jobs_lists_them(
     assert any(m.file is not None and m.file.filename == f"job{job.id}-1.png" for m in sent)
     [listed] = await fw.fronts.on_telegram("/jobs list", private=True)
     assert f"#{job.id}" in (listed.plain or "") and "done" in (listed.plain or "")
+
+
+async def test_a_job_started_in_a_direct_message_answers_there(fw: FrontWorld) -> None:
+    telegram = fw.fronts.telegram
+    dm = telegram.private("alice")
+    answers = await fw.fronts.on_telegram(
+        "/generate image a small boat", chat=dm.id, private=True, replies=2
+    )
+    [answer] = [a.plain or "" for a in answers if "queued:" in (a.plain or "")]
+    job = await fw.settle(job_number(answer))
+    assert job.state == DONE and job.reply_kind == "dm" and job.platform == "telegram"
+    sent = telegram.messages(dm, from_bot=True)
+    assert any(m.file is not None and m.file.filename == f"job{job.id}-1.png" for m in sent)
+    assert not [m for m in telegram.messages(telegram.group, from_bot=True) if m.file]
