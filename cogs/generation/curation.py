@@ -3,8 +3,9 @@
 One vote per member per output (the table's unique constraint decides under any concurrency),
 only while the job's voting is open; `/generate pick` closes it once (one pick row per job),
 reads every voter's holdings again in one batch (so tokens moved to a second member after voting
-do not count twice), stores the final tally and the winner, and runs the pick hooks (the winner's
-provenance record gains the result) in the same transaction.
+do not count twice) and stores the final tally and the winner; then the pick hooks run (the
+winner's provenance record gains the result, signed again). If a hook fails the pick stands, its
+result stays in `generation_pick`, and the reply says what did not happen.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from bot.errors import UpstreamError, UserError
+from bot.errors import StewardError, UpstreamError, UserError
 from bot.storage.database import Database
 from cogs.generation.curation_models import GenerationPick, GenerationVote
 from cogs.generation.curation_tally import Ballot, OutputTally, tally, winner
@@ -50,6 +51,7 @@ class Standing:
     weighted_by: str  # "" or the token's symbol
     closed_at: datetime | None = None
     winner_id: int | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def open(self) -> bool:
@@ -66,6 +68,7 @@ class CurationResult:
 
     job_id: int
     winner_output_id: int
+    winner_sha256: str  # the output's hash: its provenance record's key
     closed_at: datetime
     weighted_by: str
     tally: list[OutputTally] = field(default_factory=list)
@@ -83,8 +86,10 @@ class CurationResult:
         }
 
 
-# Runs inside the pick's transaction (the provenance record gains the result there).
-PickHook = Callable[[AsyncSession, CurationResult], Awaitable[None]]
+# Runs once the pick is stored (the winner's provenance record gains the result, signed
+# again) and says what it did, in a line for the pick's reply; a hook that fails is logged and
+# named in the reply, and the pick stands.
+PickHook = Callable[[CurationResult], Awaitable[str]]
 
 
 class CurationService:
@@ -164,6 +169,7 @@ class CurationService:
                 )
             await _still_open(session, job)
             outputs = await _shown_outputs(session, job)
+            hashes = await _hashes(session, outputs)
             if not outputs:
                 raise UserError(f"Job {job_id} has no posted outputs to pick from.")
             votes = await _votes(session, job_id)
@@ -174,6 +180,7 @@ class CurationService:
         ballots = [_ballot(v, weights[(v.platform, v.user_id)]) for v in votes]
         ranked = tally(outputs, ballots)
         best = winner(ranked)
+        shas = dict(zip(outputs, hashes, strict=True))
         closed_at = self._clock.now()
         try:
             async with self._db.transaction() as session:
@@ -191,25 +198,33 @@ class CurationService:
                 for vote in votes:
                     vote.weight = str(weights[(vote.platform, vote.user_id)])
                     session.add(vote)
-                await session.flush()
-                if best is not None:
-                    result = CurationResult(job_id, best.output_id, closed_at, unit, ranked)
-                    for hook in self._hooks:
-                        await hook(session, result)
         except IntegrityError as exc:
             raise UserError(f"Voting on job {job_id} is closed already.") from exc
-        return Standing(job_id, ranked, unit, closed_at, best.output_id if best else None)
+        notes: list[str] = []
+        if best is not None:
+            result = CurationResult(
+                job_id, best.output_id, shas[best.output_id], closed_at, unit, ranked
+            )
+            for hook in self._hooks:
+                try:
+                    notes.append(await hook(result))
+                except StewardError as exc:
+                    log.warning("pick hook failed", extra={"job": job_id, "error": str(exc)})
+                    notes.append(f"Not done: {exc}")
+        winner_id = best.output_id if best else None
+        return Standing(job_id, ranked, unit, closed_at, winner_id, tuple(notes))
 
     async def result(self, output_id: int) -> CurationResult | None:
         """The curation result an output won, if it won one (for its provenance record)."""
         async with self._db.read() as session:
             query = select(GenerationPick).where(GenerationPick.winner_output_id == output_id)
             pick = (await session.exec(query)).first()
-        if pick is None or pick.winner_output_id is None:
+            output = await session.get(GenerationOutput, output_id)
+        if pick is None or pick.winner_output_id is None or output is None:
             return None
         ranked = [OutputTally.from_data(d) for d in pick.tally or []]
         return CurationResult(
-            pick.job_id, pick.winner_output_id, pick.closed_at, pick.weighted_by, ranked
+            pick.job_id, output_id, output.sha256, pick.closed_at, pick.weighted_by, ranked
         )
 
     async def forget(
@@ -278,6 +293,14 @@ async def _shown_outputs(session: AsyncSession, job: GenerationJob) -> list[int]
         .order_by(col(GenerationOutput.index))
     )
     return [oid for oid in (await session.exec(query)).all() if oid is not None]
+
+
+async def _hashes(session: AsyncSession, output_ids: list[int]) -> list[str]:
+    query = select(GenerationOutput.id, GenerationOutput.sha256).where(
+        col(GenerationOutput.id).in_(output_ids)
+    )
+    found = {oid: sha for oid, sha in (await session.exec(query)).all()}
+    return [found[oid] for oid in output_ids]
 
 
 async def _votes(session: AsyncSession, job_id: int) -> Sequence[GenerationVote]:

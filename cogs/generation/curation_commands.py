@@ -149,8 +149,8 @@ def render_standing(standing: Standing, *, picked: bool = False) -> Reply:
     body = weighting
     if standing.open:
         body += f" Voting is open; a steward closes it with `/generate pick {job}`."
-    elif standing.winner_id is not None:
-        body += f" Output {standing.winner_id}'s provenance record carries the result."
+    if standing.notes:
+        body += "\n\n" + "\n".join(standing.notes)
     return Reply(
         title=title,
         body=body,
