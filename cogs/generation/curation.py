@@ -11,7 +11,7 @@ result stays in `generation_pick`, and the reply says what did not happen.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -52,6 +52,8 @@ class Standing:
     closed_at: datetime | None = None
     winner_id: int | None = None
     notes: tuple[str, ...] = ()
+    # Each output's number in its job (1, 2, …), as the posted results name them.
+    positions: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def open(self) -> bool:
@@ -148,16 +150,23 @@ class CurationService:
     async def standing(self, community_id: int, job_id: int) -> Standing:
         async with self._db.read() as session:
             job = await _job(session, community_id, job_id)
+            shown = await _shown(session, job)
+            positions = {oid: position for oid, (position, _) in shown.items()}
             pick = await _pick(session, job_id)
             if pick is not None:
                 ranked = [OutputTally.from_data(d) for d in pick.tally or []]
                 return Standing(
-                    job_id, ranked, pick.weighted_by, pick.closed_at, pick.winner_output_id
+                    job_id,
+                    ranked,
+                    pick.weighted_by,
+                    pick.closed_at,
+                    pick.winner_output_id,
+                    positions=positions,
                 )
-            outputs = await _shown_outputs(session, job)
             votes = await _votes(session, job_id)
         ballots = [_ballot(v, Decimal(v.weight or 0)) for v in votes]
-        return Standing(job_id, tally(outputs, ballots), await self._unit_or_blank())
+        ranked = tally(shown, ballots)
+        return Standing(job_id, ranked, await self._unit_or_blank(), positions=positions)
 
     async def pick(self, community_id: int, job_id: int, by: str) -> Standing:
         """Close the job's voting and mark the winner (None when nobody voted)."""
@@ -168,9 +177,8 @@ class CurationService:
                     f"Job {job_id} is still {job.state}; pick once its results are posted."
                 )
             await _still_open(session, job)
-            outputs = await _shown_outputs(session, job)
-            hashes = await _hashes(session, outputs)
-            if not outputs:
+            shown = await _shown(session, job)
+            if not shown:
                 raise UserError(f"Job {job_id} has no posted outputs to pick from.")
             votes = await _votes(session, job_id)
         members = list(dict.fromkeys((v.platform, v.user_id) for v in votes))
@@ -178,9 +186,8 @@ class CurationService:
         weights = await self._weights.of(community_id, members)
         unit = await self._weights.unit()
         ballots = [_ballot(v, weights[(v.platform, v.user_id)]) for v in votes]
-        ranked = tally(outputs, ballots)
+        ranked = tally(shown, ballots)
         best = winner(ranked)
-        shas = dict(zip(outputs, hashes, strict=True))
         closed_at = self._clock.now()
         try:
             async with self._db.transaction() as session:
@@ -203,7 +210,7 @@ class CurationService:
         notes: list[str] = []
         if best is not None:
             result = CurationResult(
-                job_id, best.output_id, shas[best.output_id], closed_at, unit, ranked
+                job_id, best.output_id, shown[best.output_id][1], closed_at, unit, ranked
             )
             for hook in self._hooks:
                 try:
@@ -212,7 +219,8 @@ class CurationService:
                     log.warning("pick hook failed", extra={"job": job_id, "error": str(exc)})
                     notes.append(f"Not done: {exc}")
         winner_id = best.output_id if best else None
-        return Standing(job_id, ranked, unit, closed_at, winner_id, tuple(notes))
+        positions = {oid: position for oid, (position, _) in shown.items()}
+        return Standing(job_id, ranked, unit, closed_at, winner_id, tuple(notes), positions)
 
     async def result(self, output_id: int) -> CurationResult | None:
         """The curation result an output won, if it won one (for its provenance record)."""
@@ -286,21 +294,15 @@ async def _voted(session: AsyncSession, output_id: int, platform: str, user_id: 
     return (await session.exec(query)).first() is not None
 
 
-async def _shown_outputs(session: AsyncSession, job: GenerationJob) -> list[int]:
+async def _shown(session: AsyncSession, job: GenerationJob) -> dict[int, tuple[int, str]]:
+    """The job's posted outputs in order: id -> (number in the job, SHA-256)."""
     query = (
-        select(GenerationOutput.id)
+        select(GenerationOutput.id, GenerationOutput.index, GenerationOutput.sha256)
         .where(GenerationOutput.job_id == job.id, col(GenerationOutput.passed).is_(True))
         .order_by(col(GenerationOutput.index))
     )
-    return [oid for oid in (await session.exec(query)).all() if oid is not None]
-
-
-async def _hashes(session: AsyncSession, output_ids: list[int]) -> list[str]:
-    query = select(GenerationOutput.id, GenerationOutput.sha256).where(
-        col(GenerationOutput.id).in_(output_ids)
-    )
-    found = {oid: sha for oid, sha in (await session.exec(query)).all()}
-    return [found[oid] for oid in output_ids]
+    rows = (await session.exec(query)).all()
+    return {oid: (index + 1, sha) for oid, index, sha in rows if oid is not None}
 
 
 async def _votes(session: AsyncSession, job_id: int) -> Sequence[GenerationVote]:

@@ -122,7 +122,10 @@ async def generate_results(inv: Invocation[CurationRuntime], job: JobId) -> Repl
 
 def tally_fields(standing: Standing) -> tuple[Field, ...]:
     """The tally as fields, for any reply that shows a job (its summary in /jobs)."""
-    lines = [tally_line(e, standing.weighted_by, standing.winner_id) for e in standing.ranked]
+    lines = [
+        tally_line(e, standing.weighted_by, standing.winner_id, standing.positions.get(e.output_id))
+        for e in standing.ranked
+    ]
     state = "open" if standing.open else "closed"
     fields = [Field("Voting", state, inline=True)]
     if standing.winner_id is not None:

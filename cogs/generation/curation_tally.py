@@ -78,9 +78,12 @@ def amount(value: Decimal) -> str:
     return text if text not in ("", "-0") else "0"
 
 
-def tally_line(entry: OutputTally, weighted_by: str, winner_id: int | None) -> str:
-    """One output's line: "Output 3: 2 votes, 140 TUSD 🏆"."""
+def tally_line(
+    entry: OutputTally, weighted_by: str, winner_id: int | None, position: int | None = None
+) -> str:
+    """One output's line: "Output 3 (#2): 2 votes, 140 TUSD 🏆" (#2: its number in the job)."""
     votes = f"{entry.voters} vote{'s' if entry.voters != 1 else ''}"
     weight = f", {amount(entry.weight)} {weighted_by}" if weighted_by else ""
     crown = " 🏆" if entry.output_id == winner_id else ""
-    return f"Output {entry.output_id}: {votes}{weight}{crown}"
+    where = f" (#{position})" if position is not None else ""
+    return f"Output {entry.output_id}{where}: {votes}{weight}{crown}"

@@ -211,8 +211,8 @@ async def test_votes_by_button_on_discord_and_telegram_then_a_steward_picks(worl
     fields = discord_fields(standing)
     assert fields["Voting"] == "open"
     assert fields["Tally"].splitlines() == [
-        f"Output {third}: 3 votes",
-        f"Output {first}: 2 votes",
+        f"Output {third} (#3): 3 votes",
+        f"Output {first} (#1): 2 votes",
     ]
 
     picked = await world.on_discord("generate pick", {"job": job_id}, user="carol")
@@ -230,7 +230,7 @@ async def test_votes_by_button_on_discord_and_telegram_then_a_steward_picks(worl
     assert f"Voting on job {job_id} is closed" in (twice[0].plain or "")
     world.telegram.send_text(world.telegram.group, "alice", f"/generate results {job_id}")
     shown = await telegram_said(world, world.telegram.group.id, f"Votes on job {job_id}")
-    assert f"Output {third}: 3 votes 🏆" in (shown.plain or "")
+    assert f"Output {third} (#3): 3 votes 🏆" in (shown.plain or "")
     assert len(await votes(world.app)) == 5
 
 

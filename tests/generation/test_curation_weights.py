@@ -81,8 +81,8 @@ async def test_votes_weigh_verified_holdings_read_again_at_the_pick(
 
     standing = await world.on_discord("generate results", {"job": job_id}, user="bob")
     assert discord_fields(standing)["Tally"].splitlines() == [
-        f"Output {x}: 1 vote, 100 TUSD",
-        f"Output {y}: 2 votes, 30 TUSD",
+        f"Output {x} (#1): 1 vote, 100 TUSD",
+        f"Output {y} (#2): 2 votes, 30 TUSD",
     ]
 
     # Alice moves 60 TUSD to Bob after voting: at the pick it counts once, for Bob's vote.
@@ -90,8 +90,8 @@ async def test_votes_weigh_verified_holdings_read_again_at_the_pick(
     picked = await world.on_discord("generate pick", {"job": job_id}, user="carol")
     assert f"Job {job_id}: output {y} wins" in discord_text(picked)
     assert discord_fields(picked)["Tally"].splitlines() == [
-        f"Output {y}: 2 votes, 90 TUSD 🏆",
-        f"Output {x}: 1 vote, 40 TUSD",
+        f"Output {y} (#2): 2 votes, 90 TUSD 🏆",
+        f"Output {x} (#1): 1 vote, 40 TUSD",
     ]
     [pick] = await picks(world.app)
     assert pick.weighted_by == "TUSD" and pick.winner_output_id == y
