@@ -260,3 +260,15 @@ async def test_a_running_job_cannot_be_picked_and_unknown_ones_are_named(world: 
     assert "There is no job 999 here" in discord_text(missing)
     nothing = await world.on_discord("generate vote", {"output": 999}, user="alice")
     assert "There is no output 999 here" in discord_text(nothing)
+
+
+async def test_forget_removes_a_members_votes_and_keeps_others(world: World) -> None:
+    job_id, outputs = await finished_job(world.app, 1)
+    [only] = outputs
+    await post_results(world, job_id, outputs)
+    message = discord_results(world, job_id)
+    for user in ("alice", "bob"):
+        said = await press_on_discord(world, message, f"👍 Vote for output {only.id}", user)
+        assert "Vote counted" in said
+    await world.on_discord("forget", {"confirm": "confirm"}, user="alice")
+    assert await votes(world.app) == [(only.id, "discord", "1100000000000000202")]
