@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from bot.settings import secret_from_env, variable_is_set
+from cogs.generation.curation_config import CurationConfig
 from cogs.generation.gatekeeper import GatekeeperConfig
 from cogs.generation.jobs_config import JobsConfig
 from cogs.generation.provenance_config import ProvenanceConfig
@@ -69,8 +70,9 @@ class GenerationConfig(BaseModel):
     # else from the project's folder.
     styles_dir: Path = Path("config/styles")
     backends: dict[str, BackendConfig] = {}
-    # [generation.gatekeeper] and [generation.provenance]: owned by those parts.
+    # [generation.gatekeeper], [generation.provenance], [generation.curation]: owned by those parts.
     gatekeeper: GatekeeperConfig = Field(default_factory=GatekeeperConfig)
     provenance: ProvenanceConfig = Field(default_factory=ProvenanceConfig)
     # [generation.jobs]: the jobs part's.
     jobs: JobsConfig = Field(default_factory=JobsConfig)
+    curation: CurationConfig = Field(default_factory=CurationConfig)
