@@ -47,13 +47,16 @@ def vote_line(output_id: int) -> str:
     return f"/generate vote {output_id}"
 
 
+def vote_button(output_id: int | None) -> tuple[Button, ...]:
+    """The vote button of one stored output (none for an output not stored yet)."""
+    if output_id is None:
+        return ()
+    return (Button(f"👍 Vote for output {output_id}", command=vote_line(output_id)),)
+
+
 def vote_buttons(outputs: Sequence[HasId]) -> tuple[Button, ...]:
     """One vote button per stored output, for the message that posts the results."""
-    return tuple(
-        Button(f"👍 Vote for output {o.id}", command=vote_line(o.id))
-        for o in outputs
-        if o.id is not None
-    )
+    return tuple(button for o in outputs for button in vote_button(o.id))
 
 
 OutputId = Annotated[int, Opt("the output's number, shown on its vote button", min=1)]
