@@ -9,9 +9,11 @@ from pathlib import Path
 from bot.context import FeatureContext
 from bot.errors import ConfigError
 from bot.features import Feature, Lifespan
+from cogs.generation import curation_models as _curation_models  # noqa: F401  (its tables)
 from cogs.generation import models as _models  # noqa: F401  (registers the tables)
 from cogs.generation import provenance_models as _provenance_models  # noqa: F401  (its table)
 from cogs.generation.config import GenerationConfig
+from cogs.generation.curation_commands import COMMANDS as CURATION_COMMANDS
 from cogs.generation.jobs_commands import COMMANDS as JOB_COMMANDS
 from cogs.generation.jobs_pool import InProcessQueue
 from cogs.generation.jobs_runner import JobDeps, JobQueue
@@ -47,7 +49,7 @@ def lifespan_with(open_parts: OpenParts) -> Lifespan:
 feature = Feature(
     name="generation",
     description="Images and copy in the community's styles, checked, signed and voted on",
-    commands=(*JOB_COMMANDS, *STYLES_COMMANDS, *PROVENANCE_COMMANDS),
+    commands=(*JOB_COMMANDS, *STYLES_COMMANDS, *PROVENANCE_COMMANDS, *CURATION_COMMANDS),
     config=GenerationConfig,
     lifespan=lifespan_with(configured_parts),
     migrations=Path(__file__).parent / "migrations",

@@ -32,6 +32,7 @@ class Made:
     community_id: int
     requested_at: datetime
     backend: str
+    output_id: int | None = None  # the stored output's id (what its vote button names)
 
 
 @dataclass(frozen=True)

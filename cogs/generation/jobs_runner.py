@@ -216,7 +216,9 @@ class _Run:
         for row in outputs:
             if not row.passed or row.posted:
                 continue
-            made = Made(self.job_id, row.index, job.community_id, job.created_at, job.backend)
+            made = Made(
+                self.job_id, row.index, job.community_id, job.created_at, job.backend, row.id
+            )
             sealed = await self.deps.pipeline.seal(made, request, _generated(row))
             buttons = tuple(self.deps.pipeline.buttons(made))
             async with self.deps.db.transaction() as session:

@@ -13,6 +13,7 @@ from bot.errors import InvalidOption, UserError
 from cogs.generation import jobs_store as store
 from cogs.generation.config import GenerationConfig
 from cogs.generation.contracts import GenerationRequest, Kind, Style
+from cogs.generation.curation import CurationService
 from cogs.generation.jobs_pipeline import Generator, Pipeline
 from cogs.generation.jobs_post import CHANNEL, DM, Poster
 from cogs.generation.jobs_runner import JobDeps, JobQueue, RetryPolicy
@@ -62,6 +63,10 @@ class Generation:
     @property
     def provenance(self) -> Provenance:
         return self.parts.provenance
+
+    @property
+    def curation(self) -> CurationService:
+        return self.parts.curation
 
     def style_for(self, kind: Kind, name: str | None) -> Style:
         styles = self.pipeline.styles

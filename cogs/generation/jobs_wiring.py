@@ -7,15 +7,19 @@ for images, the C2PA manifest). Opened in the feature's lifespan and closed at i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
 
+from bot.commands.reply import Button
 from bot.context import FeatureContext
 from bot.errors import ConfigError
 from cogs.generation.backends import Backends
 from cogs.generation.config import GenerationConfig
 from cogs.generation.contracts import GenerationRequest, Style, Verdict
+from cogs.generation.curation import CurationService
+from cogs.generation.curation_commands import start_curation, vote_button
+from cogs.generation.curation_provenance import amend_provenance
 from cogs.generation.gatekeeper import Gatekeeper, held
 from cogs.generation.gatekeeper_clients import GatekeeperClients
 from cogs.generation.jobs_pipeline import Generator, Made, Pipeline, Seal, Sealed
@@ -31,6 +35,7 @@ class Parts:
     pipeline: Pipeline
     backends: Generator
     provenance: Provenance
+    curation: CurationService
 
     @property
     def styles(self) -> Mapping[str, Style]:
@@ -99,6 +104,8 @@ async def configured_parts(ctx: FeatureContext[GenerationConfig]) -> AsyncIterat
     if problems:
         raise ConfigError("generation.styles_dir", problems[0])
     provenance = Provenance.from_context(ctx, config.provenance)
+    curation = start_curation(ctx, config.curation)
+    curation.on_pick(amend_provenance(provenance))
     async with AsyncExitStack() as stack:
         backends = Backends(config, ctx.http)
         stack.push_async_callback(backends.close)
@@ -113,8 +120,13 @@ async def configured_parts(ctx: FeatureContext[GenerationConfig]) -> AsyncIterat
             check_prompt=checks.prompt,
             check_output=checks.output,
             seal=sealer(provenance),
+            buttons=vote_buttons_of,
         )
-        yield Parts(pipeline, backends, provenance)
+        yield Parts(pipeline, backends, provenance, curation)
+
+
+def vote_buttons_of(made: Made) -> Sequence[Button]:
+    return vote_button(made.output_id)
 
 
 def concurrency_of(config: GenerationConfig) -> Callable[[str], int]:
