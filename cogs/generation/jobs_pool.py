@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col, select
 
 from cogs.generation import jobs_store as store
-from cogs.generation.jobs_runner import JobDeps, RunResult, run_job
+from cogs.generation.jobs_runner import JobDeps, run_job
 from cogs.generation.models import QUEUED, RUNNING, GenerationJob
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,6 @@ class InProcessQueue:
         # How many jobs run at once per back end, at most, since start (for tests and /about).
         self.peak: dict[str, int] = {}
         self._active: dict[str, int] = {}
-        self.results: list[RunResult] = []
 
     async def start(self) -> None:
         self._stopping = False
@@ -90,8 +89,7 @@ class InProcessQueue:
         if job_id in self._tasks:
             return
         task = asyncio.create_task(self._work(job_id, backend), name=f"generation-job-{job_id}")
-        self._tasks[job_id] = task
-        task.add_done_callback(lambda _t: self._tasks.pop(job_id, None))
+        self._track(job_id, task)
 
     def _slot(self, backend: str) -> asyncio.Semaphore:
         if backend not in self._slots:
@@ -113,7 +111,6 @@ class InProcessQueue:
             finally:
                 self._active[backend] -= 1
                 self._running.discard(job_id)
-        self.results.append(result)
         if result.retry_at is not None:
             self._later(job_id, backend, result.retry_at)
 
@@ -122,12 +119,24 @@ class InProcessQueue:
             delay = (at - self._deps.clock.now()).total_seconds()
             if delay > 0:
                 await self._deps.clock.sleep(delay)
-            self._tasks.pop(job_id, None)
+            if self._tasks.get(job_id) is asyncio.current_task():
+                del self._tasks[job_id]
             if not self._stopping:
                 self._spawn(job_id, backend)
 
         task = asyncio.create_task(wait_then_spawn(), name=f"generation-retry-{job_id}")
+        self._track(job_id, task)
+
+    def _track(self, job_id: int, task: asyncio.Task[None]) -> None:
+        """The job's one task in this process, forgotten when it ends (unless a later task,
+        its retry, took its place meanwhile)."""
         self._tasks[job_id] = task
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if self._tasks.get(job_id) is done:
+                del self._tasks[job_id]
+
+        task.add_done_callback(forget)
 
     async def _pick_up(self) -> None:
         for job_id, backend in await store.due_jobs(self._deps.db, self._deps.clock.now()):
