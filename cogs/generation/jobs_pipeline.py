@@ -1,6 +1,6 @@
 """The steps of a job's pipeline, injected so each part of the feature plugs in its own: the
 styles, the back ends, the prompt check, the check of each output, the provenance seal, and the
-buttons posted with each result. Each step has a trivial stand-in until its part is wired.
+buttons posted with each result. Each step has a trivial default (allow, unsealed, no buttons).
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ called. `run_job` claims the job atomically first, so a job submitted twice, or 
 runs once.
 
 The pipeline's steps are injected (`Pipeline`): the prompt check, the back end, the check of each
-output, the provenance seal, and the buttons posted with each result. Each has a trivial
-stand-in (jobs_steps.py) until the part that owns it is wired in.
+output, the provenance seal, and the buttons posted with each result (jobs_pipeline.py); the
+lifespan builds them from the configuration (jobs_wiring.py).
 """
 
 from __future__ import annotations
