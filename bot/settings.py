@@ -87,7 +87,7 @@ class DatabaseSettings(Section):
     url: str | None = Field(default=None, description="SQLAlchemy URL; default SQLite in data_dir")
     echo: bool = False
     # SQLite: how long a write waits for another writer before it fails (and is retried).
-    busy_timeout_ms: int = Field(default=5000, ge=0)
+    busy_timeout_ms: int = Field(default=15000, ge=0)
 
 
 class DiscordSettings(Section):

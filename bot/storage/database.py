@@ -46,7 +46,7 @@ def sqlite_url_for(path: Path) -> str:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 5000) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout_ms: int = 15000) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.startswith("sqlite")
         self.path: Path | None = None
