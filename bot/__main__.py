@@ -31,6 +31,7 @@ from bot.frontend import FrontEnd
 from bot.log import Redactor, configure_logging
 from bot.settings import Settings, load_settings
 from bot.storage.database import explain, is_database_error, normalize_url
+from bot.workers import run_worker
 
 log = logging.getLogger("steward")
 
@@ -51,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "db":
             asyncio.run(_migrate_only(settings, available))
+        elif args.command == "worker":
+            asyncio.run(run_worker(settings, available, args.feature))
         else:
             asyncio.run(_run(settings, available, args))
     except ConfigError as exc:
@@ -181,7 +184,11 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="upgrade the database schema and exit")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("check-config", help="validate the configuration and exit")
-    for command in (run, db, sub.choices["check-config"]):
+    worker = sub.add_parser(
+        "worker", help="run a feature's workers in this process (e.g. generation on saq)"
+    )
+    worker.add_argument("feature", help="the feature whose work to run, e.g. generation")
+    for command in (run, db, sub.choices["check-config"], worker):
         command.add_argument("--config", type=Path, default=None, help="TOML configuration file")
     return parser
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,9 @@ class NoConfig(BaseModel):
 
 # Started with the app and closed at shutdown; yields what the feature's commands get.
 Lifespan = Callable[[FeatureContext[Any]], AbstractAsyncContextManager[Any]]
+# Work a feature runs in processes of their own (`steward worker <feature>`), given the context
+# its lifespan would get; it returns when the process is told to stop (SIGTERM).
+Worker = Callable[[FeatureContext[Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Feature:
     errors: tuple[tuple[type[Exception], ErrorReader], ...] = ()
     # Alembic revisions of the feature's tables (its own `migrations/` folder).
     migrations: Path | None = None
+    worker: Worker | None = None
 
 
 def discover(package: ModuleType) -> dict[str, Feature]:
