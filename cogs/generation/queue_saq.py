@@ -1,13 +1,17 @@
 """Generation jobs on saq (Redis): the bot enqueues job ids, `steward worker generation` runs them.
 
 The job's row in the bot's database stays the truth. A saq job carries only the id; the worker
-runs the same job code as the in-process pool, whose claim in the database makes a job run once
-even when saq delivers it twice. saq brings what a queue engine is for: workers in other
-processes and machines, and a job whose worker died (no heartbeat) delivered again.
+calls the same `run_job` as the in-process pool, whose atomic claim in the database makes a job
+run once even when saq delivers it twice. saq adds what a queue engine is for: workers in other
+processes and machines, and a job whose worker died (its heartbeat stopped) delivered again.
+
+Nothing is lost with Redis either: the bot's side looks for due jobs in the database at start and
+every `poll_seconds` (queued, due again after a retry, or running under a lease that ran out) and
+submits them again; a saq job waiting under the same key is not added twice.
 
 Why saq: asyncio-native (the job code is async, like the rest of the bot), maintained, and it
-shares the redis client's range with everything else (arq pins redis<6; taskiq-redis needs
-redis>=8). The Redis keys of a queue start with `saq:<name>:` and `saq:job:<name>:`.
+accepts the redis client's current major (arq pins redis<6; taskiq-redis needs redis>=8). A
+queue's Redis keys start with `saq:<name>:` and `saq:job:<name>:`.
 """
 
 from __future__ import annotations
@@ -15,129 +19,171 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from saq import Job, Queue, Worker
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
 
-from bot.settings import secret_from_env, variable_is_set
+from bot.clock import Clock
+from cogs.generation import jobs_store as store
+from cogs.generation.jobs_runner import JobDeps, run_job
+from cogs.generation.models import GenerationJob
+from cogs.generation.queue_saq_config import SaqConfig
 
 log = logging.getLogger(__name__)
 
 TASK = "generation.run_job"
-# Runs one job by its id, to the end (done, failed, cancelled or waiting for a retry).
-RunJob = Callable[[int], Awaitable[None]]
-
-
-class SaqConfig(BaseModel):
-    """`[generation.saq]`: where the queue is and how its workers run."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    # A Redis URL without a password (redis://127.0.0.1:6379/0); one with a password stays in
-    # the environment, under the variable `url_env` names.
-    url: str = Field(default="redis://127.0.0.1:6379/0", pattern=r"^rediss?://")
-    url_env: str | None = None
-    url_secret: SecretStr | None = Field(default=None, validate_default=True)
-    _url_env_is_set = field_validator("url_env")(variable_is_set)
-    _url_from_env = field_validator("url_secret", mode="before")(secret_from_env("url_env"))
-    # The queue's name: its Redis keys start with saq:<name>: (one per bot sharing a Redis).
-    name: str = Field(default="steward-generation", pattern=r"^[A-Za-z0-9_.-]+$")
-    # Jobs one worker process runs at once (the per-back-end limits hold on top of it).
-    concurrency: int = Field(default=4, ge=1, le=256)
-    # A running job proves its worker alive this often; one silent for `heartbeat_seconds` is
-    # taken from its worker (swept) and delivered again.
-    heartbeat_seconds: int = Field(default=30, ge=2)
-    sweep_seconds: int = Field(default=15, ge=1)
-    # Deliveries of one job, a worker's death counting as one.
-    deliveries: int = Field(default=5, ge=1)
-
-    @field_validator("url")
-    @classmethod
-    def _no_password(cls, url: str) -> str:
-        if urlsplit(url).password:
-            raise ValueError(
-                "a Redis URL with a password belongs in the environment; name its variable "
-                "in url_env"
-            )
-        return url
-
-    @property
-    def redis_url(self) -> str:
-        return self.url_secret.get_secret_value() if self.url_secret else self.url
+# The dependencies `run_job` gets, read for every job (tests swap the pipeline meanwhile).
+DepsOf = Callable[[], JobDeps]
 
 
 def open_queue(config: SaqConfig) -> Queue:
     return Queue.from_url(config.redis_url, name=config.name)
 
 
+async def enqueue(
+    queue: Queue, config: SaqConfig, job_id: int, *, delay: float = 0.0
+) -> Job | None:
+    """Add a saq job for `job_id`, run after `delay` seconds; None when one with the same key
+    (the id, and the second it is due at) is waiting already."""
+    scheduled = int(time.time() + delay) if delay > 0 else 0
+    return await queue.enqueue(
+        Job(
+            function=TASK,
+            kwargs={"job_id": job_id},
+            key=f"{job_id}-{scheduled}",
+            scheduled=scheduled,
+            timeout=0,  # a job runs as long as it needs; its heartbeat says it is alive
+            heartbeat=config.heartbeat_seconds,
+            retries=config.deliveries,
+            retry_delay=1.0,
+            retry_backoff=60.0,
+            ttl=600,
+        )
+    )
+
+
 class SaqQueue:
-    """The bot's side: enqueue a job id. `async with` connects and disconnects."""
+    """The bot's `JobQueue` when [generation.jobs] queue = "saq": it enqueues, workers run."""
 
-    kind = "saq"
-
-    def __init__(self, config: SaqConfig) -> None:
+    def __init__(self, config: SaqConfig, deps: JobDeps, *, poll_seconds: float = 10.0) -> None:
         self.config = config
+        self._deps = deps
+        self._poll_seconds = poll_seconds
         self.queue = open_queue(config)
+        self._poller: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> SaqQueue:
+    def use(self, deps: JobDeps) -> None:
+        self._deps = deps
+
+    async def start(self) -> None:
         await self.queue.connect()
-        return self
+        await self._pick_up()
+        self._poller = asyncio.create_task(self._poll(), name="generation-saq-poll")
 
-    async def __aexit__(self, *_: object) -> None:
+    async def submit(self, job_id: int) -> None:
+        await enqueue(self.queue, self.config, job_id)
+
+    async def stop(self) -> None:
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
         await self.queue.disconnect()
 
-    async def submit(self, job_id: int, *, not_before: datetime | None = None) -> None:
-        """Deliver `job_id` to a worker (at `not_before`, when given). The same id and time
-        submitted twice while the first is waiting is one saq job."""
-        scheduled = int(not_before.timestamp()) if not_before is not None else 0
-        await self.queue.enqueue(
-            Job(
-                function=TASK,
-                kwargs={"job_id": job_id},
-                key=f"{job_id}-{scheduled}",
-                scheduled=scheduled,
-                timeout=0,  # a job runs as long as it needs; the heartbeat says it is alive
-                heartbeat=self.config.heartbeat_seconds,
-                retries=self.config.deliveries,
-                retry_delay=1.0,
-                retry_backoff=60.0,
-                ttl=3600,
-            )
-        )
-
     async def waiting(self) -> int:
-        """Jobs queued or running (for /about and the benchmark)."""
+        """saq jobs queued, scheduled or running."""
         return await self.queue.count("incomplete")
 
+    async def _pick_up(self) -> None:
+        await submit_due(self.queue, self.config, self._deps)
 
-def saq_worker(config: SaqConfig, queue: Queue, run: RunJob) -> Worker[Any]:
-    """A saq worker running `run(job_id)` for each job, `config.concurrency` at a time, with a
-    heartbeat while each runs. `await worker.start()` runs it until SIGTERM or SIGINT."""
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(self._poll_seconds)
+            try:
+                await self._pick_up()
+            except (SQLAlchemyError, OSError, ConnectionError) as exc:
+                log.warning("generation: could not submit due jobs", extra={"error": str(exc)})
 
-    async def run_job(ctx: Any, *, job_id: int) -> None:
+
+async def submit_due(queue: Queue, config: SaqConfig, deps: JobDeps) -> int:
+    """Submit every job the database says is due; returns how many."""
+    due = await store.due_jobs(deps.db, deps.clock.now())
+    for job_id, _backend in due:
+        await enqueue(queue, config, job_id)
+    return len(due)
+
+
+class SaqWorkers:
+    """A worker process's side: run each delivered job id with `run_job`, `concurrency` at a
+    time and within each back end's limit, with a heartbeat while it runs."""
+
+    def __init__(
+        self, config: SaqConfig, deps_of: DepsOf, limit: Callable[[str], int], queue: Queue
+    ) -> None:
+        self.config = config
+        self._deps_of = deps_of
+        self._limit = limit
+        self.queue = queue
+        self._slots: dict[str, asyncio.Semaphore] = {}
+        self.worker: Worker[Any] = Worker(
+            queue,
+            functions=[(TASK, self._run)],
+            concurrency=config.concurrency,
+            # Idle workers wait this long for a job at a time, so a stop needs no longer.
+            dequeue_timeout=1.0,
+            timers={"sweep": config.sweep_seconds, "abort": 1, "schedule": 1, "worker_info": 10},
+            # On SIGTERM, jobs in flight get this long to end; those still running are handed
+            # back to saq, and their database lease lets another worker take them up.
+            shutdown_grace_period_s=10,
+            cancellation_hard_deadline_s=5.0,
+        )
+
+    async def run(self) -> None:
+        """Until SIGTERM or SIGINT (or `stop`)."""
+        await submit_due(self.queue, self.config, self._deps_of())
+        await self.worker.start()
+
+    async def stop(self) -> None:
+        await self.worker.stop()
+
+    async def _run(self, ctx: Any, *, job_id: int) -> str:
         job: Job = ctx["job"]
-        beat = asyncio.create_task(_heartbeat(job, config.heartbeat_seconds / 3))
+        deps = self._deps_of()
+        async with deps.db.read() as session:
+            found = await session.exec(
+                select(GenerationJob.backend).where(GenerationJob.id == job_id)
+            )
+            backend = found.first()
+        if backend is None:
+            return "no such job"
+        beat = asyncio.create_task(_heartbeat(job, self.config.heartbeat_seconds / 3))
         try:
-            await run(job_id)
+            async with self._slot(backend):
+                result = await run_job(job_id, deps)
         finally:
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
+        if result.retry_at is not None:
+            await enqueue(
+                self.queue, self.config, job_id, delay=_until(deps.clock, result.retry_at)
+            )
+        return result.state or ("claimed" if result.claimed else "not claimed")
 
-    return Worker(
-        queue,
-        functions=[(TASK, run_job)],
-        concurrency=config.concurrency,
-        timers={"sweep": config.sweep_seconds, "abort": 1, "schedule": 1, "worker_info": 10},
-        # On SIGTERM, jobs in flight get this long to end; those still running are handed back
-        # to the queue (their database claim lapses) and another worker resumes them.
-        shutdown_grace_period_s=10,
-        cancellation_hard_deadline_s=5.0,
-    )
+    def _slot(self, backend: str) -> asyncio.Semaphore:
+        if backend not in self._slots:
+            self._slots[backend] = asyncio.Semaphore(self._limit(backend))
+        return self._slots[backend]
+
+
+def _until(clock: Clock, moment: datetime) -> float:
+    return max(0.0, (moment - clock.now()).total_seconds())
 
 
 async def _heartbeat(job: Job, every: float) -> None:
@@ -149,16 +195,16 @@ async def _heartbeat(job: Job, every: float) -> None:
             log.warning("job heartbeat failed", extra={"job": job.key, "error": str(exc)})
 
 
-async def run_saq_worker(config: SaqConfig, run: RunJob) -> None:
-    """The worker process's loop: connect, run jobs until told to stop, disconnect."""
+async def run_workers(config: SaqConfig, deps_of: DepsOf, limit: Callable[[str], int]) -> None:
+    """`steward worker generation`: connect, run jobs until told to stop, disconnect."""
     queue = open_queue(config)
     await queue.connect()
     try:
-        worker = saq_worker(config, queue, run)
+        workers = SaqWorkers(config, deps_of, limit, queue)
         log.info(
-            "saq worker started",
+            "generation workers started on saq",
             extra={"queue": config.name, "concurrency": config.concurrency},
         )
-        await worker.start()
+        await workers.run()
     finally:
         await queue.disconnect()

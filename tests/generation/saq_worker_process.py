@@ -1,0 +1,70 @@
+"""A generation worker process for the saq tests: `steward worker generation`'s own set-up
+(bot.workers.worker_context, the same settings file and database) and the real saq workers,
+with the job suite's styles and a back end that draws real PNGs.
+
+    python -m tests.generation.saq_worker_process --config worker.toml
+
+STEWARD_TEST_STARTED names a file where each generation's job id is appended as it starts;
+while the file STEWARD_TEST_HOLD names exists, generations wait (so a test can kill the process
+in the middle of a job).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import cogs
+from bot.features import config_models, discover
+from bot.log import configure_logging
+from bot.settings import load_settings
+from bot.workers import worker_context
+from cogs.generation.contracts import GenerationRequest, Style
+from cogs.generation.jobs_config import GenerationConfig
+from cogs.generation.jobs_runner import JobDeps, Pipeline
+from cogs.generation.jobs_runtime import policy_of
+from cogs.generation.queue_saq import run_workers
+from summarizer.generation import IMAGE_PNG, GeneratedOutput
+from tests.generation.jobs_support import Styles, draw_png
+
+
+class DrawingBackend:
+    def __init__(self, started: Path | None, hold: Path | None) -> None:
+        self.started = started
+        self.hold = hold
+
+    def missing(self, style: Style) -> str | None:
+        return None
+
+    async def generate(self, request: GenerationRequest) -> Sequence[GeneratedOutput]:
+        if self.started is not None:
+            with self.started.open("a", encoding="utf-8") as out:
+                out.write(f"{os.getpid()} {request.prompt}\n")
+        while self.hold is not None and self.hold.exists():
+            await asyncio.sleep(0.05)
+        seed = request.seed or 0
+        return [GeneratedOutput(IMAGE_PNG, draw_png(seed, request.size), "fake", seed=seed)]
+
+
+async def work(config_path: Path) -> None:
+    available = discover(cogs)
+    settings = load_settings(config_path, config_models(available))
+    configure_logging(settings.log.level, settings.log.format, settings.secret_values())
+    started = os.environ.get("STEWARD_TEST_STARTED")
+    hold = os.environ.get("STEWARD_TEST_HOLD")
+    backend = DrawingBackend(Path(started) if started else None, Path(hold) if hold else None)
+    async with worker_context(settings, available, "generation") as ctx:
+        config = ctx.config
+        assert isinstance(config, GenerationConfig)
+        pipeline = Pipeline(styles=Styles(), generator=backend)
+        deps = JobDeps(ctx.db, ctx.outbox, ctx.clock, pipeline, policy_of(config))
+        await run_workers(config.jobs.saq, lambda: deps, config.jobs.limit)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config", type=Path, required=True)
+    asyncio.run(work(parser.parse_args().config))
