@@ -20,11 +20,13 @@ import asyncio
 import contextlib
 import os
 import statistics
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +39,12 @@ from bot.storage.models import Community
 from cogs.generation.contracts import GenerationRequest, Requester, Style
 from cogs.generation.jobs_pool import InProcessQueue
 from cogs.generation.jobs_post import CHANNEL
-from cogs.generation.jobs_runner import JobDeps, JobQueue, Pipeline, RetryPolicy
+from cogs.generation.jobs_runner import JobDeps, JobQueue
 from cogs.generation.models import FINAL, GenerationJob
 from cogs.generation.queue_saq import SaqQueue, SaqWorkers, open_queue
 from cogs.generation.queue_saq_config import SaqConfig
 from summarizer.generation import IMAGE_PNG, GeneratedOutput
-from tests.generation.jobs_support import POSTER, Styles, draw_png
+from tests.generation.jobs_support import POSTER, STYLES, draw_png
 from tests.support.apps import make_settings, running_app
 from tests.support.databases import database_url
 
@@ -53,7 +55,7 @@ class InstantBackend:
     """Answers at once with the same small PNG."""
 
     def __init__(self) -> None:
-        self.png = draw_png(7, "64x64")
+        self.png = draw_png(7, "64x64", "a lighthouse")
         self.calls = 0
 
     def missing(self, style: Style) -> str | None:
@@ -180,8 +182,11 @@ async def main(jobs: int, runs: int, postgres: str | None, redis_url: str) -> No
                     slug = settings.console.community
                     found = await session.exec(select(Community.id).where(Community.slug == slug))
                     community_id = int(found.one())
-                pipeline = Pipeline(styles=Styles(), generator=backend)
-                deps = JobDeps(app.db, app.outbox, app.clock, pipeline, RetryPolicy())
+                # The job pipeline as configured (gatekeeper, provenance seal), with the
+                # instant back end and the job suite's styles.
+                runtime = app.runtimes["generation"]
+                parts = runtime.parts.with_generation(STYLES, backend)
+                deps = replace(runtime.deps, pipeline=parts.pipeline)
                 for workers in WORKERS:
                     timings = [await direct(backend, workers, jobs) for _ in range(runs + 1)]
                     medians[("direct", workers)] = statistics.median(timings[1:])
@@ -192,6 +197,8 @@ async def main(jobs: int, runs: int, postgres: str | None, redis_url: str) -> No
                                 for _ in range(runs + 1)
                             ]
                         medians[(name, workers)] = statistics.median(times[1:])
+                        shown = ", ".join(f"{t:.2f}" for t in times)
+                        print(f"{name}, {workers} workers: {shown} s", file=sys.stderr)
     print(
         f"{jobs} jobs of one output each per run, back end answering at once, {kind}, "
         f"median of {runs} runs"

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cogs.generation.queue_saq_config import SaqConfig
+
 
 class JobsConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -27,4 +29,6 @@ class JobsConfig(BaseModel):
     lease_seconds: float = Field(default=300.0, gt=0, le=86_400)
     # How often idle workers look for jobs stored by other processes or due again.
     poll_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # [generation.jobs.saq]: the saq queue and its workers (`steward worker generation`).
+    saq: SaqConfig = Field(default_factory=SaqConfig)
     max_prompt_chars: int = Field(default=1000, ge=10, le=4000)

@@ -15,21 +15,27 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from tests.generation.saq_support import saq_settings, workers_in_test
 
-# Engines the job suite runs on; the saq part appends "saq".
-QUEUE_KINDS = ["in-process"]
+# Engines the job suite runs on.
+QUEUE_KINDS = ["in-process", "saq"]
 
 
 def queue_settings(kind: str) -> dict[str, Any]:
     """The [generation.jobs] keys that select (and configure) the engine."""
-    return {"queue": kind}
+    return saq_settings() if kind == "saq" else {"queue": kind}
 
 
 @asynccontextmanager
 async def queue_workers(kind: str, app: App) -> AsyncIterator[None]:
     """Workers outside the app (an external engine's) for the time of a test; the in-process
-    queue's workers run inside the app."""
-    yield
+    queue's workers run inside the app. saq's run in the test's event loop, through the local
+    Redis, on the app's job dependencies (the suite's back end lives in the test)."""
+    if kind != "saq":
+        yield
+        return
+    async with workers_in_test(app):
+        yield
 
 
 @pytest.fixture(params=QUEUE_KINDS)

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
-from cogs.generation.jobs_config import GenerationConfig
+from cogs.generation.config import GenerationConfig
+from cogs.generation.jobs_wiring import concurrency_of
 from cogs.generation.queue_saq import SaqWorkers, open_queue
 from cogs.generation.queue_saq_config import SaqConfig
 from tests.support.processes import REPO_ROOT, Steward, _die_with_parent_hook, _environment
@@ -64,10 +65,11 @@ async def workers_in_test(app: App) -> AsyncIterator[SaqWorkers]:
     """saq workers in the test's event loop, running the app's own job dependencies (the
     suite's back end lives in the test); Redis keys of the queue are deleted afterwards."""
     runtime = app.runtimes["generation"]
-    jobs = config_of(app).jobs
+    config = config_of(app)
+    jobs = config.jobs
     queue = open_queue(jobs.saq)
     await queue.connect()
-    workers = SaqWorkers(jobs.saq, lambda: runtime.deps, jobs.limit, queue)
+    workers = SaqWorkers(jobs.saq, lambda: runtime.deps, concurrency_of(config), queue)
     workers.worker.SIGNALS = []  # the test's process keeps its own signal handling
     task = asyncio.create_task(workers.run(), name="saq-workers")
     try:
