@@ -5,8 +5,11 @@ posting it through the outbox (and, on saq, the round trips to Redis) add to eac
 
 Each run stores --jobs image jobs (one output each) in the real app's database, submits them all
 and times until the last is done; "direct" calls the same back end as many times, the same
-number at once. The back end returns a small PNG drawn once. The saq workers run in this process
-(one worker with that concurrency), so the figures are the queue's, not process start-up's.
+number at once; "run_job, no queue" calls the job code for each stored job without a queue
+(what a job costs by itself: its transactions, the gatekeeper's check of the PNG, the provenance
+seal, the outbox rows). The back end returns a small PNG drawn once. The saq workers run in
+this process (one worker with that concurrency), so the figures are the queue's, not process
+start-up's.
 Medians of --runs runs, after one discarded warm-up run of each configuration.
 
     .venv/bin/python -m bench.generation_queue [--jobs 100] [--runs 3] [--postgres URL]
@@ -39,7 +42,7 @@ from bot.storage.models import Community
 from cogs.generation.contracts import GenerationRequest, Requester, Style
 from cogs.generation.jobs_pool import InProcessQueue
 from cogs.generation.jobs_post import CHANNEL
-from cogs.generation.jobs_runner import JobDeps, JobQueue
+from cogs.generation.jobs_runner import JobDeps, JobQueue, run_job
 from cogs.generation.models import FINAL, GenerationJob
 from cogs.generation.queue_saq import SaqQueue, SaqWorkers, open_queue
 from cogs.generation.queue_saq_config import SaqConfig
@@ -101,7 +104,7 @@ async def finished(app: App, ids: list[int]) -> int:
         return int((await session.exec(query)).one())
 
 
-async def through(queue: JobQueue, app: App, community_id: int, jobs: int) -> float:
+async def through(queue: JobQueue | DirectRuns, app: App, community_id: int, jobs: int) -> float:
     """Seconds from submitting `jobs` stored jobs until the last is done."""
     ids = await store_jobs(app, community_id, jobs)
     started = time.perf_counter()
@@ -124,6 +127,30 @@ async def direct(backend: InstantBackend, workers: int, jobs: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(jobs)))
     return time.perf_counter() - started
+
+
+class DirectRuns:
+    """No queue: `run_job` called for each stored job, `workers` at a time (what the job
+    itself costs: its transactions, the gatekeeper, the seal, the outbox rows)."""
+
+    def __init__(self, deps: JobDeps, workers: int) -> None:
+        self.deps = deps
+        self.slots = asyncio.Semaphore(workers)
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, job_id: int) -> None:
+        async def one() -> None:
+            async with self.slots:
+                await run_job(job_id, self.deps)
+
+        task = asyncio.create_task(one())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+
+@asynccontextmanager
+async def run_job_directly(deps: JobDeps, workers: int) -> AsyncIterator[DirectRuns]:
+    yield DirectRuns(deps, workers)
 
 
 @asynccontextmanager
@@ -169,6 +196,7 @@ async def main(jobs: int, runs: int, postgres: str | None, redis_url: str) -> No
     kind = "postgresql" if postgres else "sqlite"
     backend = InstantBackend()
     engines: dict[str, Engine] = {
+        "run_job, no queue": run_job_directly,
         "in-process": in_process,
         "saq": lambda deps, workers: on_saq(deps, workers, redis_url),
     }

@@ -19,19 +19,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from saq import Job, Queue, Worker
+from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import select
+from sqlmodel import col, select
 
-from bot.clock import Clock
+from bot.storage.database import Database
 from cogs.generation import jobs_store as store
 from cogs.generation.jobs_runner import JobDeps, run_job
-from cogs.generation.models import GenerationJob
+from cogs.generation.models import QUEUED, RUNNING, GenerationJob
 from cogs.generation.queue_saq_config import SaqConfig
 
 log = logging.getLogger(__name__)
@@ -45,18 +45,15 @@ def open_queue(config: SaqConfig) -> Queue:
     return Queue.from_url(config.redis_url, name=config.name)
 
 
-async def enqueue(
-    queue: Queue, config: SaqConfig, job_id: int, *, delay: float = 0.0
-) -> Job | None:
-    """Add a saq job for `job_id`, run after `delay` seconds; None when one with the same key
-    (the id, and the second it is due at) is waiting already."""
-    scheduled = int(time.time() + delay) if delay > 0 else 0
+async def enqueue(queue: Queue, config: SaqConfig, job_id: int, attempts: int) -> Job | None:
+    """Add a saq job for `job_id`; None when one for the same attempt (the key: the id and the
+    attempts the database has counted) is waiting or running already. A job whose worker hangs
+    past its lease is so delivered again under the next attempt's key."""
     return await queue.enqueue(
         Job(
             function=TASK,
             kwargs={"job_id": job_id},
-            key=f"{job_id}-{scheduled}",
-            scheduled=scheduled,
+            key=f"{job_id}-{attempts}",
             timeout=0,  # a job runs as long as it needs; its heartbeat says it is alive
             heartbeat=config.heartbeat_seconds,
             retries=config.deliveries,
@@ -65,6 +62,21 @@ async def enqueue(
             ttl=600,
         )
     )
+
+
+async def attempts_of(db: Database, job_ids: Sequence[int]) -> dict[int, int]:
+    if not job_ids:
+        return {}
+    async with db.read() as session:
+        query = select(GenerationJob.id, GenerationJob.attempts).where(
+            col(GenerationJob.id).in_(list(job_ids))
+        )
+        return {int(i): int(a) for i, a in (await session.exec(query)).all() if i is not None}
+
+
+async def submit(queue: Queue, config: SaqConfig, db: Database, job_ids: Sequence[int]) -> None:
+    for job_id, attempts in (await attempts_of(db, job_ids)).items():
+        await enqueue(queue, config, job_id, attempts)
 
 
 class SaqQueue:
@@ -86,7 +98,7 @@ class SaqQueue:
         self._poller = asyncio.create_task(self._poll(), name="generation-saq-poll")
 
     async def submit(self, job_id: int) -> None:
-        await enqueue(self.queue, self.config, job_id)
+        await submit(self.queue, self.config, self._deps.db, [job_id])
 
     async def stop(self) -> None:
         if self._poller is not None:
@@ -114,8 +126,7 @@ class SaqQueue:
 async def submit_due(queue: Queue, config: SaqConfig, deps: JobDeps) -> int:
     """Submit every job the database says is due; returns how many."""
     due = await store.due_jobs(deps.db, deps.clock.now())
-    for job_id, _backend in due:
-        await enqueue(queue, config, job_id)
+    await submit(queue, config, deps.db, [job_id for job_id, _backend in due])
     return len(due)
 
 
@@ -131,6 +142,8 @@ class SaqWorkers:
         self._limit = limit
         self.queue = queue
         self._slots: dict[str, asyncio.Semaphore] = {}
+        self._running: set[int] = set()
+        self._retries: set[asyncio.Task[None]] = set()
         self.worker: Worker[Any] = Worker(
             queue,
             functions=[(TASK, self._run)],
@@ -140,7 +153,7 @@ class SaqWorkers:
             timers={"sweep": config.sweep_seconds, "abort": 1, "schedule": 1, "worker_info": 10},
             # On SIGTERM, jobs in flight get this long to end; those still running are handed
             # back to saq, and their database lease lets another worker take them up.
-            shutdown_grace_period_s=10,
+            shutdown_grace_period_s=config.shutdown_grace_seconds,
             cancellation_hard_deadline_s=5.0,
         )
 
@@ -150,9 +163,15 @@ class SaqWorkers:
         await self.worker.start()
 
     async def stop(self) -> None:
+        for task in list(self._retries):
+            task.cancel()
         await self.worker.stop()
 
     async def _run(self, ctx: Any, *, job_id: int) -> str:
+        if job_id in self._running:
+            # This process runs it already (a hung back end whose lease ran out): another
+            # worker takes the job up when the poll for due jobs submits it again.
+            return "running here"
         job: Job = ctx["job"]
         deps = self._deps_of()
         async with deps.db.read() as session:
@@ -163,18 +182,36 @@ class SaqWorkers:
         if backend is None:
             return "no such job"
         beat = asyncio.create_task(_heartbeat(job, self.config.heartbeat_seconds / 3))
+        self._running.add(job_id)
         try:
             async with self._slot(backend):
                 result = await run_job(job_id, deps)
+        except asyncio.CancelledError:
+            # The worker is stopping: the job goes back to the queue, this attempt uncounted.
+            await asyncio.shield(hand_back(deps.db, job_id))
+            raise
         finally:
+            self._running.discard(job_id)
             beat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
         if result.retry_at is not None:
-            await enqueue(
-                self.queue, self.config, job_id, delay=_until(deps.clock, result.retry_at)
-            )
+            self._later(deps, job_id, result.retry_at)
         return result.state or ("claimed" if result.claimed else "not claimed")
+
+    def _later(self, deps: JobDeps, job_id: int, at: datetime) -> None:
+        """Submit the job again when its retry is due, on the injected clock (a worker that
+        stops meanwhile leaves it to the poll for due jobs)."""
+
+        async def wait_then_submit() -> None:
+            delay = (at - deps.clock.now()).total_seconds()
+            if delay > 0:
+                await deps.clock.sleep(delay)
+            await submit(self.queue, self.config, deps.db, [job_id])
+
+        task = asyncio.create_task(wait_then_submit(), name=f"generation-retry-{job_id}")
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
 
     def _slot(self, backend: str) -> asyncio.Semaphore:
         if backend not in self._slots:
@@ -182,8 +219,15 @@ class SaqWorkers:
         return self._slots[backend]
 
 
-def _until(clock: Clock, moment: datetime) -> float:
-    return max(0.0, (moment - clock.now()).total_seconds())
+async def hand_back(db: Database, job_id: int) -> None:
+    """A job this worker was running goes back to the queue, the interrupted attempt not
+    counted (as the in-process pool does at stop)."""
+    async with db.transaction() as session:
+        await session.exec(
+            update(GenerationJob)
+            .where(col(GenerationJob.id) == job_id, col(GenerationJob.state) == RUNNING)
+            .values(state=QUEUED, lease_until=None, attempts=col(GenerationJob.attempts) - 1)
+        )
 
 
 async def _heartbeat(job: Job, every: float) -> None:

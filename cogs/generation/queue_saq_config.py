@@ -33,6 +33,8 @@ class SaqConfig(BaseModel):
     # Deliveries of one saq job, a worker's death counting as one (the database's attempts
     # and the poll for due jobs go on beyond it).
     deliveries: int = Field(default=5, ge=1, le=100)
+    # On SIGTERM, jobs in flight get this long to end; those still running are handed back.
+    shutdown_grace_seconds: int = Field(default=10, ge=0, le=3600)
 
     @field_validator("url")
     @classmethod

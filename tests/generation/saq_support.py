@@ -35,6 +35,7 @@ def saq_settings(**saq: Any) -> dict[str, Any]:
             "name": f"test-{uuid.uuid4().hex[:12]}",
             "heartbeat_seconds": 2,
             "sweep_seconds": 1,
+            "shutdown_grace_seconds": 1,
             **saq,
         },
     }

@@ -65,7 +65,10 @@ async def test_a_hung_worker_loses_its_job_when_its_lease_runs_out(
     clock = ManualClock(START)
     hung = FakeBackend(hold=asyncio.Event())
     queue = queue_settings(queue_kind)
-    async with job_app(tmp_path, db_url, queue, hung, clock, lease_seconds=60) as one:
+    async with (
+        job_app(tmp_path, db_url, queue, hung, clock, lease_seconds=60) as one,
+        queue_workers(queue_kind, one.app),
+    ):
         job_id = job_number(await one.on_console("/generate image a long night count=2"))
         await wait_started(hung, 1)
         other = FakeBackend()
