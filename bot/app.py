@@ -31,6 +31,7 @@ from bot.http import BlockedAddress, HttpClient, HttpError, HttpPolicy
 from bot.leader import Leadership
 from bot.outbox import Outbox
 from bot.payouts import PayoutReviews
+from bot.records import Records
 from bot.scheduling import Scheduler
 from bot.settings import Settings
 from bot.storage.database import Database
@@ -78,6 +79,7 @@ class App:
         self.discussions = Discussions()
         self.chain_logs = ChainLogs()
         self.digest_parts = DigestParts()
+        self.records = Records()
         self.web = WebServer(
             settings.web.public_url, host=settings.web.host, port=settings.web.port
         )
@@ -122,6 +124,7 @@ class App:
             discussions=self.discussions,
             chain_logs=self.chain_logs,
             digest_parts=self.digest_parts,
+            records=self.records,
             web=self.web,
             features=tuple((f.name, f.description) for f in self.features),
             version=self.version,

@@ -27,6 +27,7 @@ from bot.health import HealthChecks
 from bot.http import HttpClient
 from bot.outbox import Outbox
 from bot.payouts import PayoutReviews
+from bot.records import Records
 from bot.scheduling import Scheduler
 from bot.settings import LLMSettings
 from bot.storage.database import Database
@@ -68,6 +69,8 @@ class FeatureContext(Generic[ConfigT]):
     chain_logs: ChainLogs = field(default_factory=ChainLogs)
     # What each feature tells stewards in their digests (registered by features, read by digests).
     digest_parts: DigestParts = field(default_factory=DigestParts)
+    # What the community wrote, searchable for /ask (registered by debates, proposals, knowledge).
+    records: Records = field(default_factory=Records)
     # The bot's web server, for pages members open from chat (routes added in the lifespan).
     web: WebServer = field(default_factory=WebServer)
     # Every loaded feature as (name, description), for /about.

@@ -1,0 +1,12 @@
+"""What the knowledge feature's commands see as `inv.feature`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cogs.knowledge.config import KnowledgeConfig
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    config: KnowledgeConfig
