@@ -1,0 +1,133 @@
+"""Full-text indexes on a table's text column, on SQLite and PostgreSQL, ranked by BM25-style
+scores, kept current by the database itself.
+
+SQLite: an FTS5 table with external content (`<table>_fts`: the text is not stored twice),
+Porter stemming over unicode61 (diacritics folded), and triggers that update it in the same
+transaction as every insert, update of the column, and delete: a feature writes its rows as
+always and the index follows. Ranked by `bm25()`.
+
+PostgreSQL: a stored generated `tsvector` column (`<column>_tsv`, the `english` configuration)
+with a GIN index; ranked by `ts_rank_cd`. The column is computed by PostgreSQL on every write.
+
+A feature's migration creates the index with `create_statements` (which also indexes the rows
+already there) and composes its ranked queries with `match`, adding its own joins and filters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval.query import Query, fts5_match, pg_tsquery
+
+TOKENIZER = "porter unicode61 remove_diacritics 2"
+PG_CONFIG = "english"
+
+
+@dataclass(frozen=True)
+class FullTextIndex:
+    table: str
+    column: str
+    id_column: str = "id"
+
+    @property
+    def fts_table(self) -> str:
+        """SQLite's FTS5 table."""
+        return f"{self.table}_fts"
+
+    @property
+    def tsv_column(self) -> str:
+        """PostgreSQL's generated tsvector column."""
+        return f"{self.column}_tsv"
+
+    @property
+    def gin_index(self) -> str:
+        return f"ix_{self.table}_{self.column}_tsv"
+
+
+@dataclass(frozen=True)
+class Match:
+    """SQL fragments of a ranked full-text query over `index.table`:
+    `SELECT <table>.id, <rank> AS score FROM <table> <join> ... WHERE <where> AND ...
+    ORDER BY score DESC LIMIT :n`, with `params` bound."""
+
+    join: str
+    where: str
+    rank: str
+    params: dict[str, str]
+
+
+def _sqlite_create(index: FullTextIndex) -> list[str]:
+    t, c, i, f = index.table, index.column, index.id_column, index.fts_table
+    return [
+        f"CREATE VIRTUAL TABLE {f} USING fts5({c}, content='{t}', content_rowid='{i}', "
+        f"tokenize='{TOKENIZER}')",
+        f"CREATE TRIGGER {f}_insert AFTER INSERT ON {t} BEGIN "
+        f"INSERT INTO {f}(rowid, {c}) VALUES (new.{i}, new.{c}); END",
+        f"CREATE TRIGGER {f}_delete AFTER DELETE ON {t} BEGIN "
+        f"INSERT INTO {f}({f}, rowid, {c}) VALUES ('delete', old.{i}, old.{c}); END",
+        f"CREATE TRIGGER {f}_update AFTER UPDATE OF {c} ON {t} BEGIN "
+        f"INSERT INTO {f}({f}, rowid, {c}) VALUES ('delete', old.{i}, old.{c}); "
+        f"INSERT INTO {f}(rowid, {c}) VALUES (new.{i}, new.{c}); END",
+        # Index the rows already stored.
+        f"INSERT INTO {f}({f}) VALUES ('rebuild')",
+    ]
+
+
+def _postgres_create(index: FullTextIndex) -> list[str]:
+    t, c = index.table, index.column
+    return [
+        f"ALTER TABLE {t} ADD COLUMN {index.tsv_column} tsvector GENERATED ALWAYS AS "
+        f"(to_tsvector('{PG_CONFIG}', coalesce({c}, ''))) STORED",
+        f"CREATE INDEX {index.gin_index} ON {t} USING GIN ({index.tsv_column})",
+    ]
+
+
+def create_statements(index: FullTextIndex, dialect: str) -> list[str]:
+    """The DDL that creates the index and fills it from the rows already in the table."""
+    if dialect == "sqlite":
+        return _sqlite_create(index)
+    if dialect == "postgresql":
+        return _postgres_create(index)
+    raise ValueError(f"no full-text index for the {dialect} dialect")
+
+
+def drop_statements(index: FullTextIndex, dialect: str) -> list[str]:
+    if dialect == "sqlite":
+        f = index.fts_table
+        return [
+            f"DROP TRIGGER IF EXISTS {f}_insert",
+            f"DROP TRIGGER IF EXISTS {f}_delete",
+            f"DROP TRIGGER IF EXISTS {f}_update",
+            f"DROP TABLE IF EXISTS {f}",
+        ]
+    if dialect == "postgresql":
+        return [
+            f"DROP INDEX IF EXISTS {index.gin_index}",
+            f"ALTER TABLE {index.table} DROP COLUMN IF EXISTS {index.tsv_column}",
+        ]
+    raise ValueError(f"no full-text index for the {dialect} dialect")
+
+
+def match(index: FullTextIndex, dialect: str, query: Query) -> Match | None:
+    """The fragments ranking `index.table`'s rows for the query; None when it has no terms
+    (nothing to look for: the caller answers that, not the database)."""
+    if query.empty:
+        return None
+    t, i, f = index.table, index.id_column, index.fts_table
+    if dialect == "sqlite":
+        # bm25() is lower for better matches; negated so that every engine ranks higher-first.
+        return Match(
+            join=f"JOIN {f} ON {f}.rowid = {t}.{i}",
+            where=f"{f} MATCH :fts_query",
+            rank=f"-bm25({f})",
+            params={"fts_query": fts5_match(query)},
+        )
+    if dialect == "postgresql":
+        tsquery = f"to_tsquery('{PG_CONFIG}', :fts_query)"
+        return Match(
+            join="",
+            where=f"{t}.{index.tsv_column} @@ {tsquery}",
+            rank=f"ts_rank_cd({t}.{index.tsv_column}, {tsquery})",
+            params={"fts_query": pg_tsquery(query)},
+        )
+    raise ValueError(f"no full-text index for the {dialect} dialect")
