@@ -2,7 +2,8 @@
 
 The feature has four parts, each started by its own `start_*` context manager below and each
 owning its modules: drafting (draft_*.py), publishing (publish_*.py), following votes
-(votes_*.py, snapshot_*.py, governor_*.py) and reconciling payouts (payout_*.py).
+(votes_*.py, snapshot_*.py, governor_*.py) and reconciling payouts (payout_*.py). What it
+stores is searchable for /ask through records_*.py.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cogs.proposals.governor_watch import start_governors
 from cogs.proposals.payout_part import start_payouts
 from cogs.proposals.publish_commands import PUBLISH_COMMANDS
 from cogs.proposals.publish_part import start_publishing
+from cogs.proposals.records_source import ProposalRecords
 from cogs.proposals.runtime import Part, Proposals
 from cogs.proposals.votes_commands import COMMANDS as VOTES_COMMANDS
 from cogs.proposals.votes_part import start_votes
@@ -47,6 +49,8 @@ PARTS: tuple[Part, ...] = (
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[ProposalsConfig]) -> AsyncIterator[Proposals]:
     proposals = Proposals(ctx)
+    # Proposals and their outcomes, searchable for /ask.
+    ctx.records.register(ProposalRecords(ctx.db))
     async with AsyncExitStack() as stack:
         for part in PARTS:
             await stack.enter_async_context(part(proposals))
