@@ -52,13 +52,21 @@ posts it anyway. Replace it with ``fake.responder = fn`` (``fn(body) -> dict | s
 async; a ``str`` is sent as the raw content).
 
 For the ``generated_copy`` schema (summarizer/copywriting.py) it writes copy from the brief in the
-format the request names (``write_copy``). ``FakeOpenAI(extensions=[FakeImages()])`` also serves
+format the request names (``write_copy``). For the ``ask_answer`` schema (summarizer/answer.py:
+passages as posts ``P1``, ``P2``... and the question as the post ``question``, a follow-up's
+previous question as ``previous_question``) it answers from the passage sharing most content words
+with the question (``answer_ask``): that passage's best matching sentence, cited with a verbatim
+quote, or ``unanswerable`` when no passage shares a content word with the question or the
+previous one. ``FakeOpenAI(extensions=[FakeImages()])`` also serves
 the images and moderations fake (tests/fakes/images_server.py) on the same port.
 
 Faults (one FIFO queue, each entry applies to one chat request; the ``/v1/models`` route never
 consumes them): ``fail_next(status, count, retry_after_ms, code)``, ``hang_next(seconds, count)``
 (answers normally after the delay unless the fake stops first), ``malformed_next(count)``
 (truncated content; a request rejected by the contract still consumes it).
+Scripted answers: ``answer_next(content, count)`` queues a content (a dict sent as JSON, or a raw
+``str``) that the next answered chat requests get instead of the responder's, e.g. a citation with
+a fabricated quote or an unknown passage; a faulted or rejected request does not consume it.
 
 Records: ``fake.requests`` (:class:`RecordedRequest`, every chat request including failed
 ones), ``fake.violations``, ``fake.responder_errors``, ``fake.calls_by_kind()`` and
@@ -94,7 +102,7 @@ class Extension(Protocol):
     def add_routes(self, app: web.Application) -> None: ...
 
 
-Kind = Literal["map", "update", "reduce", "other"]
+Kind = Literal["map", "update", "reduce", "ask", "other"]
 
 DEFAULT_MODELS = ("gpt-4o-mini", "gpt-4.1-mini", "gpt-5-mini")
 MAX_ITEMS = 6
@@ -823,6 +831,66 @@ def write_copy(body: JSON) -> JSON:
     return {"text": text}
 
 
+ASK_SCHEMA = "ask_answer"
+_PASSAGE_ID = re.compile(r"P\d+")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_STOPWORDS = frozenset(
+    """about after again all also and any anything are been before being but can could did does
+    doing done for from had has have how into its just know more most not now our ours out over
+    should some tell than that the their them then there these they this those through under
+    until very was were what when where which while who whom whose why will with would you your
+    community dao""".split()
+)
+
+
+def content_words(text: str) -> set[str]:
+    """A text's content words, crudely stemmed: 'decided' and 'decide' are one word."""
+    words = set()
+    for word in _WORD.findall(text.lower().replace("’", "'")):
+        word = word.removesuffix("'s").strip("'-")
+        if len(word) < 3 or word in _STOPWORDS:
+            continue
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        words.add(word.removesuffix("e") if len(word) > 3 else word)
+    return words
+
+
+def answer_ask(body: JSON) -> JSON:
+    """The ``ask_answer`` schema: the best matching sentence of the passages that share most
+    content words with the question (words of a follow-up's previous question count half), each
+    cited with a verbatim quote; unanswerable when none shares any."""
+    prompt = parse_prompt(body)
+    by_id = {post.id: post for post in prompt.posts}
+    question = by_id["question"].text if "question" in by_id else ""
+    asked = content_words(question)
+    before = (
+        content_words(by_id["previous_question"].text) - asked
+        if "previous_question" in by_id
+        else set()
+    )
+    scored = []
+    for post in prompt.posts:
+        if not _PASSAGE_ID.fullmatch(post.id):
+            continue
+        words = content_words(f"{post.attributes.get('title', '')} {post.text}")
+        score = 2 * len(asked & words) + len(before & words)
+        if score:
+            scored.append((score, post))
+    if not scored:
+        return {"unanswerable": True, "sentences": []}
+    best = max(score for score, _ in scored)
+    answer = []
+    for _, post in [item for item in scored if item[0] == best][:2]:
+        candidates = sentences(post.text) or [post.text]
+        sentence = max(candidates, key=lambda s: len((asked | before) & content_words(s)))
+        citation = {"passage": post.id, "quote": _quote(sentence)}
+        answer.append({"text": _own_words(sentence), "citations": [citation]})
+    return {"unanswerable": False, "sentences": answer}
+
+
 def default_responder(body: JSON) -> JSON:
     """The deterministic stand-in for the model: map, reduce, or an empty summary; a chat
     window by topic when the request asks for the chat schema; copy for the copy schema."""
@@ -830,6 +898,8 @@ def default_responder(body: JSON) -> JSON:
         return summarize_chat(body)
     if _schema_name(body) == "generated_copy":
         return write_copy(body)
+    if _schema_name(body) == ASK_SCHEMA:
+        return answer_ask(body)
     prompt = parse_prompt(body)
     if prompt.kind == "map":
         return summarize_posts(prompt.posts)
@@ -920,6 +990,7 @@ class FakeOpenAI:
         self.responder_errors: list[BaseException] = []
         self.port = 0
         self._faults: deque[_Fault] = deque()
+        self._scripted: deque[JSON | str] = deque()
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -974,6 +1045,9 @@ class FakeOpenAI:
 
     def malformed_next(self, count: int = 1) -> None:
         self._faults.extend(_Fault("malformed") for _ in range(count))
+
+    def answer_next(self, content: JSON | str, count: int = 1) -> None:
+        self._scripted.extend(content for _ in range(count))
 
     def calls_by_kind(self) -> Counter[str]:
         return Counter(r.kind for r in self.requests if r.status == 200)
@@ -1030,7 +1104,7 @@ class FakeOpenAI:
                 k.lower(): v for k, v in request.headers.items() if k.lower() != "authorization"
             },
             retry_count=int(retry) if retry.isdigit() else None,
-            kind=prompt.kind,
+            kind="ask" if _schema_name(body) == ASK_SCHEMA else prompt.kind,
             prompt_tokens=self._prompt_tokens(body),
             at=time.monotonic(),
         )
@@ -1070,7 +1144,11 @@ class FakeOpenAI:
             raise ApiError(400, parse_problem)
         self._validate(body, prompt, record)
 
-        content = await self._respond(body)
+        if self._scripted:
+            scripted = self._scripted.popleft()
+            content = scripted if isinstance(scripted, str) else json.dumps(scripted)
+        else:
+            content = await self._respond(body)
         if fault is not None and fault.kind == "malformed":
             content = _truncate_json(content)
         completion_tokens = self.count_tokens(content)
