@@ -1,0 +1,89 @@
+"""The /ask evaluation set (bench/eval/ask/) is consistent with its own history, and that history
+loads into a real Steward through the real paths: the fake Discourse and the forum sync, chat
+events on the bus and ChatIngest. The quality figures are not asserted: bench/ask_quality.py
+reports them."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from sqlmodel import select
+
+from bench.ask_history import (
+    ASK_DIR,
+    QUESTIONS,
+    build_forum,
+    doc_urls,
+    every_url,
+    expand,
+    load_history,
+)
+from bench.ask_history import ask_settings as settings_for
+from bench.ask_history import load as load_history_into
+from cogs.debates.models import Post
+from tests.fakes.discourse_server import FakeDiscourse, RateLimits
+from tests.support.apps import running_app
+
+
+def questions() -> list[dict[str, object]]:
+    return list(json.loads(QUESTIONS.read_text())["questions"])
+
+
+def urls(question: dict[str, object], field: str) -> list[str]:
+    found = question[field]
+    assert isinstance(found, list)
+    return [str(url) for url in found]
+
+
+def test_the_set_holds_the_promised_questions() -> None:
+    kinds = Counter(kind for q in questions() for kind in q["kinds"])  # type: ignore[attr-defined]
+    assert len(questions()) >= 40
+    assert kinds["unanswerable"] >= 10
+    assert kinds["changed"] >= 5 and kinds["steward-only"] >= 3
+    assert len({q["question"] for q in questions()}) == len(questions())
+
+
+def test_every_labelled_url_is_a_passage_of_the_history() -> None:
+    history = load_history()
+    known = every_url(history, sorted(doc_urls()))
+    private = history.private_urls()
+    for question in questions():
+        answers, superseded = urls(question, "answers"), urls(question, "superseded")
+        assert set(answers + superseded) <= known, question["id"]
+        kinds = question["kinds"]
+        assert isinstance(kinds, list)
+        if "unanswerable" in kinds:
+            assert not answers and not superseded, question["id"]
+        else:
+            assert answers, question["id"]
+        if "changed" in kinds:
+            assert superseded and not set(answers) & set(superseded), question["id"]
+        # A steward-only question is answered only in the stewards' channel; every other one
+        # has a public answer, so no member needs a private message for it.
+        if answers:
+            assert (set(answers) <= private) == ("steward-only" in kinds), question["id"]
+
+
+def test_the_history_is_marked_as_written() -> None:
+    assert "none of it is real" in (ASK_DIR / "README.md").read_text()
+    for path in [*ASK_DIR.glob("forum/*.json"), *ASK_DIR.glob("chat/*.json")]:
+        assert "not a real" in json.loads(path.read_text())["provenance"], path.name
+
+
+async def test_the_history_loads_through_the_real_paths(tmp_path: Path, db_url: str) -> None:
+    history = load_history()
+    fake = FakeDiscourse(build_forum(history), limits=RateLimits.off())
+    await fake.start()
+    try:
+        settings = settings_for(tmp_path, db_url, fake.base_url, history)
+        async with running_app(settings, extra=()) as app:
+            said = await load_history_into(app, history)
+            async with app.db.read() as session:
+                stored = set((await session.exec(select(Post.url))).all())
+    finally:
+        await fake.stop()
+    assert "40 new posts" in said["forum"]
+    expected = {expand(url, fake.base_url) for url in every_url(history)}
+    assert expected <= stored, sorted(expected - stored)[:5]
