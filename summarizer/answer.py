@@ -280,17 +280,14 @@ def _with_text(passage: SourcePassage, text: str) -> SourcePassage:
 
 def trim(counter: TokenCounter, text: str, tokens: int) -> str:
     """`text` within `tokens` tokens, cut at a word boundary and marked; untouched if it fits."""
-    if counter.count(text) <= tokens:
+    cut = counter.prefix(text, tokens)
+    if cut == text:
         return text
     budget = tokens - counter.count(CUT)
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if counter.count(text[:middle]) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    cut = text[:low]
+    cut = counter.prefix(cut, budget)
+    # A prefix re-read alone can split its last piece differently: make sure it fits.
+    while cut and counter.count(cut) > budget:
+        cut = cut[:-1]
     if " " in cut.strip():
         cut = cut[: cut.rstrip().rfind(" ")]
     return cut.rstrip() + CUT

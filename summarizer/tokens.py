@@ -168,6 +168,21 @@ class TokenCounter:
             total += tokens
         return total
 
+    def prefix(self, text: str, tokens: int) -> str:
+        """The longest start of `text` that ends between two of its pieces and counts at most
+        `tokens`: one pass over the text, where cutting by counting prefixes takes a dozen."""
+        vocab = vocabulary(self.encoding)
+        used = end = 0
+        for piece in _splitter(self.encoding)(text):
+            cost = self._pieces.get(piece)
+            if cost is None:
+                cost = vocab.count(piece.encode())
+            if used + cost > tokens:
+                break
+            used += cost
+            end += len(piece)
+        return text[:end]
+
 
 # The full tiktoken encoder, which the counter above is checked against (tests, benches). It is
 # never built in production: it costs some 70 MB. tiktoken would download its BPE files; the

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from summarizer.answer import SourcePassage, answer_question, normal, quote_holds
+from summarizer.answer import SourcePassage, answer_question, normal, quote_holds, trim
 from summarizer.errors import ModelError
 from summarizer.llm import LanguageModel
+from summarizer.tokens import TokenCounter
 from tests.fakes.openai_server import FakeOpenAI, message_text, parse_prompt
 from tests.summarizer.reference import reference_counter
 from tests.support.debate import INJECTION
@@ -324,3 +325,17 @@ async def test_a_scripted_answer_goes_to_the_call_that_is_answered(
 
     assert [r.status for r in fake.requests] == [429, 200, 200]
     assert scripted.unanswerable and not default.unanswerable
+
+
+def test_a_token_prefix_is_the_longest_within_its_count() -> None:
+    counter = TokenCounter(MODEL)
+    text = "The grants committee meets on Tuesdays; minutes go to the forum. " * 20
+
+    start = counter.prefix(text, 50)
+
+    assert text.startswith(start) and counter.count(start) <= 50
+    assert counter.count(text[: len(start) + 12]) > 50, "no longer start fits"
+    assert counter.prefix(text, 10_000) == text and counter.prefix(text, 0) == ""
+    trimmed = trim(counter, text, 40)
+    assert trimmed.endswith(" …") and counter.count(trimmed) <= 40
+    assert text.startswith(trimmed.removesuffix(" …"))
