@@ -147,6 +147,7 @@ class _Hop:
     body: bytes | None
     untrusted: bool
     limits: aiohttp.ClientTimeout
+    max_bytes: int
 
 
 class RequestOptions(TypedDict, total=False):
@@ -157,6 +158,7 @@ class RequestOptions(TypedDict, total=False):
     retry: bool
     accept: Collection[int]
     timeout: float | None
+    max_bytes: int | None
 
 
 class HttpClient:
@@ -214,12 +216,14 @@ class HttpClient:
         retry: bool = True,
         accept: Collection[int] = (),
         timeout: float | None = None,  # noqa: ASYNC109 - per attempt, enforced by aiohttp
+        max_bytes: int | None = None,
     ) -> HttpResponse:
         """Send a request and follow its redirects.
 
         `credentials` (and credential headers in `headers`) go only to the first URL's origin.
         `untrusted=True` is for URLs that came from chat: no private or local addresses.
         Statuses in `accept` are returned as they are, never retried or raised.
+        `max_bytes` lowers the policy's cap on the body for this request (a page to index).
         """
         if json is not None and data is not None:
             raise ValueError("pass json or data, not both")
@@ -253,7 +257,8 @@ class HttpClient:
                 secret.clear()  # and never restored, even if a later hop comes back
             sent_headers = CIMultiDict(plain)
             sent_headers.extend(secret)
-            hop = _Hop(method, target, sent_headers, body, untrusted, limits)
+            cap = min(max_bytes or self.policy.max_response_bytes, self.policy.max_response_bytes)
+            hop = _Hop(method, target, sent_headers, body, untrusted, limits, cap)
             response = await self._send(hop, retry, accept)
             location = response.headers.get("Location")
             if location is None or not _is_redirect(response) or response.status in accept:
@@ -349,7 +354,7 @@ class HttpClient:
 
     async def _read_capped(self, hop: _Hop, response: aiohttp.ClientResponse) -> bytes:
         """Read in chunks and stop at the cap: a hostile server may send gigabytes."""
-        limit = self.policy.max_response_bytes
+        limit = hop.max_bytes
         declared = response.content_length if hop.method != "HEAD" else None
         if declared is not None and declared > limit:
             response.close()
