@@ -95,11 +95,14 @@ class _Outline:
         self._stack: list[tuple[int, str]] = []
         self.sections: list[_Section] = [_Section(self._path(), "")]
 
-    def heading(self, level: int, text: str, anchor: str, source: str) -> None:
+    def heading(self, level: int, text: str, anchor: str) -> None:
         while self._stack and self._stack[-1][0] >= level:
             self._stack.pop()
         self._stack.append((level, text))
-        self.sections.append(_Section(self._path(), anchor, [source], has_heading=True))
+        path = self._path()
+        # The path leads each of the section's passages: it says what the passage is about,
+        # to a reader and to the full-text index alike.
+        self.sections.append(_Section(path, anchor, [SEPARATOR.join(path)], has_heading=True))
 
     def block(self, text: str) -> None:
         if text.strip():
@@ -124,7 +127,7 @@ def pack(
     blocks: Iterable[str], limit: int = PASSAGE_CHARS, has_heading: bool = False
 ) -> Iterator[str]:
     """Blocks joined by blank lines into passages of about `limit` characters. With
-    `has_heading`, the first block is the heading's line: it starts every passage of the section,
+    `has_heading`, the first block is the heading path: it starts every passage of the section,
     and a heading with nothing under it makes no passage."""
     blocks = [b.strip("\n") for b in blocks]
     lead = blocks.pop(0) if has_heading and blocks else ""
@@ -191,7 +194,7 @@ def split_markdown(text: str, title: str = "", limit: int = PASSAGE_CHARS) -> Sp
         source = "\n".join(lines[token.map[0] : token.map[1]]).strip()
         if token.type == "heading_open":
             heading = _inline_text(tokens[index])
-            outline.heading(int(token.tag[1]), heading, slugger.slug(heading), source)
+            outline.heading(int(token.tag[1]), heading, slugger.slug(heading))
         else:
             outline.block(source)
     return SplitDocument(doc_title, outline.chunks(limit))
@@ -266,7 +269,7 @@ class _HtmlReader:
             self.last_id = own
         # A heading without an id of its own links to the nearest id before it: a link to a
         # made-up anchor would land nowhere.
-        self.outline.heading(_HEADINGS[tag.name or "h6"], text, self.last_id, text)
+        self.outline.heading(_HEADINGS[tag.name or "h6"], text, self.last_id)
 
 
 def _text(tag: Tag) -> str:

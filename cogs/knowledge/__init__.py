@@ -4,23 +4,40 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from bot.context import FeatureContext
 from bot.features import Feature
 from cogs.knowledge.config import KnowledgeConfig
+from cogs.knowledge.docs_commands import docs_add, docs_list, docs_remove
+from cogs.knowledge.docs_service import DocsService
+from cogs.knowledge.docs_source import DocumentRecords
 from cogs.knowledge.runtime import Knowledge
 
 
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[KnowledgeConfig]) -> AsyncIterator[Knowledge]:
-    yield Knowledge(ctx.config)
+    docs = await start_docs(ctx)
+    yield Knowledge(ctx.config, docs)
+
+
+async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:
+    """Documents: the folders read at start (local files, quick), then folders and pages
+    again on the leader's schedule."""
+    communities = {c.slug: c.id for c in await ctx.communities.all()}
+    docs = DocsService(ctx.db, ctx.http, ctx.clock, ctx.config, communities, ctx.default_community)
+    await docs.sync_folders()
+    ctx.records.register(DocumentRecords(ctx.db))
+    every = timedelta(minutes=ctx.config.refresh_minutes)
+    ctx.scheduler.every("knowledge.docs-refresh", every, docs.refresh)
+    return docs
 
 
 feature = Feature(
     name="knowledge",
     description="/ask: answers from the community's forum, chat and documents, every claim cited",
-    commands=(),
+    commands=(docs_add, docs_remove, docs_list),
     config=KnowledgeConfig,
     lifespan=lifespan,
     migrations=Path(__file__).parent / "migrations",

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cogs.knowledge.config import KnowledgeConfig
+from cogs.knowledge.docs_service import DocsService
 
 
 @dataclass(frozen=True)
 class Knowledge:
     config: KnowledgeConfig
+    # Folders and pages /ask reads (/docs).
+    docs: DocsService

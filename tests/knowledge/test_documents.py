@@ -77,7 +77,7 @@ def test_a_handbook_is_split_at_its_headings_with_github_anchors() -> None:
     (signers,) = by_anchor(doc.chunks, "signers")
     assert signers.heading == "Handbook › Treasury 💰 › Signers"
     assert "| bob.eth | 2024-06 |" in signers.text, "the table is kept whole, as written"
-    assert signers.text.startswith("### Signers"), "the heading's line leads the passage"
+    assert signers.text.startswith("Handbook › Treasury 💰 › Signers\n\n|"), "the path leads"
     (grants_faq,) = by_anchor(doc.chunks, "faq-1")
     assert grants_faq.heading == "Handbook › Grants › FAQ"
     (vote,) = by_anchor(doc.chunks, "gouvernance--règles-de-vote")
@@ -106,7 +106,7 @@ def test_a_long_section_is_split_at_paragraphs_and_a_long_list_stays_whole() -> 
     text = "# Policy\n\n" + "\n\n".join(paragraphs) + "\n\n" + long_list + "\n"
     chunks = split_markdown(text).chunks
     assert len(chunks) > 3
-    assert all(c.anchor == "policy" and c.text.startswith("# Policy") for c in chunks)
+    assert all(c.anchor == "policy" and c.text.startswith("Policy\n\n") for c in chunks)
     assert all(len(c.text) <= PASSAGE_CHARS + 400 for c in chunks if "- item" not in c.text)
     holding_list = [c for c in chunks if "- item 0 " in c.text]
     assert len(holding_list) == 1 and "- item 39 " in holding_list[0].text
@@ -180,6 +180,7 @@ def test_a_page_is_split_at_its_headings_anchored_by_ids() -> None:
     assert "Night | #000" in colours
     assert "font-family: Inter;\n  fallback: sans-serif;" in doc.chunks[2].text
     assert doc.chunks[0].text == "Brand guide\n\nUse the logo as given."
+    assert doc.chunks[3].text == "Brand guide › Fonts › Licences\n\nFonts are open."
 
 
 def test_a_page_without_title_or_main_uses_its_body_and_first_heading() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -16,6 +18,14 @@ from bot.storage.metadata import all_metadata
 from bot.storage.models import Community
 from tests.support.apps import feature_migrations
 
+# What retrieval.fulltext adds beside a model's table, which no model declares: SQLite's FTS5
+# table and its shadow tables, PostgreSQL's generated tsvector column and its GIN index.
+_FULL_TEXT = re.compile(r"_fts(_(data|idx|docsize|config|content))?$|_tsv$")
+
+
+def _declared(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    return not (reflected and compare_to is None and _FULL_TEXT.search(name or ""))
+
 
 async def test_migrations_build_exactly_the_models(db_url: str) -> None:
     db = Database(db_url)
@@ -23,7 +33,10 @@ async def test_migrations_build_exactly_the_models(db_url: str) -> None:
         await db.migrate(feature_migrations())
         async with db.engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), all_metadata())
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_object": _declared}),
+                    all_metadata(),
+                )
             )
         assert diff == []
     finally:

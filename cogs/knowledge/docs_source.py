@@ -1,0 +1,114 @@
+"""Documents as /ask reads them: the "knowledge" record source over doc passages.
+
+Every member may read a community's documents, so no passage is hidden by channel. A passage's
+key names its row; a document read again gets new rows, so a key cited from an old read is no
+longer live and `fetch` leaves it out, as it does a deleted post.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, text
+
+from bot.records import Passage, RecordPage, SearchRequest
+from bot.storage.database import Database
+from cogs.knowledge.docs_models import PASSAGE_INDEX
+from retrieval.fulltext import match
+
+NAME = "knowledge"
+PREFIX = f"{NAME}:passage:"
+_COLUMNS = (
+    "doc_passage.id, doc_passage.heading, doc_passage.text, doc_passage.url, "
+    "document.path, document.origin, document.fetched_at"
+)
+
+
+def passage_key(passage_id: int) -> str:
+    return f"{PREFIX}{passage_id}"
+
+
+def _ids(keys: Sequence[str]) -> list[int]:
+    return [
+        int(k[len(PREFIX) :]) for k in keys if k.startswith(PREFIX) and k[len(PREFIX) :].isdigit()
+    ]
+
+
+async def _rows(db: Database, sql: str, params: dict[str, Any]) -> Sequence[Any]:
+    # Typed, so SQLite's stored text comes back as an aware datetime, as on PostgreSQL.
+    statement = text(sql).columns(fetched_at=DateTime(timezone=True))
+    async with db.engine.connect() as connection:
+        return (await connection.execute(statement, params)).all()
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite keeps no offset; what is stored is UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _passage(row: Any, score: float = 0.0) -> Passage:
+    heading, url = row.heading, row.url
+    if not url and row.origin == "folder":  # a folder without a base URL cites the file
+        heading = f"{heading} ({row.path})" if heading else row.path
+    return Passage(
+        key=passage_key(row.id),
+        kind="document",
+        title=heading,
+        text=row.text,
+        url=url,
+        created_at=_aware(row.fetched_at),
+        score=score,
+    )
+
+
+class DocumentRecords:
+    name = NAME
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def search(self, request: SearchRequest) -> Sequence[Passage]:
+        found = match(PASSAGE_INDEX, self._db.dialect, request.query)
+        if found is None:
+            return []
+        sql = (
+            f"SELECT {_COLUMNS}, {found.rank} AS score FROM doc_passage {found.join} "
+            "JOIN document ON document.id = doc_passage.document_id "
+            f"WHERE {found.where} AND document.community_id = :community "
+            "ORDER BY score DESC, doc_passage.id LIMIT :limit"
+        )
+        params = {**found.params, "community": request.community_id, "limit": request.limit}
+        rows = await _rows(self._db, sql, {**params})
+        return [_passage(row, float(row.score)) for row in rows]
+
+    async def fetch(
+        self, community_id: int, keys: Sequence[str], hidden_channels: frozenset[str]
+    ) -> Sequence[Passage]:
+        ids = _ids(keys)
+        if not ids:
+            return []
+        marks = ", ".join(f":id{n}" for n in range(len(ids)))
+        sql = (
+            f"SELECT {_COLUMNS} FROM doc_passage "
+            "JOIN document ON document.id = doc_passage.document_id "
+            f"WHERE document.community_id = :community AND doc_passage.id IN ({marks})"
+        )
+        params: dict[str, Any] = {f"id{n}": i for n, i in enumerate(ids)}
+        rows = await _rows(self._db, sql, {**params, "community": community_id})
+        by_key = {passage_key(row.id): _passage(row) for row in rows}
+        return [by_key[k] for k in keys if k in by_key]
+
+    async def listing(self, community_id: int, after: str | None, limit: int) -> RecordPage:
+        start = int(after) if after and after.isdigit() else 0
+        sql = (
+            f"SELECT {_COLUMNS} FROM doc_passage "
+            "JOIN document ON document.id = doc_passage.document_id "
+            "WHERE document.community_id = :community AND doc_passage.id > :start "
+            "ORDER BY doc_passage.id LIMIT :limit"
+        )
+        params = {"community": community_id, "start": start, "limit": limit}
+        rows = await _rows(self._db, sql, params)
+        passages = [_passage(row) for row in rows]
+        return RecordPage(passages, str(rows[-1].id) if len(rows) == limit else None)
