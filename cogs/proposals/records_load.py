@@ -4,8 +4,7 @@ votes, and what became of them, as `ProposalRecord`s.
 A draft counts once it is published (a publication with its link; one still in flight or given
 back after a failure does not). A draft published to Snapshot and the Snapshot vote followed
 for it are one proposal: the draft's text with the vote's outcome. A Governor proposal's text is
-its description. A Snapshot proposal made elsewhere has its title and outcome only: the follower
-does not keep proposal bodies.
+its description; a Snapshot proposal's, its body as the follower last saw it.
 """
 
 from __future__ import annotations
@@ -40,7 +39,8 @@ async def load_records(db: Database, community_id: int) -> list[ProposalRecord]:
     taken = {key for _, keys in drafts for key in keys}
     for key, (row, facts) in votes.items():
         if key not in taken:
-            body = _description_body(descriptions.get(key, ""), row.title)
+            text = descriptions.get(key) or row.body
+            body = _description_body(text, row.title)
             title = row.title or key
             records.append(ProposalRecord(key, title, body, row.link, None, facts))
     return records
@@ -154,7 +154,8 @@ def _sections(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def _description_body(description: str, title: str) -> str:
-    """A Governor description without its first line when that line is the title."""
+    """A Governor description or Snapshot body without its first line when that line is the
+    title."""
     lines = description.strip().splitlines()
     if lines and title and title.rstrip("…") in lines[0]:
         lines = lines[1:]

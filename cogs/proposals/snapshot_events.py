@@ -107,4 +107,5 @@ def vote_event(proposal: HubProposal, community_id: int, kind: str) -> VoteEvent
         result=result_text(proposal) if kind == "closed" else "",
         voters=proposal.votes,
         voting_type=proposal.type or "single-choice",
+        body=proposal.body,
     )

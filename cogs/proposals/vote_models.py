@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.storage.models import timestamp
+
+BODY_LIMIT = 20_000
 
 
 class FollowedProposal(SQLModel, table=True):
@@ -35,6 +37,8 @@ class FollowedProposal(SQLModel, table=True):
     quorum: float = 0.0
     voters: int = 0
     result: str = Field(default="", max_length=300)
+    # What the proposal asks (Snapshot's Markdown body, up to BODY_LIMIT), for /ask.
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     starts_at: datetime | None = timestamp(default=None, nullable=True)
     ends_at: datetime | None = timestamp(default=None, nullable=True)
     updated_at: datetime = timestamp()

@@ -21,7 +21,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.commands.options import ChannelRef
 from bot.outbox import ToThread
 from cogs.proposals.runtime import Proposals
-from cogs.proposals.vote_models import FollowedProposal, VoteAnnouncement, VoteChannel
+from cogs.proposals.vote_models import (
+    BODY_LIMIT,
+    FollowedProposal,
+    VoteAnnouncement,
+    VoteChannel,
+)
 from cogs.proposals.votes_event import CHANNEL_EVENTS as CHANNEL_EVENTS
 from cogs.proposals.votes_event import KEY_PREFIX as KEY_PREFIX
 from cogs.proposals.votes_event import KINDS as KINDS
@@ -105,6 +110,7 @@ async def remember(
         row.voters = event.voters
     row.quorum = event.quorum or row.quorum
     row.result = event.result[:300] or row.result
+    row.body = event.body[:BODY_LIMIT] or row.body
     row.starts_at = event.starts_at or row.starts_at
     row.ends_at = event.ends_at or row.ends_at
     row.updated_at = event.at or now

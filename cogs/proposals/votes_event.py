@@ -49,6 +49,8 @@ class VoteEvent:
     symbol: str = ""
     # When the event happened, for the listing (defaults to the store time).
     at: datetime | None = None
+    # What the proposal asks (its Markdown body), kept for /ask; "" when the follower has none.
+    body: str = ""
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:

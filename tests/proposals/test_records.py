@@ -182,7 +182,13 @@ async def test_drafts_and_votes_are_found_with_outcomes_and_superseded_notes(sta
     assert "Published on the forum" in published, published
     first = vote(stack, "dao.eth", "GIP-7: Grants budget for Q3", 9)
     second = vote(stack, "dao.eth", "GIP-7 v2: Grants budget for Q3 and Q4", 5)
-    rejected = vote(stack, "dao.eth", "Move the treasury to a new Safe", 4)
+    rejected = vote(
+        stack,
+        "dao.eth",
+        "Move the treasury to a new Safe",
+        4,
+        body="Move every fund to a 4-of-7 Safe on Arbitrum.",
+    )
     elsewhere = vote(stack, "other.eth", "Grants budget for the other DAO", 3)
     await stack.poll()
     await stack.poll("other")
@@ -221,6 +227,8 @@ async def test_drafts_and_votes_are_found_with_outcomes_and_superseded_notes(sta
     assert "Published on the forum" in docs[0].text and "12,000 USDC" in docs[0].text
     assert docs[0].url.startswith("http://127.0.0.1") and docs[0].weight == ""
     assert docs[0].score > 0 and all(p.score <= docs[0].score for p in docs)
+    assert "Move every fund to a 4-of-7 Safe on Arbitrum." in treasury.text  # its body
+    assert [p.key for p in await stack.search("arbitrum")] == [treasury.key]
     # Found by a word of its outcome too.
     assert treasury.key in by_key(await stack.search("rejected"))
 
