@@ -90,6 +90,8 @@ from typing import Any, Literal, Protocol
 
 from aiohttp import web
 
+from retrieval.query import STOPWORDS, stem, words
+
 JSON = dict[str, Any]
 Responder = Callable[[JSON], JSON | str | Awaitable[JSON | str]]
 
@@ -833,29 +835,12 @@ def write_copy(body: JSON) -> JSON:
 
 ASK_SCHEMA = "ask_answer"
 _PASSAGE_ID = re.compile(r"P\d+")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_STOPWORDS = frozenset(
-    """about after again all also and any anything are been before being but can could did does
-    doing done for from had has have how into its just know more most not now our ours out over
-    should some tell than that the their them then there these they this those through under
-    until very was were what when where which while who whom whose why will with would you your
-    community dao""".split()
-)
 
 
 def content_words(text: str) -> set[str]:
-    """A text's content words, crudely stemmed: 'decided' and 'decide' are one word."""
-    words = set()
-    for word in _WORD.findall(text.lower().replace("’", "'")):
-        word = word.removesuffix("'s").strip("'-")
-        if len(word) < 3 or word in _STOPWORDS:
-            continue
-        for suffix in ("ing", "ed", "es", "s"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        words.add(word.removesuffix("e") if len(word) > 3 else word)
-    return words
+    """A text's content words as the indexes stem them (retrieval.query): what full-text search
+    matched a passage on is what the fake answers from."""
+    return {stem(w) for w in words(text) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())}
 
 
 def answer_ask(body: JSON) -> JSON:
