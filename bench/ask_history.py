@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -274,12 +275,23 @@ def ask_settings(
     return make_settings(tmp, db_url, **sections)
 
 
-async def console(app: App, line: str, role: Role) -> str:
-    """What the console prints for one command line, run as `role`."""
+async def console(app: App, line: str, role: Role, user: str = "bench") -> str:
+    """What the console prints for one command line, run as `role` by `user` (the console's
+    user is $USER: a different one per question keeps /ask from taking a question for a
+    follow-up of the one before)."""
     from bot.adapters.console import ConsoleFrontEnd
 
     out = io.StringIO()
-    await ConsoleFrontEnd(app, role=role, stdin=io.StringIO(), stdout=out).handle_line(line)
+    saved = os.environ.get("USER")
+    os.environ["USER"] = user
+    try:
+        frontend = ConsoleFrontEnd(app, role=role, stdin=io.StringIO(), stdout=out)
+    finally:
+        if saved is None:
+            del os.environ["USER"]
+        else:
+            os.environ["USER"] = saved
+    await frontend.handle_line(line)
     return out.getvalue()
 
 
@@ -332,9 +344,9 @@ async def load(app: App, history: History) -> dict[str, str]:
     said["chat"] = f"{await ingest_chat(app, history)} chat messages published"
     said["forum"] = (await console(app, "/sync", Role.STEWARD)).strip().splitlines()[-1]
     docs = getattr(app.runtimes.get("knowledge"), "docs", None)
-    sync = getattr(docs, "sync_all", None) or getattr(docs, "sync", None)
+    sync = getattr(docs, "sync_folders", None)
     if sync is not None:
-        await sync()
+        await sync()  # read at start already; again, as the schedule would
         said["docs"] = "handbook folder synced"
     else:
         said["docs"] = "no documents service on this branch: the handbook is not loaded"

@@ -28,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import re
+import shlex
 import sys
 import tempfile
 import time
@@ -132,12 +133,27 @@ def _clean_url(url: str) -> str:
 
 def answer_from_text(text: str, passage_prefixes: Sequence[str]) -> Answer:
     """The console's reply: links to passages (of the forum, Discord, Telegram, the handbook)
-    in the order printed; other links (those inside a quoted passage) are no citations. Quotes
-    are not told apart from prose, so citations carry none: precision then checks that each
-    link resolves to a stored passage."""
-    urls = (_clean_url(u) for u in URL.findall(text))
-    citations = tuple(Citation(u) for u in urls if u.startswith(tuple(passage_prefixes)))
-    return Answer(REFUSAL in text.lower(), citations, text)
+    in the order printed, each with the words quoted under it (Markdown `> ` lines, up to the
+    next link); links inside quoted words are no citations."""
+    citations: list[Citation] = []
+    current: str | None = None
+    quoted: list[str] = []
+
+    def close() -> None:
+        if current is not None:
+            citations.append(Citation(current, " … ".join(quoted)))
+
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(">"):
+            quoted.append(stripped.lstrip("> ").strip())
+            continue
+        for url in (_clean_url(u) for u in URL.findall(line)):
+            if url.startswith(tuple(passage_prefixes)):
+                close()
+                current, quoted = url, []
+    close()
+    return Answer(REFUSAL in text.lower(), tuple(citations), text)
 
 
 def answer_from_service(result: Any, text: str) -> Answer | None:
@@ -160,8 +176,11 @@ def passage_prefixes(forum_url: str) -> tuple[str, ...]:
     return (f"{forum_url}/t/", "https://discord.com/channels/", "https://t.me/", DOCS_BASE_URL)
 
 
-async def ask(app: App, question: str, role: Role, forum_url: str) -> Answer:
-    text = await console(app, f"/ask {json.dumps(question)}", role)
+async def ask(app: App, question: Question, role: Role, forum_url: str) -> Answer:
+    """One newcomer asks one question: a console user of their own, so no question is taken
+    for a follow-up of another."""
+    user = f"newcomer-{question.id}-{role.name.lower()}"
+    text = await console(app, f"/ask {shlex.quote(question.text)}", role, user)
     return answer_from_text(text, passage_prefixes(forum_url))
 
 
@@ -169,8 +188,18 @@ async def ask(app: App, question: str, role: Role, forum_url: str) -> Answer:
 
 
 def normal(text: str) -> str:
+    """Case, spaces, curly quotes and Markdown emphasis put aside, as a quote is compared."""
     text = text.lower().replace("’", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"[*`]", "", text)
     return re.sub(r"\s+", " ", text).strip()
+
+
+def holds(stored: str, quote: str) -> bool:
+    """Every piece of the quote (pieces are cut at "…", where the reply trimmed it) is in the
+    stored passage."""
+    whole = normal(stored)
+    pieces = [normal(p) for p in re.split(r"…|\.\.\.", quote)]
+    return all(p in whole for p in pieces if len(p) > 2)
 
 
 @dataclass
@@ -189,6 +218,8 @@ class Score:
     refusals: list[bool] = field(default_factory=list)
     current_first: list[bool] = field(default_factory=list)
     false_refusals: int = 0
+    # Replies that neither refuse nor show a passage: an error, or an answer citing nothing.
+    empty: int = 0
     violations: int = 0
     misses: list[Miss] = field(default_factory=list)
     seconds: float = 0.0
@@ -217,13 +248,18 @@ class Judge:
         return {expand(u, self.forum_url) for u in urls}
 
     def citations(self, answer: Answer, score: Score, question: Question) -> None:
+        if not answer.refused and not answer.citations:
+            score.empty += 1
+            score.misses.append(Miss(question, f"neither refused nor cited: {answer.text[:200]!r}"))
         for citation in answer.citations:
             score.citations += 1
             stored = self.passages.get(citation.url)
-            valid = stored is not None and normal(citation.quote) in normal(stored)
+            valid = stored is not None and holds(stored, citation.quote)
             score.citations_valid += valid
             if not valid:
-                score.misses.append(Miss(question, f"citation does not resolve: {citation.url}"))
+                why = "no stored passage" if stored is None else "quote not in the passage"
+                shown = [citation.url, citation.quote[:200]]
+                score.misses.append(Miss(question, f"citation invalid: {why}", shown))
 
     def visibility(self, answer: Answer, score: Score, question: Question) -> None:
         shown = normal(answer.text)
@@ -270,7 +306,8 @@ async def stored_passages(app: App, community_id: int) -> dict[str, str]:
             page = await source.listing(community_id, after, 500)
             for passage in page.passages:
                 if passage.url:
-                    found.setdefault(passage.url, passage.text)
+                    # A reply may show the title (a heading path) with the quoted words.
+                    found.setdefault(passage.url, f"{passage.title}\n{passage.text}")
             if page.after is None:
                 break
             after = page.after
@@ -302,13 +339,13 @@ async def score_mode(
             print(f"  {len(judge.passages)} passages stored with a link", flush=True)
             started = time.perf_counter()
             for question in questions:
-                member = await ask(app, question.text, Role.MEMBER, fake.base_url)
+                member = await ask(app, question, Role.MEMBER, fake.base_url)
                 judge.citations(member, score, question)
                 judge.visibility(member, score, question)
                 if "unanswerable" in question.kinds:
                     judge.refused(member, score, question)
                 elif "steward-only" in question.kinds:
-                    steward = await ask(app, question.text, Role.STEWARD, fake.base_url)
+                    steward = await ask(app, question, Role.STEWARD, fake.base_url)
                     judge.citations(steward, score, question)
                     judge.answered(steward, score, question)
                 else:
@@ -364,6 +401,7 @@ def render(scores: Sequence[Score], questions: Sequence[Question], verbose: bool
         ],
     )
     row("answerable refused", [str(s.false_refusals) for s in scores])
+    row("replies with no passage", [str(s.empty) for s in scores])
     row("visibility violations", [str(s.violations) for s in scores])
     row("seconds asking", [f"{s.seconds:.1f}" for s in scores])
     lines.append("")
