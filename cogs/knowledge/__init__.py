@@ -9,6 +9,10 @@ from pathlib import Path
 
 from bot.context import FeatureContext
 from bot.features import Feature
+from cogs.knowledge.ask import AskService
+from cogs.knowledge.ask_commands import ask
+from cogs.knowledge.ask_rules import PRIVATE_CHANNELS_SETTING
+from cogs.knowledge.ask_store import AskStore
 from cogs.knowledge.config import KnowledgeConfig
 from cogs.knowledge.docs_commands import docs_add, docs_list, docs_remove
 from cogs.knowledge.docs_service import DocsService
@@ -19,7 +23,10 @@ from cogs.knowledge.runtime import Knowledge
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[KnowledgeConfig]) -> AsyncIterator[Knowledge]:
     docs = await start_docs(ctx)
-    yield Knowledge(ctx.config, docs)
+    asks = AskService(
+        ctx.config, ctx.records, AskStore(ctx.db), ctx.clock, ctx.discussions, answerer=None
+    )
+    yield Knowledge(ctx.config, docs, asks)
 
 
 async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:
@@ -37,7 +44,8 @@ async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:
 feature = Feature(
     name="knowledge",
     description="/ask: answers from the community's forum, chat and documents, every claim cited",
-    commands=(docs_add, docs_remove, docs_list),
+    commands=(ask, docs_add, docs_remove, docs_list),
+    settings=(PRIVATE_CHANNELS_SETTING,),
     config=KnowledgeConfig,
     lifespan=lifespan,
     migrations=Path(__file__).parent / "migrations",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cogs.knowledge.ask import AskService
 from cogs.knowledge.config import KnowledgeConfig
 from cogs.knowledge.docs_service import DocsService
 
@@ -13,3 +14,4 @@ class Knowledge:
     config: KnowledgeConfig
     # Folders and pages /ask reads (/docs).
     docs: DocsService
+    asks: AskService

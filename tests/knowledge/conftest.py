@@ -1,0 +1,3 @@
+from tests.knowledge.support import asking
+
+__all__ = ["asking"]
