@@ -24,7 +24,9 @@ async def test_a_clear_answer_is_quoted_with_its_link_author_and_date(asking: As
 async def test_a_question_the_record_has_nothing_about_is_refused(asking: Asking) -> None:
     out = await asking.world.on_console("/ask who won the chess tournament in Lisbon?")
     assert NOTHING in out
-    assert "Searched: notes; words looked for: won, chess, tournament, lisbon." in out
+    searched = next(line for line in out.splitlines() if line.startswith("Searched: "))
+    assert "notes" in searched
+    assert searched.endswith("; words looked for: won, chess, tournament, lisbon.")
     assert "forum.test" not in out
     rows = await asking.asks()
     assert rows[-1].question == "who won the chess tournament in Lisbon?"
