@@ -1,7 +1,7 @@
 """Knowledge: each /ask asked (question, answer, cited passages), for follow-ups.
 
 Revision ID: 0027_knowledge_asks
-Revises: 0026_knowledge_docs
+Revises: 0029_proposals_search
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027_knowledge_asks"
-down_revision = "0026_knowledge_docs"
+down_revision = "0029_proposals_search"
 branch_labels = None
 depends_on = None
 
