@@ -18,15 +18,30 @@ from cogs.knowledge.docs_commands import docs_add, docs_list, docs_remove
 from cogs.knowledge.docs_service import DocsService
 from cogs.knowledge.docs_source import DocumentRecords
 from cogs.knowledge.runtime import Knowledge
+from cogs.knowledge.vectors import build_vector_index, schedule_vector_index
 
 
 @asynccontextmanager
 async def lifespan(ctx: FeatureContext[KnowledgeConfig]) -> AsyncIterator[Knowledge]:
     docs = await start_docs(ctx)
+    # Hybrid retrieval, when an embeddings model is configured: the ask service's VectorSearch.
+    vectors = build_vector_index(ctx)
+    if vectors is not None:
+        schedule_vector_index(ctx, vectors)
     asks = AskService(
-        ctx.config, ctx.records, AskStore(ctx.db), ctx.clock, ctx.discussions, answerer=None
+        ctx.config,
+        ctx.records,
+        AskStore(ctx.db),
+        ctx.clock,
+        ctx.discussions,
+        answerer=None,
+        vectors=vectors,
     )
-    yield Knowledge(ctx.config, docs, asks)
+    try:
+        yield Knowledge(ctx.config, docs, asks, vectors=vectors)
+    finally:
+        if vectors is not None:
+            await vectors.close()
 
 
 async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:

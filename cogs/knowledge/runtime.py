@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from cogs.knowledge.ask import AskService
 from cogs.knowledge.config import KnowledgeConfig
+from cogs.knowledge.contracts import VectorSearch
 from cogs.knowledge.docs_service import DocsService
 
 
@@ -15,3 +16,5 @@ class Knowledge:
     # Folders and pages /ask reads (/docs).
     docs: DocsService
     asks: AskService
+    # Passages nearest a question by embedding; None without an embeddings model.
+    vectors: VectorSearch | None = None

@@ -14,6 +14,7 @@ Wire behaviour (non-streaming only):
     counted with ``count_tokens`` (prompt = the contents of all messages, nothing per message;
     completion = the content). ``max_completion_tokens``/``max_tokens`` cut the content and set
     ``finish_reason: "length"``, as OpenAI does. ``GET /v1/models`` lists ``fake.models``.
+    ``POST /v1/embeddings`` is ``fake.embeddings`` (tests/fakes/embeddings_server.py).
     Errors have OpenAI's shape ``{"error": {"message", "type", "param", "code"}}``: 401 when the
     fake has an ``api_key`` and the request's differs, 400 ``invalid_request_error``, 404 for
     unknown routes, and whatever ``fail_next`` schedules (429 ``rate_limit_exceeded``, 500
@@ -91,6 +92,7 @@ from typing import Any, Literal, Protocol
 from aiohttp import web
 
 from retrieval.query import STOPWORDS, stem, words
+from tests.fakes.embeddings_server import FakeEmbeddings
 
 JSON = dict[str, Any]
 Responder = Callable[[JSON], JSON | str | Awaitable[JSON | str]]
@@ -979,12 +981,15 @@ class FakeOpenAI:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
+        # POST /v1/embeddings (tests/fakes/embeddings_server.py), with faults of its own.
+        self.embeddings = FakeEmbeddings(count_tokens=count_tokens, api_key=api_key)
 
     async def start(self) -> None:
         self._closing = asyncio.Event()
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        self.embeddings.add_routes(app)
         for extension in self.extensions:
             extension.add_routes(app)
             extension.port_of = lambda: self.port
@@ -998,6 +1003,7 @@ class FakeOpenAI:
         # Hung handlers outlive the client that gave up on them; wake them so cleanup does not
         # wait for their delay.
         self._closing.set()
+        self.embeddings.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -637,9 +637,9 @@ async def test_a_wrong_api_key_and_unknown_routes_answer_openai_errors(fake: Fak
     async with connect(fake) as client:
         models = [m.id async for m in client.models.list()]
         with pytest.raises(openai.NotFoundError) as missing:
-            await client.embeddings.create(model="text-embedding-3-small", input="hi")
+            await client.completions.create(model=MODEL, prompt="hi")
     assert MODEL in models
-    assert missing.value.message.endswith("Invalid URL (POST /v1/embeddings)")
+    assert missing.value.message.endswith("Invalid URL (POST /v1/completions)")
     assert [r.status for r in fake.requests] == [401]
     assert fake.violations == []
 
