@@ -221,6 +221,7 @@ class Score:
     # Replies that neither refuse nor show a passage: an error, or an answer citing nothing.
     empty: int = 0
     violations: int = 0
+    model_calls: int | None = None  # requests the fake model received (model mode)
     misses: list[Miss] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -322,10 +323,10 @@ async def score_mode(
     await fake.start()
     try:
         async with contextlib.AsyncExitStack() as stack:
-            model_url = None
+            model: FakeOpenAI | None = None
             if mode == "model":
                 model = await stack.enter_async_context(FakeOpenAI(api_key="bench"))
-                model_url = model.base_url
+            model_url = model.base_url if model is not None else None
             settings = ask_settings(tmp, db_url, fake.base_url, history, model_url)
             app = await stack.enter_async_context(
                 running_app(settings, extra=(), clock=BenchClock())
@@ -351,6 +352,8 @@ async def score_mode(
                 else:
                     judge.answered(member, score, question)
             score.seconds = time.perf_counter() - started
+            if model is not None:
+                score.model_calls = len(model.requests)
     finally:
         await fake.stop()
     return score
@@ -403,6 +406,7 @@ def render(scores: Sequence[Score], questions: Sequence[Question], verbose: bool
     row("answerable refused", [str(s.false_refusals) for s in scores])
     row("replies with no passage", [str(s.empty) for s in scores])
     row("visibility violations", [str(s.violations) for s in scores])
+    row("model calls", ["-" if s.model_calls is None else str(s.model_calls) for s in scores])
     row("seconds asking", [f"{s.seconds:.1f}" for s in scores])
     lines.append("")
     for s in scores:
@@ -414,6 +418,8 @@ def render(scores: Sequence[Score], questions: Sequence[Question], verbose: bool
         said = ", ".join(f"{n} {verdict(v, g)}" for n, v, g in goals)
         said += ", visibility ✓" if s.violations == 0 else f", visibility ✗ ({s.violations})"
         lines.append(f"{s.mode}: {said}")
+        if s.model_calls == 0:
+            lines.append("  (the model was never called: /ask answered offline in this mode)")
         if verbose:
             for miss in s.misses:
                 q = miss.question
