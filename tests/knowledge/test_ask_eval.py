@@ -22,6 +22,7 @@ from bench.ask_history import (
 )
 from bench.ask_history import ask_settings as settings_for
 from bench.ask_history import load as load_history_into
+from bench.ask_quality import load_questions, score_mode
 from cogs.debates.models import Post
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
 from tests.support.apps import running_app
@@ -87,3 +88,21 @@ async def test_the_history_loads_through_the_real_paths(tmp_path: Path, db_url: 
     assert "40 new posts" in said["forum"]
     expected = {expand(url, fake.base_url) for url in every_url(history)}
     assert expected <= stored, sorted(expected - stored)[:5]
+
+
+async def test_the_bench_asks_its_questions_through_ask(tmp_path: Path, db_url: str) -> None:
+    """A few questions of each kind, as bench/ask_quality.py asks them, offline: every reply
+    refuses or shows passages, every link shown is a stored passage, and a member never sees the
+    stewards' channel. Recall and refusal rates are the bench's to report, not asserted here."""
+    picked = {"answerable": 2, "unanswerable": 2, "steward-only": 2}
+    chosen = []
+    for question in load_questions():
+        kind = question.kinds[0]
+        if picked.get(kind, 0) > 0:
+            picked[kind] -= 1
+            chosen.append(question)
+    score = await score_mode("offline", load_history(), chosen, db_url, tmp_path)
+    assert len(score.recall) == 4 and len(score.refusals) == 2
+    assert score.empty == 0, [m.what for m in score.misses]
+    assert score.citations_valid == score.citations, [m.what for m in score.misses]
+    assert score.violations == 0, [m.shown for m in score.misses]
