@@ -28,6 +28,7 @@ from cogs.debates.config import DebatesConfig
 from cogs.debates.digest_part import DebatesDigest
 from cogs.debates.digest_text import DigestSummarizer
 from cogs.debates.discussions import DebateDiscussions
+from cogs.debates.records import DebateRecords
 from cogs.debates.runtime import Debates
 from cogs.debates.service import DebateService
 from summarizer.errors import ModelError
@@ -61,6 +62,7 @@ async def lifespan(ctx: FeatureContext[DebatesConfig]) -> AsyncIterator[Debates]
         ctx.events.subscribe(ingest.handle)
         ctx.discussions.register(DebateDiscussions(service))
         ctx.activity.register(ChatActivity(ctx.db))
+        ctx.records.register(DebateRecords(ctx.db))
         ctx.digest_parts.register(digest_source(ctx, service))
         every = timedelta(minutes=ctx.config.sync_minutes)
         ctx.scheduler.every("debates.forum-sync", every, service.sync_all)
