@@ -41,8 +41,13 @@ class Read:
 @dataclass(frozen=True)
 class FolderFile:
     path: str  # inside the folder, with forward slashes
-    read: Read | None  # None: unreadable (error says why)
+    body: bytes | None  # None: unreadable (error says why)
+    content_hash: str = ""
     error: str = ""
+
+    def read(self) -> Read:
+        """The file split (blocking: only for a file that changed, in a thread)."""
+        return Read(split_file(self.path, self.body or b""), self.content_hash)
 
 
 def content_hash(body: bytes, link: str) -> str:
@@ -73,8 +78,8 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def read_folder(root: Path, base_url: str) -> list[FolderFile] | None:
-    """Every document of a folder, split (blocking: run it in a thread); None when the folder
-    is not there."""
+    """Every document of a folder and its hash (blocking: run it in a thread); None when the
+    folder is not there."""
     if not root.is_dir():
         return None
     found: list[FolderFile] = []
@@ -88,7 +93,7 @@ def read_folder(root: Path, base_url: str) -> list[FolderFile] | None:
         except OSError as exc:
             found.append(FolderFile(path, None, f"cannot read it: {exc.strerror or exc}"))
             continue
-        found.append(FolderFile(path, Read(split_file(path, body), content_hash(body, base_url))))
+        found.append(FolderFile(path, body, content_hash(body, base_url)))
     return found
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +27,9 @@ from cogs.knowledge.docs_fetch import FolderFile, PageRefused, Read, fetch_page,
 from cogs.knowledge.docs_models import FOLDER, PAGE, DocPassage, Document
 
 log = logging.getLogger(__name__)
+
+# Passages per INSERT: well under SQLite's 32,766 bound parameters at six columns each.
+INSERT_BATCH = 500
 
 
 @dataclass
@@ -155,18 +158,19 @@ class DocsService:
         stored: Document | None,
         report: SyncReport,
     ) -> None:
-        if file.read is None:
+        if file.body is None:
             report.failed += 1
             if stored is not None:
                 await self._record_error(stored, file.error)
             return
-        if stored is not None and stored.content_hash == file.read.content_hash:
+        if stored is not None and stored.content_hash == file.content_hash:
             report.unchanged += 1
             return
         document = stored or Document(
             community_id=community, origin=FOLDER, folder=folder.path, path=file.path
         )
-        await self._replace(document, file.read, folder_link(folder, file.path))
+        read = await asyncio.to_thread(file.read)
+        await self._replace(document, read, folder_link(folder, file.path))
         if stored is None:
             report.added += 1
         else:
@@ -267,17 +271,19 @@ class DocsService:
             if document.id is None:
                 raise RuntimeError("a flushed document has an id")
             await session.exec(delete(DocPassage).where(col(DocPassage.document_id) == document.id))
-            for position, chunk in enumerate(read.document.chunks):
-                session.add(
-                    DocPassage(
-                        document_id=document.id,
-                        position=position,
-                        heading=chunk.heading[:1000],
-                        anchor=chunk.anchor[:300],
-                        url=link(base, chunk.anchor)[:2000],
-                        text=chunk.text,
-                    )
-                )
+            rows = [
+                {
+                    "document_id": document.id,
+                    "position": position,
+                    "heading": chunk.heading[:1000],
+                    "anchor": chunk.anchor[:300],
+                    "url": link(base, chunk.anchor)[:2000],
+                    "text": chunk.text,
+                }
+                for position, chunk in enumerate(read.document.chunks)
+            ]
+            for start in range(0, len(rows), INSERT_BATCH):
+                await session.exec(insert(DocPassage).values(rows[start : start + INSERT_BATCH]))
         return document
 
     async def _record_error(self, document: Document, error: str) -> None:
