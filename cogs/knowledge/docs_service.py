@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, insert
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -170,7 +171,14 @@ class DocsService:
             community_id=community, origin=FOLDER, folder=folder.path, path=file.path
         )
         read = await asyncio.to_thread(file.read)
-        await self._replace(document, read, folder_link(folder, file.path))
+        try:
+            await self._replace(document, read, folder_link(folder, file.path))
+        except IntegrityError:
+            # Another replica stored the same new file first (two starting at once); the
+            # next sync sees its row.
+            log.warning("docs file stored elsewhere meanwhile", extra={"path": file.path})
+            report.failed += 1
+            return
         if stored is None:
             report.added += 1
         else:

@@ -4,6 +4,7 @@ passages with links to their very place. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from bot.adapters.console import ConsoleFrontEnd
 from bot.app import App
 from bot.commands.spec import Role
 from bot.records import Passage, SearchRequest
+from cogs.knowledge.config import DocsFolder
 from cogs.knowledge.docs_models import DocPassage, Document
 from cogs.knowledge.docs_service import DocsService
 from retrieval.query import parse
@@ -244,3 +246,32 @@ async def test_pages_from_chat_never_reach_private_addresses(tmp_path: Path, db_
         reply = await run(app, f"/docs add {site}/x")
         assert "points at this machine or a private network" in reply, reply
         assert await rows(app) == {}
+
+
+async def test_two_replicas_syncing_one_folder_at_once_both_carry_on(
+    tmp_path: Path, db_url: str
+) -> None:
+    folder = tmp_path / "handbook"
+    write_handbook(folder)
+    empty = tmp_path / "none"
+    empty.mkdir()
+    async with running_app(settings(tmp_path, db_url, empty)) as app:
+        (community,) = await app.communities.all()
+        config = app.runtimes["knowledge"].config.model_copy(
+            update={"docs": [DocsFolder(path=str(folder), base_url=BASE)]}
+        )
+        replicas = [
+            DocsService(
+                app.db, app.http, app.clock, config, {community.slug: community.id}, community.slug
+            )
+            for _ in range(2)
+        ]
+        for _ in range(3):  # new files, then a new version of each, raced each time
+            reports = await asyncio.gather(*(r.sync_folders() for r in replicas))
+            assert sum(r.added + r.changed + r.unchanged + r.failed for r in reports) == 6
+            for file in folder.rglob("*.md"):
+                file.write_text(file.read_text() + "\nOne more line.\n")
+        await replicas[0].sync_folders()
+        stored = await rows(app)
+        assert set(stored) >= {"treasury.md", "governance/voting.md", "notes.txt"}
+        assert stored["treasury.md"][2] == 3, "one document, its passages once"
