@@ -22,9 +22,11 @@ proposal superseded several times over names the newest: "superseded by <title> 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from cogs.proposals.votes_render import amount
 
@@ -175,11 +177,17 @@ class _Marks:
 
 
 def _marks(record: ProposalRecord) -> _Marks:
-    clauses = [m[1] for m in _REPLACING.finditer(f"{record.title}\n{record.body}")]
+    return _marks_of(record.title, record.body)
+
+
+@lru_cache(maxsize=20_000)
+def _marks_of(title: str, body: str) -> _Marks:
+    """Read once per text: a community's proposals are read again on every question."""
+    clauses = [m[1] for m in _REPLACING.finditer(f"{title}\n{body}")]
     numbers = frozenset(n for c in clauses for n in numbers_in(c))
     return _Marks(
-        number_of(record.title),
-        plain_title(record.title),
+        number_of(title),
+        plain_title(title),
         tuple(" ".join(re.findall(r"\w+", c.lower())) for c in clauses),
         numbers,
     )
@@ -189,8 +197,12 @@ def linked(earlier: ProposalRecord, later: ProposalRecord) -> bool:
     return _linked(earlier, _marks(earlier), later, _marks(later))
 
 
+def _forum_topic(record: ProposalRecord) -> str:
+    return record.discussion if record.discussion.startswith("discourse:") else ""
+
+
 def _linked(a: ProposalRecord, am: _Marks, b: ProposalRecord, bm: _Marks) -> bool:
-    if a.discussion and a.discussion == b.discussion and a.discussion.startswith("discourse:"):
+    if _forum_topic(a) and _forum_topic(a) == _forum_topic(b):
         return True
     if am.number is not None and (am.number == bm.number or am.number in bm.replaced_numbers):
         return True
@@ -208,18 +220,31 @@ def can_replace(earlier: Outcome, later: Outcome) -> bool:
 def successors(
     records: Sequence[ProposalRecord], outcomes: Mapping[str, Outcome]
 ) -> dict[str, ProposalRecord]:
-    """For each superseded proposal's key, the newest proposal that supersedes it."""
-    ordered = sorted(records, key=lambda r: (r.since, r.key))
-    marks = {r.key: _marks(r) for r in ordered}
+    """For each superseded proposal's key, the newest proposal that supersedes it.
+
+    Each proposal is compared only with the earlier ones that share something it could be
+    linked by (a forum topic, a number, a plain title), or, when it says it replaces
+    something, with every earlier one: not every pair, which grew as the square of the count.
+    """
+    ordered = sorted(((r.since, r.key, r) for r in records), key=lambda t: (t[0], t[1]))
+    marks = {key: _marks(r) for _, key, r in ordered}
+    by_clue: dict[tuple[str, str], list[tuple[datetime, ProposalRecord]]] = defaultdict(list)
+    earlier_ones: list[tuple[datetime, ProposalRecord]] = []
     direct: dict[str, ProposalRecord] = {}
-    for i, earlier in enumerate(ordered):
-        for later in ordered[i + 1 :]:
-            if later.since == earlier.since:
+    for since, key, later in ordered:
+        mark = marks[key]
+        own = [("number", mark.number or ""), ("topic", _forum_topic(later)), ("plain", mark.plain)]
+        clues = own + [("number", n) for n in mark.replaced_numbers]
+        pool = earlier_ones if mark.replaces else [c for k in clues for c in by_clue.get(k, [])]
+        for before, earlier in pool:
+            if before == since or not can_replace(outcomes[earlier.key], outcomes[key]):
                 continue
-            if not can_replace(outcomes[earlier.key], outcomes[later.key]):
-                continue
-            if _linked(earlier, marks[earlier.key], later, marks[later.key]):
-                direct[earlier.key] = later  # the latest linked one wins
+            if _linked(earlier, marks[earlier.key], later, mark):
+                direct[earlier.key] = later  # proposals come in order: the latest wins
+        for clue in own:
+            if clue[1]:
+                by_clue[clue].append((since, later))
+        earlier_ones.append((since, later))
     newest: dict[str, ProposalRecord] = {}
     for key, successor in direct.items():
         seen = {key}

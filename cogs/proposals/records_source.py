@@ -5,7 +5,8 @@ final outcome (passed, rejected, or an approval vote's leading choice) weighs as
 superseded one says so in its note (records_rules.py has the rule). Proposals are few (hundreds
 per community), so each question reads them all and ranks them with BM25 in Python
 (retrieval.bm25): no index to keep current, and an outcome recorded a moment ago is found by
-the next question. Proposals are public (the forum, Snapshot, the chain): no channel hides them.
+the next question. Each passage is stemmed once and kept while its text stays the same.
+Proposals are public (the forum, Snapshot, the chain): no channel hides them.
 """
 
 from __future__ import annotations
@@ -29,12 +30,15 @@ from cogs.proposals.records_rules import (
 from retrieval.bm25 import Document, scores
 
 NAME = "proposals"
+# Stemmed passages kept between questions (a passage's words change only when it does).
+MAX_CACHED = 20_000
 _STATUS_NOTES = {REJECTED: "rejected", CANCELED: "canceled", OPEN: "vote still open"}
 
 
 class ProposalRecords:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._documents: dict[tuple[str, str], Document] = {}
 
     @property
     def name(self) -> str:
@@ -56,7 +60,7 @@ class ProposalRecords:
         if request.query.empty or request.limit <= 0:
             return []
         candidates = await self.passages(request.community_id)
-        documents = [Document.of(p.text, boosted=p.title) for p in candidates]
+        documents = [self._document(p) for p in candidates]
         ranked = [
             (score, p)
             for score, p in zip(scores(request.query, documents), candidates, strict=True)
@@ -64,6 +68,16 @@ class ProposalRecords:
         ]
         ranked.sort(key=lambda pair: (-pair[0], pair[1].key))
         return [replace(p, score=score) for score, p in ranked[: request.limit]]
+
+    def _document(self, found: Passage) -> Document:
+        """The passage's stemmed words, stemmed once per text (a new outcome is a new text)."""
+        key = (found.title, found.text)
+        document = self._documents.get(key)
+        if document is None:
+            if len(self._documents) >= MAX_CACHED:
+                self._documents.clear()
+            document = self._documents[key] = Document.of(found.text, boosted=found.title)
+        return document
 
     async def fetch(
         self, community_id: int, keys: Sequence[str], hidden_channels: frozenset[str]
