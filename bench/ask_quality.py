@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import json
 import re
-import shlex
 import sys
 import tempfile
 import time
@@ -180,7 +179,7 @@ async def ask(app: App, question: Question, role: Role, forum_url: str) -> Answe
     """One newcomer asks one question: a console user of their own, so no question is taken
     for a follow-up of another."""
     user = f"newcomer-{question.id}-{role.name.lower()}"
-    text = await console(app, f"/ask {shlex.quote(question.text)}", role, user)
+    text = await console(app, f"/ask {question.text}", role, user)
     return answer_from_text(text, passage_prefixes(forum_url))
 
 
