@@ -108,21 +108,46 @@ def drop_statements(index: FullTextIndex, dialect: str) -> list[str]:
     raise ValueError(f"no full-text index for the {dialect} dialect")
 
 
+# A term in more rows than this is common: its rows alone are not candidates (see `match`).
+COMMON_ROWS = 3000
+# Fewer candidates than this: rank every matching row.
+MIN_CANDIDATES = 200
+
+
 def match(index: FullTextIndex, dialect: str, query: Query) -> Match | None:
     """The fragments ranking `index.table`'s rows for the query; None when it has no terms
-    (nothing to look for: the caller answers that, not the database)."""
+    (nothing to look for: the caller answers that, not the database).
+
+    On SQLite, ranking every row that holds any of the question's words is what made a search
+    slow: over a million chat messages a question's common words ("budget", "vote",
+    "treasury") match tens of thousands of rows, and bm25() over each took seconds. So only
+    candidates are ranked: rows with a rare term (in at most COMMON_ROWS rows), or with at
+    least two of the common ones. A row holding a single common word scores below those (bm25
+    weighs a word by its rarity), so the best rows are the same; each term's count is probed by
+    the query itself, stopping at COMMON_ROWS + 1, and every term still counts in the score.
+    When the candidates are few (MIN_CANDIDATES), every matching row is ranked."""
     if query.empty:
         return None
     t, i, f = index.table, index.id_column, index.fts_table
+    terms = query.all_terms
     if dialect == "sqlite":
+        probe = f"SELECT 1 FROM {f} WHERE {f} MATCH {{q}}"
+        candidates = _candidates(len(terms), probe, " OR ", " AND ", ":fts_query")
         # bm25() is lower for better matches; negated so that every engine ranks higher-first.
+        # `+rowid` keeps FTS5 from looking candidates up one by one: it reads the matches once
+        # and keeps the candidates, and bm25() runs for those alone.
         return Match(
             join=f"JOIN {f} ON {f}.rowid = {t}.{i}",
-            where=f"{f} MATCH :fts_query",
+            where=f"{f} MATCH :fts_query AND +{f}.rowid IN "
+            f"(SELECT rowid FROM {f} WHERE {f} MATCH {candidates})",
             rank=f"-bm25({f})",
-            params={"fts_query": fts5_match(query)},
+            params={"fts_query": fts5_match(query)}
+            | {f"fts_t{n}": f'"{term}"' for n, term in enumerate(terms)},
         )
     if dialect == "postgresql":
+        # Every matching row is ranked: ts_rank_cd weighs no term by its rarity, so a row with
+        # one common word can rank first and pruning would change answers (docs/knowledge/
+        # latency.md has the figures).
         tsquery = f"to_tsquery('{PG_CONFIG}', :fts_query)"
         return Match(
             join="",
@@ -131,3 +156,36 @@ def match(index: FullTextIndex, dialect: str, query: Query) -> Match | None:
             params={"fts_query": pg_tsquery(query)},
         )
     raise ValueError(f"no full-text index for the {dialect} dialect")
+
+
+def _candidates(count: int, probe: str, any_of: str, both: str, everything: str) -> str:
+    """A scalar subquery giving the query text of the candidates: each rare term, and each pair
+    of common terms; the whole query when those are in fewer than MIN_CANDIDATES rows (too few
+    to be sure of the best). It runs once per search (an uncorrelated subquery): one probe per
+    term and one of the candidates, each reading at most COMMON_ROWS + 1 rows."""
+    probes = ", ".join(
+        f"(SELECT count(*) FROM ({probe.format(q=f':fts_t{n}')} LIMIT {COMMON_ROWS + 1})"
+        f" AS p{n}) AS n{n}"
+        for n in range(count)
+    )
+    common = [f"n{n} > {COMMON_ROWS}" for n in range(count)]
+    pieces = [
+        f"CASE WHEN {common[n]} THEN '' ELSE '{any_of}' || :fts_t{n} END" for n in range(count)
+    ]
+    pieces += [
+        f"CASE WHEN {common[a]} AND {common[b]} THEN '{any_of}(' || :fts_t{a} || '{both}'"
+        f" || :fts_t{b} || ')' ELSE '' END"
+        for a in range(count)
+        for b in range(a + 1, count)
+    ]
+    pruned = f"substr({' || '.join(pieces)}, {len(any_of) + 1})"
+    enough = (
+        f"(SELECT count(*) FROM ({probe.format(q='fts_cand.q')} LIMIT {MIN_CANDIDATES})"
+        f" AS pc) >= {MIN_CANDIDATES}"
+    )
+    return (
+        f"(WITH fts_probe AS MATERIALIZED (SELECT {probes}),"
+        f" fts_cand AS MATERIALIZED (SELECT CASE WHEN {' OR '.join(common)} THEN {pruned}"
+        f" ELSE {everything} END AS q FROM fts_probe)"
+        f" SELECT CASE WHEN {enough} THEN fts_cand.q ELSE {everything} END FROM fts_cand)"
+    )
