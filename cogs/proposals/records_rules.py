@@ -1,7 +1,8 @@
 """A proposal as /ask quotes it: its outcome in words, and which later proposal supersedes it.
 
 Pure functions over what the feature stored (records_load.py reads it). A proposal's outcome
-comes from its followed vote: "Passed on 12 May 2026: 1,204 For, 310 Against, 0 Abstain.",
+comes from its followed vote: "Passed on 12 May 2026: 1,204 For, 310 Against, 0 Abstain
+(decided by vote).",
 then a Governor's later steps ("Queued for execution on …", "Executed on …"). A published draft
 whose vote is not followed says where and when it was published.
 
@@ -119,7 +120,8 @@ def outcome(record: ProposalRecord) -> Outcome:
     closed_at = vote.ends_at or vote.steps.get("closed") or vote.updated_at
     status, verdict = _verdict(vote)
     when = f" on {day(closed_at)}" if closed_at else ""
-    sentence = f"{verdict}{when}: {tally(vote)}."
+    # "decided" in words: questions ask "what did we decide", and a vote's outcome is that.
+    sentence = f"{verdict}{when}: {tally(vote)} (decided by vote)."
     if status != PASSED and vote.result:
         sentence += f" {vote.result.rstrip('.')}."
     for step, words in (("queued", "Queued for execution"), ("executed", "Executed")):

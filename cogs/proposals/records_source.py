@@ -1,11 +1,12 @@
 """The proposals feature as a `bot.records.RecordSource` named "proposals", for /ask.
 
-One passage per proposal: its title, its outcome in words, then what it asks. A proposal with a
-final outcome (passed, rejected, or an approval vote's leading choice) weighs as a decision; a
-superseded one says so in its note (records_rules.py has the rule). Proposals are few (hundreds
-per community), so each question reads them all and ranks them with BM25 in Python
-(retrieval.bm25): no index to keep current, and an outcome recorded a moment ago is found by
-the next question. Each passage is stemmed once and kept while its text stays the same.
+One passage per proposal: its outcome in words, then what it asks (the title is the passage's
+title). A proposal with a final outcome (passed, rejected, or an approval vote's leading
+choice) weighs as a decision; a superseded one says so in its note (records_rules.py has the
+rule) and ranks at half its score. Proposals are few (hundreds per community), so each
+question reads them all and ranks them with BM25 in Python (retrieval.bm25): no index to keep
+current, and an outcome recorded a moment ago is found by the next question. Each passage is
+stemmed once and kept while its text stays the same.
 Proposals are public (the forum, Snapshot, the chain): no channel hides them.
 """
 
@@ -30,6 +31,8 @@ from cogs.proposals.records_rules import (
 from retrieval.bm25 import Document, scores
 
 NAME = "proposals"
+# A superseded proposal ranks below what replaced it when both match as well.
+SUPERSEDED_FACTOR = 0.5
 # Stemmed passages kept between questions (a passage's words change only when it does).
 MAX_CACHED = 20_000
 _STATUS_NOTES = {REJECTED: "rejected", CANCELED: "canceled", OPEN: "vote still open"}
@@ -62,7 +65,7 @@ class ProposalRecords:
         candidates = await self.passages(request.community_id)
         documents = [self._document(p) for p in candidates]
         ranked = [
-            (score, p)
+            (score * (SUPERSEDED_FACTOR if p.note.startswith("superseded") else 1.0), p)
             for score, p in zip(scores(request.query, documents), candidates, strict=True)
             if score > 0
         ]
@@ -96,7 +99,8 @@ def passage(record: ProposalRecord, result: Outcome, superseded: str) -> Passage
     notes = [superseded] if superseded else []
     if result.status in _STATUS_NOTES:
         notes.append(_STATUS_NOTES[result.status])
-    text = f"{record.title}\n{result.sentence}"
+    # The title is the passage's own field (shown with every quote); search weighs it apart.
+    text = result.sentence
     if record.body:
         text += f"\n\n{record.body}"
     return Passage(

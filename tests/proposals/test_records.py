@@ -204,7 +204,10 @@ async def test_drafts_and_votes_are_found_with_outcomes_and_superseded_notes(sta
     await stack.poll()
     await stack.poll("other")
 
-    grants = by_key(await stack.search("what did we decide about the grants budget?"))
+    found = await stack.search("what did we decide about the grants budget?")
+    grants = by_key(found)
+    # What replaced it first, though the shorter older title matches as well.
+    assert [p.key for p in found[:2]] == [f"proposals:snapshot:{n}" for n in (second, first)]
     older, newer = grants[f"proposals:snapshot:{first}"], grants[f"proposals:snapshot:{second}"]
     ends = datetime.fromtimestamp(stack.hub.proposal(second)["end"], UTC)
     assert "Passed on" in older.text and "1,204 For, 310 Against, 0 Abstain" in older.text
@@ -231,6 +234,11 @@ async def test_drafts_and_votes_are_found_with_outcomes_and_superseded_notes(sta
     assert [p.key for p in await stack.search("arbitrum")] == [treasury.key]
     # Found by a word of its outcome too.
     assert treasury.key in by_key(await stack.search("rejected"))
+
+    # /ask quotes them offline, the superseded one with its note.
+    answer = await stack.run("/ask what did we decide about the grants budget?")
+    assert "GIP-7 v2: Grants budget for Q3 and Q4" in answer
+    assert "superseded by GIP-7 v2" in answer
 
 
 async def test_fetch_and_listing_keep_to_the_community(stack: Stack) -> None:

@@ -59,10 +59,12 @@ def record(
 def test_outcomes_in_words() -> None:
     passed = outcome(record("a", "A", 0, closed("Passed: For 80 %")))
     assert passed.status == PASSED and passed.final
-    assert passed.sentence == "Passed on 12 May 2026: 1,204 For, 310 Against."
+    assert passed.sentence == "Passed on 12 May 2026: 1,204 For, 310 Against (decided by vote)."
     rejected = outcome(record("b", "B", 0, closed("No quorum: 400 of 1,000 needed", (300, 100))))
     assert rejected.status == REJECTED and rejected.final
-    assert rejected.sentence.endswith("300 For, 100 Against. No quorum: 400 of 1,000 needed.")
+    assert rejected.sentence.endswith(
+        "300 For, 100 Against (decided by vote). No quorum: 400 of 1,000 needed."
+    )
     executed = closed("Executed", state="executed")
     steps = {"queued": MAY + timedelta(days=1), "executed": MAY + timedelta(days=3)}
     done = outcome(record("c", "C", 0, replace(executed, steps=steps)))
