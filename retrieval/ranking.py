@@ -112,14 +112,20 @@ class Relevance:
             holding = sum(1 for held in texts if word in held)
             weight = math.log(1.0 + (total + 1.0) / (holding + 0.5))
             self.weights[word] = weight * (policy.context_weight if word in context else 1.0)
-        self._total = sum(self.weights.values())
+        self._own = own
 
     def of(self, text: str, title: str = "") -> float:
-        """0-1: the weighed share of the question's words in the text and its title."""
-        if self._total <= 0:
-            return 0.0
+        """0-1: the weighed share of the question's words in the text and its title. A
+        follow-up's context words can only raise it: the share of the question's own words
+        counts when it is higher."""
         held = stems(text) | stems(title)
-        return sum(w for word, w in self.weights.items() if word in held) / self._total
+        return max(self._share(held, set(self.weights)), self._share(held, self._own))
+
+    def _share(self, held: set[str], words: set[str]) -> float:
+        total = sum(self.weights[w] for w in words)
+        if total <= 0:
+            return 0.0
+        return sum(self.weights[w] for w in words if w in held) / total
 
     def words_in(self, text: str) -> set[str]:
         """The question's word stems the text holds."""

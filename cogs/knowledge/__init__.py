@@ -9,6 +9,8 @@ from pathlib import Path
 
 from bot.context import FeatureContext
 from bot.features import Feature
+from bot.settings import LLMSettings
+from cogs.knowledge.answering import ModelAnswerer
 from cogs.knowledge.ask import AskService
 from cogs.knowledge.ask_commands import ask
 from cogs.knowledge.ask_rules import PRIVATE_CHANNELS_SETTING
@@ -19,6 +21,7 @@ from cogs.knowledge.docs_service import DocsService
 from cogs.knowledge.docs_source import DocumentRecords
 from cogs.knowledge.runtime import Knowledge
 from cogs.knowledge.vectors import build_vector_index, schedule_vector_index
+from summarizer.llm import LanguageModel
 
 
 @asynccontextmanager
@@ -28,20 +31,37 @@ async def lifespan(ctx: FeatureContext[KnowledgeConfig]) -> AsyncIterator[Knowle
     vectors = build_vector_index(ctx)
     if vectors is not None:
         schedule_vector_index(ctx, vectors)
-    asks = AskService(
-        ctx.config,
-        ctx.records,
-        AskStore(ctx.db),
-        ctx.clock,
-        ctx.discussions,
-        answerer=None,
-        vectors=vectors,
-    )
+    model = language_model(ctx.llm)
     try:
+        answerer = ModelAnswerer(model, ctx.llm.context_budget) if model is not None else None
+        asks = AskService(
+            ctx.config,
+            ctx.records,
+            AskStore(ctx.db),
+            ctx.clock,
+            ctx.discussions,
+            answerer,
+            vectors=vectors,
+        )
         yield Knowledge(ctx.config, docs, asks, vectors=vectors)
     finally:
+        if model is not None:
+            await model.close()
         if vectors is not None:
             await vectors.close()
+
+
+def language_model(llm: LLMSettings) -> LanguageModel | None:
+    """The configured model, as debates builds it; None offline (no key)."""
+    if llm.api_key is None:
+        return None
+    return LanguageModel(
+        model=llm.model,
+        api_key=llm.api_key.get_secret_value(),
+        base_url=llm.base_url,
+        timeout=llm.timeout,
+        attempts=llm.attempts,
+    )
 
 
 async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:

@@ -27,6 +27,7 @@ from cogs.knowledge.ask_rules import (
     clear_answer,
     follow_up,
     hidden_channels,
+    refers_back,
     select,
 )
 from cogs.knowledge.ask_store import AskStore
@@ -55,6 +56,8 @@ class ModelReply:
     model: str
     lines: tuple[CitedLine, ...]
     unanswerable: bool = False
+    # Sentences left out because none of their citations held up against the passages.
+    dropped: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
@@ -154,8 +157,9 @@ class AskService:
         previous = await self._store.previous(
             community.id, request.platform, request.channel, request.user_id
         )
-        if previous is not None and not follow_up(
-            previous.created_at, now, self._config.follow_up_minutes
+        if previous is not None and not (
+            follow_up(previous.created_at, now, self._config.follow_up_minutes)
+            and refers_back(parse(request.question))
         ):
             previous = None
         query = parse(request.question, context=previous.question if previous else "")
@@ -254,7 +258,7 @@ class AskService:
             return fallback
         use = ModelUse(reply.prompt_tokens, reply.completion_tokens, reply.cost_usd)
         await self._discussions.record_model_use(community.id, "ask", reply.model, [use])
-        if not reply.lines and not reply.unanswerable:
+        if not reply.lines and reply.dropped:
             notes.append("No sentence of the model's answer held up: the passages themselves.")
             return fallback
         return replace(result, model_reply=reply)

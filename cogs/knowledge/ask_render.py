@@ -79,7 +79,10 @@ def render(result: AskResult) -> Reply:
 
 
 def render_refusal(result: AskResult) -> Reply:
-    lines = [*_following(result), NOTHING, searched_line(result.sources, result.query)]
+    lines = [*_following(result), NOTHING]
+    if result.found:
+        lines.append("The passages closest to it do not answer it.")
+    lines.append(searched_line(result.sources, result.query))
     return Reply(
         title=_question(result),
         body="\n".join(lines),

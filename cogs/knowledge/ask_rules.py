@@ -143,16 +143,39 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+# Words by which a question points back at the previous one ("and who runs it?").
+REFERRING = frozenset(
+    "it its they them their theirs that this those these he she him her his there then "
+    "and also too else same one ones".split()
+)
+REFERRING_OPENINGS = ("what about", "how about", "and ", "but ", "what else", "why not")
+
+
+def refers_back(question: Query) -> bool:
+    """Whether a question leans on an earlier one: a referring word or opening, or at most one
+    word of its own to search for. "where is the brand guide?" stands alone, so a member who
+    asks about something else in the same channel is not read as following up."""
+    text = question.text.strip().lower()
+    said = {w.lower() for w in re.findall(r"\w+", text)}
+    return bool(said & REFERRING) or text.startswith(REFERRING_OPENINGS) or len(question.terms) <= 1
+
+
 def follow_up(previous_at: datetime | None, now: datetime, minutes: float) -> bool:
-    """Whether an ask at `now` follows up the asker's previous one in the same place."""
+    """Whether an ask at `now` may follow up the asker's previous one in the same channel,
+    thread or topic: within `minutes` of it (the front ends tell a Discord thread by its own
+    channel id; a Telegram topic shares its group's)."""
     if previous_at is None:
         return False
     at = previous_at if previous_at.tzinfo else previous_at.replace(tzinfo=UTC)
     return timedelta(0) <= now - at <= timedelta(minutes=minutes)
 
 
+SOURCE_LABELS = {"debates": "forum and chat", "knowledge": "documents"}
+
+
 def searched_line(source_names: Sequence[str], query: Query) -> str:
     """What was searched, in one line: the sources and the words looked for."""
-    where = ", ".join(source_names) if source_names else "nothing (no record source is enabled)"
+    labels = [SOURCE_LABELS.get(name, name) for name in source_names]
+    where = ", ".join(labels) if labels else "nothing (no record source is enabled)"
     words = ", ".join(query.all_terms) if not query.empty else "none (no content words)"
     return f"Searched: {where}; words looked for: {words}."

@@ -53,3 +53,13 @@ async def test_a_question_too_long_or_empty_gets_one_line(asking: Asking) -> Non
     out = await asking.world.on_console("/ask")
     assert "question" in out and "Sorry" in out
     assert await asking.asks() == []
+
+
+async def test_a_new_question_in_the_same_channel_is_not_a_follow_up(asking: Asking) -> None:
+    world = asking.world
+    await world.on_console("/ask who won the chess tournament in Lisbon?")
+    out = await world.on_console("/ask where is the brand guide?")
+    assert "Following up" not in out and "brand.example/guide-v1" in out
+    out = await world.on_console("/ask and the logo files?")
+    assert "Following up on: “where is the brand guide?”" in out
+    assert "design_dana" in out and "with the logo files" in out

@@ -70,6 +70,10 @@ def test_follow_up_context_words_weigh_less_than_the_question_own() -> None:
     query = parse("who runs it?", context="the treasury committee")
     scorer = Relevance(query, ["x"])
     assert scorer.weights["run"] > scorer.weights["treasuri"] > 0
+    # Context words only help: a passage holding the question's own words is not pulled
+    # down by a previous question about something else.
+    assert scorer.of("He runs the weekly call.") == 1.0
+    assert scorer.of("The treasury committee meets on Friday.") < 1.0
 
 
 def test_rank_puts_a_recent_decision_above_old_chatter_that_matches_as_well() -> None:
