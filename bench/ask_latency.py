@@ -235,22 +235,23 @@ async def main(count: int, runs: int, like_runs: int, databases: list[str], rebu
         f"(half the messages), {LIMIT} passages each, warm; medians of {runs} runs ({like_runs} of"
         f" the LIKE scan); {machine()}\n"
     )
-    rows = []
     for kind in databases:
         built = await build(kind, count, fresh=rebuild)
         how = f"built in {built.seconds:.0f} s" if built.seconds else "cached"
-        print(f"{kind}: {how}; index made by the {built.index}")
+        print(f"{kind}: {how}; index made by the {built.index}", flush=True)
+    print()
+    print("| database | search | p50 ms | p95 ms | passages found | p50 / LIKE | p95 / LIKE |")
+    print("|---|---|---:|---:|---:|---:|---:|", flush=True)
+    for kind in databases:
+        built = await build(kind, count)
         timings = await measure(built, runs, like_runs)
         like = timings["LIKE scan"]
         for name, t in timings.items():
-            rows.append(
+            print(
                 f"| {kind} | {name} | {t.p50:.1f} | {t.p95:.1f} | {t.found:.1f} | "
-                f"{t.p50 / like.p50:.3f} | {t.p95 / like.p95:.3f} |"
+                f"{t.p50 / like.p50:.3f} | {t.p95 / like.p95:.3f} |",
+                flush=True,
             )
-    print()
-    print("| database | search | p50 ms | p95 ms | passages found | p50 / LIKE | p95 / LIKE |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    print("\n".join(rows))
 
 
 if __name__ == "__main__":

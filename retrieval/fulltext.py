@@ -178,7 +178,8 @@ def _candidates(count: int, probe: str, any_of: str, both: str, everything: str)
         for a in range(count)
         for b in range(a + 1, count)
     ]
-    pruned = f"substr({' || '.join(pieces)}, {len(any_of) + 1})"
+    # Nothing rare and a single common term leave no candidates: the whole query then.
+    pruned = f"coalesce(nullif(substr({' || '.join(pieces)}, {len(any_of) + 1}), ''), {everything})"
     enough = (
         f"(SELECT count(*) FROM ({probe.format(q='fts_cand.q')} LIMIT {MIN_CANDIDATES})"
         f" AS pc) >= {MIN_CANDIDATES}"
