@@ -45,6 +45,7 @@ async def lifespan(ctx: FeatureContext[KnowledgeConfig]) -> AsyncIterator[Knowle
         )
         yield Knowledge(ctx.config, docs, asks, vectors=vectors)
     finally:
+        await docs.close()
         if model is not None:
             await model.close()
         if vectors is not None:
@@ -65,14 +66,15 @@ def language_model(llm: LLMSettings) -> LanguageModel | None:
 
 
 async def start_docs(ctx: FeatureContext[KnowledgeConfig]) -> DocsService:
-    """Documents: the folders read at start (local files, quick), then folders and pages
-    again on the leader's schedule."""
+    """Documents: the folders read at start (local files, quick), pages fetched again in the
+    background, then both on the leader's schedule."""
     communities = {c.slug: c.id for c in await ctx.communities.all()}
     docs = DocsService(ctx.db, ctx.http, ctx.clock, ctx.config, communities, ctx.default_community)
     await docs.sync_folders()
     ctx.records.register(DocumentRecords(ctx.db))
     every = timedelta(minutes=ctx.config.refresh_minutes)
     ctx.scheduler.every("knowledge.docs-refresh", every, docs.refresh)
+    docs.refresh_pages_soon()
     return docs
 
 

@@ -9,6 +9,7 @@ passages of its last good read and says why in `last_error`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -104,6 +105,7 @@ class DocsService:
         self._communities = communities
         self._default = default_community
         self._lock = asyncio.Lock()  # one sync at a time in this process
+        self._started: asyncio.Task[SyncReport] | None = None
 
     def folder_community(self, folder: DocsFolder) -> int:
         slug = folder.community or self._default
@@ -233,6 +235,30 @@ class DocsService:
             await self._replace(page, read, final)
             report.changed += 1
         return report
+
+    def refresh_pages_soon(self) -> None:
+        """Pages fetched again in the background as the process starts, rather than an
+        interval after it (a restart after a day down would serve day-old pages until then)."""
+        self._started = asyncio.create_task(self._refresh_logged(), name="knowledge.pages-start")
+
+    async def _refresh_logged(self) -> SyncReport:
+        try:
+            report = await self.refresh_pages()
+        except Exception:  # logged; the schedule tries again
+            log.exception("refreshing pages at start failed")
+            return SyncReport()
+        log.info("pages refreshed at start", extra={"pages": report.describe()})
+        return report
+
+    async def close(self) -> None:
+        if self._started is not None and not self._started.done():
+            self._started.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._started
+
+    async def started(self) -> SyncReport | None:
+        """The start's page refresh, once done (None when none was started)."""
+        return await self._started if self._started is not None else None
 
     async def refresh(self) -> None:
         """The leader's scheduled job: folders, then pages."""

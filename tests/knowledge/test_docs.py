@@ -275,3 +275,18 @@ async def test_two_replicas_syncing_one_folder_at_once_both_carry_on(
         stored = await rows(app)
         assert set(stored) >= {"treasury.md", "governance/voting.md", "notes.txt"}
         assert stored["treasury.md"][2] == 3, "one document, its passages once"
+
+
+async def test_a_restart_fetches_the_pages_again_at_once(tmp_path: Path, db_url: str) -> None:
+    pages: dict[str, Any] = {"/brand": (200, "text/html", PAGE.encode())}
+    empty = tmp_path / "none"
+    empty.mkdir()
+    async with page_server(pages) as site:
+        async with running_app(settings(tmp_path, db_url, empty)) as app:
+            assert "Page added" in await run(app, f"/docs add {site}/brand")
+        pages["/brand"] = (200, "text/html", PAGE.replace("deep teal", "sea green").encode())
+        async with running_app(settings(tmp_path, db_url, empty)) as app:
+            report = await docs(app).started()
+            assert report is not None and report.changed == 1
+            (colour,) = await search(app, "primary colour")
+            assert "sea green" in colour.text, "not an interval after the start"
