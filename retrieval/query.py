@@ -11,59 +11,29 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
-import snowballstemmer
+from retrieval.words import MAX_TERMS, STOPWORDS, stem, stems, words
 
-# Words that say how a question is asked, not what it is about.
-STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before being
-    below between both but by can could did do does doing down during each few for from further
-    had has have having he her here hers herself him himself his how i if in into is it its itself
-    just me more most my myself no nor not now of off on once only or other our ours ourselves out
-    over own same she should so some such than that the their theirs them themselves then there
-    these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves
-    anyone anybody anything someone something tell know let lets us please does did done get got
-    ever still also there's what's who's where's whats
-    """.split()
-)
-_WORD = re.compile(r"\w+", re.UNICODE)
+__all__ = ["Query", "fts5_match", "parse", "pg_tsquery", "stem", "stems", "words"]
+
 _PHRASE = re.compile(r'"([^"]{2,200})"')
-MAX_TERMS = 16
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Any:
-    return snowballstemmer.stemmer("english")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased words of letters and digits, in order."""
-    return [w.lower() for w in _WORD.findall(text) if w != "_"]
-
-
-def stem(word: str) -> str:
-    """The English Snowball stem (what FTS5's porter tokenizer and PostgreSQL's `english`
-    configuration index), so words can be compared the way the indexes match them."""
-    return str(_stemmer().stemWord(word.lower()))
-
-
-def stems(text: str) -> set[str]:
-    return {stem(w) for w in words(text)}
+# Said of a particular thing: a number ("Season 3", "2024") or a name written with a capital
+# inside a sentence ("Coinbase", "Lisbon", "LARK"). A passage without it is about another thing.
+_SENTENCE_START = re.compile(r"(?:^|[.!?¿¡:;]\s*|\n)\s*[\"'(]*(\w+)")
+_NAME = re.compile(r"\b(?:\d[\w.,]*|[A-Z][\w-]*)", re.UNICODE)
 
 
 @dataclass(frozen=True)
 class Query:
     """`terms`: the question's content words, lower-cased, in order, without repeats;
-    `context_terms`: the previous question's (a follow-up), weighed less by callers."""
+    `context_terms`: the previous question's (a follow-up), weighed less by callers;
+    `specific`: the question's numbers and names (see `_NAME`), lower-cased."""
 
     text: str
     terms: tuple[str, ...]
     phrases: tuple[str, ...] = ()
     context_terms: tuple[str, ...] = ()
+    specific: tuple[str, ...] = ()
 
     @property
     def all_terms(self) -> tuple[str, ...]:
@@ -83,12 +53,32 @@ def _content_words(text: str) -> tuple[str, ...]:
     return tuple(seen)[:MAX_TERMS]
 
 
+def _specific(text: str) -> tuple[str, ...]:
+    starts = {m.start(1) for m in _SENTENCE_START.finditer(text)}
+    found: dict[str, None] = {}
+    for match in _NAME.finditer(text):
+        word = match.group(0).rstrip(".,")
+        if match.start() in starts and not word.isupper() and not word[0].isdigit():
+            continue  # a capital that only starts a sentence
+        for part in words(word):
+            if part not in STOPWORDS:
+                found.setdefault(part, None)
+    return tuple(found)
+
+
 def parse(text: str, context: str = "") -> Query:
     """The query for a question; `context` is the question it follows up, if any."""
     terms = _content_words(text)
     phrases = tuple(p.strip() for p in _PHRASE.findall(text) if _content_words(p))
     context_terms = tuple(t for t in _content_words(context) if t not in terms)
-    return Query(text=text, terms=terms, phrases=phrases, context_terms=context_terms)
+    specific = tuple(w for w in _specific(text) if w in terms)
+    return Query(
+        text=text,
+        terms=terms,
+        phrases=phrases,
+        context_terms=context_terms,
+        specific=specific,
+    )
 
 
 def fts5_match(query: Query) -> str:

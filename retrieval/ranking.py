@@ -25,6 +25,7 @@ from datetime import datetime
 from retrieval.query import Query, stems
 
 RRF_K = 60.0
+SPECIFIC_MISSING = 0.5
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -97,7 +98,9 @@ class Relevance:
     """The share of a question's content words found in a passage and its title, compared as
     stems, each word weighed by how rare it is among the candidates (an inverse document
     frequency): a word no candidate holds weighs most, so a question about something the
-    record never mentions scores low even when its common words match."""
+    record never mentions scores low even when its common words match. A passage without one of the
+    question's numbers or names (Query.specific: "Season 3", "Coinbase") is about something
+    else, and keeps `SPECIFIC_MISSING` of its share."""
 
     def __init__(
         self, query: Query, candidates: Iterable[str], policy: RankingPolicy | None = None
@@ -106,6 +109,7 @@ class Relevance:
         texts = [stems(text) for text in candidates]
         own = _term_stems(query.terms)
         context = _term_stems(query.context_terms) - own
+        self._specific = _term_stems(query.specific)
         total = len(texts)
         self.weights: dict[str, float] = {}
         for word in own | context:
@@ -119,7 +123,8 @@ class Relevance:
         follow-up's context words can only raise it: the share of the question's own words
         counts when it is higher."""
         held = stems(text) | stems(title)
-        return max(self._share(held, set(self.weights)), self._share(held, self._own))
+        share = max(self._share(held, set(self.weights)), self._share(held, self._own))
+        return share * SPECIFIC_MISSING if self._specific - held else share
 
     def _share(self, held: set[str], words: set[str]) -> float:
         total = sum(self.weights[w] for w in words)

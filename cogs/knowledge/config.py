@@ -31,7 +31,7 @@ class KnowledgeConfig(BaseModel):
     passages: int = Field(default=5, ge=1, le=10)
     # The share of the question's content words (weighed by how rare they are) the best passage
     # must hold for an answer; below it the record has nothing about the question.
-    min_relevance: float = Field(default=0.5, gt=0, le=1)
+    min_relevance: float = Field(default=0.3, gt=0, le=1)
     # A follow-up: /ask in the same thread as an earlier /ask within this many minutes keeps
     # that question as context.
     follow_up_minutes: float = Field(default=120.0, gt=0)

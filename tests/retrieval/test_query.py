@@ -35,3 +35,11 @@ def test_stems_compare_words_as_the_indexes_do() -> None:
 
 def test_a_question_of_stop_words_looks_for_nothing() -> None:
     assert parse("what is it?").empty
+
+
+def test_numbers_and_names_inside_a_sentence_are_specific() -> None:
+    assert parse("What is the grants budget for Season 3?").specific == ("season", "3")
+    assert parse("Is LARK listed on Coinbase?").specific == ("lark", "coinbase")
+    # A capital that only starts a sentence (or a question in Spanish) is not a name.
+    assert parse("¿Cómo puedo pedir una beca?").specific == ()
+    assert parse("Who won the 2024 hackathon? Tell me.").specific == ("2024",)

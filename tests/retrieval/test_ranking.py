@@ -120,3 +120,10 @@ def test_best_sentences_keep_the_text_order_of_the_weightiest() -> None:
     picked = best_sentences(text, weights, limit=2)
     assert [s for _, s, _ in picked] == ["The budget is set.", "Grants and budget were approved!"]
     assert best_sentences("Nothing here.", weights) == []
+
+
+def test_a_passage_without_the_question_number_or_name_is_about_something_else() -> None:
+    query = parse("What is the grants budget for Season 3?")
+    pool = ["The grants budget for Season 2 was 50k", "Season 3 grants budget: 80k"]
+    other, same = (relevance(query, text, candidates=pool) for text in pool)
+    assert same > 2 * other
