@@ -65,10 +65,14 @@ class VectorMatrix:
             raise ValueError("one key per row")
         self.keys = tuple(keys)
         self.dims = dims
-        matrix = np.empty((len(rows), dims), dtype=np.float32)
-        for number, data in enumerate(rows):
-            matrix[number] = unpack(data, dims)
-        self._matrix = matrix
+        size = dims * DTYPE.itemsize
+        if any(len(data) != size for data in rows):
+            raise ValueError(f"every row must hold {dims} float32 values")
+        # One copy of all the bytes, read as one array: no per-row work.
+        joined = b"".join(rows)
+        self._matrix = (
+            np.frombuffer(joined, dtype=DTYPE).reshape(len(rows), dims).astype(np.float32)
+        )
 
     def __len__(self) -> int:
         return len(self.keys)

@@ -115,6 +115,7 @@ class VectorIndex:
         return run
 
     async def _refresh_community(self, community_id: int, run: IndexRun) -> None:
+        embedded_before = run.embedded
         live: set[str] = set()
         complete = True
         tokens_before = run.tokens
@@ -132,10 +133,17 @@ class VectorIndex:
                 if page.after is None:
                     break
                 after = page.after
+        dropped_before = run.dropped
         if complete:
             async with self._db.transaction() as session:
                 run.dropped += await store.sweep(session, community_id, self.model, live)
         run.complete = run.complete and complete
+        if community_id in self._matrices and (
+            run.dropped > dropped_before or run.embedded > embedded_before
+        ):
+            # Reading every vector back takes seconds at tens of thousands of passages: paid
+            # here, in the background, rather than by the next /ask in this process.
+            await self._matrix(community_id)
         if self._record_usage is not None and run.tokens > tokens_before:
             await self._record_usage(community_id, "ask-index", run.tokens - tokens_before)
 
