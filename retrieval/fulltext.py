@@ -145,15 +145,21 @@ def match(index: FullTextIndex, dialect: str, query: Query) -> Match | None:
             | {f"fts_t{n}": f'"{term}"' for n, term in enumerate(terms)},
         )
     if dialect == "postgresql":
-        # Every matching row is ranked: ts_rank_cd weighs no term by its rarity, so a row with
-        # one common word can rank first and pruning would change answers (docs/knowledge/
-        # latency.md has the figures).
+        # The same candidates as on SQLite: ranking every row holding a common word reads most
+        # of the table (the tsvector is in the row). ts_rank_cd does not weigh rarity, so a
+        # row with one common word could have ranked first; such rows are now left out when
+        # enough rows hold a rare word or two common ones.
         tsquery = f"to_tsquery('{PG_CONFIG}', :fts_query)"
+        probe = (
+            f"SELECT 1 FROM {t} WHERE {t}.{index.tsv_column} @@ to_tsquery('{PG_CONFIG}', {{q}})"
+        )
+        candidates = _candidates(len(terms), probe, " | ", " & ", ":fts_query")
         return Match(
             join="",
-            where=f"{t}.{index.tsv_column} @@ {tsquery}",
+            where=f"{t}.{index.tsv_column} @@ to_tsquery('{PG_CONFIG}', {candidates})",
             rank=f"ts_rank_cd({t}.{index.tsv_column}, {tsquery})",
-            params={"fts_query": pg_tsquery(query)},
+            params={"fts_query": pg_tsquery(query)}
+            | {f"fts_t{n}": term for n, term in enumerate(terms)},
         )
     raise ValueError(f"no full-text index for the {dialect} dialect")
 

@@ -97,3 +97,39 @@ async def test_drop_removes_the_index(db: Database) -> None:
             await connection.execute(text(statement))
         # Writes still work without the index.
         await connection.execute(text("INSERT INTO note (id, body) VALUES (3, 'after')"))
+
+
+async def test_common_words_alone_do_not_make_a_candidate_when_enough_rows_hold_more(
+    db: Database,
+) -> None:
+    """On both engines: with "budget" in 4,000 rows and "treasury" in 4,000, a row holding only
+    one of them (even eight times) is not ranked when enough rows hold a rare word or both."""
+    rows = []
+    for n in range(10, 8_010):
+        words = ["budget" if n % 2 else "treasury", f"filler{n % 97}"]
+        if n % 40 == 0:
+            words.append("quorum")  # rare: 200 rows
+        if n % 15 == 0:
+            words += ["budget", "treasury"]
+        if n % 50 == 1:
+            words = ["budget"] * 8  # ranked first by the count of one common word alone
+        rows.append({"id": n, "body": " ".join(words)})
+    await write_many(db, rows)
+    found = await search(db, "treasury budget quorum")
+    assert len(found) == 10
+    async with db.read() as session:
+        connection = await session.connection()
+        for note_id in found:
+            body = (
+                await connection.execute(
+                    text("SELECT body FROM note WHERE id = :i"), {"i": note_id}
+                )
+            ).scalar_one()
+            assert "quorum" in body or ("budget" in body and "treasury" in body), body
+
+
+async def write_many(db: Database, rows: list[dict[str, object]]) -> None:
+    async with db.transaction() as session:
+        await (await session.connection()).execute(
+            text("INSERT INTO note (id, body) VALUES (:id, :body)"), rows
+        )
