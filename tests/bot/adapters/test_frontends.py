@@ -147,7 +147,12 @@ async def test_autocomplete_offers_setting_names(world: World) -> None:
     choices = await world.discord.autocomplete(
         "config set", {"key": "chan"}, focused="key", user="carol"
     )
-    assert [c["value"] for c in choices] == ["alert_channel", "ingest_channels", "steward_channel"]
+    assert [c["value"] for c in choices] == [
+        "alert_channel",
+        "ingest_channels",
+        "private_channels",
+        "steward_channel",
+    ]
 
 
 async def test_telegram_offers_a_missing_choice_as_a_keyboard(world: World) -> None:
