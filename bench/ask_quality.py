@@ -4,6 +4,10 @@ the fake model (tests/fakes/openai_server.py), scored against the labels.
 
     .venv/bin/python -m bench.ask_quality [--verbose] [--mode offline|model|both]
                                           [--postgres postgresql://…/db]
+                                          [--questions bench/eval/ask/heldout.json]
+
+`--questions` scores another set in the same format: bench/eval/ask/heldout.json is the
+held-out set, written blind after the ranking was tuned on questions.json.
 
 Printed per mode (goals from issue 15):
 - answer recall at 5: the reply's first five passages (cited or quoted, by URL) hold one of the
@@ -371,8 +375,13 @@ def verdict(value: float | None, goal: float) -> str:
     return "✓" if value >= goal else f"✗ (goal {goal:.0%})"
 
 
-def render(scores: Sequence[Score], questions: Sequence[Question], verbose: bool) -> str:
-    lines = [f"/ask quality over {len(questions)} questions (bench/eval/ask/questions.json)", ""]
+def render(
+    scores: Sequence[Score],
+    questions: Sequence[Question],
+    verbose: bool,
+    source: Path = QUESTIONS,
+) -> str:
+    lines = [f"/ask quality over {len(questions)} questions ({shown_path(source)})", ""]
     head = f"{'':34}" + "".join(f"{s.mode:>16}" for s in scores)
     lines.append(head)
 
@@ -429,6 +438,13 @@ def render(scores: Sequence[Score], questions: Sequence[Question], verbose: bool
     return "\n".join(lines)
 
 
+def shown_path(path: Path) -> str:
+    """The set's path as typed from the checkout's root, when it lies inside it."""
+    root = QUESTIONS.parents[3]
+    resolved = path.resolve()
+    return str(resolved.relative_to(root)) if resolved.is_relative_to(root) else str(path)
+
+
 @contextlib.asynccontextmanager
 async def database(postgres: str | None, tmp: Path) -> AsyncIterator[str]:
     """A SQLite file, or a fresh schema of the PostgreSQL database given (dropped after)."""
@@ -464,15 +480,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--mode", choices=("offline", "model", "both"), default="both")
     parser.add_argument("--postgres", help="a PostgreSQL URL to run on instead of SQLite")
     parser.add_argument("--only", help="question ids to ask, comma-separated")
+    parser.add_argument(
+        "--questions",
+        type=Path,
+        default=QUESTIONS,
+        help="the question set to score (default: bench/eval/ask/questions.json; "
+        "the held-out set is bench/eval/ask/heldout.json)",
+    )
     args = parser.parse_args(argv)
-    questions = load_questions()
+    questions = load_questions(args.questions)
     if args.only:
         wanted = set(args.only.split(","))
         questions = [q for q in questions if q.id in wanted]
     modes = ("offline", "model") if args.mode == "both" else (args.mode,)
     scores = asyncio.run(run(modes, args.postgres, questions))
     print()
-    print(render(scores, questions, args.verbose))
+    print(render(scores, questions, args.verbose, args.questions))
     return 0
 
 

@@ -9,10 +9,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bench.ask_history import (
     ASK_DIR,
+    HELDOUT,
     QUESTIONS,
     build_forum,
     doc_urls,
@@ -27,9 +29,12 @@ from cogs.debates.models import Post
 from tests.fakes.discourse_server import FakeDiscourse, RateLimits
 from tests.support.apps import running_app
 
+# The tuning set and the held-out set, written blind after it: both held to the same rules.
+SETS = pytest.mark.parametrize("path", [QUESTIONS, HELDOUT], ids=["questions", "heldout"])
 
-def questions() -> list[dict[str, object]]:
-    return list(json.loads(QUESTIONS.read_text())["questions"])
+
+def questions(path: Path = QUESTIONS) -> list[dict[str, object]]:
+    return list(json.loads(path.read_text())["questions"])
 
 
 def urls(question: dict[str, object], field: str) -> list[str]:
@@ -38,19 +43,28 @@ def urls(question: dict[str, object], field: str) -> list[str]:
     return [str(url) for url in found]
 
 
-def test_the_set_holds_the_promised_questions() -> None:
-    kinds = Counter(kind for q in questions() for kind in q["kinds"])  # type: ignore[attr-defined]
-    assert len(questions()) >= 40
+@SETS
+def test_the_set_holds_the_promised_questions(path: Path) -> None:
+    kinds = Counter(kind for q in questions(path) for kind in q["kinds"])  # type: ignore[attr-defined]
+    assert len(questions(path)) >= 40
     assert kinds["unanswerable"] >= 10
     assert kinds["changed"] >= 5 and kinds["steward-only"] >= 3
-    assert len({q["question"] for q in questions()}) == len(questions())
+    assert len({q["question"] for q in questions(path)}) == len(questions(path))
 
 
-def test_every_labelled_url_is_a_passage_of_the_history() -> None:
+def test_the_held_out_set_asks_nothing_the_tuning_set_asks() -> None:
+    tuned = {str(q["question"]).casefold() for q in questions(QUESTIONS)}
+    held_out = {str(q["question"]).casefold() for q in questions(HELDOUT)}
+    assert not tuned & held_out
+    assert "held-out" in json.loads(HELDOUT.read_text())["provenance"]
+
+
+@SETS
+def test_every_labelled_url_is_a_passage_of_the_history(path: Path) -> None:
     history = load_history()
     known = every_url(history, sorted(doc_urls()))
     private = history.private_urls()
-    for question in questions():
+    for question in questions(path):
         answers, superseded = urls(question, "answers"), urls(question, "superseded")
         assert set(answers + superseded) <= known, question["id"]
         kinds = question["kinds"]
