@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from summarizer.generation import TEXT_MARKDOWN, GeneratedOutput, GenerationError
 from summarizer.images import openai_error
+from summarizer.openai_endpoint import OpenAIEndpoint, load_openai
 from summarizer.prompts import author_name, escape
 from summarizer.schema import strict_json_schema
-
-if TYPE_CHECKING:
-    import openai
 
 SCHEMA_NAME = "generated_copy"
 REASONING_MODELS = ("o1", "o3", "o4", "gpt-5")
@@ -60,12 +58,6 @@ class Draft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str
-
-
-def _openai() -> Any:
-    import openai
-
-    return openai
 
 
 def system_prompt(format: str, voice: VoiceGuide, prefix: str = "") -> str:
@@ -117,18 +109,11 @@ class CopyWriter:
     """Chat completions on one OpenAI-compatible endpoint; the client is made at the first call."""
 
     def __init__(self, *, api_key: str, base_url: str | None, timeout: float) -> None:
-        self._options: dict[str, Any] = {
-            "api_key": api_key,
-            "base_url": base_url,
-            "timeout": timeout,
-            "max_retries": 0,  # the job retries, with backoff, on transient errors
-        }
-        self._client: openai.AsyncOpenAI | None = None
+        # One attempt: the job retries, with backoff, on transient errors.
+        self._endpoint = OpenAIEndpoint(api_key=api_key, base_url=base_url, timeout=timeout)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        await self._endpoint.close()
 
     async def write(
         self,
@@ -157,9 +142,7 @@ class CopyWriter:
     async def _draft(
         self, model: str, format: str, system: str, user: str, parameters: dict[str, Any] | None
     ) -> GeneratedOutput:
-        openai = _openai()
-        if self._client is None:
-            self._client = openai.AsyncOpenAI(**self._options)
+        openai = load_openai()
         response_format: Any = {
             "type": "json_schema",
             "json_schema": {
@@ -173,7 +156,7 @@ class CopyWriter:
         options = {**varied, **(parameters or {})}
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
         try:
-            response = await self._client.chat.completions.create(
+            response = await self._endpoint.client().chat.completions.create(
                 model=model,
                 messages=cast(Any, messages),
                 response_format=response_format,

@@ -7,23 +7,20 @@ escaped so they cannot close them, and the instructions say they are data.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
-from summarizer.errors import ModelError
 from summarizer.moderation import png_data_url
+from summarizer.openai_endpoint import OpenAIEndpoint, Wording
 from summarizer.prompts import escape
 from summarizer.schema import strict_json_schema
 
 if TYPE_CHECKING:
     import openai
-
-log = logging.getLogger(__name__)
 
 SYSTEM = (
     "You are the art director of a community. You score one generated output against the "
@@ -45,12 +42,6 @@ class CritiqueAnswer(BaseModel):
 class CritiqueScore:
     score: float  # 0..1
     reason: str  # one line
-
-
-def _openai() -> Any:
-    import openai
-
-    return openai
 
 
 def critique_messages(
@@ -89,81 +80,48 @@ class Critic:
         attempts: int = 2,
         backoff: float = 0.5,
     ) -> None:
-        self._options: dict[str, Any] = {
-            "api_key": api_key,
-            "base_url": base_url,
-            "timeout": timeout,
-            "max_retries": 0,
-        }
-        self._client: openai.AsyncOpenAI | None = None
-        self._attempts = max(1, attempts)
-        self._backoff = backoff
+        self._endpoint = OpenAIEndpoint(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            name="critique",
+            attempts=attempts,
+            backoff=backoff,
+            wording=Wording(detailed=False, malformed="the answer was not a score"),
+        )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
+        await self._endpoint.close()
 
     async def score(
         self, *, model: str, brief: str, request: str, text: str = "", png: bytes | None = None
     ) -> CritiqueScore:
         messages = critique_messages(brief=brief, request=request, text=text, png=png)
-        openai = _openai()
-        transient = (
-            openai.RateLimitError,
-            openai.InternalServerError,
-            openai.APITimeoutError,
-            openai.APIConnectionError,
-        )
-        last: Exception | None = None
-        for attempt in range(self._attempts):
-            try:
-                return await self._call(model, messages)
-            except openai.APIStatusError as exc:
-                if not isinstance(exc, transient):
-                    raise ModelError(f"HTTP {exc.status_code}", retryable=False) from exc
-                last = exc
-            except (*transient, ValidationError, ValueError) as exc:
-                last = exc
-            log.warning("critique call failed", extra={"attempt": attempt + 1})
-            if attempt + 1 < self._attempts:
-                await asyncio.sleep(self._backoff * 2.0**attempt)
-        raise ModelError(_describe(last)) from last
-
-    async def _call(self, model: str, messages: list[dict[str, Any]]) -> CritiqueScore:
-        if self._client is None:
-            self._client = _openai().AsyncOpenAI(**self._options)
-        response_format: Any = {
-            "type": "json_schema",
-            "json_schema": {
-                "name": "critique",
-                "schema": strict_json_schema(CritiqueAnswer),
-                "strict": True,
-            },
-        }
-        response = await self._client.chat.completions.create(
-            model=model,
-            messages=cast(Any, messages),
-            temperature=0,
-            response_format=response_format,
-        )
-        content = response.choices[0].message.content if response.choices else None
-        if not content:
-            raise ValueError("the critique model returned no content")
-        answer = CritiqueAnswer.model_validate_json(content)
-        if not math.isfinite(answer.score) or not 0.0 <= answer.score <= 1.0:
-            raise ValueError(f"score {answer.score} is outside 0..1")
-        reason = " ".join(answer.reason.split())[:200]
-        return CritiqueScore(score=answer.score, reason=reason)
+        return await self._endpoint.call(partial(_score, model=model, messages=messages))
 
 
-def _describe(exc: Exception | None) -> str:
-    openai = _openai()
-    if isinstance(exc, openai.APIStatusError):
-        return f"HTTP {exc.status_code}"
-    if isinstance(exc, openai.APITimeoutError):
-        return "timed out"
-    if isinstance(exc, openai.APIConnectionError):
-        return "could not connect"
-    if isinstance(exc, ValidationError):
-        return "the answer was not a score"
-    return f"{exc}" if exc is not None else "failed"
+async def _score(
+    client: openai.AsyncOpenAI, *, model: str, messages: list[dict[str, Any]]
+) -> CritiqueScore:
+    response_format: Any = {
+        "type": "json_schema",
+        "json_schema": {
+            "name": "critique",
+            "schema": strict_json_schema(CritiqueAnswer),
+            "strict": True,
+        },
+    }
+    response = await client.chat.completions.create(
+        model=model,
+        messages=cast(Any, messages),
+        temperature=0,
+        response_format=response_format,
+    )
+    content = response.choices[0].message.content if response.choices else None
+    if not content:
+        raise ValueError("the critique model returned no content")
+    answer = CritiqueAnswer.model_validate_json(content)
+    if not math.isfinite(answer.score) or not 0.0 <= answer.score <= 1.0:
+        raise ValueError(f"score {answer.score} is outside 0..1")
+    reason = " ".join(answer.reason.split())[:200]
+    return CritiqueScore(score=answer.score, reason=reason)

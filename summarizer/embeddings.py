@@ -7,20 +7,15 @@ server speaking its API), and a failing endpoint is a ModelError the caller fall
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from functools import partial
+from typing import TYPE_CHECKING
 
-from summarizer.errors import ModelError
-from summarizer.llm import _describe, _openai, _retry_after
+from summarizer.openai_endpoint import OpenAIEndpoint
 
 if TYPE_CHECKING:
     import openai
-
-log = logging.getLogger(__name__)
 
 # USD per million input tokens. Unknown models, such as local ones, cost nothing.
 PRICES: dict[str, float] = {
@@ -55,21 +50,17 @@ class EmbeddingModel:
     ) -> None:
         self.model = model
         self.batch_size = batch_size
-        self._options: dict[str, Any] = {
-            "api_key": api_key,
-            "base_url": base_url,
-            "timeout": timeout,
-            # The SDK's own retries are off: ours live here, as the language model's do.
-            "max_retries": 0,
-        }
-        self._client: openai.AsyncOpenAI | None = None
-        self._attempts = attempts
-        self._backoff = backoff
+        self._endpoint = OpenAIEndpoint(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            name="embeddings",
+            attempts=attempts,
+            backoff=backoff,
+        )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        await self._endpoint.close()
 
     def cost(self, tokens: int) -> float:
         return tokens * PRICES.get(self.model, 0.0) / 1_000_000
@@ -82,58 +73,24 @@ class EmbeddingModel:
         tokens = 0
         for start in range(0, len(texts), self.batch_size):
             batch = [_input(text) for text in texts[start : start + self.batch_size]]
-            embedded = await self._with_retries(batch)
+            embedded = await self._endpoint.call(partial(_embed, model=self.model, batch=batch))
             vectors += embedded.vectors
             tokens += embedded.tokens
         return Embedded(vectors, tokens)
 
-    async def _with_retries(self, batch: list[str]) -> Embedded:
-        openai = _openai()
-        retryable = (
-            openai.RateLimitError,
-            openai.InternalServerError,
-            openai.APITimeoutError,
-            openai.APIConnectionError,
-        )
-        last: Exception | None = None
-        for attempt in range(self._attempts):
-            try:
-                return await self._call(batch)
-            except openai.APIStatusError as exc:
-                if not isinstance(exc, retryable):
-                    raise ModelError(_describe(exc), retryable=False) from exc
-                last = exc
-                delay = _retry_after(exc) or self._delay(attempt)
-            except (*retryable, ValueError) as exc:
-                last = exc
-                delay = self._delay(attempt)
-            log.warning(
-                "embeddings call failed, retrying",
-                extra={"attempt": attempt + 1, "error": _describe(last)},
-            )
-            if attempt + 1 < self._attempts:
-                await asyncio.sleep(delay)
-        raise ModelError(_describe(last)) from last
 
-    async def _call(self, batch: list[str]) -> Embedded:
-        if self._client is None:
-            self._client = _openai().AsyncOpenAI(**self._options)
-        # Floats, not the SDK's default base64: every OpenAI-compatible server speaks floats.
-        response = await self._client.embeddings.create(
-            model=self.model, input=batch, encoding_format="float"
-        )
-        ordered = sorted(response.data, key=lambda item: item.index)
-        if [item.index for item in ordered] != list(range(len(batch))):
-            raise ValueError(f"{len(ordered)} embeddings came back for {len(batch)} texts")
-        vectors = [list(item.embedding) for item in ordered]
-        dims = {len(vector) for vector in vectors}
-        if len(dims) > 1 or 0 in dims:
-            raise ValueError("the embeddings differ in length or are empty")
-        usage = response.usage
-        return Embedded(vectors, usage.prompt_tokens if usage else 0)
-
-    def _delay(self, attempt: int) -> float:
-        return min(8.0, self._backoff * 2.0**attempt) * (0.5 + random.random() / 2)
+async def _embed(client: openai.AsyncOpenAI, *, model: str, batch: list[str]) -> Embedded:
+    # Floats, not the SDK's default base64: every OpenAI-compatible server speaks floats.
+    response = await client.embeddings.create(model=model, input=batch, encoding_format="float")
+    ordered = sorted(response.data, key=lambda item: item.index)
+    if [item.index for item in ordered] != list(range(len(batch))):
+        raise ValueError(f"{len(ordered)} embeddings came back for {len(batch)} texts")
+    vectors = [list(item.embedding) for item in ordered]
+    dims = {len(vector) for vector in vectors}
+    if len(dims) > 1 or 0 in dims:
+        raise ValueError("the embeddings differ in length or are empty")
+    usage = response.usage
+    return Embedded(vectors, usage.prompt_tokens if usage else 0)
 
 
 def _input(text: str) -> str:

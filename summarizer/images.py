@@ -12,21 +12,12 @@ from __future__ import annotations
 import base64
 import binascii
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from summarizer.generation import IMAGE_PNG, GeneratedOutput, GenerationError
-
-if TYPE_CHECKING:
-    import openai
+from summarizer.openai_endpoint import OpenAIEndpoint, load_openai
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-def _openai() -> Any:
-    """Imported at the first call, as summarizer.llm does: most Stewards never need it."""
-    import openai
-
-    return openai
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -59,18 +50,11 @@ class ImageGenerator:
     """One OpenAI-compatible images endpoint; the client is made at the first call."""
 
     def __init__(self, *, api_key: str, base_url: str | None, timeout: float) -> None:
-        self._options: dict[str, Any] = {
-            "api_key": api_key,
-            "base_url": base_url,
-            "timeout": timeout,
-            "max_retries": 0,  # retries belong to the job, which backs off between attempts
-        }
-        self._client: openai.AsyncOpenAI | None = None
+        # One attempt: retries belong to the job, which backs off between attempts.
+        self._endpoint = OpenAIEndpoint(api_key=api_key, base_url=base_url, timeout=timeout)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        await self._endpoint.close()
 
     async def generate(
         self,
@@ -98,16 +82,14 @@ class ImageGenerator:
         expected: tuple[int, int],
         parameters: dict[str, Any],
     ) -> list[GeneratedOutput]:
-        openai = _openai()
+        openai = load_openai()
         options = dict(parameters)
         if uses_response_format(model):
             options["response_format"] = "b64_json"
         else:
             options.setdefault("output_format", "png")
-        if self._client is None:
-            self._client = openai.AsyncOpenAI(**self._options)
         try:
-            response = await self._client.images.generate(
+            response = await self._endpoint.client().images.generate(
                 model=model, prompt=prompt, n=n, size=size, **options
             )
         except (openai.APIError, ValueError) as exc:  # ValueError: an answer that is not JSON
@@ -162,7 +144,7 @@ def decode_png(
 
 def openai_error(exc: Exception) -> GenerationError:
     """An openai exception as one line a member can read: transient or final."""
-    openai = _openai()
+    openai = load_openai()
     if isinstance(exc, openai.APITimeoutError):
         return GenerationError("the back end did not answer in time", transient=True)
     if isinstance(exc, openai.APIConnectionError):
