@@ -26,7 +26,7 @@ import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import text
 
@@ -112,19 +112,61 @@ def _community_filter() -> str:
 
 def fulltext_search(db: Database, community_id: int) -> Callable[[Query], Awaitable[list[object]]]:
     async def run(query: Query) -> list[object]:
-        found = match(POST_INDEX, db.dialect, query)
-        if found is None:
-            return []
-        sql = (
-            f"SELECT post.id, {found.rank} AS score FROM post {found.join} {_community_filter()}"
-            f" WHERE {found.where} AND source.community_id = :community AND NOT post.deleted"
-            f" ORDER BY score DESC LIMIT {LIMIT}"
-        )
         async with db.engine.connect() as c:
+            found = await match(c, POST_INDEX, query)
+            if found is None:
+                return []
+            sql = (
+                f"SELECT post.id, {found.rank} AS score FROM post {found.join}"
+                f" {_community_filter()} WHERE {found.where} AND source.community_id = :community"
+                f" AND NOT post.deleted ORDER BY score DESC LIMIT {LIMIT}"
+            )
             rows = await c.execute(text(sql), found.params | {"community": community_id})
             return [row[0] for row in rows.all()]
 
     return run
+
+
+def every_match_search(
+    db: Database, community_id: int
+) -> Callable[[Query], Awaitable[list[object]]]:
+    """The same ranking over every matching row, no candidates: what the candidates must agree
+    with (slow: it is the search the candidates replaced)."""
+    every = {
+        "sqlite": f"{POST_INDEX.fts_table} MATCH :fts_query",
+        "postgresql": f"post.{POST_INDEX.tsv_column} @@ to_tsquery('english', :fts_query)",
+    }[db.dialect]
+
+    async def run(query: Query) -> list[object]:
+        async with db.engine.connect() as c:
+            found = await match(c, POST_INDEX, query)
+            if found is None:
+                return []
+            sql = (
+                f"SELECT post.id, {found.rank} AS score FROM post {found.join}"
+                f" {_community_filter()} WHERE {every} AND source.community_id = :community"
+                f" AND NOT post.deleted ORDER BY score DESC LIMIT {LIMIT}"
+            )
+            params = {"fts_query": found.params["fts_query"], "community": community_id}
+            rows = await c.execute(text(sql), params)
+            return [row[0] for row in rows.all()]
+
+    return run
+
+
+async def agreement(
+    fast: Callable[[Query], Awaitable[list[object]]],
+    every: Callable[[Query], Awaitable[list[object]]],
+    queries: Sequence[Query],
+) -> tuple[float, int]:
+    """The mean share of the top passages ranking every match gives that the candidates give
+    too, and the questions where the two sets are the same."""
+    shares, same = [], 0
+    for query in queries:
+        mine, theirs = set(await fast(query)), set(await every(query))
+        shares.append(len(mine & theirs) / len(theirs) if theirs else 1.0)
+        same += mine == theirs
+    return statistics.mean(shares), same
 
 
 def like_search(db: Database, community_id: int) -> Callable[[Query], Awaitable[list[object]]]:
@@ -172,6 +214,9 @@ class Timing:
     p50: float
     p95: float
     found: float  # mean passages returned
+    # Full text only: the top 20 shared with ranking every match (mean share; questions with
+    # the same 20).
+    agrees: tuple[float, int] | None = None
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -216,10 +261,14 @@ async def measure(built: Built, runs: int, like_runs: int) -> dict[str, Timing]:
             searches.append(Search("debates RecordSource.search", through_source))
         searches.append(Search("LIKE scan", like_search(db, community)))
         queries = [parse(q) for q in QUESTIONS]
-        return {
+        timings = {
             s.name: await timed(s, queries, like_runs if s.name == "LIKE scan" else runs)
             for s in searches
         }
+        fast = searches[0]
+        shared = await agreement(fast.run, every_match_search(db, community), queries)
+        timings[fast.name] = replace(timings[fast.name], agrees=shared)
+        return timings
     finally:
         await db.close()
 
@@ -240,8 +289,11 @@ async def main(count: int, runs: int, like_runs: int, databases: list[str], rebu
         how = f"built in {built.seconds:.0f} s" if built.seconds else "cached"
         print(f"{kind}: {how}; index made by the {built.index}", flush=True)
     print()
-    print("| database | search | p50 ms | p95 ms | passages found | p50 / LIKE | p95 / LIKE |")
-    print("|---|---|---:|---:|---:|---:|---:|", flush=True)
+    print(
+        "| database | search | p50 ms | p95 ms | passages found | p50 / LIKE | p95 / LIKE |"
+        " top 20 as ranking every match |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---|", flush=True)
     for kind in databases:
         built = await build(kind, count)
         timings = await measure(built, runs, like_runs)
@@ -249,9 +301,16 @@ async def main(count: int, runs: int, like_runs: int, databases: list[str], rebu
         for name, t in timings.items():
             print(
                 f"| {kind} | {name} | {t.p50:.1f} | {t.p95:.1f} | {t.found:.1f} | "
-                f"{t.p50 / like.p50:.3f} | {t.p95 / like.p95:.3f} |",
+                f"{t.p50 / like.p50:.3f} | {t.p95 / like.p95:.3f} | {_agrees(t, len(QUESTIONS))} |",
                 flush=True,
             )
+
+
+def _agrees(timing: Timing, questions: int) -> str:
+    if timing.agrees is None:
+        return ""
+    share, same = timing.agrees
+    return f"{share:.0%} shared; the same 20 for {same} of {questions}"
 
 
 if __name__ == "__main__":

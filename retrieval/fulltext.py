@@ -15,7 +15,11 @@ already there) and composes its ranked queries with `match`, adding its own join
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from retrieval.query import Query, fts5_match, pg_tsquery
 
@@ -110,89 +114,202 @@ def drop_statements(index: FullTextIndex, dialect: str) -> list[str]:
 
 # A term in more rows than this is common: its rows alone are not candidates (see `match`).
 COMMON_ROWS = 3000
-# Fewer candidates than this: rank every matching row.
+# Fewer candidates than this: the newest FALLBACK_ROWS rows holding the rarest common term are
+# added, so that filters (a community, deleted posts) leave enough to fill an answer.
 MIN_CANDIDATES = 200
+FALLBACK_ROWS = 1_000
+# At most this many candidates are ranked, the newest: ranking costs about 10 ms per thousand.
+MAX_CANDIDATES = 2_000
+# Term counts on SQLite stop here: any count above COMMON_ROWS only orders the common terms.
+COUNT_CAP = 50_000
 
 
-def match(index: FullTextIndex, dialect: str, query: Query) -> Match | None:
-    """The fragments ranking `index.table`'s rows for the query; None when it has no terms
-    (nothing to look for: the caller answers that, not the database).
+async def match(connection: AsyncConnection, index: FullTextIndex, query: Query) -> Match | None:
+    """The fragments ranking `index.table`'s rows for the query, planned on `connection`; None
+    when the query has no terms (nothing to look for: the caller answers that, not the database).
 
-    On SQLite, ranking every row that holds any of the question's words is what made a search
-    slow: over a million chat messages a question's common words ("budget", "vote",
-    "treasury") match tens of thousands of rows, and bm25() over each took seconds. So only
-    candidates are ranked: rows with a rare term (in at most COMMON_ROWS rows), or with at
-    least two of the common ones. A row holding a single common word scores below those (bm25
-    weighs a word by its rarity), so the best rows are the same; each term's count is probed by
-    the query itself, stopping at COMMON_ROWS + 1, and every term still counts in the score.
-    When the candidates are few (MIN_CANDIDATES), every matching row is ranked."""
+    Ranking every row holding any of a question's words is what made a search slow: over a
+    million chat messages its common words ("budget", "vote", "treasury") match tens of
+    thousands of rows, and scoring each took seconds. So only candidates are ranked: rows with a
+    rare term (in at most COMMON_ROWS rows) or with two common ones (`candidates`), the newest
+    MAX_CANDIDATES of them. A row holding a single common word scores below those (BM25 weighs a
+    word by its rarity), so the best rows are the same, and every term still counts in the
+    score. How common each term is comes from the database: SQLite counts the FTS5 index's rows
+    (a few milliseconds: it reads the term's list of rows and nothing else); PostgreSQL's
+    planner statistics hold each common lexeme's share of rows (`pg_stats.most_common_elems`,
+    kept by ANALYZE), so asking costs nothing, and a lexeme missing from them is rare. When
+    the candidates are fewer than MIN_CANDIDATES, the newest FALLBACK_ROWS rows holding the
+    rarest common term are added."""
     if query.empty:
         return None
-    t, i, f = index.table, index.id_column, index.fts_table
-    terms = query.all_terms
+    dialect = connection.dialect.name
+    chosen = candidates(query.all_terms, await term_rows(connection, index, query.all_terms))
+    if chosen.common and (
+        chosen.empty or await _fewer_than(connection, index, chosen, MIN_CANDIDATES)
+    ):
+        chosen = replace(chosen, fallback=chosen.common[0])
     if dialect == "sqlite":
-        probe = f"SELECT 1 FROM {f} WHERE {f} MATCH {{q}}"
-        candidates = _candidates(len(terms), probe, " OR ", " AND ", ":fts_query")
-        # bm25() is lower for better matches; negated so that every engine ranks higher-first.
-        # `+rowid` keeps FTS5 from looking candidates up one by one: it reads the matches once
-        # and keeps the candidates, and bm25() runs for those alone.
-        return Match(
-            join=f"JOIN {f} ON {f}.rowid = {t}.{i}",
-            where=f"{f} MATCH :fts_query AND +{f}.rowid IN "
-            f"(SELECT rowid FROM {f} WHERE {f} MATCH {candidates})",
-            rank=f"-bm25({f})",
-            params={"fts_query": fts5_match(query)}
-            | {f"fts_t{n}": f'"{term}"' for n, term in enumerate(terms)},
-        )
+        return _sqlite_match(index, query, chosen)
+    return _pg_match(index, query, chosen)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Which rows are ranked: those holding a `rare` term or both terms of one of the `pairs`
+    of common ones, and, when those are too few, the newest holding the `fallback` term.
+    `common` lists the common terms, rarest first; without any, every matching row is ranked."""
+
+    rare: tuple[str, ...] = ()
+    pairs: tuple[tuple[str, str], ...] = ()
+    common: tuple[str, ...] = ()
+    fallback: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return not self.common
+
+    @property
+    def empty(self) -> bool:
+        """No rare term and no pair: the fallback alone."""
+        return not self.rare and not self.pairs
+
+    def fts5(self) -> str:
+        """The rare terms and the pairs as an FTS5 query."""
+        parts = [f'"{t}"' for t in self.rare] + [f'("{a}" AND "{b}")' for a, b in self.pairs]
+        return " OR ".join(parts)
+
+    def tsquery(self) -> str:
+        parts = list(self.rare) + [f"({a} & {b})" for a, b in self.pairs]
+        return " | ".join(parts)
+
+
+def candidates(terms: Sequence[str], rows: Mapping[str, int]) -> Candidates:
+    """The candidates for terms holding `rows` rows each (a term found in none is left out):
+    the rare terms alone, the common ones in pairs."""
+    rare = tuple(t for t in terms if 0 < rows.get(t, 0) <= COMMON_ROWS)
+    common = tuple(sorted((t for t in terms if rows.get(t, 0) > COMMON_ROWS), key=rows.__getitem__))
+    pairs = tuple((a, b) for n, a in enumerate(common) for b in common[n + 1 :])
+    return Candidates(rare=rare, pairs=pairs, common=common)
+
+
+async def term_rows(
+    connection: AsyncConnection, index: FullTextIndex, terms: Sequence[str]
+) -> dict[str, int]:
+    """How many rows hold each term: counted on SQLite (up to COUNT_CAP), estimated from the
+    planner's statistics on PostgreSQL (see `match`)."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        return await _sqlite_rows(connection, index, terms)
     if dialect == "postgresql":
-        # The same candidates as on SQLite: ranking every row holding a common word reads most
-        # of the table (the tsvector is in the row). ts_rank_cd does not weigh rarity, so a
-        # row with one common word could have ranked first; such rows are now left out when
-        # enough rows hold a rare word or two common ones.
-        tsquery = f"to_tsquery('{PG_CONFIG}', :fts_query)"
-        probe = (
-            f"SELECT 1 FROM {t} WHERE {t}.{index.tsv_column} @@ to_tsquery('{PG_CONFIG}', {{q}})"
-        )
-        candidates = _candidates(len(terms), probe, " | ", " & ", ":fts_query")
-        return Match(
-            join="",
-            where=f"{t}.{index.tsv_column} @@ to_tsquery('{PG_CONFIG}', {candidates})",
-            rank=f"ts_rank_cd({t}.{index.tsv_column}, {tsquery})",
-            params={"fts_query": pg_tsquery(query)}
-            | {f"fts_t{n}": term for n, term in enumerate(terms)},
-        )
+        return await _postgres_rows(connection, index, terms)
     raise ValueError(f"no full-text index for the {dialect} dialect")
 
 
-def _candidates(count: int, probe: str, any_of: str, both: str, everything: str) -> str:
-    """A scalar subquery giving the query text of the candidates: each rare term, and each pair
-    of common terms; the whole query when those are in fewer than MIN_CANDIDATES rows (too few
-    to be sure of the best). It runs once per search (an uncorrelated subquery): one probe per
-    term and one of the candidates, each reading at most COMMON_ROWS + 1 rows."""
-    probes = ", ".join(
-        f"(SELECT count(*) FROM ({probe.format(q=f':fts_t{n}')} LIMIT {COMMON_ROWS + 1})"
-        f" AS p{n}) AS n{n}"
-        for n in range(count)
+async def _sqlite_rows(
+    connection: AsyncConnection, index: FullTextIndex, terms: Sequence[str]
+) -> dict[str, int]:
+    f = index.fts_table
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM {f} WHERE {f} MATCH :t{n} LIMIT {COUNT_CAP}))"
+        for n in range(len(terms))
     )
-    common = [f"n{n} > {COMMON_ROWS}" for n in range(count)]
-    pieces = [
-        f"CASE WHEN {common[n]} THEN '' ELSE '{any_of}' || :fts_t{n} END" for n in range(count)
-    ]
-    pieces += [
-        f"CASE WHEN {common[a]} AND {common[b]} THEN '{any_of}(' || :fts_t{a} || '{both}'"
-        f" || :fts_t{b} || ')' ELSE '' END"
-        for a in range(count)
-        for b in range(a + 1, count)
-    ]
-    # Nothing rare and a single common term leave no candidates: the whole query then.
-    pruned = f"coalesce(nullif(substr({' || '.join(pieces)}, {len(any_of) + 1}), ''), {everything})"
-    enough = (
-        f"(SELECT count(*) FROM ({probe.format(q='fts_cand.q')} LIMIT {MIN_CANDIDATES})"
-        f" AS pc) >= {MIN_CANDIDATES}"
+    params = {f"t{n}": f'"{term}"' for n, term in enumerate(terms)}
+    row = (await connection.execute(text(f"SELECT {counts}"), params)).one()
+    return dict(zip(terms, (int(n) for n in row), strict=True))
+
+
+async def _postgres_rows(
+    connection: AsyncConnection, index: FullTextIndex, terms: Sequence[str]
+) -> dict[str, int]:
+    """Each term's estimated rows: its lexeme's share among the column's most common elements
+    times the table's rows; 1 (rare) when it is not among them, or before any ANALYZE."""
+    sql = f"""
+        WITH common AS (
+            SELECT e.lexeme, e.share FROM pg_stats AS s
+            CROSS JOIN LATERAL unnest(s.most_common_elems::text::text[],
+                                      s.most_common_elem_freqs) AS e(lexeme, share)
+            WHERE s.schemaname = current_schema() AND s.tablename = :table
+              AND s.attname = :column AND e.lexeme IS NOT NULL
+        )
+        SELECT t.term, coalesce((
+            SELECT max(common.share) FROM common
+            WHERE common.lexeme = ANY(tsvector_to_array(to_tsvector('{PG_CONFIG}', t.term)))
+        ) * greatest((SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)), 0), 1)
+        FROM unnest(CAST(:terms AS text[])) AS t(term)"""
+    params = {"table": index.table, "column": index.tsv_column, "terms": list(terms)}
+    found = {str(term): int(rows) for term, rows in (await connection.execute(text(sql), params))}
+    return {term: found.get(term, 1) for term in terms}
+
+
+async def _fewer_than(
+    connection: AsyncConnection, index: FullTextIndex, chosen: Candidates, least: int
+) -> bool:
+    t, f = index.table, index.fts_table
+    if connection.dialect.name == "sqlite":
+        probe = f"SELECT 1 FROM {f} WHERE {f} MATCH :q LIMIT {least}"
+        params = {"q": chosen.fts5()}
+    else:
+        probe = (
+            f"SELECT 1 FROM {t} WHERE {t}.{index.tsv_column} @@ to_tsquery('{PG_CONFIG}', :q)"
+            f" LIMIT {least}"
+        )
+        params = {"q": chosen.tsquery()}
+    found = await connection.execute(text(f"SELECT count(*) FROM ({probe}) AS probe"), params)
+    return int(found.scalar_one()) < least
+
+
+def _sqlite_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Match:
+    t, i, f = index.table, index.id_column, index.fts_table
+    where = f"{f} MATCH :fts_query"
+    params = {"fts_query": fts5_match(query)}
+    if not chosen.everything:
+        newest = "ORDER BY rowid DESC LIMIT"
+        parts = []
+        if not chosen.empty:
+            parts.append(
+                f"SELECT * FROM (SELECT rowid FROM {f} WHERE {f} MATCH :fts_candidates"
+                f" {newest} {MAX_CANDIDATES})"
+            )
+            params["fts_candidates"] = chosen.fts5()
+        if chosen.fallback is not None:
+            parts.append(
+                f"SELECT * FROM (SELECT rowid FROM {f} WHERE {f} MATCH :fts_fallback"
+                f" {newest} {FALLBACK_ROWS})"
+            )
+            params["fts_fallback"] = f'"{chosen.fallback}"'
+        # `+rowid` keeps FTS5 from looking candidates up one by one: it reads the matches once
+        # and keeps the candidates, and bm25() runs for those alone.
+        where += f" AND +{f}.rowid IN ({' UNION ALL '.join(parts)})"
+    # bm25() is lower for better matches; negated so that every engine ranks higher-first.
+    return Match(
+        join=f"JOIN {f} ON {f}.rowid = {t}.{i}", where=where, rank=f"-bm25({f})", params=params
     )
-    return (
-        f"(WITH fts_probe AS MATERIALIZED (SELECT {probes}),"
-        f" fts_cand AS MATERIALIZED (SELECT CASE WHEN {' OR '.join(common)} THEN {pruned}"
-        f" ELSE {everything} END AS q FROM fts_probe)"
-        f" SELECT CASE WHEN {enough} THEN fts_cand.q ELSE {everything} END FROM fts_cand)"
-    )
+
+
+def _pg_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Match:
+    t, i, tsv = index.table, index.id_column, index.tsv_column
+    params = {"fts_query": pg_tsquery(query)}
+    rank = f"ts_rank_cd({t}.{tsv}, to_tsquery('{PG_CONFIG}', :fts_query))"
+    if chosen.everything:
+        where = f"{t}.{tsv} @@ to_tsquery('{PG_CONFIG}', :fts_query)"
+        return Match(join="", where=where, rank=rank, params=params)
+    # ts_rank_cd does not weigh rarity as bm25 does, so a row with one common word could have
+    # ranked first; such rows are left out when enough rows hold a rare word or two common ones.
+    # GIN keeps no order, and asking for the newest made PostgreSQL walk the primary key
+    # backwards through hundreds of thousands of rows: here the limits take the first rows the
+    # index gives (table order), which bounds the work though not to the newest.
+    parts = []
+    if not chosen.empty:
+        parts.append(
+            f"(SELECT {i} FROM {t} WHERE {tsv} @@ to_tsquery('{PG_CONFIG}',"
+            f" :fts_candidates) LIMIT {MAX_CANDIDATES})"
+        )
+        params["fts_candidates"] = chosen.tsquery()
+    if chosen.fallback is not None:
+        parts.append(
+            f"(SELECT {i} FROM {t} WHERE {tsv} @@ to_tsquery('{PG_CONFIG}',"
+            f" :fts_fallback) LIMIT {FALLBACK_ROWS})"
+        )
+        params["fts_fallback"] = chosen.fallback
+    where = f"{t}.{i} IN ({' UNION ALL '.join(parts)})"
+    return Match(join="", where=where, rank=rank, params=params)

@@ -90,8 +90,11 @@ class DebateRecords:
         return NAME
 
     async def search(self, request: SearchRequest) -> Sequence[Passage]:
-        found = match(POST_TEXT, self.db.dialect, request.query)
-        if found is None or request.limit <= 0:
+        if request.query.empty or request.limit <= 0:
+            return []
+        async with self.db.read() as session:
+            found = await match(await session.connection(), POST_TEXT, request.query)
+        if found is None:
             return []
         hidden_sql, hidden_params = _visibility(request.hidden_channels)
         sql = (

@@ -70,7 +70,8 @@ class DocumentRecords:
         self._db = db
 
     async def search(self, request: SearchRequest) -> Sequence[Passage]:
-        found = match(PASSAGE_INDEX, self._db.dialect, request.query)
+        async with self._db.read() as session:
+            found = await match(await session.connection(), PASSAGE_INDEX, request.query)
         if found is None:
             return []
         sql = (

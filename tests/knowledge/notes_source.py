@@ -79,7 +79,8 @@ class Notes:
             )
 
     async def search(self, request: SearchRequest) -> Sequence[Passage]:
-        found = match(INDEX, self._db.dialect, request.query)
+        async with self._db.read() as session:
+            found = await match(await session.connection(), INDEX, request.query)
         if found is None:
             return []
         hidden = sorted(request.hidden_channels) or ["-"]
