@@ -37,6 +37,10 @@ def load_openai() -> Any:
     return openai
 
 
+# Statuses whose server message is never repeated: it may quote the credentials sent.
+REFUSED_CREDENTIALS = frozenset({401, 403})
+
+
 @dataclass(frozen=True)
 class Wording:
     """How a failure reads in ModelError. `detailed` keeps the server's message and the
@@ -51,6 +55,10 @@ class Wording:
         openai = load_openai()
         if isinstance(exc, openai.APIStatusError):
             status = f"HTTP {exc.status_code}"
+            if exc.status_code in REFUSED_CREDENTIALS:
+                # The server's text names the key it refused ("Incorrect API key provided:
+                # sk-…xyz1"): a piece of a secret, and this message may reach a chat.
+                return f"{status}: the endpoint refused the API key"
             return f"{status}: {exc.message}" if self.detailed else status
         if isinstance(exc, ValidationError):
             return self.malformed

@@ -129,3 +129,18 @@ async def test_empty_and_huge_texts_are_sent_as_the_api_accepts_them(fake: FakeO
     sent = fake.embeddings.requests[-1].inputs
     assert sent[0] and len(sent[1]) <= 16_000
     assert len(embedded.vectors) == 2
+
+
+async def test_a_refused_key_is_reported_without_the_server_quoting_it(fake: FakeOpenAI) -> None:
+    # The server's 401 text quotes the start of the key it refused; a ModelError's message can
+    # reach a chat, so it says the key was refused and nothing of the key.
+    model = EmbeddingModel(
+        model=MODEL, api_key="sk-wrong-key-1234", base_url=fake.base_url, attempts=1, timeout=5
+    )
+    try:
+        with pytest.raises(ModelError) as refused:
+            await model.embed(["a"])
+        assert str(refused.value).endswith("HTTP 401: the endpoint refused the API key")
+        assert "sk-" not in str(refused.value) and not refused.value.retryable
+    finally:
+        await model.close()
