@@ -57,7 +57,7 @@ class Match:
     join: str
     where: str
     rank: str
-    params: dict[str, str]
+    params: dict[str, str | int]
 
 
 def _sqlite_create(index: FullTextIndex) -> list[str]:
@@ -142,15 +142,15 @@ async def match(connection: AsyncConnection, index: FullTextIndex, query: Query)
     rarest common term are added."""
     if query.empty:
         return None
-    dialect = connection.dialect.name
-    chosen = candidates(query.all_terms, await term_rows(connection, index, query.all_terms))
+    rows = await term_rows(connection, index, query.all_terms)
+    chosen = candidates(query.all_terms, rows)
     if chosen.common and (
         chosen.empty or await _fewer_than(connection, index, chosen, MIN_CANDIDATES)
     ):
         chosen = replace(chosen, fallback=chosen.common[0])
-    if dialect == "sqlite":
+    if connection.dialect.name == "sqlite":
         return _sqlite_match(index, query, chosen)
-    return _pg_match(index, query, chosen)
+    return _pg_match(index, query, chosen, await _pg_floors(connection, index, chosen, rows))
 
 
 @dataclass(frozen=True)
@@ -261,7 +261,7 @@ async def _fewer_than(
 def _sqlite_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Match:
     t, i, f = index.table, index.id_column, index.fts_table
     where = f"{f} MATCH :fts_query"
-    params = {"fts_query": fts5_match(query)}
+    params: dict[str, str | int] = {"fts_query": fts5_match(query)}
     if not chosen.everything:
         newest = "ORDER BY rowid DESC LIMIT"
         parts = []
@@ -286,30 +286,67 @@ def _sqlite_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Mat
     )
 
 
-def _pg_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Match:
+@dataclass(frozen=True)
+class Floors:
+    """PostgreSQL: the lowest id worth reading for the candidates and for the fallback (None:
+    from the first). GIN keeps no order, and asking it for the newest rows made PostgreSQL walk
+    the primary key backwards through hundreds of thousands of rows; ids grow with time, so
+    reading only the ids above a floor is reading the newest. The floor leaves about as many
+    rows as wanted, by the statistics' estimate (two common words taken as independent)."""
+
+    candidates: int | None = None
+    fallback: int | None = None
+
+
+async def _pg_floors(
+    connection: AsyncConnection, index: FullTextIndex, chosen: Candidates, rows: Mapping[str, int]
+) -> Floors:
+    t, i = index.table, index.id_column
+    found = await connection.execute(
+        text(
+            f"SELECT greatest((SELECT reltuples FROM pg_class WHERE oid = to_regclass(:table)),"
+            f" 0), (SELECT max({i}) FROM {t})"
+        ),
+        {"table": t},
+    )
+    total, newest = found.one()
+    if not total or newest is None:
+        return Floors()
+
+    def floor(expected: float, wanted: int) -> int | None:
+        if expected <= wanted:
+            return None
+        return int(newest) - int(float(total) * wanted / expected)
+
+    expected = float(sum(rows[r] for r in chosen.rare))
+    expected += sum(rows[a] * rows[b] / float(total) for a, b in chosen.pairs)
+    fallback = rows[chosen.fallback] if chosen.fallback is not None else 0
+    return Floors(floor(expected, MAX_CANDIDATES), floor(fallback, FALLBACK_ROWS))
+
+
+def _pg_match(index: FullTextIndex, query: Query, chosen: Candidates, floors: Floors) -> Match:
     t, i, tsv = index.table, index.id_column, index.tsv_column
-    params = {"fts_query": pg_tsquery(query)}
+    params: dict[str, str | int] = {"fts_query": pg_tsquery(query)}
     rank = f"ts_rank_cd({t}.{tsv}, to_tsquery('{PG_CONFIG}', :fts_query))"
     if chosen.everything:
         where = f"{t}.{tsv} @@ to_tsquery('{PG_CONFIG}', :fts_query)"
         return Match(join="", where=where, rank=rank, params=params)
     # ts_rank_cd does not weigh rarity as bm25 does, so a row with one common word could have
     # ranked first; such rows are left out when enough rows hold a rare word or two common ones.
-    # GIN keeps no order, and asking for the newest made PostgreSQL walk the primary key
-    # backwards through hundreds of thousands of rows: here the limits take the first rows the
-    # index gives (table order), which bounds the work though not to the newest.
     parts = []
-    if not chosen.empty:
+    for name, terms, floor, limit in (
+        ("fts_candidates", chosen.tsquery(), floors.candidates, MAX_CANDIDATES),
+        ("fts_fallback", chosen.fallback, floors.fallback, FALLBACK_ROWS),
+    ):
+        if not terms:
+            continue
+        newest = f" AND {i} >= :{name}_floor" if floor is not None else ""
         parts.append(
-            f"(SELECT {i} FROM {t} WHERE {tsv} @@ to_tsquery('{PG_CONFIG}',"
-            f" :fts_candidates) LIMIT {MAX_CANDIDATES})"
+            f"(SELECT {i} FROM {t} WHERE {tsv} @@ to_tsquery('{PG_CONFIG}', :{name}){newest}"
+            f" LIMIT {limit})"
         )
-        params["fts_candidates"] = chosen.tsquery()
-    if chosen.fallback is not None:
-        parts.append(
-            f"(SELECT {i} FROM {t} WHERE {tsv} @@ to_tsquery('{PG_CONFIG}',"
-            f" :fts_fallback) LIMIT {FALLBACK_ROWS})"
-        )
-        params["fts_fallback"] = chosen.fallback
+        params[name] = terms
+        if floor is not None:
+            params[f"{name}_floor"] = floor
     where = f"{t}.{i} IN ({' UNION ALL '.join(parts)})"
     return Match(join="", where=where, rank=rank, params=params)

@@ -165,3 +165,18 @@ def test_candidates_pair_the_common_words_rarest_first() -> None:
     assert chosen.pairs == (("budget", "treasury"), ("budget", "vote"), ("treasury", "vote"))
     assert chosen.tsquery() == "quorum | (budget & treasury) | (budget & vote) | (treasury & vote)"
     assert candidates(["quorum"], rows).everything
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+async def test_postgres_reads_the_newest_rows_of_a_common_word(notes: Database) -> None:
+    # "treasury" is in about 3,300 of 8,000 rows; the fallback wants 1,000 of them: by the
+    # statistics' estimate, those above id 8,000 - 8,000 × 1,000 / 3,300. Rows below are
+    # never read.
+    found = await ranked(notes, "who won the hackathon on treasury day?")
+    hackathon = await holding(notes, "hackathon")
+    rest = [n for n in found if n not in hackathon]
+    assert len(found) == 20 and min(rest) > 8_000 - 3 * fulltext.FALLBACK_ROWS
+    # Older rows hold the word too (and would score as well): only the newest were read.
+    assert (
+        sum(n <= 8_000 - 3 * fulltext.FALLBACK_ROWS for n in await holding(notes, "treasury")) > 100
+    )
