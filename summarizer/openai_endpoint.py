@@ -26,7 +26,9 @@ log = logging.getLogger(__name__)
 
 Result = TypeVar("Result")
 
-MAX_BACKOFF = 8.0  # seconds; a server's Retry-After is taken as it is
+MAX_BACKOFF = 8.0  # seconds; a server's Retry-After is taken as it is, up to MAX_RETRY_AFTER
+# The longest Retry-After a call waits for; a longer one fails the call at once.
+MAX_RETRY_AFTER = 60.0
 
 
 def load_openai() -> Any:
@@ -128,16 +130,22 @@ class OpenAIEndpoint:
                 if not isinstance(exc, retryable):
                     raise ModelError(self.wording.describe(exc), retryable=False) from exc
                 last = exc
-                delay = _retry_after(exc) or self._delay(attempt)
+                asked = _retry_after(exc)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    # A chat command waits on this call: an hour's Retry-After is a failure
+                    # now, said as such, not a stall.
+                    said = f"{self.wording.describe(exc)}, asked to wait {asked:.0f} s"
+                    raise ModelError(said, retryable=True) from exc
+                delay = asked or self._delay(attempt)
             except (*retryable, ValueError) as exc:
                 last = exc
                 delay = self._delay(attempt)
-            log.warning(
-                "%s call failed, retrying",
-                self.name,
-                extra={"attempt": attempt + 1, "error": self.wording.describe(last)},
-            )
             if attempt + 1 < self.attempts:
+                log.warning(
+                    "%s call failed, retrying",
+                    self.name,
+                    extra={"attempt": attempt + 1, "error": self.wording.describe(last)},
+                )
                 await asyncio.sleep(delay)
         raise ModelError(self.wording.describe(last)) from last
 

@@ -3,6 +3,7 @@ error at the edge, tokens counted."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -142,5 +143,20 @@ async def test_a_refused_key_is_reported_without_the_server_quoting_it(fake: Fak
             await model.embed(["a"])
         assert str(refused.value).endswith("HTTP 401: the endpoint refused the API key")
         assert "sk-" not in str(refused.value) and not refused.value.retryable
+    finally:
+        await model.close()
+
+
+async def test_a_retry_after_of_minutes_fails_at_once_instead_of_stalling(
+    fake: FakeOpenAI,
+) -> None:
+    fake.embeddings.fail_next(429, count=1, retry_after_ms=600_000)
+    model = model_for(fake)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ModelError, match=r"HTTP 429.*asked to wait 600 s") as limited:
+            await model.embed(["a"])
+        assert limited.value.retryable and time.monotonic() - started < 5
+        assert len(fake.embeddings.requests) == 1
     finally:
         await model.close()
