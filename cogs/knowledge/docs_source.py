@@ -8,10 +8,9 @@ longer live and `fetch` leaves it out, as it does a deleted post.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, text
+from sqlalchemy import text
 
 from bot.records import Passage, RecordPage, SearchRequest
 from bot.storage.database import Database
@@ -22,7 +21,7 @@ NAME = "knowledge"
 PREFIX = f"{NAME}:passage:"
 _COLUMNS = (
     "doc_passage.id, doc_passage.heading, doc_passage.text, doc_passage.url, "
-    "document.path, document.origin, document.fetched_at"
+    "document.path, document.origin"
 )
 
 
@@ -37,15 +36,8 @@ def _ids(keys: Sequence[str]) -> list[int]:
 
 
 async def _rows(db: Database, sql: str, params: dict[str, Any]) -> Sequence[Any]:
-    # Typed, so SQLite's stored text comes back as an aware datetime, as on PostgreSQL.
-    statement = text(sql).columns(fetched_at=DateTime(timezone=True))
     async with db.engine.connect() as connection:
-        return (await connection.execute(statement, params)).all()
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite keeps no offset; what is stored is UTC."""
-    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+        return (await connection.execute(text(sql), params)).all()
 
 
 def _passage(row: Any, score: float = 0.0) -> Passage:
@@ -58,7 +50,11 @@ def _passage(row: Any, score: float = 0.0) -> Passage:
         title=heading,
         text=row.text,
         url=url,
-        created_at=_aware(row.fetched_at),
+        # Undated: when Steward fetched a page says nothing of when it was written, and a
+        # handbook page fetched this morning is not a decision taken this morning (it would
+        # outrank the chat message that changed what the page says). Ranking counts an
+        # undated passage as one half-life old.
+        created_at=None,
         score=score,
     )
 

@@ -119,6 +119,8 @@ async def test_a_docs_folder_is_synced_at_start_and_after_edits_and_deletes(
         assert best.kind == "document" and "alice.eth" in best.text
         assert best.url == BASE + "treasury.md#signers"
         assert best.title == "Treasury › Signers"
+        # Undated, so ranking counts it one half-life old: fetched now is not written now.
+        assert best.created_at is None
         deadline, *_ = await search(app, "how many days do votes last")
         assert deadline.url == BASE + "governance/voting.md#délais"
 
