@@ -110,28 +110,12 @@ def _community_filter() -> str:
     return "JOIN thread ON thread.id = post.thread_id JOIN source ON source.id = thread.source_id"
 
 
-def fulltext_search(db: Database, community_id: int) -> Callable[[Query], Awaitable[list[object]]]:
-    async def run(query: Query) -> list[object]:
-        async with db.engine.connect() as c:
-            found = await match(c, POST_INDEX, query)
-            if found is None:
-                return []
-            sql = (
-                f"SELECT post.id, {found.rank} AS score FROM post {found.join}"
-                f" {_community_filter()} WHERE {found.where} AND source.community_id = :community"
-                f" AND NOT post.deleted ORDER BY score DESC LIMIT {LIMIT}"
-            )
-            rows = await c.execute(text(sql), found.params | {"community": community_id})
-            return [row[0] for row in rows.all()]
-
-    return run
-
-
-def every_match_search(
-    db: Database, community_id: int
+def fulltext_search(
+    db: Database, community_id: int, every_match: bool = False
 ) -> Callable[[Query], Awaitable[list[object]]]:
-    """The same ranking over every matching row, no candidates: what the candidates must agree
-    with (slow: it is the search the candidates replaced)."""
+    """The ranked query retrieval.fulltext.match composes; with `every_match`, the same ranking
+    over every matching row, no candidates: what the candidates must agree with (slow: it is
+    the search the candidates replaced)."""
     every = {
         "sqlite": f"{POST_INDEX.fts_table} MATCH :fts_query",
         "postgresql": f"post.{POST_INDEX.tsv_column} @@ to_tsquery('english', :fts_query)",
@@ -142,13 +126,15 @@ def every_match_search(
             found = await match(c, POST_INDEX, query)
             if found is None:
                 return []
+            where, params = found.where, dict(found.params)
+            if every_match:
+                where, params = every, {"fts_query": found.params["fts_query"]}
             sql = (
                 f"SELECT post.id, {found.rank} AS score FROM post {found.join}"
-                f" {_community_filter()} WHERE {every} AND source.community_id = :community"
+                f" {_community_filter()} WHERE {where} AND source.community_id = :community"
                 f" AND NOT post.deleted ORDER BY score DESC LIMIT {LIMIT}"
             )
-            params = {"fts_query": found.params["fts_query"], "community": community_id}
-            rows = await c.execute(text(sql), params)
+            rows = await c.execute(text(sql), params | {"community": community_id})
             return [row[0] for row in rows.all()]
 
     return run
@@ -266,7 +252,9 @@ async def measure(built: Built, runs: int, like_runs: int) -> dict[str, Timing]:
             for s in searches
         }
         fast = searches[0]
-        shared = await agreement(fast.run, every_match_search(db, community), queries)
+        shared = await agreement(
+            fast.run, fulltext_search(db, community, every_match=True), queries
+        )
         timings[fast.name] = replace(timings[fast.name], agrees=shared)
         return timings
     finally:
