@@ -3,9 +3,11 @@ new confirmation, ready to execute, a replacement, and nudges for signers who ha
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Protocol
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,8 @@ from cogs.treasury.config import ChainConfig
 from cogs.treasury.models import QueuedTx, TreasuryAlert, WatchedSafe
 from cogs.treasury.naming import OwnerNames, encode_pings
 from cogs.treasury.payments import payments_of, payout_check
+
+log = logging.getLogger(__name__)
 
 
 class Treasury(Protocol):
@@ -48,8 +52,14 @@ class QueueWatch:
 
     async def poll(self, chain_name: str, address: str) -> bool:
         """Compare a Safe's queue with what was last seen and store the alerts; True when
-        something is pending."""
-        return await poll_queue(self._treasury, chain_name, address)
+        something is pending. When another poll of the same Safe (the schedule beside a
+        command, another replica) stored a newly seen transaction first, this one reads again
+        and finds it stored: its alert keys keep each alert stored once."""
+        try:
+            return await poll_queue(self._treasury, chain_name, address)
+        except IntegrityError:
+            log.info("queue poll raced another poll; reading again", extra={"chain": chain_name})
+            return await poll_queue(self._treasury, chain_name, address)
 
 
 async def poll_queue(service: Treasury, chain_name: str, address: str) -> bool:

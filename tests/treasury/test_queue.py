@@ -4,6 +4,7 @@ with the owners' real keys against the local fake service."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -130,6 +131,20 @@ async def watch(world: World, safe: SafeDriver) -> TreasuryService:
 async def poll(world: World, service: TreasuryService, safe: SafeDriver) -> None:
     await service.queue_watch.poll("anvil", safe.address)
     await world.app.outbox.drain()
+
+
+async def test_two_polls_of_one_safe_at_once_store_its_transaction_and_alert_once(
+    world: World, service: FakeSafeTransactionService, safe: SafeDriver, chain: Anvil
+) -> None:
+    # The schedule and a command (or two replicas) polling together both see a new
+    # transaction: one stores it first, and the other must not fail on the duplicate.
+    treasury = await watch(world, safe)
+    await propose(service, safe, chain.accounts[6].address, 10**16, chain.accounts[1])
+    polls = [treasury.queue_watch.poll("anvil", safe.address) for _ in range(3)]
+    assert await asyncio.gather(*polls) == [True, True, True]
+    await world.app.outbox.drain()
+    [proposal] = alerts(world)
+    assert "new transaction proposed (nonce 0)" in proposal
 
 
 async def test_proposal_confirmation_and_ready_to_execute(
