@@ -288,11 +288,13 @@ def _sqlite_match(index: FullTextIndex, query: Query, chosen: Candidates) -> Mat
 
 @dataclass(frozen=True)
 class Floors:
-    """PostgreSQL: the lowest id worth reading for the candidates and for the fallback (None:
-    from the first). GIN keeps no order, and asking it for the newest rows made PostgreSQL walk
-    the primary key backwards through hundreds of thousands of rows; ids grow with time, so
-    reading only the ids above a floor is reading the newest. The floor leaves about as many
-    rows as wanted, by the statistics' estimate (two common words taken as independent)."""
+    """PostgreSQL: the lowest id kept among the candidates and among the fallback's rows (None:
+    every one). GIN keeps no order, and asking it for the newest rows made PostgreSQL walk the
+    primary key backwards through hundreds of thousands of rows; ids grow with time, so keeping
+    the ids above a floor keeps the newest. The floor leaves about as many rows as wanted, by
+    the statistics' estimate (two common words taken as independent). It chooses which rows
+    are ranked; the index scan still visits the older matches' pages unless the planner
+    combines it with the primary key's index, so the work grows with the candidates."""
 
     candidates: int | None = None
     fallback: int | None = None
