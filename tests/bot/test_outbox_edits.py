@@ -23,7 +23,7 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.apps import make_settings, running_app
 from tests.support.clock import ManualClock
-from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.frontends import on_both_chats
 
 
 @dataclass
@@ -78,35 +78,16 @@ class Edits:
 @asynccontextmanager
 async def edits(tmp_path: Path, db_url: str) -> AsyncIterator[Edits]:
     clock = ManualClock()
-    async with FakeDiscord() as discord_fake:
-        telegram_fake = FakeTelegram()
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
-        settings = make_settings(tmp_path, db_url, communities=[community])
-        await telegram_fake.start()
-        try:
-            async with (
-                running_app(settings, clock=clock) as app,
-                discord_frontend(app, discord_fake),
-                telegram_frontend(app, telegram_fake),
-            ):
-                found = await app.communities.by_slug("test-dao")
-                assert found is not None
-                alerts = f"<#{discord_fake.channel('#alerts').id}>"
-                general = f"<#{discord_fake.channel('#general').id}>"
-                group = str(telegram_fake.group.id)
-                await app.communities.set(found.id, "alert_channel", alerts, "discord", "t")
-                await app.communities.set(found.id, "steward_channel", general, "discord", "t")
-                await app.communities.set(found.id, "alert_channel", group, "telegram", "t")
-                yield Edits(app, discord_fake, telegram_fake, clock, found.id)
-        finally:
-            await telegram_fake.stop()
-    assert discord_fake.unhandled == [] and discord_fake.errors == []
-    assert telegram_fake.unhandled == []
+    async with on_both_chats(tmp_path, db_url, clock) as chats:
+        app, discord_fake, telegram_fake = chats.app, chats.discord, chats.telegram
+        alerts = f"<#{discord_fake.channel('#alerts').id}>"
+        general = f"<#{discord_fake.channel('#general').id}>"
+        group = str(telegram_fake.group.id)
+        community = chats.community_id
+        await app.communities.set(community, "alert_channel", alerts, "discord", "t")
+        await app.communities.set(community, "steward_channel", general, "discord", "t")
+        await app.communities.set(community, "alert_channel", group, "telegram", "t")
+        yield Edits(app, discord_fake, telegram_fake, clock, community)
 
 
 def status(step: str, done: bool = False) -> Reply:

@@ -17,9 +17,8 @@ from bot.outbox import GRANT, REVOKE, RoleChange
 from bot.storage.models import OutboxMessage, RoleChangeRecord
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
-from tests.support.apps import make_settings, running_app
 from tests.support.clock import ManualClock
-from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.frontends import on_both_chats
 
 
 @dataclass
@@ -50,31 +49,12 @@ class Roles:
 @asynccontextmanager
 async def roles(tmp_path: Path, db_url: str) -> AsyncIterator[Roles]:
     clock = ManualClock()
-    async with FakeDiscord() as discord_fake:
-        telegram_fake = FakeTelegram()
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
-        settings = make_settings(tmp_path, db_url, communities=[community])
-        await telegram_fake.start()
-        try:
-            async with (
-                running_app(settings, clock=clock) as app,
-                discord_frontend(app, discord_fake),
-                telegram_frontend(app, telegram_fake),
-            ):
-                found = await app.communities.by_slug("test-dao")
-                assert found is not None
-                general = f"<#{discord_fake.channel('#general').id}>"
-                await app.communities.set(found.id, "steward_channel", general, "discord", "t")
-                yield Roles(app, discord_fake, telegram_fake, clock, found.id)
-        finally:
-            await telegram_fake.stop()
-    assert discord_fake.unhandled == [] and discord_fake.errors == []
-    assert telegram_fake.unhandled == []
+    async with on_both_chats(tmp_path, db_url, clock) as chats:
+        general = f"<#{chats.discord.channel('#general').id}>"
+        await chats.app.communities.set(
+            chats.community_id, "steward_channel", general, "discord", "t"
+        )
+        yield Roles(chats.app, chats.discord, chats.telegram, clock, chats.community_id)
 
 
 async def test_a_discord_role_is_given_then_taken_once_each_and_recorded(

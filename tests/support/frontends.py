@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import discord
 from pydantic import SecretStr
@@ -12,9 +14,11 @@ from pydantic import SecretStr
 from bot.adapters.discord import DiscordFrontEnd
 from bot.adapters.telegram import TelegramFrontEnd
 from bot.app import App
+from bot.clock import Clock
 from bot.settings import DiscordSettings, TelegramSettings
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
+from tests.support.apps import make_settings, running_app
 
 
 @asynccontextmanager
@@ -62,3 +66,44 @@ async def telegram_frontend(app: App, fake: FakeTelegram) -> AsyncIterator[Teleg
     finally:
         await frontend.stop()
         await asyncio.wait_for(task, 10)
+
+
+@dataclass(frozen=True)
+class BothChats:
+    """A running app whose one community ("test-dao") is the fake Discord guild and the fake
+    Telegram group, both front ends connected."""
+
+    app: App
+    discord: FakeDiscord
+    telegram: FakeTelegram
+    community_id: int
+
+
+@asynccontextmanager
+async def on_both_chats(
+    tmp_path: Path, db_url: str, clock: Clock | None = None
+) -> AsyncIterator[BothChats]:
+    """The app on both fakes; on leaving, neither fake saw a request it could not handle."""
+    async with FakeDiscord() as discord_fake:
+        telegram_fake = FakeTelegram()
+        community = {
+            "slug": "test-dao",
+            "name": "Test DAO",
+            "discord_guild_ids": [discord_fake.guild.id],
+            "telegram_chat_ids": [str(telegram_fake.group.id)],
+        }
+        settings = make_settings(tmp_path, db_url, communities=[community])
+        await telegram_fake.start()
+        try:
+            async with (
+                running_app(settings, clock=clock) as app,
+                discord_frontend(app, discord_fake),
+                telegram_frontend(app, telegram_fake),
+            ):
+                found = await app.communities.by_slug("test-dao")
+                assert found is not None and found.id is not None
+                yield BothChats(app, discord_fake, telegram_fake, found.id)
+        finally:
+            await telegram_fake.stop()
+    assert discord_fake.unhandled == [] and discord_fake.errors == []
+    assert telegram_fake.unhandled == []
