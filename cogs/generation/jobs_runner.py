@@ -302,6 +302,7 @@ class _Run:
             )
             if not held:
                 raise _Lost
+            await store.give_back_quota(session, job)
             await self.poster.status(session, job, f"failed: {reason}", final=True)
         return RunResult(self.job_id, claimed=True, state=FAILED)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -65,6 +65,32 @@ async def take_quota(
     if taken.rowcount != 1:
         used = (await session.exec(select(GenerationQuota.used).where(key))).one()
         raise QuotaExhausted(QuotaUse(used, limit))
+
+
+async def give_back_quota(session: AsyncSession, job: GenerationJob) -> None:
+    """Give back the generations `job` took from its day's quota and never posted: it failed,
+    or was cancelled while queued, so its member may ask again. (A job cancelled while running
+    keeps its quota: the engine's work was under way, and start-then-cancel must not be free.)"""
+    if job.id is None:
+        return
+    posted = await session.exec(
+        select(func.count())
+        .select_from(GenerationOutput)
+        .where(col(GenerationOutput.job_id) == job.id, col(GenerationOutput.posted).is_(True))
+    )
+    count = job.count - int(posted.one())
+    if count <= 0:
+        return
+    used = col(GenerationQuota.used)
+    await session.exec(
+        update(GenerationQuota)
+        .where(
+            col(GenerationQuota.community_id) == job.community_id,
+            col(GenerationQuota.member) == f"{job.platform}:{job.user_id}",
+            col(GenerationQuota.day) == day_of(job.created_at),
+        )
+        .values(used=case((used >= count, used - count), else_=0))
+    )
 
 
 async def quota_used(db: Database, community_id: int, member: str, day: str) -> int:
@@ -161,7 +187,11 @@ async def cancel(db: Database, job_id: int, community_id: int) -> str | None:
             .where(col(GenerationJob.id) == job_id, col(GenerationJob.state).not_in(FINAL))
             .values(state=CANCELLED, lease_until=None, progress="cancelled")
         )
-        return before if result.rowcount == 1 else (await _state(session, job_id))
+        if result.rowcount != 1:
+            return await _state(session, job_id)
+        if before == QUEUED:
+            await give_back_quota(session, job)
+        return before
 
 
 async def _state(session: AsyncSession, job_id: int) -> str:

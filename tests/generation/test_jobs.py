@@ -104,12 +104,15 @@ async def test_a_final_failure_shows_in_jobs_with_its_reason(
         assert f"#{job_id}" in listed and "failed" in listed
         assert "the server answered 503 (after 2 attempts)" in listed
         assert "Failed: the server answered 503 (after 2 attempts)" in jw.console_out.getvalue()
+        # It made nothing: its generation is given back to the member's quota.
+        assert "You have used 0 of" in listed
 
         backend.failures = [GenerationError("the prompt was refused upstream", transient=False)]
         job_id = job_number(await jw.on_console("/generate image a storm again"))
         job = await jw.settle(job_id)
         assert job.state == FAILED and job.attempts == 1
         assert job.last_error == "the prompt was refused upstream"
+        assert "You have used 0 of" in await jw.on_console("/jobs list")
 
 
 async def test_a_cancelled_queued_job_never_starts(jw: JobWorld) -> None:
@@ -126,6 +129,8 @@ async def test_a_cancelled_queued_job_never_starts(jw: JobWorld) -> None:
     assert job.state == CANCELLED and job.started_at is None and job.attempts == 0
     assert [c.prompt for c in jw.backend.calls] == ["one"]
     assert "is cancelled already" in await jw.on_console(f"/jobs cancel {second}")
+    # The cancelled job never started: only the first one counts against the quota.
+    assert "You have used 1 of" in await jw.on_console("/jobs list")
 
 
 async def test_a_cancelled_running_job_posts_nothing(jw: JobWorld) -> None:
@@ -139,6 +144,8 @@ async def test_a_cancelled_running_job_posts_nothing(jw: JobWorld) -> None:
     await asyncio.sleep(0.1)
     assert not [p for p in await jw.posts(job_id) if ":output:" in p.key]
     assert (await jw.job(job_id)).state == CANCELLED
+    # The engine was at work: a cancel while running keeps the quota taken.
+    assert "You have used 2 of" in await jw.on_console("/jobs list")
 
 
 async def test_fifty_requests_at_once_hold_the_quota_and_the_concurrency(
