@@ -92,24 +92,25 @@ class DebateRecords:
     async def search(self, request: SearchRequest) -> Sequence[Passage]:
         if request.query.empty or request.limit <= 0:
             return []
+        hidden_sql, hidden_params = _visibility(request.hidden_channels)
+        # Planned and run on one connection: the plan's probes and the ranking read together.
         async with self.db.read() as session:
             found = await match(await session.connection(), POST_TEXT, request.query)
-        if found is None:
-            return []
-        hidden_sql, hidden_params = _visibility(request.hidden_channels)
-        sql = (
-            f"SELECT {_COLUMNS}, {found.rank} AS score FROM post {found.join} {_JOINS}"
-            f" WHERE {found.where} AND {_LIVE}{hidden_sql}"
-            " ORDER BY score DESC, post.id DESC LIMIT :limit"
-        )
-        params = {
-            **found.params,
-            **hidden_params,
-            "community_id": request.community_id,
-            "deleted": False,
-            "limit": request.limit,
-        }
-        return await self._passages(sql, params)
+            if found is None:
+                return []
+            sql = (
+                f"SELECT {_COLUMNS}, {found.rank} AS score FROM post {found.join} {_JOINS}"
+                f" WHERE {found.where} AND {_LIVE}{hidden_sql}"
+                " ORDER BY score DESC, post.id DESC LIMIT :limit"
+            )
+            params = {
+                **found.params,
+                **hidden_params,
+                "community_id": request.community_id,
+                "deleted": False,
+                "limit": request.limit,
+            }
+            return await _passages_in(session, sql, params)
 
     async def fetch(
         self, community_id: int, keys: Sequence[str], hidden_channels: frozenset[str]
@@ -153,10 +154,14 @@ class DebateRecords:
 
     async def _passages(self, sql: str, params: Mapping[str, Any]) -> list[Passage]:
         async with self.db.read() as session:
-            connection = await session.connection()
-            rows = (await connection.execute(_statement(sql, params), dict(params))).all()
-            names = await _mention_names(session, rows)
-        return [_passage(row, names.get(row.source_id, {})) for row in rows]
+            return await _passages_in(session, sql, params)
+
+
+async def _passages_in(session: AsyncSession, sql: str, params: Mapping[str, Any]) -> list[Passage]:
+    connection = await session.connection()
+    rows = (await connection.execute(_statement(sql, params), dict(params))).all()
+    names = await _mention_names(session, rows)
+    return [_passage(row, names.get(row.source_id, {})) for row in rows]
 
 
 async def _mention_names(

@@ -66,18 +66,18 @@ class DocumentRecords:
         self._db = db
 
     async def search(self, request: SearchRequest) -> Sequence[Passage]:
-        async with self._db.read() as session:
-            found = await match(await session.connection(), PASSAGE_INDEX, request.query)
-        if found is None:
-            return []
-        sql = (
-            f"SELECT {_COLUMNS}, {found.rank} AS score FROM doc_passage {found.join} "
-            "JOIN document ON document.id = doc_passage.document_id "
-            f"WHERE {found.where} AND document.community_id = :community "
-            "ORDER BY score DESC, doc_passage.id LIMIT :limit"
-        )
-        params = {**found.params, "community": request.community_id, "limit": request.limit}
-        rows = await _rows(self._db, sql, {**params})
+        async with self._db.engine.connect() as connection:
+            found = await match(connection, PASSAGE_INDEX, request.query)
+            if found is None:
+                return []
+            sql = (
+                f"SELECT {_COLUMNS}, {found.rank} AS score FROM doc_passage {found.join} "
+                "JOIN document ON document.id = doc_passage.document_id "
+                f"WHERE {found.where} AND document.community_id = :community "
+                "ORDER BY score DESC, doc_passage.id LIMIT :limit"
+            )
+            params = {**found.params, "community": request.community_id, "limit": request.limit}
+            rows = (await connection.execute(text(sql), params)).all()
         return [_passage(row, float(row.score)) for row in rows]
 
     async def fetch(

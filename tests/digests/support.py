@@ -24,7 +24,7 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.apps import make_settings, running_app
 from tests.support.clock import ManualClock
-from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.frontends import dao_on_both, discord_frontend, telegram_frontend
 from tests.support.world import World
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -114,12 +114,7 @@ async def dworld(tmp_path: Path, db_url: str) -> AsyncIterator[DigestWorld]:
     clock = ManualClock(START)
     async with FakeDiscord() as discord_fake:
         telegram_fake = FakeTelegram()
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
+        community = dao_on_both(discord_fake, telegram_fake)
         settings = make_settings(tmp_path, db_url, communities=[community])
         await telegram_fake.start()
         group = telegram_fake.group

@@ -38,7 +38,7 @@ from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.telegram_server import FakeTelegram
 from tests.support.apps import available_features, make_settings
 from tests.support.clock import ManualClock
-from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.frontends import dao_on_both, discord_frontend, telegram_frontend
 from tests.support.world import World
 
 START = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -297,12 +297,7 @@ async def front_app(
     clock = ManualClock(START)
     async with FakeDiscord() as discord_fake:
         telegram_fake = FakeTelegram()
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
+        community = dao_on_both(discord_fake, telegram_fake)
         settings = make_settings(
             tmp_path,
             db_url,

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import discord
 from pydantic import SecretStr
@@ -68,6 +69,17 @@ async def telegram_frontend(app: App, fake: FakeTelegram) -> AsyncIterator[Teleg
         await asyncio.wait_for(task, 10)
 
 
+def dao_on_both(discord: FakeDiscord, telegram: FakeTelegram) -> dict[str, Any]:
+    """The tests' one DAO on both platforms: the fake guild and the fake group are spaces of
+    the same community ("test-dao")."""
+    return {
+        "slug": "test-dao",
+        "name": "Test DAO",
+        "discord_guild_ids": [discord.guild.id],
+        "telegram_chat_ids": [str(telegram.group.id)],
+    }
+
+
 @dataclass(frozen=True)
 class BothChats:
     """A running app whose one community ("test-dao") is the fake Discord guild and the fake
@@ -86,13 +98,9 @@ async def on_both_chats(
     """The app on both fakes; on leaving, neither fake saw a request it could not handle."""
     async with FakeDiscord() as discord_fake:
         telegram_fake = FakeTelegram()
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
-        settings = make_settings(tmp_path, db_url, communities=[community])
+        settings = make_settings(
+            tmp_path, db_url, communities=[dao_on_both(discord_fake, telegram_fake)]
+        )
         await telegram_fake.start()
         try:
             async with (

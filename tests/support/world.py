@@ -18,7 +18,7 @@ from bot.commands.spec import Role
 from tests.fakes.discord_server import FakeDiscord, InteractionRecord
 from tests.fakes.telegram_server import FakeTelegram, StoredMessage
 from tests.support.apps import make_settings, running_app
-from tests.support.frontends import discord_frontend, telegram_frontend
+from tests.support.frontends import dao_on_both, discord_frontend, telegram_frontend
 
 
 @dataclass
@@ -80,13 +80,7 @@ async def world(
 ) -> AsyncIterator[World]:
     async with FakeDiscord() as discord_fake:
         telegram_fake = FakeTelegram()
-        # One DAO on both platforms: the guild and the group are spaces of the same community.
-        community = {
-            "slug": "test-dao",
-            "name": "Test DAO",
-            "discord_guild_ids": [discord_fake.guild.id],
-            "telegram_chat_ids": [str(telegram_fake.group.id)],
-        }
+        community = dao_on_both(discord_fake, telegram_fake)
         settings = make_settings(tmp_path, db_url, communities=[community], **world_settings)
         await telegram_fake.start()
         # Telegram roles come from chat status: bob administers the group, carol owns it.
